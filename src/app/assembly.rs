@@ -1,0 +1,114 @@
+//! The assembly: what synth produces, per stack, for writing and deploying.
+
+use super::stack::{Env, File};
+use crate::template::Template;
+use indexmap::IndexMap;
+use std::fmt;
+
+/// The template file format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// YAML with short-form intrinsics (the default).
+    #[default]
+    Yaml,
+    /// JSON with long-form intrinsics.
+    Json,
+}
+
+impl Format {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// An IAM capability a stack needs to be created or updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Capability {
+    /// `CAPABILITY_IAM`: the template creates IAM resources.
+    Iam,
+    /// `CAPABILITY_NAMED_IAM`: the template creates IAM resources with
+    /// custom names.
+    NamedIam,
+}
+
+impl Capability {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Iam => "CAPABILITY_IAM",
+            Capability::NamedIam => "CAPABILITY_NAMED_IAM",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One synthesized stack.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    /// The stack name.
+    pub name: String,
+    /// Where it deploys.
+    pub env: Env,
+    /// Stack tags.
+    pub tags: IndexMap<String, String>,
+    /// Whether termination protection is on.
+    pub termination_protection: bool,
+    /// The template model.
+    pub template: Template,
+    /// The rendered template.
+    pub body: String,
+    /// The format of `body`.
+    pub format: Format,
+    /// Files beside the template (buildspecs).
+    pub files: Vec<File>,
+    /// Stacks whose exports this stack imports, deployed first.
+    pub dependencies: Vec<String>,
+    /// The capabilities the template needs, computed from its resources.
+    pub capabilities: Vec<Capability>,
+    /// A SHA-256 of the body and the files, hex.
+    pub hash: String,
+}
+
+impl Artifact {
+    /// Where the template is written, relative to the output directory.
+    pub fn template_path(&self) -> String {
+        format!("stacks/{}.{}", self.name, self.format.extension())
+    }
+}
+
+/// Everything synth produced, stacks in dependency order (a stack comes
+/// after the stacks it depends on; otherwise in the order they were added).
+#[derive(Clone, Debug)]
+pub struct Assembly {
+    /// The stacks.
+    pub stacks: Vec<Artifact>,
+}
+
+impl Assembly {
+    /// The stack called `name`.
+    pub fn get(&self, name: &str) -> Option<&Artifact> {
+        self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// Every file synth writes, as (path relative to the output directory,
+    /// contents), in a stable order.
+    pub fn files(&self) -> Vec<(String, &str)> {
+        let mut files = Vec::new();
+        for s in &self.stacks {
+            files.push((s.template_path(), s.body.as_str()));
+            for f in &s.files {
+                files.push((f.path.clone(), f.contents.as_str()));
+            }
+        }
+        files
+    }
+}

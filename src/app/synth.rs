@@ -1,0 +1,334 @@
+//! Synthesis: stacks in, assembly out.
+//!
+//! 1. Resolve values that belong to stacks ([`Expr::Owned`]): inside their
+//!    own stack they become the value; in another stack of the same account
+//!    and region they become an export on the owner and `Fn::ImportValue` on
+//!    the user, and a dependency between the two.
+//! 2. Build each template, check it (see `validate`), order the stacks by
+//!    dependency, render, and compute capabilities and a content hash.
+//!
+//! Every problem of every stack is collected; nothing is rendered unless
+//! there are none.
+
+use super::assembly::{Artifact, Assembly, Capability, Format};
+use super::stack::{Item, Stack};
+use super::validate;
+use crate::error::{Error, Problem, ProblemKind};
+use crate::template::{self, Expr, LogicalId, Output, Template};
+use indexmap::{IndexMap, IndexSet};
+use sha2::{Digest, Sha256};
+
+pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error> {
+    let mut problems = Vec::new();
+    let mut index: IndexMap<&str, usize> = IndexMap::new();
+    for (i, s) in stacks.iter().enumerate() {
+        validate::stack(s, &mut problems);
+        if index.insert(&s.name, i).is_some() {
+            problems.push(Problem {
+                path: s.name.clone(),
+                kind: ProblemKind::DuplicateStack {
+                    name: s.name.clone(),
+                },
+            });
+        }
+    }
+
+    // Resolve owned values, collecting exports and dependencies.
+    let mut resolved: Vec<Stack> = stacks.to_vec();
+    let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); stacks.len()];
+    let mut deps: Vec<IndexSet<usize>> = vec![IndexSet::new(); stacks.len()];
+    for (i, stack) in resolved.iter_mut().enumerate() {
+        let consumer = &stacks[i];
+        let mut resolve = |e: &mut Expr| {
+            let Expr::Owned { stack: owner, value } = e else {
+                return;
+            };
+            if *owner == consumer.name {
+                *e = std::mem::replace(value.as_mut(), Expr::Null);
+                return;
+            }
+            let Some(&p) = index.get(owner.as_str()) else {
+                problems.push(Problem {
+                    path: consumer.name.clone(),
+                    kind: ProblemKind::UnknownStack {
+                        stack: owner.clone(),
+                    },
+                });
+                return;
+            };
+            let producer = &stacks[p];
+            if producer.env != consumer.env {
+                problems.push(Problem {
+                    path: consumer.name.clone(),
+                    kind: ProblemKind::CrossEnvironment {
+                        consumer: consumer.name.clone(),
+                        consumer_env: consumer.env.to_string(),
+                        producer: producer.name.clone(),
+                        producer_env: producer.env.to_string(),
+                    },
+                });
+                return;
+            }
+            match export(producer, value) {
+                Ok((output_id, export_name, output)) => {
+                    exports[p].entry(output_id).or_insert(output);
+                    deps[i].insert(p);
+                    *e = Expr::import_value(Expr::String(export_name));
+                }
+                Err(what) => problems.push(Problem {
+                    path: consumer.name.clone(),
+                    kind: ProblemKind::NotExportable {
+                        consumer: consumer.name.clone(),
+                        producer: producer.name.clone(),
+                        what,
+                    },
+                }),
+            }
+        };
+        for item in &mut stack.resources {
+            for v in item.value.properties.values_mut() {
+                v.rewrite(&mut resolve);
+            }
+            for v in item.value.metadata.values_mut() {
+                v.rewrite(&mut resolve);
+            }
+        }
+        for item in &mut stack.outputs {
+            item.value.value.rewrite(&mut resolve);
+            if let Some(e) = &mut item.value.export {
+                e.rewrite(&mut resolve);
+            }
+        }
+        for item in &mut stack.conditions {
+            item.value.rewrite(&mut resolve);
+        }
+        for v in stack.metadata.values_mut() {
+            v.rewrite(&mut resolve);
+        }
+    }
+    for (p, outputs) in exports.into_iter().enumerate() {
+        let path = format!("{}/exports", resolved[p].name);
+        for (id, output) in outputs {
+            resolved[p].outputs.push(Item {
+                path: path.clone(),
+                id,
+                value: output,
+            });
+        }
+    }
+
+    let order = match order(stacks, &deps) {
+        Ok(order) => order,
+        Err(cycle) => {
+            problems.push(Problem {
+                path: cycle[0].clone(),
+                kind: ProblemKind::Cycle { cycle },
+            });
+            (0..stacks.len()).collect()
+        }
+    };
+
+    let mut artifacts = Vec::with_capacity(stacks.len());
+    for &i in &order {
+        let stack = &resolved[i];
+        let template = build(stack, &mut problems);
+        validate::template(&template, stack, &mut problems);
+        let body = match format {
+            Format::Yaml => template::yaml::to_string(&template),
+            Format::Json => template::json::to_string(&template),
+        };
+        if body.len() > validate::MAX_BODY_BYTES {
+            problems.push(Problem {
+                path: stack.name.clone(),
+                kind: ProblemKind::BodySize {
+                    bytes: body.len(),
+                    max: validate::MAX_BODY_BYTES,
+                },
+            });
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(body.as_bytes());
+        for f in &stack.files {
+            hasher.update(f.path.as_bytes());
+            hasher.update([0]);
+            hasher.update(f.contents.as_bytes());
+        }
+        let hash = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        artifacts.push(Artifact {
+            name: stack.name.clone(),
+            env: stack.env.clone(),
+            tags: stack.tags.clone(),
+            termination_protection: stack.termination_protection,
+            capabilities: capabilities(&template),
+            template,
+            body,
+            format,
+            files: stack.files.clone(),
+            dependencies: deps[i].iter().map(|&d| stacks[d].name.clone()).collect(),
+            hash,
+        });
+    }
+    if problems.is_empty() {
+        Ok(Assembly { stacks: artifacts })
+    } else {
+        Err(Error::Synth(problems))
+    }
+}
+
+/// The export for a value of `producer`: (output ID, export name, output).
+fn export(producer: &Stack, value: &Expr) -> Result<(String, String, Output), String> {
+    let key = match value {
+        Expr::Ref(id) => {
+            if let Some(p) = producer.parameters.iter().find(|p| &p.id == id)
+                && p.value.no_echo
+            {
+                return Err(format!("NoEcho parameter `{id}`"));
+            }
+            id.clone()
+        }
+        Expr::GetAtt {
+            resource,
+            attribute,
+        } => format!("{resource}{}", attribute.replace('.', "")),
+        other => return Err(format!("a value that is not a Ref or GetAtt ({other:?})")),
+    };
+    let export_name = format!("{}:{key}", producer.name);
+    let output = Output::new(value.clone()).export(export_name.as_str());
+    Ok((format!("Export{key}"), export_name, output))
+}
+
+/// Stack indexes in dependency order, stable otherwise; or the stacks of a
+/// cycle.
+fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<String>> {
+    let mut done = vec![false; stacks.len()];
+    let mut order = Vec::with_capacity(stacks.len());
+    while order.len() < stacks.len() {
+        let next = (0..stacks.len()).find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]));
+        match next {
+            Some(i) => {
+                done[i] = true;
+                order.push(i);
+            }
+            None => {
+                // Follow unfinished dependencies from an unfinished stack
+                // until one repeats: that is the cycle.
+                let mut path: Vec<usize> = Vec::new();
+                let mut at = (0..stacks.len()).find(|&i| !done[i]).unwrap_or(0);
+                while !path.contains(&at) {
+                    path.push(at);
+                    at = deps[at].iter().copied().find(|&d| !done[d]).unwrap_or(at);
+                }
+                let start = path.iter().position(|&i| i == at).unwrap_or(0);
+                let mut cycle: Vec<String> =
+                    path[start..].iter().map(|&i| stacks[i].name.clone()).collect();
+                cycle.push(stacks[at].name.clone());
+                return Err(cycle);
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// Builds the template of one stack, reporting invalid and duplicate IDs.
+fn build(stack: &Stack, problems: &mut Vec<Problem>) -> Template {
+    let mut t = Template {
+        description: stack.description.clone(),
+        metadata: stack.metadata.clone(),
+        ..Template::default()
+    };
+    let mut refs: IndexSet<String> = IndexSet::new();
+    let id = |item_path: &str,
+                  id: &str,
+                  namespace: &'static str,
+                  taken: &mut dyn FnMut(&str) -> bool,
+                  problems: &mut Vec<Problem>|
+     -> Option<LogicalId> {
+        match LogicalId::new(id) {
+            Err(e) => {
+                problems.push(Problem {
+                    path: item_path.to_owned(),
+                    kind: e.into(),
+                });
+                None
+            }
+            Ok(lid) if taken(id) => {
+                problems.push(Problem {
+                    path: item_path.to_owned(),
+                    kind: ProblemKind::DuplicateId {
+                        namespace,
+                        id: lid.to_string(),
+                    },
+                });
+                None
+            }
+            Ok(lid) => Some(lid),
+        }
+    };
+    const REFS: &str = "resource or parameter";
+    for p in &stack.parameters {
+        if let Some(lid) = id(&p.path, &p.id, REFS, &mut |i| !refs.insert(i.to_owned()), problems) {
+            t.parameters.insert(lid, p.value.clone());
+        }
+    }
+    for r in &stack.resources {
+        if let Some(lid) = id(&r.path, &r.id, REFS, &mut |i| !refs.insert(i.to_owned()), problems) {
+            t.resources.insert(lid, r.value.clone());
+        }
+    }
+    for m in &stack.mappings {
+        let taken = t.mappings.contains_key(m.id.as_str());
+        if let Some(lid) = id(&m.path, &m.id, "mapping", &mut |_| taken, problems) {
+            t.mappings.insert(lid, m.value.clone());
+        }
+    }
+    for c in &stack.conditions {
+        let taken = t.conditions.contains_key(c.id.as_str());
+        if let Some(lid) = id(&c.path, &c.id, "condition", &mut |_| taken, problems) {
+            t.conditions.insert(lid, c.value.clone());
+        }
+    }
+    for o in &stack.outputs {
+        let taken = t.outputs.contains_key(o.id.as_str());
+        if let Some(lid) = id(&o.path, &o.id, "output", &mut |_| taken, problems) {
+            t.outputs.insert(lid, o.value.clone());
+        }
+    }
+    t
+}
+
+/// IAM resource types, and the property that gives each a custom name.
+const IAM_TYPES: &[(&str, &str)] = &[
+    ("AWS::IAM::Role", "RoleName"),
+    ("AWS::IAM::Policy", ""),
+    ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"),
+    ("AWS::IAM::User", "UserName"),
+    ("AWS::IAM::Group", "GroupName"),
+    ("AWS::IAM::InstanceProfile", "InstanceProfileName"),
+    ("AWS::IAM::AccessKey", ""),
+    ("AWS::IAM::UserToGroupAddition", ""),
+    ("AWS::IAM::RolePolicy", ""),
+    ("AWS::IAM::GroupPolicy", ""),
+    ("AWS::IAM::UserPolicy", ""),
+];
+
+/// The capabilities a template needs: `CAPABILITY_NAMED_IAM` when an IAM
+/// resource has a custom name, `CAPABILITY_IAM` when it has any IAM resource.
+pub(crate) fn capabilities(t: &Template) -> Vec<Capability> {
+    let mut iam = false;
+    let mut named = false;
+    for r in t.resources.values() {
+        if let Some((_, name_prop)) = IAM_TYPES.iter().find(|(kind, _)| *kind == r.kind) {
+            iam = true;
+            named |= !name_prop.is_empty() && r.properties.contains_key(*name_prop);
+        }
+    }
+    match (iam, named) {
+        (_, true) => vec![Capability::NamedIam],
+        (true, false) => vec![Capability::Iam],
+        _ => vec![],
+    }
+}

@@ -1,0 +1,238 @@
+//! Checks synth runs on every stack and template: names, references,
+//! CloudFormation's limits, and rules such as "a NoEcho parameter has no
+//! Default". Each check adds problems; none stops at the first.
+
+use super::stack::{Item, Stack};
+use crate::error::{Problem, ProblemKind};
+use crate::suggest;
+use crate::template::{Expr, Pseudo, Template, sub_references};
+
+/// The largest template body CloudFormation accepts inline.
+pub const MAX_BODY_BYTES: usize = 51_200;
+/// Resources per template.
+pub const MAX_RESOURCES: usize = 500;
+/// Parameters per template.
+pub const MAX_PARAMETERS: usize = 200;
+/// Outputs per template.
+pub const MAX_OUTPUTS: usize = 200;
+/// Mappings per template.
+pub const MAX_MAPPINGS: usize = 200;
+
+/// Checks the stack's own settings: name, account, region, and the problems
+/// its constructs reported.
+pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
+    let name_ok = s.name.len() <= 128
+        && s.name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !name_ok {
+        problems.push(Problem {
+            path: s.name.clone(),
+            kind: ProblemKind::StackName {
+                name: s.name.clone(),
+            },
+        });
+    }
+    if let Some(a) = &s.env.account
+        && !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+    {
+        problems.push(Problem {
+            path: s.name.clone(),
+            kind: ProblemKind::Environment {
+                what: "account",
+                value: a.clone(),
+                expected: "an AWS account ID is 12 digits",
+            },
+        });
+    }
+    if let Some(r) = &s.env.region {
+        let parts: Vec<&str> = r.split('-').collect();
+        let ok = parts.len() >= 3
+            && parts.iter().all(|p| {
+                !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+            && parts
+                .last()
+                .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+        if !ok {
+            problems.push(Problem {
+                path: s.name.clone(),
+                kind: ProblemKind::Environment {
+                    what: "region",
+                    value: r.clone(),
+                    expected: "a region looks like `eu-west-1`",
+                },
+            });
+        }
+    }
+    problems.extend(s.problems.iter().cloned());
+}
+
+/// Checks a built template: references, limits, NoEcho defaults.
+pub(super) fn template(t: &Template, s: &Stack, problems: &mut Vec<Problem>) {
+    let limits = [
+        ("resources", t.resources.len(), MAX_RESOURCES),
+        ("parameters", t.parameters.len(), MAX_PARAMETERS),
+        ("outputs", t.outputs.len(), MAX_OUTPUTS),
+        ("mappings", t.mappings.len(), MAX_MAPPINGS),
+    ];
+    for (what, count, max) in limits {
+        if count > max {
+            problems.push(Problem {
+                path: s.name.clone(),
+                kind: ProblemKind::Limit { what, count, max },
+            });
+        }
+    }
+    for p in &s.parameters {
+        if p.value.no_echo && p.value.default.is_some() {
+            problems.push(Problem {
+                path: p.path.clone(),
+                kind: ProblemKind::NoEchoDefault {
+                    parameter: p.id.clone(),
+                },
+            });
+        }
+    }
+
+    let refs = Refs { t };
+    for r in &s.resources {
+        let mut found = Vec::new();
+        for v in r.value.properties.values().chain(r.value.metadata.values()) {
+            refs.check(v, &mut found);
+        }
+        for d in &r.value.depends_on {
+            if !t.resources.contains_key(d.as_str()) {
+                found.push(refs.dangling("DependsOn", d, "a resource", Names::Resources));
+            }
+        }
+        if let Some(c) = &r.value.condition {
+            refs.condition("Condition", c, &mut found);
+        }
+        report(r, found, problems);
+    }
+    for o in &s.outputs {
+        let mut found = Vec::new();
+        refs.check(&o.value.value, &mut found);
+        if let Some(e) = &o.value.export {
+            refs.check(e, &mut found);
+        }
+        if let Some(c) = &o.value.condition {
+            refs.condition("Condition", c, &mut found);
+        }
+        report(o, found, problems);
+    }
+    for c in &s.conditions {
+        let mut found = Vec::new();
+        refs.check(&c.value, &mut found);
+        report(c, found, problems);
+    }
+}
+
+fn report<T>(item: &Item<T>, found: Vec<ProblemKind>, problems: &mut Vec<Problem>) {
+    for kind in found {
+        let problem = Problem {
+            path: item.path.clone(),
+            kind,
+        };
+        // The same missing name used twice in one item is one problem.
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Names {
+    Referable,
+    Resources,
+    Conditions,
+    Mappings,
+}
+
+struct Refs<'a> {
+    t: &'a Template,
+}
+
+impl Refs<'_> {
+    fn names(&self, which: Names) -> Vec<&str> {
+        match which {
+            Names::Referable => self
+                .t
+                .parameters
+                .keys()
+                .chain(self.t.resources.keys())
+                .map(|k| k.as_str())
+                .collect(),
+            Names::Resources => self.t.resources.keys().map(|k| k.as_str()).collect(),
+            Names::Conditions => self.t.conditions.keys().map(|k| k.as_str()).collect(),
+            Names::Mappings => self.t.mappings.keys().map(|k| k.as_str()).collect(),
+        }
+    }
+
+    fn dangling(
+        &self,
+        function: &'static str,
+        target: &str,
+        expected: &'static str,
+        names: Names,
+    ) -> ProblemKind {
+        ProblemKind::Dangling {
+            function,
+            target: target.to_owned(),
+            expected,
+            suggestion: suggest::closest(target, self.names(names)).map(str::to_owned),
+        }
+    }
+
+    fn referable(&self, function: &'static str, name: &str, found: &mut Vec<ProblemKind>) {
+        if name.starts_with("AWS::") {
+            if Pseudo::from_name(name).is_none() {
+                found.push(ProblemKind::UnknownPseudo {
+                    name: name.to_owned(),
+                    suggestion: suggest::closest(name, Pseudo::ALL.iter().map(|p| p.name()))
+                        .map(str::to_owned),
+                });
+            }
+        } else if !self.t.parameters.contains_key(name) && !self.t.resources.contains_key(name) {
+            found.push(self.dangling(function, name, "a parameter or resource", Names::Referable));
+        }
+    }
+
+    fn resource(&self, function: &'static str, name: &str, found: &mut Vec<ProblemKind>) {
+        if !self.t.resources.contains_key(name) {
+            found.push(self.dangling(function, name, "a resource", Names::Resources));
+        }
+    }
+
+    fn condition(&self, function: &'static str, name: &str, found: &mut Vec<ProblemKind>) {
+        if !self.t.conditions.contains_key(name) {
+            found.push(self.dangling(function, name, "a condition", Names::Conditions));
+        }
+    }
+
+    fn check(&self, e: &Expr, found: &mut Vec<ProblemKind>) {
+        e.walk(&mut |e| match e {
+            Expr::Ref(name) => self.referable("Ref", name, found),
+            Expr::GetAtt { resource, .. } => self.resource("Fn::GetAtt", resource, found),
+            Expr::Sub { template, vars } => {
+                for name in sub_references(template) {
+                    if vars.contains_key(name) {
+                        continue;
+                    }
+                    match name.split_once('.') {
+                        Some((resource, _)) if !name.starts_with("AWS::") => {
+                            self.resource("Fn::Sub", resource, found)
+                        }
+                        _ => self.referable("Fn::Sub", name, found),
+                    }
+                }
+            }
+            Expr::If { condition, .. } => self.condition("Fn::If", condition, found),
+            Expr::Condition(name) => self.condition("Condition", name, found),
+            Expr::FindInMap { map, .. } if !self.t.mappings.contains_key(map.as_str()) => {
+                found.push(self.dangling("Fn::FindInMap", map, "a mapping", Names::Mappings))
+            }
+            _ => {}
+        });
+    }
+}

@@ -1,0 +1,207 @@
+//! The library's errors. Messages follow one grammar: lowercase, the subject
+//! first, names in backticks, and a hint where there is an obvious fix.
+
+use crate::template::InvalidLogicalId;
+use crate::template::reader::ReadError;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything the library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Synth found problems in the app; every one is listed.
+    #[error("synth found {} {}", .0.len(), if .0.len() == 1 { "problem" } else { "problems" })]
+    Synth(Vec<Problem>),
+    /// A file could not be read or written.
+    #[error("cannot {action} `{}`", path.display())]
+    Io {
+        /// What was being done: `read`, `write`, `remove`, `list`.
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A template file could not be parsed.
+    #[error("cannot read template `{}`", path.display())]
+    Template {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong in it.
+        #[source]
+        source: ReadError,
+    },
+}
+
+impl Error {
+    /// A short suggestion of what to do, when there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Synth(problems) => problems.iter().find_map(|p| p.kind.hint()),
+            Error::Io { .. } | Error::Template { .. } => None,
+        }
+    }
+}
+
+/// One problem found at synth, with the construct path where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// The construct path, e.g. `artifact-store/ArtifactBucket`.
+    pub path: String,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.kind)
+    }
+}
+
+/// What a [`Problem`] is.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ProblemKind {
+    /// A logical ID is invalid.
+    #[error(transparent)]
+    LogicalId(#[from] InvalidLogicalId),
+    /// A stack name is invalid.
+    #[error(
+        "stack name `{name}` is invalid: start with a letter, then use letters, digits and hyphens, at most 128 characters"
+    )]
+    StackName {
+        /// The rejected name.
+        name: String,
+    },
+    /// Two stacks have the same name.
+    #[error("stack `{name}` is defined twice")]
+    DuplicateStack {
+        /// The name.
+        name: String,
+    },
+    /// Two items share a logical ID in one namespace.
+    #[error("logical ID `{id}` is used by more than one {namespace}")]
+    DuplicateId {
+        /// `resource or parameter`, `output`, `condition` or `mapping`.
+        namespace: &'static str,
+        /// The ID.
+        id: String,
+    },
+    /// A reference names something that does not exist.
+    #[error("{function} names `{target}`, which is not {expected} in this stack{}", did_you_mean(.suggestion))]
+    Dangling {
+        /// `Ref`, `Fn::GetAtt`, `Fn::Sub`, `DependsOn`, `Condition`, `Fn::If`, `Fn::FindInMap`.
+        function: &'static str,
+        /// The missing name.
+        target: String,
+        /// What the name should be: `a parameter or resource`, `a resource`, ...
+        expected: &'static str,
+        /// A close existing name.
+        suggestion: Option<String>,
+    },
+    /// A pseudo parameter that does not exist.
+    #[error("`{name}` is not a pseudo parameter{}", did_you_mean(.suggestion))]
+    UnknownPseudo {
+        /// The name.
+        name: String,
+        /// A close pseudo parameter.
+        suggestion: Option<String>,
+    },
+    /// A value of a stack that is not in the app.
+    #[error("uses a value of stack `{stack}`, which is not in the app")]
+    UnknownStack {
+        /// The missing stack.
+        stack: String,
+    },
+    /// A reference across accounts or regions.
+    #[error(
+        "stack `{consumer}` ({consumer_env}) uses a value of stack `{producer}` ({producer_env}): references across accounts or regions cannot be imported"
+    )]
+    CrossEnvironment {
+        /// The stack that uses the value.
+        consumer: String,
+        /// Its environment.
+        consumer_env: String,
+        /// The stack that owns the value.
+        producer: String,
+        /// Its environment.
+        producer_env: String,
+    },
+    /// A value that cannot be exported to another stack.
+    #[error("stack `{consumer}` uses {what} of stack `{producer}`, which cannot be exported")]
+    NotExportable {
+        /// The stack that uses the value.
+        consumer: String,
+        /// The stack that owns it.
+        producer: String,
+        /// What the value is.
+        what: String,
+    },
+    /// Stacks that depend on each other.
+    #[error("stacks depend on each other in a cycle: {}", cycle.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" → "))]
+    Cycle {
+        /// The stacks of the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// A count over a CloudFormation limit.
+    #[error("the template has {count} {what}: CloudFormation allows at most {max}")]
+    Limit {
+        /// `resources`, `parameters`, `outputs`, `mappings`.
+        what: &'static str,
+        /// How many there are.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A template body over CloudFormation's size limit.
+    #[error("the template body is {bytes} bytes: CloudFormation accepts at most {max} bytes")]
+    BodySize {
+        /// The body's size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A NoEcho parameter with a default.
+    #[error("parameter `{parameter}` is NoEcho but has a Default, which anyone can read in the template")]
+    NoEchoDefault {
+        /// The parameter.
+        parameter: String,
+    },
+    /// An invalid account or region.
+    #[error("{what} `{value}` is invalid: {expected}")]
+    Environment {
+        /// `account` or `region`.
+        what: &'static str,
+        /// The rejected value.
+        value: String,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// A problem a construct found in its own configuration.
+    #[error("{0}")]
+    Construct(String),
+}
+
+impl ProblemKind {
+    /// A short suggestion of what to do.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            ProblemKind::CrossEnvironment { .. } => "give the resource a fixed name in the producing stack and pass that literal name to the other stack".into(),
+            ProblemKind::Cycle { .. } => "move the shared resources into a stack that both use".into(),
+            ProblemKind::BodySize { .. } | ProblemKind::Limit { .. } => {
+                "split the stack into smaller stacks".into()
+            }
+            ProblemKind::NoEchoDefault { .. } => {
+                "remove the Default and pass the value at deploy time (from the environment or a secret)".into()
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}

@@ -1,0 +1,614 @@
+//! The YAML emitter: templates as a careful person writes them.
+//!
+//! Written by hand because no YAML serializer emits CloudFormation's
+//! short-form tags (`!Ref X`, `!GetAtt X.Arn`, `!Sub '...'`) or lets us
+//! control quoting: CloudFormation reads YAML 1.1, where `yes`, `on`, `0123`,
+//! `12:30` and `2024-01-01` are not strings, while general serializers quote
+//! for YAML 1.2. Here every string that a YAML 1.1 or 1.2 reader would take
+//! as anything else is quoted, multi-line strings are block literals, short
+//! lists of simple values inside intrinsics are written inline
+//! (`!If [Cond, a, b]`), and everything else is block style, one value per
+//! line, so a one-line change in code is a one-line change in the diff.
+
+use super::expr::Expr;
+use super::model::{FORMAT_VERSION, Output, Parameter, Resource, Template};
+use indexmap::IndexMap;
+
+/// Renders a template as YAML.
+pub fn to_string(template: &Template) -> String {
+    let mut sections: Vec<(String, Node)> = Vec::new();
+    let version = template.format_version.as_deref().unwrap_or(FORMAT_VERSION);
+    sections.push(("AWSTemplateFormatVersion".into(), Node::str(version)));
+    if let Some(d) = &template.description {
+        sections.push(("Description".into(), Node::str(d)));
+    }
+    if !template.metadata.is_empty() {
+        sections.push(("Metadata".into(), expr_map(&template.metadata)));
+    }
+    if !template.parameters.is_empty() {
+        let params = template
+            .parameters
+            .iter()
+            .map(|(id, p)| (id.to_string(), parameter(p)))
+            .collect();
+        sections.push(("Parameters".into(), Node::Map(params)));
+    }
+    if !template.mappings.is_empty() {
+        let maps = template
+            .mappings
+            .iter()
+            .map(|(id, m)| {
+                let top = m
+                    .iter()
+                    .map(|(k, second)| (k.clone(), expr_map(second)))
+                    .collect();
+                (id.to_string(), Node::Map(top))
+            })
+            .collect();
+        sections.push(("Mappings".into(), Node::Map(maps)));
+    }
+    if !template.conditions.is_empty() {
+        let conds = template
+            .conditions
+            .iter()
+            .map(|(id, c)| (id.to_string(), node(c)))
+            .collect();
+        sections.push(("Conditions".into(), Node::Map(conds)));
+    }
+    let resources = template
+        .resources
+        .iter()
+        .map(|(id, r)| (id.to_string(), resource(r)))
+        .collect();
+    sections.push(("Resources".into(), Node::Map(resources)));
+    if !template.outputs.is_empty() {
+        let outputs = template
+            .outputs
+            .iter()
+            .map(|(id, o)| (id.to_string(), output(o)))
+            .collect();
+        sections.push(("Outputs".into(), Node::Map(outputs)));
+    }
+
+    let mut w = Writer::default();
+    for (i, (key, value)) in sections.iter().enumerate() {
+        if i > 0 {
+            w.out.push('\n');
+        }
+        w.key(key);
+        if key == "Resources" {
+            // A blank line between resources: each reads as its own block.
+            if let Node::Map(entries) = value {
+                if entries.is_empty() {
+                    w.out.push_str(" {}\n");
+                }
+                for (id, r) in entries {
+                    // Ends the `Resources:` line, then the blank line between two.
+                    w.out.push('\n');
+                    w.indent(2);
+                    w.key(id);
+                    w.after(r, 2, false);
+                }
+                continue;
+            }
+        }
+        w.after(value, 0, false);
+    }
+    w.out
+}
+
+/// Renders one value as a YAML document (used for buildspecs and tests).
+pub fn expr_to_string(expr: &Expr) -> String {
+    let mut w = Writer::default();
+    match node(expr) {
+        Node::Map(entries) if !entries.is_empty() => w.entries(&entries, 0, false),
+        Node::Seq(items) if !items.is_empty() => w.items(&items, 0, false),
+        other => {
+            w.after(&other, 0, true);
+        }
+    }
+    w.out
+}
+
+fn parameter(p: &Parameter) -> Node {
+    let mut m: Vec<(String, Node)> = vec![("Type".into(), Node::str(p.kind.as_str()))];
+    if let Some(d) = &p.description {
+        m.push(("Description".into(), Node::str(d)));
+    }
+    if let Some(d) = &p.default {
+        m.push(("Default".into(), Node::str(d)));
+    }
+    if p.no_echo {
+        m.push(("NoEcho".into(), Node::Plain("true".into())));
+    }
+    if !p.allowed_values.is_empty() {
+        let values = p.allowed_values.iter().map(|v| Node::str(v)).collect();
+        m.push(("AllowedValues".into(), Node::Seq(values)));
+    }
+    if let Some(v) = &p.allowed_pattern {
+        m.push(("AllowedPattern".into(), Node::str(v)));
+    }
+    if let Some(v) = p.min_length {
+        m.push(("MinLength".into(), Node::Plain(v.to_string())));
+    }
+    if let Some(v) = p.max_length {
+        m.push(("MaxLength".into(), Node::Plain(v.to_string())));
+    }
+    if let Some(v) = p.min_value {
+        m.push(("MinValue".into(), Node::Plain(float(v))));
+    }
+    if let Some(v) = p.max_value {
+        m.push(("MaxValue".into(), Node::Plain(float(v))));
+    }
+    if let Some(v) = &p.constraint_description {
+        m.push(("ConstraintDescription".into(), Node::str(v)));
+    }
+    Node::Map(m)
+}
+
+fn resource(r: &Resource) -> Node {
+    let mut m: Vec<(String, Node)> = vec![("Type".into(), Node::str(&r.kind))];
+    if let Some(c) = &r.condition {
+        m.push(("Condition".into(), Node::str(c)));
+    }
+    match r.depends_on.as_slice() {
+        [] => {}
+        [one] => m.push(("DependsOn".into(), Node::str(one))),
+        many => m.push((
+            "DependsOn".into(),
+            Node::Seq(many.iter().map(|d| Node::str(d)).collect()),
+        )),
+    }
+    if let Some(p) = r.deletion_policy {
+        m.push(("DeletionPolicy".into(), Node::str(p.as_str())));
+    }
+    if let Some(p) = r.update_replace_policy {
+        m.push(("UpdateReplacePolicy".into(), Node::str(p.as_str())));
+    }
+    if !r.metadata.is_empty() {
+        m.push(("Metadata".into(), expr_map(&r.metadata)));
+    }
+    if !r.properties.is_empty() {
+        m.push(("Properties".into(), expr_map(&r.properties)));
+    }
+    Node::Map(m)
+}
+
+fn output(o: &Output) -> Node {
+    let mut m: Vec<(String, Node)> = Vec::new();
+    if let Some(d) = &o.description {
+        m.push(("Description".into(), Node::str(d)));
+    }
+    if let Some(c) = &o.condition {
+        m.push(("Condition".into(), Node::str(c)));
+    }
+    m.push(("Value".into(), node(&o.value)));
+    if let Some(e) = &o.export {
+        m.push(("Export".into(), Node::Map(vec![("Name".into(), node(e))])));
+    }
+    Node::Map(m)
+}
+
+/// Formats a float so that YAML 1.1 (which needs a dot, and a sign on the
+/// exponent) and YAML 1.2 both read it as a float.
+pub(crate) fn float(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.1}");
+    }
+    yaml11_number(&v.to_string())
+}
+
+fn yaml11_number(s: &str) -> String {
+    let Some((mantissa, exponent)) = s.split_once(['e', 'E']) else {
+        return s.to_owned();
+    };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_owned()
+    } else {
+        format!("{mantissa}.0")
+    };
+    let exponent = if exponent.starts_with(['+', '-']) {
+        exponent.to_owned()
+    } else {
+        format!("+{exponent}")
+    };
+    format!("{mantissa}e{exponent}")
+}
+
+/// The YAML tree the writer prints.
+enum Node {
+    /// A string, quoted as needed.
+    Str(String),
+    /// A number, boolean or null, printed as is.
+    Plain(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+    /// A short-form intrinsic: `!Tag value`.
+    Tagged(&'static str, Box<Node>),
+}
+
+impl Node {
+    fn str(s: &str) -> Node {
+        Node::Str(s.to_owned())
+    }
+}
+
+fn expr_map(map: &IndexMap<String, Expr>) -> Node {
+    Node::Map(map.iter().map(|(k, v)| (k.clone(), node(v))).collect())
+}
+
+fn tagged(tag: &'static str, args: Vec<Node>) -> Node {
+    Node::Tagged(tag, Box::new(Node::Seq(args)))
+}
+
+/// A single-argument short form. YAML allows one tag per node, so when the
+/// argument is itself a short form, the argument is written in long form
+/// (`!ImportValue` over `Fn::Sub: ...`), as CloudFormation's docs advise.
+fn tagged_one(tag: &'static str, arg: Node) -> Node {
+    let arg = match arg {
+        Node::Tagged(inner, value) => Node::Map(vec![(long_name(inner), *value)]),
+        other => other,
+    };
+    Node::Tagged(tag, Box::new(arg))
+}
+
+fn long_name(tag: &str) -> String {
+    match tag {
+        "Ref" | "Condition" => tag.to_owned(),
+        _ => format!("Fn::{tag}"),
+    }
+}
+
+fn node(e: &Expr) -> Node {
+    match e {
+        Expr::Null => Node::Plain("null".into()),
+        Expr::Bool(b) => Node::Plain(b.to_string()),
+        Expr::Number(n) => Node::Plain(yaml11_number(&n.to_string())),
+        Expr::String(s) => Node::Str(s.clone()),
+        Expr::Dynamic(d) => Node::Str(d.to_string()),
+        Expr::List(items) => Node::Seq(items.iter().map(node).collect()),
+        Expr::Map(map) => expr_map(map),
+        Expr::Ref(name) => Node::Tagged("Ref", Box::new(Node::str(name))),
+        Expr::Pseudo(p) => Node::Tagged("Ref", Box::new(Node::str(p.name()))),
+        Expr::GetAtt {
+            resource,
+            attribute,
+        } => Node::Tagged(
+            "GetAtt",
+            Box::new(Node::Str(format!("{resource}.{attribute}"))),
+        ),
+        Expr::Sub { template, vars } if vars.is_empty() => {
+            Node::Tagged("Sub", Box::new(Node::str(template)))
+        }
+        Expr::Sub { template, vars } => tagged("Sub", vec![Node::str(template), expr_map(vars)]),
+        Expr::Join { delimiter, values } => tagged("Join", vec![Node::str(delimiter), node(values)]),
+        Expr::Select { index, list } => tagged("Select", vec![node(index), node(list)]),
+        Expr::Split { delimiter, source } => {
+            tagged("Split", vec![Node::str(delimiter), node(source)])
+        }
+        Expr::If {
+            condition,
+            then,
+            otherwise,
+        } => tagged("If", vec![Node::str(condition), node(then), node(otherwise)]),
+        Expr::Equals(a, b) => tagged("Equals", vec![node(a), node(b)]),
+        Expr::And(items) => tagged("And", items.iter().map(node).collect()),
+        Expr::Or(items) => tagged("Or", items.iter().map(node).collect()),
+        Expr::Not(a) => tagged("Not", vec![node(a)]),
+        Expr::Condition(name) => Node::Tagged("Condition", Box::new(Node::str(name))),
+        Expr::FindInMap { map, top, second } => {
+            tagged("FindInMap", vec![Node::str(map), node(top), node(second)])
+        }
+        Expr::ImportValue(a) => tagged_one("ImportValue", node(a)),
+        Expr::Base64(a) => tagged_one("Base64", node(a)),
+        Expr::GetAzs(a) => tagged_one("GetAZs", node(a)),
+        Expr::Cidr { block, count, bits } => {
+            tagged("Cidr", vec![node(block), node(count), node(bits)])
+        }
+        Expr::Owned { value, .. } => node(value),
+    }
+}
+
+/// The widest inline list, in characters, before block style is used.
+const FLOW_WIDTH: usize = 64;
+
+#[derive(Default)]
+struct Writer {
+    out: String,
+}
+
+impl Writer {
+    fn indent(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
+    }
+
+    fn key(&mut self, key: &str) {
+        self.out.push_str(&quote(key, false));
+        self.out.push(':');
+    }
+
+    /// Writes `node` after `key:` (`after_dash == false`) or after `- `;
+    /// `col` is the column of that key or dash.
+    fn after(&mut self, node: &Node, col: usize, after_dash: bool) {
+        let sep = if after_dash { "" } else { " " };
+        match node {
+            Node::Plain(s) => {
+                self.out.push_str(sep);
+                self.out.push_str(s);
+                self.out.push('\n');
+            }
+            Node::Str(s) => {
+                self.out.push_str(sep);
+                self.string(s, col);
+            }
+            Node::Map(entries) if entries.is_empty() => {
+                self.out.push_str(sep);
+                self.out.push_str("{}\n");
+            }
+            Node::Seq(items) if items.is_empty() => {
+                self.out.push_str(sep);
+                self.out.push_str("[]\n");
+            }
+            Node::Map(entries) => {
+                if after_dash {
+                    self.entries(entries, col + 2, true);
+                } else {
+                    self.out.push('\n');
+                    self.entries(entries, col + 2, false);
+                }
+            }
+            Node::Seq(items) => {
+                if after_dash {
+                    self.items(items, col + 2, true);
+                } else {
+                    self.out.push('\n');
+                    self.items(items, col + 2, false);
+                }
+            }
+            Node::Tagged(tag, value) => {
+                self.out.push_str(sep);
+                self.out.push('!');
+                self.out.push_str(tag);
+                match value.as_ref() {
+                    Node::Str(s) => {
+                        self.out.push(' ');
+                        self.string(s, col);
+                    }
+                    Node::Plain(s) => {
+                        self.out.push(' ');
+                        self.out.push_str(s);
+                        self.out.push('\n');
+                    }
+                    other => {
+                        if let Some(flow) = flow(other, 0).filter(|f| f.len() <= FLOW_WIDTH) {
+                            self.out.push(' ');
+                            self.out.push_str(&flow);
+                            self.out.push('\n');
+                        } else {
+                            self.after(other, col, false);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn entries(&mut self, entries: &[(String, Node)], col: usize, first_inline: bool) {
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if i > 0 || !first_inline {
+                self.indent(col);
+            }
+            self.key(k);
+            self.after(v, col, false);
+        }
+    }
+
+    fn items(&mut self, items: &[Node], col: usize, first_inline: bool) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 || !first_inline {
+                self.indent(col);
+            }
+            self.out.push_str("- ");
+            self.after(item, col, true);
+        }
+    }
+
+    /// Writes a string scalar and the line end; a multi-line string becomes
+    /// a block literal indented below `col`.
+    fn string(&mut self, s: &str, col: usize) {
+        if literal_ok(s) {
+            self.out.push('|');
+            if s.starts_with(' ') {
+                self.out.push('2');
+            }
+            let body = s.trim_end_matches('\n');
+            match s.len() - body.len() {
+                0 => self.out.push('-'),
+                1 => {}
+                _ => self.out.push('+'),
+            }
+            self.out.push('\n');
+            for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+                if !line.is_empty() {
+                    self.indent(col + 2);
+                    self.out.push_str(line);
+                }
+                self.out.push('\n');
+            }
+        } else {
+            self.out.push_str(&quote(s, false));
+            self.out.push('\n');
+        }
+    }
+}
+
+/// The inline form of a list, when every value in it is simple: scalars
+/// without `:` or flow indicators, and short forms of them.
+fn flow(node: &Node, depth: usize) -> Option<String> {
+    match node {
+        Node::Plain(s) => Some(s.clone()),
+        Node::Str(s) => {
+            if s.contains([':', ',', '[', ']', '{', '}', '#', '\n']) {
+                None
+            } else {
+                Some(quote(s, true))
+            }
+        }
+        Node::Seq(items) if depth < 2 => {
+            let parts: Option<Vec<String>> = items.iter().map(|i| flow(i, depth + 1)).collect();
+            Some(format!("[{}]", parts?.join(", ")))
+        }
+        Node::Tagged(tag, value) if matches!(value.as_ref(), Node::Str(_) | Node::Plain(_)) => {
+            Some(format!("!{tag} {}", flow(value, depth)?))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a string is written as a block literal: it spans lines and has
+/// nothing a literal cannot carry.
+fn literal_ok(s: &str) -> bool {
+    s.contains('\n')
+        && s.trim_end_matches('\n').contains(|c: char| c != '\n')
+        && s.chars().all(|c| c == '\n' || c == '\t' || printable(c))
+        && !s.trim_end_matches('\n').split('\n').any(|line| {
+            // Lines of only blanks and trailing blanks do not survive editors
+            // and are ambiguous in literals; such strings are double-quoted.
+            line.ends_with([' ', '\t']) || line.starts_with('\t')
+        })
+}
+
+/// Characters YAML lets appear unescaped (and that are not line breaks: NEL,
+/// LS and PS are line breaks in YAML 1.1).
+fn printable(c: char) -> bool {
+    matches!(c,
+        '\x20'..='\x7e'
+        | '\u{a0}'..='\u{2027}'
+        | '\u{202a}'..='\u{d7ff}'
+        | '\u{e000}'..='\u{fefe}'
+        | '\u{ff00}'..='\u{fffd}'
+        | '\u{10000}'..='\u{10ffff}')
+}
+
+/// Returns `s` as a YAML scalar: plain when every YAML 1.1 and 1.2 reader
+/// reads it back as this same string, single-quoted when it needs quoting,
+/// double-quoted when it has characters that need escapes.
+pub(crate) fn quote(s: &str, in_flow: bool) -> String {
+    if !s.chars().all(printable) {
+        return double_quoted(s);
+    }
+    if plain_ok(s, in_flow) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) <= 0xff => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Words that YAML 1.1 or 1.2 resolve to booleans or null (compared
+/// case-insensitively, which also covers the spellings no reader resolves).
+const RESERVED: &[&str] = &[
+    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "=", "<<",
+];
+
+fn plain_ok(s: &str, in_flow: bool) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if RESERVED.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+        return false;
+    }
+    // Indicators that start something other than a plain scalar.
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    // Numbers, dates, times, sexagesimals, `.inf`, `.nan`: anything that
+    // starts like a number is quoted, whatever follows.
+    if first.is_ascii_digit() || first == '.' || first == '+' {
+        return false;
+    }
+    if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
+        return false;
+    }
+    if in_flow && s.contains([',', '[', ']', '{', '}', ':']) {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_yaml_would_misread() {
+        for s in [
+            "yes", "No", "on", "OFF", "y", "n", "~", "null", "true", "0123", "1e3", "0x1F",
+            "12:30", "2024-01-01", "!x", "&a", "*a", "@a", "`a", "%a", "-a", "?a", ":a", "#a",
+            "{a", "[a", "a: b", "a #b", "", " a", "a ", "1_000", ".5", "+1", ".inf", "<<", "=",
+            "a:",
+        ] {
+            assert!(quote(s, false).starts_with('\''), "{s:?} must be quoted");
+        }
+        for s in ["a", "Enabled", "aws/codebuild/standard:7.0", "a-b", "a#b", "AWS::Region"] {
+            assert_eq!(quote(s, false), s, "{s:?} can be plain");
+        }
+        assert_eq!(quote("it's", false), "it's");
+        assert_eq!(quote("'a'", false), "'''a'''");
+        assert_eq!(quote("a\u{85}b", false), "\"a\\x85b\"");
+        assert_eq!(quote("a\u{7}b\"", false), "\"a\\x07b\\\"\"");
+    }
+
+    #[test]
+    fn floats_read_as_floats_in_yaml_11() {
+        assert_eq!(yaml11_number("1e300"), "1.0e+300");
+        assert_eq!(yaml11_number("-2.5E-7"), "-2.5e-7");
+        assert_eq!(float(3.0), "3.0");
+    }
+
+    #[test]
+    fn short_forms_and_block_literals() {
+        let e = Expr::map([
+            ("A", Expr::reference("X")),
+            ("B", Expr::get_att("Role", "Arn")),
+            ("C", Expr::if_("IsProd", "a".into(), Expr::pseudo(super::super::Pseudo::NoValue))),
+            ("D", Expr::import_value(Expr::sub("${Env}-vpc"))),
+            ("E", Expr::sub("echo one\necho two\n")),
+            ("F", Expr::list([Expr::from("yes"), Expr::from(3)])),
+            ("G", Expr::select(0, Expr::GetAzs(Box::new("".into())))),
+        ]);
+        assert_eq!(
+            expr_to_string(&e),
+            "A: !Ref X\n\
+             B: !GetAtt Role.Arn\n\
+             C: !If\n  - IsProd\n  - a\n  - !Ref AWS::NoValue\n\
+             D: !ImportValue\n  Fn::Sub: ${Env}-vpc\n\
+             E: !Sub |\n  echo one\n  echo two\n\
+             F:\n  - 'yes'\n  - 3\n\
+             G: !Select [0, !GetAZs '']\n"
+        );
+    }
+}
