@@ -162,7 +162,9 @@ pub enum ProblemKind {
         max: usize,
     },
     /// A NoEcho parameter with a default.
-    #[error("parameter `{parameter}` is NoEcho but has a Default, which anyone can read in the template")]
+    #[error(
+        "parameter `{parameter}` is NoEcho but has a Default, which anyone can read in the template"
+    )]
     NoEchoDefault {
         /// The parameter.
         parameter: String,

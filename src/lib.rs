@@ -1,6 +1,4 @@
-//! pipewright describes AWS CI/CD pipelines as typed Rust constructs,
-//! synthesizes CloudFormation templates a reviewer can read, and deploys,
-//! diffs and drift-checks the stacks.
+#![doc = include_str!("../README.md")]
 
 pub mod template;
 
@@ -10,3 +8,7 @@ mod suggest;
 
 pub use app::{App, Construct, Stack};
 pub use error::{Error, Problem, ProblemKind};
+pub mod cli;
+pub mod iam;
+pub mod s3;
+pub mod stacks;

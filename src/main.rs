@@ -1,1 +1,5 @@
-fn main(){}
+//! The `pipewright` command for this repository's stacks.
+
+fn main() -> std::process::ExitCode {
+    pipewright::cli::main(pipewright::stacks::app())
+}

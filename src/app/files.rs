@@ -41,7 +41,13 @@ pub struct FileChange {
 pub fn plan(root: &Path, assembly: &Assembly) -> Result<Vec<FileChange>, Error> {
     let wanted: BTreeMap<String, &str> = assembly.files().into_iter().collect();
     let mut existing = Vec::new();
-    list(root, STACKS_DIR, false, &["yaml", "yml", "json"], &mut existing)?;
+    list(
+        root,
+        STACKS_DIR,
+        false,
+        &["yaml", "yml", "json"],
+        &mut existing,
+    )?;
     list(root, BUILDSPECS_DIR, true, &["yaml", "yml"], &mut existing)?;
 
     let mut changes = BTreeMap::new();

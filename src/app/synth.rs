@@ -40,19 +40,26 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
     for (i, stack) in resolved.iter_mut().enumerate() {
         let consumer = &stacks[i];
         let mut resolve = |e: &mut Expr| {
-            let Expr::Owned { stack: owner, value } = e else {
+            if !matches!(e, Expr::Owned { .. }) {
+                return;
+            }
+            // A value that cannot be resolved is reported once and left as
+            // null, so that later checks do not report it again as dangling.
+            let Expr::Owned {
+                stack: owner,
+                value,
+            } = std::mem::replace(e, Expr::Null)
+            else {
                 return;
             };
-            if *owner == consumer.name {
-                *e = std::mem::replace(value.as_mut(), Expr::Null);
+            if owner == consumer.name {
+                *e = *value;
                 return;
             }
             let Some(&p) = index.get(owner.as_str()) else {
                 problems.push(Problem {
                     path: consumer.name.clone(),
-                    kind: ProblemKind::UnknownStack {
-                        stack: owner.clone(),
-                    },
+                    kind: ProblemKind::UnknownStack { stack: owner },
                 });
                 return;
             };
@@ -69,20 +76,22 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
                 });
                 return;
             }
-            match export(producer, value) {
+            match export(producer, &value) {
                 Ok((output_id, export_name, output)) => {
                     exports[p].entry(output_id).or_insert(output);
                     deps[i].insert(p);
                     *e = Expr::import_value(Expr::String(export_name));
                 }
-                Err(what) => problems.push(Problem {
-                    path: consumer.name.clone(),
-                    kind: ProblemKind::NotExportable {
-                        consumer: consumer.name.clone(),
-                        producer: producer.name.clone(),
-                        what,
-                    },
-                }),
+                Err(what) => {
+                    problems.push(Problem {
+                        path: consumer.name.clone(),
+                        kind: ProblemKind::NotExportable {
+                            consumer: consumer.name.clone(),
+                            producer: producer.name.clone(),
+                            what,
+                        },
+                    });
+                }
             }
         };
         for item in &mut stack.resources {
@@ -223,8 +232,10 @@ fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<S
                     at = deps[at].iter().copied().find(|&d| !done[d]).unwrap_or(at);
                 }
                 let start = path.iter().position(|&i| i == at).unwrap_or(0);
-                let mut cycle: Vec<String> =
-                    path[start..].iter().map(|&i| stacks[i].name.clone()).collect();
+                let mut cycle: Vec<String> = path[start..]
+                    .iter()
+                    .map(|&i| stacks[i].name.clone())
+                    .collect();
                 cycle.push(stacks[at].name.clone());
                 return Err(cycle);
             }
@@ -242,10 +253,10 @@ fn build(stack: &Stack, problems: &mut Vec<Problem>) -> Template {
     };
     let mut refs: IndexSet<String> = IndexSet::new();
     let id = |item_path: &str,
-                  id: &str,
-                  namespace: &'static str,
-                  taken: &mut dyn FnMut(&str) -> bool,
-                  problems: &mut Vec<Problem>|
+              id: &str,
+              namespace: &'static str,
+              taken: &mut dyn FnMut(&str) -> bool,
+              problems: &mut Vec<Problem>|
      -> Option<LogicalId> {
         match LogicalId::new(id) {
             Err(e) => {
@@ -270,12 +281,24 @@ fn build(stack: &Stack, problems: &mut Vec<Problem>) -> Template {
     };
     const REFS: &str = "resource or parameter";
     for p in &stack.parameters {
-        if let Some(lid) = id(&p.path, &p.id, REFS, &mut |i| !refs.insert(i.to_owned()), problems) {
+        if let Some(lid) = id(
+            &p.path,
+            &p.id,
+            REFS,
+            &mut |i| !refs.insert(i.to_owned()),
+            problems,
+        ) {
             t.parameters.insert(lid, p.value.clone());
         }
     }
     for r in &stack.resources {
-        if let Some(lid) = id(&r.path, &r.id, REFS, &mut |i| !refs.insert(i.to_owned()), problems) {
+        if let Some(lid) = id(
+            &r.path,
+            &r.id,
+            REFS,
+            &mut |i| !refs.insert(i.to_owned()),
+            problems,
+        ) {
             t.resources.insert(lid, r.value.clone());
         }
     }

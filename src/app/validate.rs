@@ -23,7 +23,9 @@ pub const MAX_MAPPINGS: usize = 200;
 pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
     let name_ok = s.name.len() <= 128
         && s.name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && s.name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !name_ok {
         problems.push(Problem {
             path: s.name.clone(),
@@ -48,7 +50,9 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         let parts: Vec<&str> = r.split('-').collect();
         let ok = parts.len() >= 3
             && parts.iter().all(|p| {
-                !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
             })
             && parts
                 .last()

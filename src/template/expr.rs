@@ -236,7 +236,12 @@ impl DynamicRef {
 
 impl fmt::Display for DynamicRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{{resolve:{}:{}}}}}", self.service.name(), self.reference)
+        write!(
+            f,
+            "{{{{resolve:{}:{}}}}}",
+            self.service.name(),
+            self.reference
+        )
     }
 }
 
@@ -314,11 +319,6 @@ impl Expr {
     /// `!Equals [a, b]`.
     pub fn equals(a: Expr, b: Expr) -> Expr {
         Expr::Equals(Box::new(a), Box::new(b))
-    }
-
-    /// `!Not [condition]`.
-    pub fn not(condition: Expr) -> Expr {
-        Expr::Not(Box::new(condition))
     }
 
     /// `!FindInMap [map, top, second]`.
@@ -507,6 +507,14 @@ impl Expr {
             }
         }
         f(self);
+    }
+}
+
+/// `!condition` is `Fn::Not [condition]`.
+impl std::ops::Not for Expr {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
     }
 }
 

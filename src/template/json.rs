@@ -183,9 +183,7 @@ pub fn expr(e: &Expr) -> Value {
         Expr::Sub { template, vars } => func("Fn::Sub", json!([template, map(vars)])),
         Expr::Join { delimiter, values } => func("Fn::Join", json!([delimiter, expr(values)])),
         Expr::Select { index, list } => func("Fn::Select", json!([expr(index), expr(list)])),
-        Expr::Split { delimiter, source } => {
-            func("Fn::Split", json!([delimiter, expr(source)]))
-        }
+        Expr::Split { delimiter, source } => func("Fn::Split", json!([delimiter, expr(source)])),
         Expr::If {
             condition,
             then,

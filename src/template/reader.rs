@@ -52,7 +52,8 @@ pub fn parse(body: &str) -> Result<Template> {
 
 /// Parses a JSON template.
 pub fn parse_json(body: &str) -> Result<Template> {
-    let value: Value = serde_json::from_str(body).or_else(|e| err("", format!("invalid JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(body).or_else(|e| err("", format!("invalid JSON: {e}")))?;
     template(&value)
 }
 
@@ -524,7 +525,9 @@ mod tests {
     #[test]
     fn errors_name_the_place() {
         assert_eq!(
-            parse("Resources:\n  R:\n    Properties: {}\n").unwrap_err().to_string(),
+            parse("Resources:\n  R:\n    Properties: {}\n")
+                .unwrap_err()
+                .to_string(),
             "at `Resources.R`: a resource needs a `Type`"
         );
         assert_eq!(
@@ -534,7 +537,9 @@ mod tests {
             "at `Resources.R.Properties.A`: unsupported tag `!Foo`"
         );
         assert_eq!(
-            parse("Transform: AWS::Serverless-2016-10-31\n").unwrap_err().to_string(),
+            parse("Transform: AWS::Serverless-2016-10-31\n")
+                .unwrap_err()
+                .to_string(),
             "at `Transform`: unsupported template section `Transform`"
         );
     }

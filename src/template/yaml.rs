@@ -244,12 +244,28 @@ fn tagged(tag: &'static str, args: Vec<Node>) -> Node {
 /// A single-argument short form. YAML allows one tag per node, so when the
 /// argument is itself a short form, the argument is written in long form
 /// (`!ImportValue` over `Fn::Sub: ...`), as CloudFormation's docs advise.
+/// A number, boolean or null argument would be read as a string under a
+/// tag, so then the whole function is written in long form.
 fn tagged_one(tag: &'static str, arg: Node) -> Node {
-    let arg = match arg {
-        Node::Tagged(inner, value) => Node::Map(vec![(long_name(inner), *value)]),
-        other => other,
+    match arg {
+        Node::Tagged(inner, value) => Node::Tagged(tag, Box::new(long_form(inner, *value))),
+        Node::Plain(_) => long_form(tag, arg),
+        other => Node::Tagged(tag, Box::new(other)),
+    }
+}
+
+/// `{Fn::Tag: value}`; the dotted `GetAtt` string becomes its list form.
+fn long_form(tag: &'static str, value: Node) -> Node {
+    let value = match (tag, value) {
+        ("GetAtt", Node::Str(s)) => match s.split_once('.') {
+            Some((resource, attribute)) => {
+                Node::Seq(vec![Node::str(resource), Node::str(attribute)])
+            }
+            None => Node::Str(s),
+        },
+        (_, value) => value,
     };
-    Node::Tagged(tag, Box::new(arg))
+    Node::Map(vec![(long_name(tag), value)])
 }
 
 fn long_name(tag: &str) -> String {
@@ -281,7 +297,9 @@ fn node(e: &Expr) -> Node {
             Node::Tagged("Sub", Box::new(Node::str(template)))
         }
         Expr::Sub { template, vars } => tagged("Sub", vec![Node::str(template), expr_map(vars)]),
-        Expr::Join { delimiter, values } => tagged("Join", vec![Node::str(delimiter), node(values)]),
+        Expr::Join { delimiter, values } => {
+            tagged("Join", vec![Node::str(delimiter), node(values)])
+        }
         Expr::Select { index, list } => tagged("Select", vec![node(index), node(list)]),
         Expr::Split { delimiter, source } => {
             tagged("Split", vec![Node::str(delimiter), node(source)])
@@ -290,7 +308,10 @@ fn node(e: &Expr) -> Node {
             condition,
             then,
             otherwise,
-        } => tagged("If", vec![Node::str(condition), node(then), node(otherwise)]),
+        } => tagged(
+            "If",
+            vec![Node::str(condition), node(then), node(otherwise)],
+        ),
         Expr::Equals(a, b) => tagged("Equals", vec![node(a), node(b)]),
         Expr::And(items) => tagged("And", items.iter().map(node).collect()),
         Expr::Or(items) => tagged("Or", items.iter().map(node).collect()),
@@ -418,14 +439,14 @@ impl Writer {
     fn string(&mut self, s: &str, col: usize) {
         if literal_ok(s) {
             self.out.push('|');
-            if s.starts_with(' ') {
+            // An explicit indentation indicator when the first line with
+            // content starts with a space, which would otherwise be read as
+            // indentation.
+            if s.trim_start_matches('\n').starts_with(' ') {
                 self.out.push('2');
             }
-            let body = s.trim_end_matches('\n');
-            match s.len() - body.len() {
-                0 => self.out.push('-'),
-                1 => {}
-                _ => self.out.push('+'),
+            if !s.ends_with('\n') {
+                self.out.push('-');
             }
             self.out.push('\n');
             for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
@@ -468,7 +489,10 @@ fn flow(node: &Node, depth: usize) -> Option<String> {
 /// Whether a string is written as a block literal: it spans lines and has
 /// nothing a literal cannot carry.
 fn literal_ok(s: &str) -> bool {
+    // More than one trailing newline would need keep chomping (`|+`), whose
+    // value would then swallow the blank line the emitter puts after it.
     s.contains('\n')
+        && !s.ends_with("\n\n")
         && s.trim_end_matches('\n').contains(|c: char| c != '\n')
         && s.chars().all(|c| c == '\n' || c == '\t' || printable(c))
         && !s.trim_end_matches('\n').split('\n').any(|line| {
@@ -553,7 +577,8 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
         return false;
     }
-    if in_flow && s.contains([',', '[', ']', '{', '}', ':']) {
+    // PyYAML, like other YAML 1.1 readers, also ends a flow scalar at `?`.
+    if in_flow && s.contains([',', '[', ']', '{', '}', ':', '?']) {
         return false;
     }
     true
@@ -566,14 +591,55 @@ mod tests {
     #[test]
     fn quotes_what_yaml_would_misread() {
         for s in [
-            "yes", "No", "on", "OFF", "y", "n", "~", "null", "true", "0123", "1e3", "0x1F",
-            "12:30", "2024-01-01", "!x", "&a", "*a", "@a", "`a", "%a", "-a", "?a", ":a", "#a",
-            "{a", "[a", "a: b", "a #b", "", " a", "a ", "1_000", ".5", "+1", ".inf", "<<", "=",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "~",
+            "null",
+            "true",
+            "0123",
+            "1e3",
+            "0x1F",
+            "12:30",
+            "2024-01-01",
+            "!x",
+            "&a",
+            "*a",
+            "@a",
+            "`a",
+            "%a",
+            "-a",
+            "?a",
+            ":a",
+            "#a",
+            "{a",
+            "[a",
+            "a: b",
+            "a #b",
+            "",
+            " a",
+            "a ",
+            "1_000",
+            ".5",
+            "+1",
+            ".inf",
+            "<<",
+            "=",
             "a:",
         ] {
             assert!(quote(s, false).starts_with('\''), "{s:?} must be quoted");
         }
-        for s in ["a", "Enabled", "aws/codebuild/standard:7.0", "a-b", "a#b", "AWS::Region"] {
+        for s in [
+            "a",
+            "Enabled",
+            "aws/codebuild/standard:7.0",
+            "a-b",
+            "a#b",
+            "AWS::Region",
+        ] {
             assert_eq!(quote(s, false), s, "{s:?} can be plain");
         }
         assert_eq!(quote("it's", false), "it's");
@@ -594,7 +660,14 @@ mod tests {
         let e = Expr::map([
             ("A", Expr::reference("X")),
             ("B", Expr::get_att("Role", "Arn")),
-            ("C", Expr::if_("IsProd", "a".into(), Expr::pseudo(super::super::Pseudo::NoValue))),
+            (
+                "C",
+                Expr::if_(
+                    "IsProd",
+                    "a".into(),
+                    Expr::pseudo(super::super::Pseudo::NoValue),
+                ),
+            ),
             ("D", Expr::import_value(Expr::sub("${Env}-vpc"))),
             ("E", Expr::sub("echo one\necho two\n")),
             ("F", Expr::list([Expr::from("yes"), Expr::from(3)])),

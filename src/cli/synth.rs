@@ -1,0 +1,105 @@
+//! `pipewright synth`: validate, then write stacks/ and buildspecs/, or
+//! with `--check` write nothing and say what is stale.
+
+use super::select::select;
+use super::{Exit, Printer, printer::style};
+use crate::App;
+use crate::app::Format;
+use crate::app::files::{self, Change};
+use std::path::Path;
+
+pub(super) fn run(
+    app: &App,
+    printer: &Printer,
+    args: &[String],
+    check: bool,
+    format: Format,
+    out: &Path,
+) -> anyhow::Result<Exit> {
+    let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
+    let chosen = select(&names, args)?;
+    let assembly = app.synth_as(format)?;
+
+    let mut changes = files::plan(out, &assembly)?;
+    if !args.is_empty() {
+        // Only the named stacks' files; nothing is removed.
+        let owned: Vec<String> = assembly
+            .stacks
+            .iter()
+            .filter(|s| chosen.contains(&s.name))
+            .flat_map(|s| {
+                std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone()))
+            })
+            .collect();
+        changes.retain(|c| owned.contains(&c.path));
+    }
+    let count = |kind: Change| changes.iter().filter(|c| c.change == kind).count();
+    let (created, updated, removed, unchanged) = (
+        count(Change::Create),
+        count(Change::Update),
+        count(Change::Remove),
+        count(Change::Unchanged),
+    );
+
+    if check {
+        for c in &changes {
+            let what = match c.change {
+                Change::Create => "missing",
+                Change::Update => "stale",
+                Change::Remove => "extra",
+                Change::Unchanged => continue,
+            };
+            printer.status(&format!(
+                "{} {}",
+                printer.paint(style::CHANGE, &format!("{what:>7}")),
+                c.path
+            ));
+        }
+        let stale = created + updated + removed;
+        if stale > 0 {
+            printer.status(&format!(
+                "{stale} of {} differ from the code: run `pipewright synth` and commit the result",
+                plural(changes.len(), "file")
+            ));
+            return Ok(Exit::Differences);
+        }
+        printer.status(&format!("{} up to date", plural(changes.len(), "file")));
+        return Ok(Exit::Success);
+    }
+
+    files::apply(out, &assembly, &changes)?;
+    for c in &changes {
+        let (word, s) = match c.change {
+            Change::Create => ("created", style::ADD),
+            Change::Update => ("updated", style::CHANGE),
+            Change::Remove => ("removed", style::REMOVE),
+            Change::Unchanged => {
+                printer.detail(&format!(
+                    "{} {}",
+                    printer.paint(style::DIM, "unchanged"),
+                    c.path
+                ));
+                continue;
+            }
+        };
+        printer.status(&format!(
+            "{} {}",
+            printer.paint(s, &format!("{word:>9}")),
+            c.path
+        ));
+    }
+    printer.status(&format!(
+        "synthesized {}: {created} created, {updated} updated, {removed} removed, {unchanged} unchanged",
+        plural(chosen.len(), "stack"),
+    ));
+    Ok(Exit::Success)
+}
+
+/// `1 file`, `2 files`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

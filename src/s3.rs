@@ -1,0 +1,257 @@
+//! Amazon S3: the hardened artifact bucket.
+//!
+//! A [`Bucket`] is secure without being asked (see `SECURITY.md`, S3
+//! section): encryption by default (SSE-KMS with bucket keys when a key is
+//! given, SSE-S3 otherwise), all four public access blocks, bucket-owner
+//! enforced ownership (no ACLs), versioning, a bucket policy that denies any
+//! request not made over TLS, access logging when a log bucket is given (a
+//! documented suppression otherwise), `Retain` on delete and replace, and a
+//! lifecycle rule that expires old artifacts.
+
+use crate::app::{Construct, ResourceRef, Stack};
+use crate::iam::{PolicyDocument, Principal, Statement};
+use crate::template::{Expr, Resource};
+use indexmap::IndexMap;
+
+/// An S3 bucket for pipeline artifacts.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    id: String,
+    name: Option<Expr>,
+    kms_key_arn: Option<Expr>,
+    log_bucket: Option<(Expr, String)>,
+    expire_after_days: Option<u32>,
+    noncurrent_after_days: u32,
+}
+
+/// Days after which current artifacts expire by default.
+pub const DEFAULT_EXPIRE_AFTER_DAYS: u32 = 180;
+/// Days after which replaced (noncurrent) versions expire by default.
+pub const DEFAULT_NONCURRENT_AFTER_DAYS: u32 = 30;
+/// Days after which an unfinished multipart upload is aborted.
+pub const ABORT_MULTIPART_AFTER_DAYS: u32 = 7;
+
+impl Bucket {
+    /// A bucket with logical ID `id` and every secure default.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            kms_key_arn: None,
+            log_bucket: None,
+            expire_after_days: Some(DEFAULT_EXPIRE_AFTER_DAYS),
+            noncurrent_after_days: DEFAULT_NONCURRENT_AFTER_DAYS,
+        }
+    }
+
+    /// Sets `BucketName`. Default: none, CloudFormation generates a unique
+    /// name. Changing the name replaces the bucket (the old one is retained).
+    pub fn name(mut self, name: impl Into<Expr>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Encrypts with this KMS key (SSE-KMS with an S3 bucket key, which cuts
+    /// KMS requests). Default: SSE-S3 (AES-256 with S3-managed keys).
+    pub fn kms_key(mut self, key_arn: impl Into<Expr>) -> Self {
+        self.kms_key_arn = Some(key_arn.into());
+        self
+    }
+
+    /// Logs access to `bucket` under `prefix`. Default: no access logging,
+    /// with the reason recorded in the template's suppressions.
+    pub fn access_logs(mut self, bucket: impl Into<Expr>, prefix: impl Into<String>) -> Self {
+        self.log_bucket = Some((bucket.into(), prefix.into()));
+        self
+    }
+
+    /// Expires current artifacts after `days`, or never with `None`.
+    /// Default: [`DEFAULT_EXPIRE_AFTER_DAYS`].
+    pub fn expire_after_days(mut self, days: Option<u32>) -> Self {
+        self.expire_after_days = days;
+        self
+    }
+
+    /// Expires noncurrent versions after `days`. Default:
+    /// [`DEFAULT_NONCURRENT_AFTER_DAYS`].
+    pub fn noncurrent_after_days(mut self, days: u32) -> Self {
+        self.noncurrent_after_days = days;
+        self
+    }
+
+    fn encryption(&self) -> Expr {
+        let default = match &self.kms_key_arn {
+            Some(key) => Expr::map([
+                ("SSEAlgorithm", Expr::from("aws:kms")),
+                ("KMSMasterKeyID", key.clone()),
+            ]),
+            None => Expr::map([("SSEAlgorithm", Expr::from("AES256"))]),
+        };
+        let mut rule = vec![("ServerSideEncryptionByDefault", default)];
+        if self.kms_key_arn.is_some() {
+            rule.push(("BucketKeyEnabled", Expr::Bool(true)));
+        }
+        Expr::map([(
+            "ServerSideEncryptionConfiguration",
+            Expr::list([Expr::map(rule)]),
+        )])
+    }
+
+    fn lifecycle(&self) -> Expr {
+        let mut rule = vec![
+            ("Id", Expr::from("ExpireOldArtifacts")),
+            ("Status", Expr::from("Enabled")),
+        ];
+        if let Some(days) = self.expire_after_days {
+            rule.push(("ExpirationInDays", days.into()));
+        }
+        rule.push((
+            "NoncurrentVersionExpiration",
+            Expr::map([("NoncurrentDays", self.noncurrent_after_days.into())]),
+        ));
+        rule.push((
+            "AbortIncompleteMultipartUpload",
+            Expr::map([("DaysAfterInitiation", ABORT_MULTIPART_AFTER_DAYS.into())]),
+        ));
+        Expr::map([("Rules", Expr::list([Expr::map(rule)]))])
+    }
+
+    /// Scanner suppressions, each with its reason, for the defaults that
+    /// scanners flag but this bucket chose on purpose.
+    fn suppressions(&self) -> IndexMap<String, Expr> {
+        let mut checkov = Vec::new();
+        let mut cfn_nag = Vec::new();
+        if self.log_bucket.is_none() {
+            let reason = "no log bucket is configured for this artifact bucket; CloudTrail records its API calls";
+            checkov.push(("CKV_AWS_18", reason));
+            cfn_nag.push(("W35", reason));
+        }
+        if self.kms_key_arn.is_none() {
+            checkov.push((
+                "CKV_AWS_145",
+                "no pipeline KMS key: artifacts are encrypted with SSE-S3 (AES-256)",
+            ));
+        }
+        let mut m = IndexMap::new();
+        if checkov.is_empty() && cfn_nag.is_empty() {
+            return m;
+        }
+        let entries = |list: Vec<(&str, &str)>, reason_key: &str| {
+            Expr::list(list.into_iter().map(|(id, reason)| {
+                Expr::map([("id", Expr::from(id)), (reason_key, Expr::from(reason))])
+            }))
+        };
+        m.insert(
+            "checkov".to_owned(),
+            Expr::map([("skip", entries(checkov, "comment"))]),
+        );
+        if !cfn_nag.is_empty() {
+            m.insert(
+                "cfn_nag".to_owned(),
+                Expr::map([("rules_to_suppress", entries(cfn_nag, "reason"))]),
+            );
+        }
+        m
+    }
+}
+
+/// A bucket added to a stack.
+#[derive(Clone, Debug)]
+pub struct BucketRef {
+    resource: ResourceRef,
+}
+
+impl BucketRef {
+    /// The bucket's logical ID.
+    pub fn id(&self) -> &str {
+        self.resource.id()
+    }
+
+    /// The underlying resource, for [`Stack::override_property`].
+    pub fn resource(&self) -> &ResourceRef {
+        &self.resource
+    }
+
+    /// The bucket name (`!Ref`).
+    pub fn name(&self) -> Expr {
+        self.resource.reference()
+    }
+
+    /// The bucket ARN (`!GetAtt Bucket.Arn`).
+    pub fn arn(&self) -> Expr {
+        self.resource.get_att("Arn")
+    }
+
+    /// The ARN of every object in the bucket (`${Bucket.Arn}/*`). Usable in
+    /// the bucket's own stack only.
+    pub fn objects_arn(&self) -> Expr {
+        self.resource
+            .owned(Expr::sub(format!("${{{}.Arn}}/*", self.resource.id())))
+    }
+}
+
+impl Construct for Bucket {
+    type Ref = BucketRef;
+
+    fn add_to(self, stack: &mut Stack) -> BucketRef {
+        let path = stack.path(&self.id);
+        let mut bucket = Resource::new("AWS::S3::Bucket").retain();
+        bucket.metadata = self.suppressions();
+        if let Some(name) = &self.name {
+            bucket = bucket.property("BucketName", name.clone());
+        }
+        bucket = bucket
+            .property("BucketEncryption", self.encryption())
+            .property(
+                "PublicAccessBlockConfiguration",
+                Expr::map([
+                    ("BlockPublicAcls", Expr::Bool(true)),
+                    ("BlockPublicPolicy", Expr::Bool(true)),
+                    ("IgnorePublicAcls", Expr::Bool(true)),
+                    ("RestrictPublicBuckets", Expr::Bool(true)),
+                ]),
+            )
+            .property(
+                "OwnershipControls",
+                Expr::map([(
+                    "Rules",
+                    Expr::list([Expr::map([(
+                        "ObjectOwnership",
+                        Expr::from("BucketOwnerEnforced"),
+                    )])]),
+                )]),
+            )
+            .property(
+                "VersioningConfiguration",
+                Expr::map([("Status", Expr::from("Enabled"))]),
+            )
+            .property("LifecycleConfiguration", self.lifecycle());
+        if let Some((log_bucket, prefix)) = &self.log_bucket {
+            bucket = bucket.property(
+                "LoggingConfiguration",
+                Expr::map([
+                    ("DestinationBucketName", log_bucket.clone()),
+                    ("LogFilePrefix", Expr::from(prefix.as_str())),
+                ]),
+            );
+        }
+        let resource = stack.add_resource_at(path.clone(), &self.id, bucket);
+        let bucket = BucketRef { resource };
+
+        let tls_only = Statement::deny(["s3:*"])
+            .sid("DenyInsecureTransport")
+            .principal(Principal::Everyone)
+            .resource(bucket.arn())
+            .resource(bucket.objects_arn())
+            .condition("Bool", "aws:SecureTransport", "false");
+        let policy = Resource::new("AWS::S3::BucketPolicy")
+            .property("Bucket", bucket.name())
+            .property("PolicyDocument", PolicyDocument::new([tls_only]).to_expr());
+        stack.add_resource_at(
+            format!("{path}/Policy"),
+            format!("{}Policy", self.id),
+            policy,
+        );
+        bucket
+    }
+}

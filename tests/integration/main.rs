@@ -1,0 +1,11 @@
+//! The integration tests: one binary, one module per subject.
+#![allow(clippy::unwrap_used)]
+
+mod errors;
+mod generate;
+mod lint;
+mod roundtrip;
+mod s3;
+mod support;
+mod synth;
+mod yaml11;
