@@ -8,7 +8,11 @@ mod suggest;
 
 pub use app::{App, Construct, Stack};
 pub use error::{Error, Problem, ProblemKind};
+pub mod buildspec;
 pub mod cli;
+pub mod codebuild;
+pub mod codepipeline;
+pub mod ecr;
 pub mod iam;
 pub mod s3;
 pub mod stacks;

@@ -9,7 +9,7 @@
 //! lifecycle rule that expires old artifacts.
 
 use crate::app::{Construct, ResourceRef, Stack};
-use crate::iam::{PolicyDocument, Principal, Statement};
+use crate::iam::{PolicyDocument, Principal, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 use indexmap::IndexMap;
 
@@ -187,6 +187,35 @@ impl BucketRef {
     pub fn objects_arn(&self) -> Expr {
         self.resource
             .owned(Expr::sub(format!("${{{}.Arn}}/*", self.resource.id())))
+    }
+}
+
+impl BucketRef {
+    /// Lets `role` read objects (and their versions) of the bucket.
+    pub fn grant_read(&self, stack: &mut Stack, role: &RoleRef) {
+        self.grant(stack, role, &["s3:GetObject", "s3:GetObjectVersion"]);
+    }
+
+    /// Lets `role` read and write objects of the bucket: what a pipeline and
+    /// its build projects need to pass artifacts.
+    pub fn grant_read_write(&self, stack: &mut Stack, role: &RoleRef) {
+        self.grant(
+            stack,
+            role,
+            &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        );
+    }
+
+    fn grant(&self, stack: &mut Stack, role: &RoleRef, object_actions: &[&str]) {
+        stack.grant(
+            role,
+            Statement::allow(object_actions.iter().copied()).resource(self.objects_arn()),
+        );
+        stack.grant(
+            role,
+            Statement::allow(["s3:GetBucketLocation", "s3:GetBucketVersioning"])
+                .resource(self.arn()),
+        );
     }
 }
 

@@ -7,6 +7,7 @@
 //! every problem with its path, so a user fixes them in one pass.
 
 use crate::error::{Problem, ProblemKind};
+use crate::iam::{PolicyDocument, RoleRef, Statement};
 use crate::template::{Expr, Mapping, Output, Parameter, Resource};
 use indexmap::IndexMap;
 use std::fmt;
@@ -113,6 +114,9 @@ pub struct Stack {
     pub(crate) outputs: Vec<Item<Output>>,
     pub(crate) files: Vec<File>,
     pub(crate) problems: Vec<Problem>,
+    /// Statements granted to each role (by logical ID), rendered into the
+    /// role's inline policy.
+    pub(crate) grants: IndexMap<String, Vec<Statement>>,
 }
 
 impl Stack {
@@ -133,6 +137,7 @@ impl Stack {
             outputs: Vec::new(),
             files: Vec::new(),
             problems: Vec::new(),
+            grants: IndexMap::new(),
         }
     }
 
@@ -278,6 +283,9 @@ impl Stack {
 
     /// The resource behind a reference, to change what a construct made.
     pub fn resource_mut(&mut self, r: &ResourceRef) -> Option<&mut Resource> {
+        if r.stack != self.name {
+            return None;
+        }
         self.resources
             .iter_mut()
             .find(|item| item.id == r.id)
@@ -324,6 +332,73 @@ impl Stack {
             path: path.to_owned(),
             kind: ProblemKind::Construct(message.into()),
         });
+    }
+
+    /// Grants `statement` to `role`. Grants to one role are merged and sorted
+    /// into one inline policy. A wildcard action (`*`, `s3:*`) or an action
+    /// on `Resource: "*"` that supports narrower resources is a synth error;
+    /// [`Stack::grant_unrestricted`] is the explicit escape.
+    pub fn grant(&mut self, role: &RoleRef, statement: Statement) {
+        let path = self.path(role.id());
+        let wildcards = statement.wildcard_actions().join("`, `");
+        if !wildcards.is_empty() {
+            self.report(
+                &path,
+                format!("grants wildcard action `{wildcards}`: list the actions the role needs, or use `grant_unrestricted` with a reason"),
+            );
+            return;
+        }
+        let unscoped = statement.unscoped_actions().join("`, `");
+        if !unscoped.is_empty() {
+            self.report(
+                &path,
+                format!("grants `{unscoped}` on every resource: name the resources' ARNs"),
+            );
+            return;
+        }
+        self.add_grant(role, statement);
+    }
+
+    /// Grants a statement that [`Stack::grant`] would refuse (a wildcard
+    /// action or resource), recording `reason` in the role's metadata and
+    /// scanner suppressions so a reviewer sees why.
+    pub fn grant_unrestricted(&mut self, role: &RoleRef, statement: Statement, reason: &str) {
+        if let Some(r) = self.resource_mut(role.resource()) {
+            let reasons = r
+                .metadata
+                .entry("pipewright:unrestricted".to_owned())
+                .or_insert_with(|| Expr::List(Vec::new()));
+            if let Expr::List(list) = reasons {
+                list.push(Expr::from(reason));
+            }
+        }
+        self.add_grant(role, statement);
+    }
+
+    fn add_grant(&mut self, role: &RoleRef, statement: Statement) {
+        let statements = self.grants.entry(role.id().to_owned()).or_default();
+        statements.push(statement);
+        let document = PolicyDocument::merged(statements);
+        let policy = Expr::list([Expr::map([
+            ("PolicyName", Expr::from("grants")),
+            ("PolicyDocument", document.to_expr()),
+        ])]);
+        match self.resource_mut(role.resource()) {
+            Some(r) => {
+                r.properties.insert("Policies".to_owned(), policy);
+            }
+            None => {
+                let path = self.path(role.id());
+                self.report(
+                    &path,
+                    format!(
+                        "no role `{}` in stack `{}` to grant to",
+                        role.id(),
+                        self.name
+                    ),
+                );
+            }
+        }
     }
 
     /// Adds a construct and returns its references.

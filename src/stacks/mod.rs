@@ -2,10 +2,14 @@
 //! per pipeline family. `pipewright synth` writes them to `stacks/`.
 
 pub mod artifact_store;
+pub mod image_pipeline;
 
 use crate::App;
 
 /// Every stack of this repository.
 pub fn app() -> App {
-    App::new().stack(artifact_store::stack())
+    App::new()
+        .stack(artifact_store::stack())
+        .stack(image_pipeline::webhook())
+        .stack(image_pipeline::connection())
 }

@@ -1,0 +1,430 @@
+//! AWS CodeBuild: build projects.
+//!
+//! A [`Project`] gets its own role with exactly the permissions it needs
+//! (its log group, the variables it reads, what others grant it), CloudWatch
+//! logging, bounded timeouts, a current managed image, privileged mode only
+//! when asked (for Docker builds), and refuses plaintext variables that look
+//! like secrets.
+//!
+//! The project is named `<stack>-<logical ID>` and its ARN is built with
+//! `Fn::Sub` from `!Ref`: the role's policy can then name the log group
+//! without referencing the project (no cycle), and the local CloudFormation
+//! emulator the tests deploy to cannot resolve `GetAtt` on this type.
+
+use crate::app::{Construct, ResourceRef, Stack};
+use crate::buildspec::{self, BuildSpec};
+use crate::iam::{Role, RoleRef, Statement};
+use crate::template::{Expr, Resource};
+
+/// The default build image: a current CodeBuild standard image.
+pub const STANDARD_IMAGE: &str = "aws/codebuild/standard:7.0";
+/// Minutes a build may run by default.
+pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
+/// Minutes a build may wait in the queue by default.
+pub const DEFAULT_QUEUED_TIMEOUT_MINUTES: u32 = 120;
+
+/// `Environment.ComputeType`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ComputeType {
+    /// `BUILD_GENERAL1_SMALL` (3 GB, 2 vCPUs): the default.
+    #[default]
+    Small,
+    /// `BUILD_GENERAL1_MEDIUM` (7 GB, 4 vCPUs).
+    Medium,
+    /// `BUILD_GENERAL1_LARGE` (15 GB, 8 vCPUs).
+    Large,
+}
+
+impl ComputeType {
+    fn as_str(self) -> &'static str {
+        match self {
+            ComputeType::Small => "BUILD_GENERAL1_SMALL",
+            ComputeType::Medium => "BUILD_GENERAL1_MEDIUM",
+            ComputeType::Large => "BUILD_GENERAL1_LARGE",
+        }
+    }
+}
+
+/// `Environment.Type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnvironmentType {
+    /// `LINUX_CONTAINER`: the default.
+    #[default]
+    LinuxContainer,
+    /// `ARM_CONTAINER`.
+    ArmContainer,
+}
+
+impl EnvironmentType {
+    fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentType::LinuxContainer => "LINUX_CONTAINER",
+            EnvironmentType::ArmContainer => "ARM_CONTAINER",
+        }
+    }
+}
+
+/// Where the project's source comes from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Source {
+    /// The pipeline's input artifact (`CODEPIPELINE`): the default.
+    #[default]
+    CodePipeline,
+    /// A GitHub repository URL (`GITHUB`), for builds started by webhooks.
+    GitHub {
+        /// The clone URL, e.g. `https://github.com/owner/repo.git`.
+        location: Expr,
+    },
+}
+
+/// An environment variable of the project.
+#[derive(Clone, Debug, PartialEq)]
+enum Variable {
+    Plaintext(String, Expr),
+    ParameterStore(String, String),
+    SecretsManager(String, String),
+}
+
+/// A CodeBuild project.
+#[derive(Clone, Debug)]
+pub struct Project {
+    id: String,
+    spec: BuildSpec,
+    spec_copy: Option<String>,
+    description: Option<String>,
+    compute: ComputeType,
+    environment: EnvironmentType,
+    image: String,
+    privileged: bool,
+    variables: Vec<Variable>,
+    source: Source,
+    timeout: u32,
+    queued_timeout: u32,
+    key_arn: Option<Expr>,
+}
+
+impl Project {
+    /// A project with logical ID `id` that runs `spec` (inlined in the
+    /// template as `Source.BuildSpec`).
+    pub fn new(id: impl Into<String>, spec: BuildSpec) -> Self {
+        Self {
+            id: id.into(),
+            spec,
+            spec_copy: None,
+            description: None,
+            compute: ComputeType::default(),
+            environment: EnvironmentType::default(),
+            image: STANDARD_IMAGE.to_owned(),
+            privileged: false,
+            variables: Vec::new(),
+            source: Source::default(),
+            timeout: DEFAULT_TIMEOUT_MINUTES,
+            queued_timeout: DEFAULT_QUEUED_TIMEOUT_MINUTES,
+            key_arn: None,
+        }
+    }
+
+    /// Also writes the buildspec to `buildspecs/<path>` at synth, for
+    /// application repositories that keep their buildspec beside their code.
+    pub fn buildspec_copy(mut self, path: impl Into<String>) -> Self {
+        self.spec_copy = Some(path.into());
+        self
+    }
+
+    /// Sets `Description`.
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Sets the compute type. Default: [`ComputeType::Small`].
+    pub fn compute(mut self, compute: ComputeType) -> Self {
+        self.compute = compute;
+        self
+    }
+
+    /// Sets the environment type. Default: [`EnvironmentType::LinuxContainer`].
+    pub fn environment(mut self, environment: EnvironmentType) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Sets the build image. Default: [`STANDARD_IMAGE`].
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = image.into();
+        self
+    }
+
+    /// Runs the build in privileged mode, which Docker builds need (the
+    /// build can then control the host's Docker daemon). Default: off.
+    pub fn privileged(mut self) -> Self {
+        self.privileged = true;
+        self
+    }
+
+    /// Adds a plaintext environment variable. A name that looks like a
+    /// secret (token, password, secret, key) is a synth error: use
+    /// [`Project::secret_variable`] or [`Project::parameter_variable`].
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
+        self.variables
+            .push(Variable::Plaintext(name.into(), value.into()));
+        self
+    }
+
+    /// Adds a variable read from a Systems Manager parameter at build time;
+    /// the role may read exactly that parameter.
+    pub fn parameter_variable(
+        mut self,
+        name: impl Into<String>,
+        parameter: impl Into<String>,
+    ) -> Self {
+        self.variables
+            .push(Variable::ParameterStore(name.into(), parameter.into()));
+        self
+    }
+
+    /// Adds a variable read from Secrets Manager at build time
+    /// (`secret-id[:json-key]`); the role may read exactly that secret.
+    pub fn secret_variable(mut self, name: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.variables
+            .push(Variable::SecretsManager(name.into(), secret.into()));
+        self
+    }
+
+    /// Sets the source. Default: [`Source::CodePipeline`].
+    pub fn source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Sets `TimeoutInMinutes` (5 to 2160). Default: [`DEFAULT_TIMEOUT_MINUTES`].
+    pub fn timeout_minutes(mut self, minutes: u32) -> Self {
+        self.timeout = minutes;
+        self
+    }
+
+    /// Sets `QueuedTimeoutInMinutes` (5 to 480). Default:
+    /// [`DEFAULT_QUEUED_TIMEOUT_MINUTES`].
+    pub fn queued_timeout_minutes(mut self, minutes: u32) -> Self {
+        self.queued_timeout = minutes;
+        self
+    }
+
+    /// Encrypts build output with this KMS key (`EncryptionKey`), and lets
+    /// the role use it. Default: the AWS managed key for S3.
+    pub fn kms_key(mut self, key_arn: impl Into<Expr>) -> Self {
+        self.key_arn = Some(key_arn.into());
+        self
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for v in &self.variables {
+            if let Variable::Plaintext(name, _) = v
+                && buildspec::secret_looking(name)
+            {
+                problems.push(format!(
+                    "plaintext variable `{name}` looks like a secret: use `secret_variable` (Secrets Manager) or `parameter_variable` (Parameter Store)"
+                ));
+            }
+        }
+        for name in self.spec.plaintext_secrets() {
+            problems.push(format!(
+                "buildspec variable `{name}` looks like a secret: put it under `secrets-manager` or `parameter-store`"
+            ));
+        }
+        if !(5..=2160).contains(&self.timeout) {
+            problems.push(format!(
+                "timeout of {} minutes is outside 5 to 2160",
+                self.timeout
+            ));
+        }
+        if !(5..=480).contains(&self.queued_timeout) {
+            problems.push(format!(
+                "queued timeout of {} minutes is outside 5 to 480",
+                self.queued_timeout
+            ));
+        }
+        problems
+    }
+}
+
+/// A project added to a stack.
+#[derive(Clone, Debug)]
+pub struct ProjectRef {
+    resource: ResourceRef,
+    role: RoleRef,
+}
+
+impl ProjectRef {
+    /// The project's logical ID.
+    pub fn id(&self) -> &str {
+        self.resource.id()
+    }
+
+    /// The project name (`!Ref`).
+    pub fn name(&self) -> Expr {
+        self.resource.reference()
+    }
+
+    /// The project ARN, built with `Fn::Sub` from the name.
+    pub fn arn(&self) -> Expr {
+        self.resource.owned(Expr::sub(format!(
+            "arn:${{AWS::Partition}}:codebuild:${{AWS::Region}}:${{AWS::AccountId}}:project/${{{}}}",
+            self.resource.id()
+        )))
+    }
+
+    /// The project's role, to grant it more.
+    pub fn role(&self) -> &RoleRef {
+        &self.role
+    }
+
+    /// Lets `role` start and watch builds of this project (what a pipeline
+    /// action needs).
+    pub fn grant_start(&self, stack: &mut Stack, role: &RoleRef) {
+        stack.grant(
+            role,
+            Statement::allow(["codebuild:BatchGetBuilds", "codebuild:StartBuild"])
+                .resource(self.arn()),
+        );
+    }
+}
+
+impl Construct for Project {
+    type Ref = ProjectRef;
+
+    fn add_to(self, stack: &mut Stack) -> ProjectRef {
+        let path = stack.path(&self.id);
+        for problem in self.problems() {
+            stack.report(&path, problem);
+        }
+        let role = stack.add(
+            Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
+                .description(format!("Service role of the {} CodeBuild project", self.id)),
+        );
+        let project_name = format!("${{AWS::StackName}}-{}", self.id);
+        let log_group = format!(
+            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
+        );
+        stack.grant(
+            &role,
+            Statement::allow([
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ])
+            .resource(Expr::sub(log_group.clone()))
+            .resource(Expr::sub(format!("{log_group}:*"))),
+        );
+        let mut env_vars = Vec::new();
+        for v in &self.variables {
+            let (name, kind, value) = match v {
+                Variable::Plaintext(n, value) => (n, "PLAINTEXT", value.clone()),
+                Variable::ParameterStore(n, parameter) => {
+                    let name = parameter.trim_start_matches('/');
+                    stack.grant(
+                        &role,
+                        Statement::allow(["ssm:GetParameters"]).resource(Expr::sub(format!(
+                            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{name}"
+                        ))),
+                    );
+                    (n, "PARAMETER_STORE", Expr::from(parameter.as_str()))
+                }
+                Variable::SecretsManager(n, secret) => {
+                    stack.grant(
+                        &role,
+                        Statement::allow(["secretsmanager:GetSecretValue"])
+                            .resource(secret_arn(secret)),
+                    );
+                    (n, "SECRETS_MANAGER", Expr::from(secret.as_str()))
+                }
+            };
+            env_vars.push(Expr::map([
+                ("Name", Expr::from(name.as_str())),
+                ("Type", Expr::from(kind)),
+                ("Value", value),
+            ]));
+        }
+        let mut environment = vec![
+            ("Type", Expr::from(self.environment.as_str())),
+            ("ComputeType", Expr::from(self.compute.as_str())),
+            ("Image", Expr::from(self.image.as_str())),
+            ("ImagePullCredentialsType", Expr::from("CODEBUILD")),
+            ("PrivilegedMode", Expr::Bool(self.privileged)),
+        ];
+        if !env_vars.is_empty() {
+            environment.push(("EnvironmentVariables", Expr::List(env_vars)));
+        }
+        let spec = self.spec.to_yaml();
+        let (source, artifacts) = match &self.source {
+            Source::CodePipeline => (
+                Expr::map([
+                    ("Type", Expr::from("CODEPIPELINE")),
+                    ("BuildSpec", Expr::from(spec.as_str())),
+                ]),
+                Expr::map([("Type", Expr::from("CODEPIPELINE"))]),
+            ),
+            Source::GitHub { location } => (
+                Expr::map([
+                    ("Type", Expr::from("GITHUB")),
+                    ("Location", location.clone()),
+                    ("ReportBuildStatus", Expr::Bool(true)),
+                    ("BuildSpec", Expr::from(spec.as_str())),
+                ]),
+                Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
+            ),
+        };
+        let mut project =
+            Resource::new("AWS::CodeBuild::Project").property("Name", Expr::sub(project_name));
+        if let Some(d) = &self.description {
+            project = project.property("Description", d.as_str());
+        }
+        project = project
+            .property("ServiceRole", role.arn())
+            .property("Source", source)
+            .property("Artifacts", artifacts)
+            .property("Environment", Expr::map(environment))
+            .property(
+                "LogsConfig",
+                Expr::map([(
+                    "CloudWatchLogs",
+                    Expr::map([("Status", Expr::from("ENABLED"))]),
+                )]),
+            )
+            .property("TimeoutInMinutes", self.timeout)
+            .property("QueuedTimeoutInMinutes", self.queued_timeout);
+        if let Some(key) = &self.key_arn {
+            project = project.property("EncryptionKey", key.clone());
+            stack.grant(
+                &role,
+                Statement::allow([
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKey*",
+                    "kms:ReEncrypt*",
+                ])
+                .resource(key.clone()),
+            );
+        }
+        if let Some(copy) = &self.spec_copy {
+            stack.add_file(format!("buildspecs/{copy}"), spec);
+        }
+        let resource = stack.add_resource_at(path, &self.id, project);
+        ProjectRef { resource, role }
+    }
+}
+
+/// The ARN pattern of a secret named `secret` (`name[:json-key...]` or an
+/// ARN). Secrets Manager appends six random characters to a secret's name.
+fn secret_arn(secret: &str) -> Expr {
+    if secret.starts_with("arn:") {
+        let arn: Vec<&str> = secret.splitn(8, ':').take(7).collect();
+        return Expr::from(arn.join(":"));
+    }
+    let name = secret.split(':').next().unwrap_or(secret);
+    Expr::sub(format!(
+        "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-??????"
+    ))
+}

@@ -1,0 +1,292 @@
+//! Amazon ECR: image repositories.
+//!
+//! A [`Repository`] scans on push, keeps tags immutable (one moving tag such
+//! as `latest` may be excluded), encrypts (AES-256, or KMS with a key),
+//! expires untagged images and keeps the newest ones, and is retained when
+//! its stack is deleted or the repository replaced: images are data.
+
+use crate::app::{Construct, ResourceRef, Stack};
+use crate::iam::{RoleRef, Statement};
+use crate::template::{Expr, Resource};
+
+/// Days after which untagged images expire by default.
+pub const DEFAULT_UNTAGGED_DAYS: u32 = 14;
+/// How many images are kept by default.
+pub const DEFAULT_KEEP_IMAGES: u32 = 200;
+
+/// Actions to pull images
+/// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-pull.html>).
+pub const PULL_ACTIONS: &[&str] = &[
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+];
+/// Actions to push images
+/// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html>).
+pub const PUSH_ACTIONS: &[&str] = &[
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+];
+
+/// An ECR repository.
+#[derive(Clone, Debug)]
+pub struct Repository {
+    id: String,
+    name: Option<Expr>,
+    moving_tag: Option<String>,
+    kms_key_arn: Option<Expr>,
+    untagged_days: u32,
+    keep_images: u32,
+}
+
+impl Repository {
+    /// A repository with logical ID `id` and every secure default.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            moving_tag: None,
+            kms_key_arn: None,
+            untagged_days: DEFAULT_UNTAGGED_DAYS,
+            keep_images: DEFAULT_KEEP_IMAGES,
+        }
+    }
+
+    /// Sets `RepositoryName`. Default: none, CloudFormation generates one.
+    /// A literal name is checked against ECR's rules at synth (lowercase
+    /// letters, digits, `.`, `_`, `-` and `/` between parts, 2 to 256
+    /// characters). Renaming replaces the repository; the old one is retained.
+    pub fn name(mut self, name: impl Into<Expr>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Lets one tag move between images (e.g. `latest`) while every other
+    /// tag stays immutable (`IMMUTABLE_WITH_EXCLUSION`). Default: every tag
+    /// immutable.
+    pub fn moving_tag(mut self, tag: impl Into<String>) -> Self {
+        self.moving_tag = Some(tag.into());
+        self
+    }
+
+    /// Encrypts images with this KMS key. Default: AES-256 with keys ECR
+    /// manages. Encryption can only be set when the repository is created:
+    /// changing it replaces the repository.
+    pub fn kms_key(mut self, key_arn: impl Into<Expr>) -> Self {
+        self.kms_key_arn = Some(key_arn.into());
+        self
+    }
+
+    /// Expires untagged images after `days`. Default: [`DEFAULT_UNTAGGED_DAYS`].
+    pub fn untagged_days(mut self, days: u32) -> Self {
+        self.untagged_days = days;
+        self
+    }
+
+    /// Keeps the newest `count` images. Default: [`DEFAULT_KEEP_IMAGES`].
+    pub fn keep_images(mut self, count: u32) -> Self {
+        self.keep_images = count;
+        self
+    }
+
+    fn lifecycle_policy(&self) -> String {
+        let policy = serde_json::json!({
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": format!("Expire untagged images after {} days", self.untagged_days),
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": self.untagged_days,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": format!("Keep the newest {} images", self.keep_images),
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": self.keep_images,
+                    },
+                    "action": {"type": "expire"},
+                },
+            ]
+        });
+        let mut text = serde_json::to_string_pretty(&policy)
+            .unwrap_or_else(|_| unreachable!("a serde_json::Value always serializes"));
+        text.push('\n');
+        text
+    }
+}
+
+/// Checks a literal repository name against ECR's rules; `None` when valid.
+pub fn name_problem(name: &str) -> Option<String> {
+    let valid_part = |part: &str| {
+        !part.is_empty()
+            && part.split(['.', '_', '-']).all(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+    };
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some(format!(
+            "ECR repository name `{name}` has uppercase letters: ECR accepts only lowercase (try `{}`)",
+            name.to_ascii_lowercase()
+        ));
+    }
+    if !(2..=256).contains(&name.len()) || !name.split('/').all(valid_part) {
+        return Some(format!(
+            "ECR repository name `{name}` is invalid: use 2 to 256 lowercase letters and digits, separated by single `.`, `_`, `-` or `/`"
+        ));
+    }
+    None
+}
+
+/// A repository added to a stack.
+#[derive(Clone, Debug)]
+pub struct RepositoryRef {
+    resource: ResourceRef,
+}
+
+impl RepositoryRef {
+    /// The repository's logical ID.
+    pub fn id(&self) -> &str {
+        self.resource.id()
+    }
+
+    /// The repository name (`!Ref`).
+    pub fn name(&self) -> Expr {
+        self.resource.reference()
+    }
+
+    /// The repository ARN (`!GetAtt Repo.Arn`).
+    pub fn arn(&self) -> Expr {
+        self.resource.get_att("Arn")
+    }
+
+    /// The repository URI, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`
+    /// (`!GetAtt Repo.RepositoryUri`).
+    pub fn uri(&self) -> Expr {
+        self.resource.get_att("RepositoryUri")
+    }
+
+    /// The URI of one tag, `URI:tag`. Usable in the repository's own stack.
+    pub fn uri_for_tag(&self, tag: &str) -> Expr {
+        self.resource.owned(Expr::sub(format!(
+            "${{{}.RepositoryUri}}:{tag}",
+            self.resource.id()
+        )))
+    }
+
+    /// Lets `role` pull images, plus `ecr:GetAuthorizationToken` on `*` (it
+    /// has no resource-level permission) in its own statement.
+    pub fn grant_pull(&self, stack: &mut Stack, role: &RoleRef) {
+        self.grant(stack, role, PULL_ACTIONS);
+    }
+
+    /// Lets `role` push images (and log in).
+    pub fn grant_push(&self, stack: &mut Stack, role: &RoleRef) {
+        self.grant(stack, role, PUSH_ACTIONS);
+    }
+
+    /// Lets `role` pull and push images (and log in).
+    pub fn grant_pull_push(&self, stack: &mut Stack, role: &RoleRef) {
+        let actions: Vec<&str> = PULL_ACTIONS.iter().chain(PUSH_ACTIONS).copied().collect();
+        self.grant(stack, role, &actions);
+    }
+
+    fn grant(&self, stack: &mut Stack, role: &RoleRef, actions: &[&str]) {
+        stack.grant(
+            role,
+            Statement::allow(actions.iter().copied()).resource(self.arn()),
+        );
+        stack.grant(
+            role,
+            Statement::allow(["ecr:GetAuthorizationToken"]).resource("*"),
+        );
+    }
+}
+
+impl Construct for Repository {
+    type Ref = RepositoryRef;
+
+    fn add_to(self, stack: &mut Stack) -> RepositoryRef {
+        let path = stack.path(&self.id);
+        if let Some(problem) = self
+            .name
+            .as_ref()
+            .and_then(Expr::as_str)
+            .and_then(name_problem)
+        {
+            stack.report(&path, problem);
+        }
+        let mut repo = Resource::new("AWS::ECR::Repository").retain();
+        if let Some(name) = &self.name {
+            repo = repo.property("RepositoryName", name.clone());
+        }
+        repo = repo.property(
+            "ImageScanningConfiguration",
+            Expr::map([("ScanOnPush", Expr::Bool(true))]),
+        );
+        match &self.moving_tag {
+            None => repo = repo.property("ImageTagMutability", "IMMUTABLE"),
+            Some(tag) => {
+                repo = repo
+                    .property("ImageTagMutability", "IMMUTABLE_WITH_EXCLUSION")
+                    .property(
+                        "ImageTagMutabilityExclusionFilters",
+                        Expr::list([Expr::map([
+                            (
+                                "ImageTagMutabilityExclusionFilterType",
+                                Expr::from("WILDCARD"),
+                            ),
+                            (
+                                "ImageTagMutabilityExclusionFilterValue",
+                                Expr::from(tag.as_str()),
+                            ),
+                        ])]),
+                    )
+            }
+        }
+        let encryption = match &self.kms_key_arn {
+            Some(key) => Expr::map([
+                ("EncryptionType", Expr::from("KMS")),
+                ("KmsKey", key.clone()),
+            ]),
+            None => Expr::map([("EncryptionType", Expr::from("AES256"))]),
+        };
+        repo = repo
+            .property("EncryptionConfiguration", encryption)
+            .property(
+                "LifecyclePolicy",
+                Expr::map([("LifecyclePolicyText", Expr::from(self.lifecycle_policy()))]),
+            );
+        RepositoryRef {
+            resource: stack.add_resource_at(path, &self.id, repo),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_ecr_rules() {
+        assert_eq!(name_problem("team/app-1.web_x"), None);
+        assert_eq!(
+            name_problem("MyApp").unwrap(),
+            "ECR repository name `MyApp` has uppercase letters: ECR accepts only lowercase (try `myapp`)"
+        );
+        assert!(name_problem("a").is_some());
+        assert!(name_problem("a--b").is_some());
+        assert!(name_problem("/a").is_some());
+    }
+}
