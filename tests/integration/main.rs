@@ -3,6 +3,7 @@
 
 mod errors;
 mod generate;
+mod image_pipeline;
 mod lint;
 mod roundtrip;
 mod s3;

@@ -194,7 +194,19 @@ fn list_prints_stacks_as_text_and_json() {
     assert_eq!(out.status.code(), Some(0));
     let mut lines = stdout.lines();
     assert!(lines.next().unwrap().starts_with("STACK"));
-    assert!(stdout.contains("artifact-store  default account, default region  -"));
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("artifact-store "))
+        .unwrap();
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        ["artifact-store", "default account, default region", "-"]
+    );
 
     let out = pipewright(&repo())
         .args(["list", "--format", "json"])
