@@ -376,29 +376,39 @@ impl Stack {
     }
 
     fn add_grant(&mut self, role: &RoleRef, statement: Statement) {
-        let statements = self.grants.entry(role.id().to_owned()).or_default();
-        statements.push(statement);
-        let document = PolicyDocument::merged(statements);
-        let policy = Expr::list([Expr::map([
-            ("PolicyName", Expr::from("grants")),
-            ("PolicyDocument", document.to_expr()),
-        ])]);
-        match self.resource_mut(role.resource()) {
-            Some(r) => {
-                r.properties.insert("Policies".to_owned(), policy);
-            }
-            None => {
-                let path = self.path(role.id());
-                self.report(
-                    &path,
-                    format!(
-                        "no role `{}` in stack `{}` to grant to",
-                        role.id(),
-                        self.name
-                    ),
-                );
+        self.grants
+            .entry(role.id().to_owned())
+            .or_default()
+            .push(statement);
+    }
+
+    /// Writes each role's grants, merged and sorted, into its inline policy.
+    /// Synth calls this once, so granting stays cheap however many grants
+    /// a role gets.
+    pub(crate) fn render_grants(&mut self) {
+        let grants = std::mem::take(&mut self.grants);
+        for (role, statements) in &grants {
+            let policy = Expr::list([Expr::map([
+                ("PolicyName", Expr::from("grants")),
+                (
+                    "PolicyDocument",
+                    PolicyDocument::merged(statements).to_expr(),
+                ),
+            ])]);
+            match self.resources.iter_mut().find(|item| &item.id == role) {
+                Some(item) => {
+                    item.value.properties.insert("Policies".to_owned(), policy);
+                }
+                None => {
+                    let path = self.path(role);
+                    self.report(
+                        &path,
+                        format!("no role `{role}` in stack `{}` to grant to", self.name),
+                    );
+                }
             }
         }
+        self.grants = grants;
     }
 
     /// Adds a construct and returns its references.

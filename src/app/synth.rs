@@ -35,6 +35,12 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
 
     // Resolve owned values, collecting exports and dependencies.
     let mut resolved: Vec<Stack> = stacks.to_vec();
+    for stack in &mut resolved {
+        // Problems rendering adds (a grant to a role not in the stack).
+        let known = stack.problems.len();
+        stack.render_grants();
+        problems.extend(stack.problems[known..].iter().cloned());
+    }
     let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); stacks.len()];
     let mut deps: Vec<IndexSet<usize>> = vec![IndexSet::new(); stacks.len()];
     for (i, stack) in resolved.iter_mut().enumerate() {
