@@ -398,14 +398,7 @@ impl Construct for Project {
             project = project.property("EncryptionKey", key.clone());
             stack.grant(
                 &role,
-                Statement::allow([
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:Encrypt",
-                    "kms:GenerateDataKey*",
-                    "kms:ReEncrypt*",
-                ])
-                .resource(key.clone()),
+                Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone()),
             );
         }
         if let Some(copy) = &self.spec_copy {

@@ -477,14 +477,7 @@ impl Construct for Pipeline {
             ));
             stack.grant(
                 &role,
-                Statement::allow([
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:Encrypt",
-                    "kms:GenerateDataKey*",
-                    "kms:ReEncrypt*",
-                ])
-                .resource(key.clone()),
+                Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone()),
             );
         }
         let stages = self.stages.iter().map(|s| {

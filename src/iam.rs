@@ -23,6 +23,15 @@ pub const UNSCOPED_ACTIONS: &[&str] = &[
 /// The policy language version every document uses.
 pub const POLICY_VERSION: &str = "2012-10-17";
 
+/// Actions to encrypt and decrypt with a KMS key (artifacts, build output).
+pub const KMS_USE_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+];
+
 /// `Allow` or `Deny`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
