@@ -2,7 +2,6 @@
 //! first, names in backticks, and a hint where there is an obvious fix.
 
 use crate::template::InvalidLogicalId;
-use crate::template::reader::ReadError;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -23,15 +22,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A template file could not be parsed.
-    #[error("cannot read template `{}`", path.display())]
-    Template {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong in it.
-        #[source]
-        source: ReadError,
-    },
 }
 
 impl Error {
@@ -39,7 +29,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Synth(problems) => problems.iter().find_map(|p| p.kind.hint()),
-            Error::Io { .. } | Error::Template { .. } => None,
+            Error::Io { .. } => None,
         }
     }
 }

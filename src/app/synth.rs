@@ -252,81 +252,54 @@ fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<S
 
 /// Builds the template of one stack, reporting invalid and duplicate IDs.
 fn build(stack: &Stack, problems: &mut Vec<Problem>) -> Template {
-    let mut t = Template {
+    // Parameters and resources share one namespace: `Ref` reaches both.
+    let mut referable = IndexSet::new();
+    Template {
         description: stack.description.clone(),
         metadata: stack.metadata.clone(),
+        parameters: section(&stack.parameters, REFERABLE, &mut referable, problems),
+        resources: section(&stack.resources, REFERABLE, &mut referable, problems),
+        mappings: section(&stack.mappings, "mapping", &mut IndexSet::new(), problems),
+        conditions: section(
+            &stack.conditions,
+            "condition",
+            &mut IndexSet::new(),
+            problems,
+        ),
+        outputs: section(&stack.outputs, "output", &mut IndexSet::new(), problems),
         ..Template::default()
-    };
-    let mut refs: IndexSet<String> = IndexSet::new();
-    let id = |item_path: &str,
-              id: &str,
-              namespace: &'static str,
-              taken: &mut dyn FnMut(&str) -> bool,
-              problems: &mut Vec<Problem>|
-     -> Option<LogicalId> {
-        match LogicalId::new(id) {
-            Err(e) => {
-                problems.push(Problem {
-                    path: item_path.to_owned(),
-                    kind: e.into(),
-                });
-                None
+    }
+}
+
+const REFERABLE: &str = "resource or parameter";
+
+/// One template section from a stack's items: each ID validated, and
+/// unique among the IDs already in `taken`.
+fn section<T: Clone>(
+    items: &[Item<T>],
+    namespace: &'static str,
+    taken: &mut IndexSet<String>,
+    problems: &mut Vec<Problem>,
+) -> IndexMap<LogicalId, T> {
+    let mut out = IndexMap::new();
+    for item in items {
+        let kind = match LogicalId::new(item.id.as_str()) {
+            Err(e) => e.into(),
+            Ok(_) if !taken.insert(item.id.clone()) => ProblemKind::DuplicateId {
+                namespace,
+                id: item.id.clone(),
+            },
+            Ok(id) => {
+                out.insert(id, item.value.clone());
+                continue;
             }
-            Ok(lid) if taken(id) => {
-                problems.push(Problem {
-                    path: item_path.to_owned(),
-                    kind: ProblemKind::DuplicateId {
-                        namespace,
-                        id: lid.to_string(),
-                    },
-                });
-                None
-            }
-            Ok(lid) => Some(lid),
-        }
-    };
-    const REFS: &str = "resource or parameter";
-    for p in &stack.parameters {
-        if let Some(lid) = id(
-            &p.path,
-            &p.id,
-            REFS,
-            &mut |i| !refs.insert(i.to_owned()),
-            problems,
-        ) {
-            t.parameters.insert(lid, p.value.clone());
-        }
+        };
+        problems.push(Problem {
+            path: item.path.clone(),
+            kind,
+        });
     }
-    for r in &stack.resources {
-        if let Some(lid) = id(
-            &r.path,
-            &r.id,
-            REFS,
-            &mut |i| !refs.insert(i.to_owned()),
-            problems,
-        ) {
-            t.resources.insert(lid, r.value.clone());
-        }
-    }
-    for m in &stack.mappings {
-        let taken = t.mappings.contains_key(m.id.as_str());
-        if let Some(lid) = id(&m.path, &m.id, "mapping", &mut |_| taken, problems) {
-            t.mappings.insert(lid, m.value.clone());
-        }
-    }
-    for c in &stack.conditions {
-        let taken = t.conditions.contains_key(c.id.as_str());
-        if let Some(lid) = id(&c.path, &c.id, "condition", &mut |_| taken, problems) {
-            t.conditions.insert(lid, c.value.clone());
-        }
-    }
-    for o in &stack.outputs {
-        let taken = t.outputs.contains_key(o.id.as_str());
-        if let Some(lid) = id(&o.path, &o.id, "output", &mut |_| taken, problems) {
-            t.outputs.insert(lid, o.value.clone());
-        }
-    }
-    t
+    out
 }
 
 /// IAM resource types, and the property that gives each a custom name.
