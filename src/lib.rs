@@ -14,5 +14,6 @@ pub mod codebuild;
 pub mod codepipeline;
 pub mod ecr;
 pub mod iam;
+pub mod parameters;
 pub mod s3;
 pub mod stacks;
