@@ -10,6 +10,8 @@ pub use app::{App, Construct, Stack};
 pub use error::{Error, Problem, ProblemKind};
 pub mod buildspec;
 pub mod cli;
+#[cfg(feature = "cloud")]
+pub mod cloud;
 pub mod codebuild;
 pub mod codepipeline;
 pub mod ecr;

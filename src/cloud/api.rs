@@ -1,0 +1,490 @@
+//! The CloudFormation calls pipewright makes, each reading every page and
+//! turning SDK shapes into the plain values the pure modules take.
+
+use super::change_set::{Action, Replacement, ResourceChange, Summary};
+use super::events::{EventLog, StackEvent};
+use super::{CloudError, Detail, Target};
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetType, Parameter, Tag, TemplateStage,
+};
+use indexmap::IndexMap;
+
+/// A deployed stack, as `DescribeStacks` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StackInfo {
+    /// The stack ID (an ARN).
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The status, e.g. `UPDATE_COMPLETE`.
+    pub status: String,
+    /// Why it is in that status, when CloudFormation says.
+    pub status_reason: Option<String>,
+    /// When it was created (RFC 3339).
+    pub created: String,
+    /// When it was last updated (RFC 3339).
+    pub last_updated: Option<String>,
+    /// Parameter values (`****` for `NoEcho` ones).
+    pub parameters: IndexMap<String, String>,
+    /// Outputs, by key.
+    pub outputs: IndexMap<String, String>,
+    /// Tags.
+    pub tags: IndexMap<String, String>,
+    /// Whether termination protection is on.
+    pub termination_protection: bool,
+    /// The drift status from the last detection, when one ran.
+    pub drift_status: Option<String>,
+    /// When drift was last checked (RFC 3339).
+    pub drift_checked: Option<String>,
+}
+
+impl StackInfo {
+    /// When the stack last changed: the last update, or the create.
+    pub fn changed(&self) -> &str {
+        self.last_updated.as_deref().unwrap_or(&self.created)
+    }
+}
+
+/// A stack resource, as `ListStackResources` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceSummary {
+    /// The logical ID.
+    pub logical_id: String,
+    /// The physical ID (a name or ARN), once created.
+    pub physical_id: Option<String>,
+    /// The type.
+    pub resource_type: String,
+    /// The status.
+    pub status: String,
+    /// Why, when CloudFormation says.
+    pub reason: Option<String>,
+}
+
+/// A change set's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeSetState {
+    /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `FAILED`, ...
+    pub status: String,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// Its changes (every page), once complete.
+    pub summary: Summary,
+}
+
+/// What a change set is created from.
+#[derive(Clone, Debug)]
+pub struct ChangeSetRequest<'a> {
+    /// The stack.
+    pub stack: &'a str,
+    /// The change set name.
+    pub name: &'a str,
+    /// Whether the stack is created (else updated).
+    pub create: bool,
+    /// The template body.
+    pub body: &'a str,
+    /// (key, value or `None` for the previous value).
+    pub parameters: Vec<(&'a str, Option<&'a str>)>,
+    /// Capability names.
+    pub capabilities: Vec<&'a str>,
+    /// Stack tags.
+    pub tags: Vec<(&'a str, &'a str)>,
+    /// A description shown in the console.
+    pub description: String,
+}
+
+pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+}
+
+/// Whether an SDK error is "the stack does not exist".
+fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, impl std::fmt::Debug>) -> bool {
+    matches!(err, SdkError::ServiceError(s)
+        if s.err().code() == Some("ValidationError")
+            && s.err().message().is_some_and(|m| m.contains("does not exist")))
+}
+
+/// Turns an SDK error into a [`CloudError`] that names the operation, the
+/// stack and, when the endpoint did not answer, the endpoint and region.
+pub(crate) fn classify_error<E, R>(
+    operation: &'static str,
+    stack: Option<&str>,
+    endpoint: &str,
+    region: &str,
+    err: SdkError<E, R>,
+) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let text = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::ServiceError(s) => CloudError::Api {
+            operation,
+            stack: stack.map(str::to_owned),
+            code: s.err().code().map(str::to_owned),
+            message: s
+                .err()
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| text.clone()),
+        },
+        _ if text.contains("credentials") || text.contains("Credentials") => {
+            CloudError::Credentials {
+                operation,
+                source: Detail(text),
+            }
+        }
+        SdkError::TimeoutError(_) => CloudError::Unreachable {
+            operation,
+            endpoint: endpoint.to_owned(),
+            region: region.to_owned(),
+            source: Detail(format!("no answer within the time limit: {text}")),
+        },
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() || d.is_other() => {
+            CloudError::Unreachable {
+                operation,
+                endpoint: endpoint.to_owned(),
+                region: region.to_owned(),
+                source: Detail(text),
+            }
+        }
+        _ => CloudError::Api {
+            operation,
+            stack: stack.map(str::to_owned),
+            code: None,
+            message: text,
+        },
+    }
+}
+
+impl Target {
+    fn fail<E, R>(&self, operation: &'static str, stack: &str, err: SdkError<E, R>) -> CloudError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        classify_error(operation, Some(stack), &self.endpoint, &self.region, err)
+    }
+
+    /// The stack, or `None` when it does not exist. `stack` is a name or ID.
+    pub async fn describe(&self, stack: &str) -> Result<Option<StackInfo>, CloudError> {
+        let out = match self.client.describe_stacks().stack_name(stack).send().await {
+            Ok(out) => out,
+            Err(e) if is_missing(&e) => return Ok(None),
+            Err(e) => return Err(self.fail("DescribeStacks", stack, e)),
+        };
+        let Some(s) = out.stacks().first() else {
+            return Ok(None);
+        };
+        let pairs = |items: Vec<(Option<&str>, Option<&str>)>| -> IndexMap<String, String> {
+            items
+                .into_iter()
+                .filter_map(|(k, v)| Some((k?.to_owned(), v.unwrap_or_default().to_owned())))
+                .collect()
+        };
+        Ok(Some(StackInfo {
+            id: s.stack_id().unwrap_or(stack).to_owned(),
+            name: s.stack_name().unwrap_or(stack).to_owned(),
+            status: s
+                .stack_status()
+                .map(|st| st.as_str().to_owned())
+                .unwrap_or_default(),
+            status_reason: s.stack_status_reason().map(str::to_owned),
+            created: time(s.creation_time()).unwrap_or_default(),
+            last_updated: time(s.last_updated_time()),
+            parameters: pairs(
+                s.parameters()
+                    .iter()
+                    .map(|p| (p.parameter_key(), p.parameter_value()))
+                    .collect(),
+            ),
+            outputs: pairs(
+                s.outputs()
+                    .iter()
+                    .map(|o| (o.output_key(), o.output_value()))
+                    .collect(),
+            ),
+            tags: pairs(s.tags().iter().map(|t| (t.key(), t.value())).collect()),
+            termination_protection: s.enable_termination_protection().unwrap_or(false),
+            drift_status: s
+                .drift_information()
+                .and_then(|d| d.stack_drift_status())
+                .map(|d| d.as_str().to_owned()),
+            drift_checked: s
+                .drift_information()
+                .and_then(|d| time(d.last_check_timestamp())),
+        }))
+    }
+
+    /// The template the stack was deployed with, as submitted.
+    pub async fn template_body(&self, stack: &str) -> Result<String, CloudError> {
+        let out = self
+            .client
+            .get_template()
+            .stack_name(stack)
+            .template_stage(TemplateStage::Original)
+            .send()
+            .await
+            .map_err(|e| self.fail("GetTemplate", stack, e))?;
+        Ok(out.template_body().unwrap_or_default().to_owned())
+    }
+
+    /// Creates a change set; returns its ID and the stack ID.
+    pub async fn create_change_set(
+        &self,
+        req: &ChangeSetRequest<'_>,
+    ) -> Result<(String, String), CloudError> {
+        let parameters = req
+            .parameters
+            .iter()
+            .map(|(k, v)| match v {
+                Some(v) => Parameter::builder()
+                    .parameter_key(*k)
+                    .parameter_value(*v)
+                    .build(),
+                None => Parameter::builder()
+                    .parameter_key(*k)
+                    .use_previous_value(true)
+                    .build(),
+            })
+            .collect();
+        let out = self
+            .client
+            .create_change_set()
+            .stack_name(req.stack)
+            .change_set_name(req.name)
+            .change_set_type(if req.create {
+                ChangeSetType::Create
+            } else {
+                ChangeSetType::Update
+            })
+            .template_body(req.body)
+            .set_parameters(Some(parameters))
+            .set_capabilities(Some(
+                req.capabilities.iter().map(|c| Capability::from(*c)).collect(),
+            ))
+            .set_tags(Some(
+                req.tags
+                    .iter()
+                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                    .collect(),
+            ))
+            .description(&req.description)
+            .send()
+            .await
+            .map_err(|e| self.fail("CreateChangeSet", req.stack, e))?;
+        Ok((
+            out.id().unwrap_or(req.name).to_owned(),
+            out.stack_id().unwrap_or(req.stack).to_owned(),
+        ))
+    }
+
+    /// A change set's status and, once created, every page of its changes.
+    pub async fn describe_change_set(
+        &self,
+        stack: &str,
+        id: &str,
+    ) -> Result<ChangeSetState, CloudError> {
+        let mut token: Option<String> = None;
+        let mut changes = Vec::new();
+        let mut state = None;
+        loop {
+            let out = self
+                .client
+                .describe_change_set()
+                .stack_name(stack)
+                .change_set_name(id)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.fail("DescribeChangeSet", stack, e))?;
+            for c in out.changes() {
+                let Some(rc) = c.resource_change() else {
+                    continue;
+                };
+                let mut properties: Vec<String> = rc
+                    .details()
+                    .iter()
+                    .filter_map(|d| d.target())
+                    .filter(|t| t.attribute().is_some_and(|a| a.as_str() == "Properties"))
+                    .filter_map(|t| t.name().map(str::to_owned))
+                    .collect();
+                properties.sort();
+                properties.dedup();
+                changes.push(ResourceChange {
+                    action: Action::parse(rc.action().map(|a| a.as_str()).unwrap_or("")),
+                    logical_id: rc.logical_resource_id().unwrap_or_default().to_owned(),
+                    resource_type: rc.resource_type().unwrap_or_default().to_owned(),
+                    physical_id: rc.physical_resource_id().map(str::to_owned),
+                    replacement: Replacement::parse(
+                        rc.replacement().map(|r| r.as_str()).unwrap_or(""),
+                    ),
+                    scope: rc.scope().iter().map(|s| s.as_str().to_owned()).collect(),
+                    properties,
+                });
+            }
+            state.get_or_insert_with(|| {
+                (
+                    out.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    out.status_reason().map(str::to_owned),
+                )
+            });
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        let (status, reason) = state.unwrap_or_default();
+        Ok(ChangeSetState {
+            status,
+            reason,
+            summary: Summary::new(changes),
+        })
+    }
+
+    /// Executes a change set.
+    pub async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
+        self.client
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| self.fail("ExecuteChangeSet", stack, e))?;
+        Ok(())
+    }
+
+    /// Deletes a change set.
+    pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
+        self.client
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| self.fail("DeleteChangeSet", stack, e))?;
+        Ok(())
+    }
+
+    /// Starts deleting a stack.
+    pub async fn delete_stack(&self, stack: &str) -> Result<(), CloudError> {
+        self.client
+            .delete_stack()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|e| self.fail("DeleteStack", stack, e))?;
+        Ok(())
+    }
+
+    /// Turns termination protection on (pipewright never turns it off).
+    pub async fn protect(&self, stack: &str) -> Result<(), CloudError> {
+        self.client
+            .update_termination_protection()
+            .stack_name(stack)
+            .enable_termination_protection(true)
+            .send()
+            .await
+            .map_err(|e| self.fail("UpdateTerminationProtection", stack, e))?;
+        Ok(())
+    }
+
+    /// Every resource of the stack.
+    pub async fn resources(&self, stack: &str) -> Result<Vec<ResourceSummary>, CloudError> {
+        let mut token = None;
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .client
+                .list_stack_resources()
+                .stack_name(stack)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.fail("ListStackResources", stack, e))?;
+            for r in page.stack_resource_summaries() {
+                out.push(ResourceSummary {
+                    logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
+                    physical_id: r.physical_resource_id().map(str::to_owned),
+                    resource_type: r.resource_type().unwrap_or_default().to_owned(),
+                    status: r
+                        .resource_status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    reason: r.resource_status_reason().map(str::to_owned),
+                });
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Reads event pages (newest first) until one reaches an event `log`
+    /// has seen, or the last page; returns the new events oldest first.
+    pub async fn new_events(
+        &self,
+        stack: &str,
+        stack_id: &str,
+        log: &mut EventLog,
+    ) -> Result<Vec<StackEvent>, CloudError> {
+        let mut token = None;
+        let mut batch = Vec::new();
+        loop {
+            let page = self
+                .client
+                .describe_stack_events()
+                .stack_name(stack_id)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.fail("DescribeStackEvents", stack, e))?;
+            let events: Vec<StackEvent> = page
+                .stack_events()
+                .iter()
+                .map(|e| StackEvent {
+                    id: e.event_id().unwrap_or_default().to_owned(),
+                    timestamp: time(e.timestamp()).unwrap_or_default(),
+                    logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
+                    resource_type: e.resource_type().unwrap_or_default().to_owned(),
+                    status: e
+                        .resource_status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    reason: e.resource_status_reason().map(str::to_owned),
+                })
+                .collect();
+            let done = log.reaches_seen(&events);
+            batch.extend(events);
+            match page.next_token() {
+                Some(t) if !t.is_empty() && !done => token = Some(t.to_owned()),
+                _ => return Ok(log.accept(batch)),
+            }
+        }
+    }
+}
+
+impl Target {
+    /// Marks the newest page of events as seen: the history before an
+    /// operation. Older pages are never read, so a long history costs one
+    /// call.
+    pub async fn mark_history(
+        &self,
+        stack: &str,
+        stack_id: &str,
+        log: &mut EventLog,
+    ) -> Result<(), CloudError> {
+        let page = self
+            .client
+            .describe_stack_events()
+            .stack_name(stack_id)
+            .send()
+            .await
+            .map_err(|e| self.fail("DescribeStackEvents", stack, e))?;
+        log.mark_seen(page.stack_events().iter().filter_map(|e| e.event_id()));
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! Change-set summaries: what a change set will do, in a form an operator
+//! reads before confirming. Pure: built from plain values.
+
+use std::fmt;
+
+/// What happens to a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    /// Created.
+    Add,
+    /// Changed in place or replaced.
+    Modify,
+    /// Deleted.
+    Remove,
+    /// Imported.
+    Import,
+    /// Decided at execution time.
+    Dynamic,
+}
+
+impl Action {
+    /// Parses the API's `ChangeAction`; unknown values read as `Dynamic`.
+    pub fn parse(s: &str) -> Action {
+        match s {
+            "Add" => Action::Add,
+            "Modify" => Action::Modify,
+            "Remove" => Action::Remove,
+            "Import" => Action::Import,
+            _ => Action::Dynamic,
+        }
+    }
+
+    /// The sign shown before a resource line.
+    pub fn sign(self) -> &'static str {
+        match self {
+            Action::Add => "+",
+            Action::Modify => "~",
+            Action::Remove => "-",
+            Action::Import => "<",
+            Action::Dynamic => "?",
+        }
+    }
+}
+
+/// Whether a modification replaces the resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replacement {
+    /// Updated in place.
+    No,
+    /// Replaced: a new physical resource, the old one deleted.
+    Yes,
+    /// Replaced depending on values known only at execution.
+    Conditional,
+}
+
+impl Replacement {
+    /// Parses the API's `Replacement`.
+    pub fn parse(s: &str) -> Replacement {
+        match s {
+            "True" => Replacement::Yes,
+            "Conditional" => Replacement::Conditional,
+            _ => Replacement::No,
+        }
+    }
+}
+
+/// One resource change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceChange {
+    /// What happens.
+    pub action: Action,
+    /// The logical ID.
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// The physical ID, for existing resources.
+    pub physical_id: Option<String>,
+    /// Whether it is replaced (modifications only).
+    pub replacement: Replacement,
+    /// What changes: `Properties`, `Metadata`, `Tags`, ...
+    pub scope: Vec<String>,
+    /// The changed property names, when the API gives them.
+    pub properties: Vec<String>,
+}
+
+impl ResourceChange {
+    /// Whether the change touches permissions: IAM resources and resource
+    /// policies.
+    pub fn is_iam(&self) -> bool {
+        self.resource_type.starts_with("AWS::IAM::")
+            || self.resource_type.ends_with("Policy")
+            || self
+                .properties
+                .iter()
+                .any(|p| p.ends_with("Policy") || p.ends_with("PolicyText") || p == "Policies")
+    }
+}
+
+/// A change set, summarized.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The resource changes, sorted by action then logical ID.
+    pub changes: Vec<ResourceChange>,
+}
+
+impl Summary {
+    /// A summary of `changes`, sorted for stable output.
+    pub fn new(mut changes: Vec<ResourceChange>) -> Self {
+        changes.sort_by(|a, b| {
+            (a.action, &a.logical_id).cmp(&(b.action, &b.logical_id))
+        });
+        Self { changes }
+    }
+
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// How many resources are added, modified, removed, replaced (of the
+    /// modified, surely or possibly).
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for ch in &self.changes {
+            match ch.action {
+                Action::Add | Action::Import => c.add += 1,
+                Action::Modify | Action::Dynamic => c.modify += 1,
+                Action::Remove => c.remove += 1,
+            }
+            if ch.replacement != Replacement::No {
+                c.replace += 1;
+            }
+            if ch.is_iam() {
+                c.iam += 1;
+            }
+        }
+        c
+    }
+
+    /// One stable line per resource change, e.g.
+    /// `~ Repository  AWS::ECR::Repository  replace  [IAM]`.
+    pub fn lines(&self) -> Vec<String> {
+        let id_width = self
+            .changes
+            .iter()
+            .map(|c| c.logical_id.len())
+            .max()
+            .unwrap_or(0);
+        let type_width = self
+            .changes
+            .iter()
+            .map(|c| c.resource_type.len())
+            .max()
+            .unwrap_or(0);
+        self.changes
+            .iter()
+            .map(|c| {
+                let mut notes = Vec::new();
+                match c.replacement {
+                    Replacement::Yes => notes.push("replace".to_owned()),
+                    Replacement::Conditional => notes.push("may replace".to_owned()),
+                    Replacement::No => {}
+                }
+                if !c.properties.is_empty() {
+                    notes.push(format!("({})", c.properties.join(", ")));
+                }
+                if c.is_iam() {
+                    notes.push("[IAM]".to_owned());
+                }
+                let line = format!(
+                    "{} {:id_width$}  {:type_width$}  {}",
+                    c.action.sign(),
+                    c.logical_id,
+                    c.resource_type,
+                    notes.join(" ")
+                );
+                line.trim_end().to_owned()
+            })
+            .collect()
+    }
+}
+
+/// Counts of a summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Added or imported.
+    pub add: usize,
+    /// Modified.
+    pub modify: usize,
+    /// Removed.
+    pub remove: usize,
+    /// Replaced, surely or possibly.
+    pub replace: usize,
+    /// Touching permissions.
+    pub iam: usize,
+}
+
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} to add, {} to modify, {} to remove",
+            self.add, self.modify, self.remove
+        )?;
+        if self.replace > 0 {
+            write!(f, " ({} replaced)", self.replace)?;
+        }
+        if self.iam > 0 {
+            write!(f, "; {} IAM change{}", self.iam, if self.iam == 1 { "" } else { "s" })?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a failed change set's reason means "nothing to change", which
+/// CloudFormation reports as a failure.
+pub fn means_no_changes(reason: &str) -> bool {
+    reason.contains("didn't contain changes")
+        || reason.contains("No updates are to be performed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: &str, id: &str, kind: &str, replacement: &str) -> ResourceChange {
+        ResourceChange {
+            action: Action::parse(action),
+            logical_id: id.into(),
+            resource_type: kind.into(),
+            physical_id: None,
+            replacement: Replacement::parse(replacement),
+            scope: vec![],
+            properties: vec![],
+        }
+    }
+
+    #[test]
+    fn summarizes_and_orders_changes() {
+        let mut modified = change("Modify", "Repository", "AWS::ECR::Repository", "True");
+        modified.properties = vec!["RepositoryName".into()];
+        let summary = Summary::new(vec![
+            change("Remove", "Old", "AWS::SNS::Topic", ""),
+            modified,
+            change("Add", "BuildRole", "AWS::IAM::Role", ""),
+            change("Modify", "Bucket", "AWS::S3::Bucket", "Conditional"),
+            change("Add", "BucketPolicy", "AWS::S3::BucketPolicy", ""),
+        ]);
+        assert_eq!(
+            summary.lines(),
+            [
+                "+ BucketPolicy  AWS::S3::BucketPolicy  [IAM]",
+                "+ BuildRole     AWS::IAM::Role         [IAM]",
+                "~ Bucket        AWS::S3::Bucket        may replace",
+                "~ Repository    AWS::ECR::Repository   replace (RepositoryName)",
+                "- Old           AWS::SNS::Topic",
+            ]
+        );
+        assert_eq!(
+            summary.counts().to_string(),
+            "2 to add, 2 to modify, 1 to remove (2 replaced); 2 IAM changes"
+        );
+    }
+
+    #[test]
+    fn recognizes_the_no_change_reasons() {
+        assert!(means_no_changes(
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        ));
+        assert!(means_no_changes("No updates are to be performed."));
+        assert!(!means_no_changes(
+            "Template format error: Unresolved resource dependencies [X]"
+        ));
+    }
+
+    #[test]
+    fn policy_properties_count_as_iam() {
+        let mut c = change("Modify", "Repository", "AWS::ECR::Repository", "False");
+        assert!(!c.is_iam());
+        c.properties = vec!["RepositoryPolicyText".into()];
+        assert!(c.is_iam());
+    }
+}

@@ -1,0 +1,692 @@
+//! Deploy: per stack, in dependency order, skip what already matches,
+//! otherwise create a change set, show it, confirm, execute and follow the
+//! events to a clear end state.
+
+use super::api::{ChangeSetRequest, StackInfo};
+use super::change_set::means_no_changes;
+use super::events::{EventLog, StackEvent, root_cause};
+use super::plan::{Scheduler, Slot};
+use super::state::{Phase, classify, remedy, succeeded};
+use super::{Cloud, CloudError, Progress, Target, Ui};
+use crate::app::Artifact;
+use crate::parameters::{Resolved, StackParameters};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use indexmap::IndexMap;
+use std::sync::Mutex;
+
+/// How to deploy.
+#[derive(Clone, Copy, Debug)]
+pub struct DeployOptions {
+    /// Execute without asking.
+    pub yes: bool,
+    /// Create change sets and leave them for review.
+    pub no_execute: bool,
+    /// Create a change set even when template, parameters and tags match
+    /// (to push a new `NoEcho` value, which CloudFormation never shows).
+    pub force: bool,
+    /// How many independent stacks run at once (at least 1).
+    pub concurrency: usize,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            yes: false,
+            no_execute: false,
+            force: false,
+            concurrency: 4,
+        }
+    }
+}
+
+/// One stack to deploy: its synthesized artifact and checked parameters.
+#[derive(Clone, Debug)]
+pub struct StackPlan<'a> {
+    /// The synthesized stack.
+    pub artifact: &'a Artifact,
+    /// Its parameters, checked against its template.
+    pub parameters: StackParameters,
+}
+
+/// How one stack's deploy ended.
+#[derive(Debug)]
+pub enum DeployOutcome {
+    /// Template, parameters and tags already matched: no write call made.
+    Unchanged,
+    /// CloudFormation found nothing to change; the change set was deleted.
+    NoChanges,
+    /// Created.
+    Created,
+    /// Updated.
+    Updated,
+    /// `--no-execute`: the change set is left for review.
+    ChangeSetLeft {
+        /// Its name.
+        name: String,
+    },
+    /// The operator declined; nothing was left behind.
+    Declined,
+    /// The stack is (or ended) in a failed or rolled-back state.
+    Failed {
+        /// Its status.
+        status: String,
+        /// The first resource failure and its reason.
+        cause: Option<String>,
+        /// What to do, for stuck states.
+        remedy: Option<String>,
+    },
+    /// Not attempted because a stack it depends on did not deploy.
+    Skipped {
+        /// That stack.
+        because: String,
+    },
+    /// An error talking to AWS.
+    Error(CloudError),
+}
+
+impl DeployOutcome {
+    /// Whether dependents may go on.
+    pub fn is_ok(&self) -> bool {
+        matches!(
+            self,
+            DeployOutcome::Unchanged
+                | DeployOutcome::NoChanges
+                | DeployOutcome::Created
+                | DeployOutcome::Updated
+        )
+    }
+}
+
+/// One stack's result.
+#[derive(Debug)]
+pub struct DeployReport {
+    /// The stack.
+    pub stack: String,
+    /// How it ended.
+    pub outcome: DeployOutcome,
+    /// Its final status, when it exists.
+    pub status: Option<String>,
+    /// Its outputs.
+    pub outputs: IndexMap<String, String>,
+}
+
+/// What an interrupt left: what was cleaned up and what is still changing.
+#[derive(Debug, Default)]
+pub struct Interrupted {
+    /// Change sets deleted, as (stack, change set).
+    pub deleted_change_sets: Vec<(String, String)>,
+    /// Stacks created only to hold a change set, deleted again.
+    pub deleted_stacks: Vec<String>,
+    /// Stacks whose update was executing: CloudFormation goes on.
+    pub still_changing: Vec<String>,
+    /// Cleanup that failed, as messages.
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    stack: String,
+    name: String,
+    target: Target,
+    created_stack: bool,
+}
+
+#[derive(Debug, Default)]
+struct InFlight {
+    change_sets: Vec<Pending>,
+    executing: Vec<String>,
+}
+
+/// Runs deploys and remembers what is in flight, so that an interrupt
+/// leaves no change set behind ([`Deployer::interrupted`]).
+pub struct Deployer<'a> {
+    cloud: &'a Cloud,
+    ui: &'a dyn Ui,
+    options: DeployOptions,
+    inflight: Mutex<InFlight>,
+}
+
+/// The tags a stack should have: the code's, then the parameter file's.
+pub fn wanted_tags(artifact: &Artifact, parameters: &StackParameters) -> IndexMap<String, String> {
+    let mut tags = artifact.tags.clone();
+    for (k, v) in &parameters.tags {
+        tags.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    tags
+}
+
+/// Whether a deployed stack already matches: same template bytes, same
+/// parameter values (`NoEcho` and previous values cannot be compared and
+/// count as equal), same tags, and termination protection on when wanted.
+pub fn unchanged(
+    deployed: &StackInfo,
+    deployed_body: &str,
+    artifact: &Artifact,
+    parameters: &StackParameters,
+) -> bool {
+    if deployed_body != artifact.body {
+        return false;
+    }
+    let effective = parameters.effective();
+    let params_match = effective.len() == deployed.parameters.len()
+        && effective.iter().all(|(k, v)| {
+            let no_echo = parameters.no_echo.iter().any(|n| n == k);
+            match (v, deployed.parameters.get(*k)) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(_), Some(_)) if no_echo => true,
+                (Some(want), Some(have)) => want == have,
+            }
+        });
+    let mut want_tags: Vec<(String, String)> = wanted_tags(artifact, parameters).into_iter().collect();
+    let mut have_tags: Vec<(String, String)> = deployed.tags.clone().into_iter().collect();
+    want_tags.sort();
+    have_tags.sort();
+    params_match
+        && want_tags == have_tags
+        && (!artifact.termination_protection || deployed.termination_protection)
+}
+
+fn report(stack: &str, outcome: DeployOutcome, info: Option<&StackInfo>) -> DeployReport {
+    DeployReport {
+        stack: stack.to_owned(),
+        outcome,
+        status: info.map(|i| i.status.clone()),
+        outputs: info.map(|i| i.outputs.clone()).unwrap_or_default(),
+    }
+}
+
+fn describe_cause(e: &StackEvent) -> String {
+    format!(
+        "{} ({}) {}: {}",
+        e.logical_id,
+        e.resource_type,
+        e.status,
+        e.reason.as_deref().unwrap_or("")
+    )
+}
+
+impl<'a> Deployer<'a> {
+    /// A deployer reporting to `ui`.
+    pub fn new(cloud: &'a Cloud, ui: &'a dyn Ui, options: DeployOptions) -> Self {
+        Self {
+            cloud,
+            ui,
+            options,
+            inflight: Mutex::new(InFlight::default()),
+        }
+    }
+
+    /// Deploys `stacks` (in dependency order, independent ones concurrently)
+    /// and reports each, in the order given. A stack whose dependency did
+    /// not deploy is skipped.
+    pub async fn deploy(&self, stacks: &[StackPlan<'_>]) -> Vec<DeployReport> {
+        let graph: Vec<(String, Vec<String>)> = stacks
+            .iter()
+            .map(|p| (p.artifact.name.clone(), p.artifact.dependencies.clone()))
+            .collect();
+        let mut scheduler = Scheduler::deploy(&graph);
+        let mut running = FuturesUnordered::new();
+        let mut done: IndexMap<String, DeployReport> = IndexMap::new();
+        loop {
+            while running.len() < self.options.concurrency.max(1) {
+                let Some(name) = scheduler.next() else { break };
+                if let Some(plan) = stacks.iter().find(|p| p.artifact.name == name) {
+                    running.push(self.deploy_one(plan));
+                }
+            }
+            let Some(report) = running.next().await else {
+                break;
+            };
+            scheduler.finish(&report.stack, report.outcome.is_ok());
+            done.insert(report.stack.clone(), report);
+        }
+        for (name, slot) in scheduler.slots() {
+            if let Slot::Skipped { because } = slot {
+                done.insert(
+                    name.clone(),
+                    report(
+                        name,
+                        DeployOutcome::Skipped {
+                            because: because.clone(),
+                        },
+                        None,
+                    ),
+                );
+            }
+        }
+        stacks
+            .iter()
+            .filter_map(|p| done.shift_remove(&p.artifact.name))
+            .collect()
+    }
+
+    /// After the deploy future was dropped (Ctrl-C): deletes change sets not
+    /// yet executed (and stacks created only to hold them) and names the
+    /// stacks still changing.
+    pub async fn interrupted(&self) -> Interrupted {
+        let inflight = std::mem::take(&mut *self.inflight.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut out = Interrupted {
+            still_changing: inflight.executing,
+            ..Default::default()
+        };
+        for p in inflight.change_sets {
+            match p.target.delete_change_set(&p.stack, &p.name).await {
+                Ok(()) => out.deleted_change_sets.push((p.stack.clone(), p.name.clone())),
+                Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => {}
+                Err(e) => out.errors.push(e.to_string()),
+            }
+            if p.created_stack {
+                match p.target.describe(&p.stack).await {
+                    Ok(Some(s)) if classify(&s.status) == Phase::Review => {
+                        match p.target.delete_stack(&p.stack).await {
+                            Ok(()) => out.deleted_stacks.push(p.stack.clone()),
+                            Err(e) => out.errors.push(e.to_string()),
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => out.errors.push(e.to_string()),
+                }
+            }
+        }
+        out
+    }
+
+    fn inflight(&self) -> std::sync::MutexGuard<'_, InFlight> {
+        self.inflight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn deploy_one(&self, plan: &StackPlan<'_>) -> DeployReport {
+        match self.try_deploy(plan).await {
+            Ok(r) => r,
+            Err(e) => report(&plan.artifact.name, DeployOutcome::Error(e), None),
+        }
+    }
+
+    async fn try_deploy(&self, plan: &StackPlan<'_>) -> Result<DeployReport, CloudError> {
+        let art = plan.artifact;
+        let name = art.name.as_str();
+        let target = self.cloud.target(art.env.region.as_deref())?;
+        if let Some(expected) = &art.env.account {
+            let actual = self.cloud.account().await?;
+            if actual != expected {
+                return Err(CloudError::WrongAccount {
+                    stack: name.to_owned(),
+                    expected: expected.clone(),
+                    actual: actual.to_owned(),
+                });
+            }
+        }
+
+        let mut info = target.describe(name).await?;
+        if let Some(s) = &info
+            && classify(&s.status) == Phase::InProgress
+        {
+            self.ui.progress(name, Progress::Waiting { status: &s.status });
+            let id = s.id.clone();
+            let mut log = EventLog::new();
+            target.mark_history(name, &id, &mut log).await?;
+            let (settled, _) = self.follow(&target, name, &id, &mut log).await?;
+            info = settled.filter(|s| classify(&s.status) != Phase::Deleted);
+        }
+
+        let phase = info.as_ref().map(|s| classify(&s.status));
+        let create = match phase {
+            None | Some(Phase::Review) | Some(Phase::Deleted) => true,
+            Some(Phase::Complete) | Some(Phase::UpdateRolledBack) => false,
+            Some(Phase::CreateRolledBack) => {
+                let question = format!(
+                    "stack `{name}` is ROLLBACK_COMPLETE: its first create failed and it holds no resources. Delete it and create it again?"
+                );
+                if !self.options.yes && !self.ui.confirm(name, &question) {
+                    return Ok(report(name, DeployOutcome::Declined, info.as_ref()));
+                }
+                let id = info.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+                self.ui.progress(
+                    name,
+                    Progress::Note("deleting the ROLLBACK_COMPLETE stack before creating it again"),
+                );
+                let mut log = EventLog::new();
+                target.mark_history(name, &id, &mut log).await?;
+                target.delete_stack(name).await?;
+                let (gone, events) = self.follow(&target, name, &id, &mut log).await?;
+                if let Some(s) = gone.as_ref().filter(|s| classify(&s.status) != Phase::Deleted) {
+                    return Ok(self.failed(name, s, &events));
+                }
+                info = None;
+                true
+            }
+            Some(Phase::Stuck) | Some(Phase::DeleteFailed) | Some(Phase::InProgress) => {
+                let s = info.as_ref().map(|s| s.status.clone()).unwrap_or_default();
+                return Ok(report(
+                    name,
+                    DeployOutcome::Failed {
+                        remedy: remedy(name, &s),
+                        cause: info.as_ref().and_then(|i| i.status_reason.clone()),
+                        status: s,
+                    },
+                    info.as_ref(),
+                ));
+            }
+        };
+        if create && let Some((key, _)) = plan
+            .parameters
+            .values
+            .iter()
+            .find(|(_, v)| **v == Resolved::UsePrevious)
+        {
+            return Err(CloudError::NoPreviousValue {
+                stack: name.to_owned(),
+                key: key.clone(),
+            });
+        }
+
+        if !create
+            && !self.options.force
+            && let Some(deployed) = &info
+        {
+            let body = target.template_body(name).await?;
+            if unchanged(deployed, &body, art, &plan.parameters) {
+                self.ui.progress(name, Progress::Unchanged);
+                if deployed.termination_protection && !art.termination_protection {
+                    self.ui.progress(name, Progress::Note("termination protection is on in AWS and off in code; pipewright leaves it on"));
+                }
+                return Ok(report(name, DeployOutcome::Unchanged, info.as_ref()));
+            }
+        }
+
+        self.change(plan, &target, create, info).await
+    }
+
+    async fn change(
+        &self,
+        plan: &StackPlan<'_>,
+        target: &Target,
+        create: bool,
+        info: Option<StackInfo>,
+    ) -> Result<DeployReport, CloudError> {
+        let art = plan.artifact;
+        let name = art.name.as_str();
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let cs_name = format!("pipewright-{}-{stamp}", &art.hash[..art.hash.len().min(12)]);
+        let tags = wanted_tags(art, &plan.parameters);
+        let request = ChangeSetRequest {
+            stack: name,
+            name: &cs_name,
+            create,
+            body: &art.body,
+            parameters: plan
+                .parameters
+                .values
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        match v {
+                            Resolved::Value(v) => Some(v.as_str()),
+                            Resolved::UsePrevious => None,
+                        },
+                    )
+                })
+                .collect(),
+            capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
+            tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            description: format!("pipewright deploy of {name} ({})", &art.hash[..art.hash.len().min(12)]),
+        };
+        // Registered before the call: an interrupt during it still cleans up.
+        self.inflight().change_sets.push(Pending {
+            stack: name.to_owned(),
+            name: cs_name.clone(),
+            target: target.clone(),
+            created_stack: info.is_none(),
+        });
+        let result = self.review_and_execute(plan, target, &request, info.as_ref()).await;
+        if !matches!(&result, Ok(r) if matches!(r.outcome, DeployOutcome::ChangeSetLeft { .. })) {
+            self.discard(name, target, &cs_name, info.is_none() && create).await;
+        }
+        self.inflight().change_sets.retain(|p| p.stack != name);
+        result
+    }
+
+    /// Deletes a change set that was not executed (and the stack made only
+    /// to hold it); a no-op when it was executed or never created.
+    async fn discard(&self, stack: &str, target: &Target, cs_name: &str, created_stack: bool) {
+        let still_pending = self
+            .inflight()
+            .change_sets
+            .iter()
+            .any(|p| p.stack == stack && p.name == cs_name);
+        if !still_pending {
+            return;
+        }
+        let _ = target.delete_change_set(stack, cs_name).await;
+        if created_stack
+            && let Ok(Some(s)) = target.describe(stack).await
+            && classify(&s.status) == Phase::Review
+        {
+            let _ = target.delete_stack(stack).await;
+        }
+    }
+
+    async fn review_and_execute(
+        &self,
+        plan: &StackPlan<'_>,
+        target: &Target,
+        request: &ChangeSetRequest<'_>,
+        info: Option<&StackInfo>,
+    ) -> Result<DeployReport, CloudError> {
+        let art = plan.artifact;
+        let name = art.name.as_str();
+        let (cs_id, stack_id) = target.create_change_set(request).await?;
+        let state = loop {
+            let state = target.describe_change_set(name, &cs_id).await?;
+            if !matches!(state.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
+                break state;
+            }
+            tokio::time::sleep(target.poll).await;
+        };
+        if state.status != "CREATE_COMPLETE" {
+            let reason = state.reason.unwrap_or_else(|| state.status.clone());
+            if means_no_changes(&reason) {
+                self.ui.progress(name, Progress::Note("no changes"));
+                return Ok(report(name, DeployOutcome::NoChanges, info));
+            }
+            return Err(CloudError::Api {
+                operation: "CreateChangeSet",
+                stack: Some(name.to_owned()),
+                code: Some(state.status),
+                message: reason,
+            });
+        }
+        if state.summary.is_empty() {
+            self.ui.progress(name, Progress::Note("no changes"));
+            return Ok(report(name, DeployOutcome::NoChanges, info));
+        }
+        self.ui.progress(
+            name,
+            Progress::ChangeSet {
+                name: request.name,
+                summary: &state.summary,
+            },
+        );
+        if self.options.no_execute {
+            return Ok(report(
+                name,
+                DeployOutcome::ChangeSetLeft {
+                    name: request.name.to_owned(),
+                },
+                info,
+            ));
+        }
+        if !self.options.yes
+            && !self
+                .ui
+                .confirm(name, &format!("execute change set `{}` on stack `{name}`?", request.name))
+        {
+            return Ok(report(name, DeployOutcome::Declined, info));
+        }
+
+        let mut log = EventLog::new();
+        target.mark_history(name, &stack_id, &mut log).await?;
+        {
+            let mut inflight = self.inflight();
+            inflight.executing.push(name.to_owned());
+            inflight.change_sets.retain(|p| p.stack != name);
+        }
+        target.execute_change_set(name, &cs_id).await?;
+        self.ui.progress(
+            name,
+            Progress::Started {
+                operation: if request.create { "create" } else { "update" },
+                resources: art.template.resources.len(),
+            },
+        );
+        let (last, events) = self.follow(target, name, &stack_id, &mut log).await?;
+        self.inflight().executing.retain(|s| s != name);
+        let Some(last) = last else {
+            return Err(CloudError::Api {
+                operation: "DescribeStacks",
+                stack: Some(name.to_owned()),
+                code: None,
+                message: "the stack disappeared while it was being changed".into(),
+            });
+        };
+        if !succeeded(&last.status) {
+            return Ok(self.failed(name, &last, &events));
+        }
+        if art.termination_protection && !last.termination_protection {
+            target.protect(name).await?;
+            self.ui.progress(name, Progress::Note("termination protection turned on"));
+        }
+        let outcome = if request.create {
+            DeployOutcome::Created
+        } else {
+            DeployOutcome::Updated
+        };
+        Ok(report(name, outcome, Some(&last)))
+    }
+
+    fn failed(&self, name: &str, last: &StackInfo, events: &[StackEvent]) -> DeployReport {
+        let cause = root_cause(events, name)
+            .map(describe_cause)
+            .or_else(|| last.status_reason.clone());
+        report(
+            name,
+            DeployOutcome::Failed {
+                status: last.status.clone(),
+                cause,
+                remedy: remedy(name, &last.status),
+            },
+            Some(last),
+        )
+    }
+
+    /// Streams events and polls the stack until it is no longer in
+    /// progress; returns its last state (`None` once deleted and gone) and
+    /// every event seen, oldest first.
+    pub(crate) async fn follow(
+        &self,
+        target: &Target,
+        name: &str,
+        stack_id: &str,
+        log: &mut EventLog,
+    ) -> Result<(Option<StackInfo>, Vec<StackEvent>), CloudError> {
+        follow(self.ui, target, name, stack_id, log).await
+    }
+}
+
+/// Streams events and polls a stack until it settles.
+pub(crate) async fn follow(
+    ui: &dyn Ui,
+    target: &Target,
+    name: &str,
+    stack_id: &str,
+    log: &mut EventLog,
+) -> Result<(Option<StackInfo>, Vec<StackEvent>), CloudError> {
+    let mut all = Vec::new();
+    loop {
+        let info = target.describe(stack_id).await?;
+        // Events after the status: everything up to the settled state.
+        for e in target.new_events(name, stack_id, log).await? {
+            ui.progress(name, Progress::Event(&e));
+            all.push(e);
+        }
+        match info {
+            Some(s) if classify(&s.status) == Phase::InProgress => {}
+            other => return Ok((other, all)),
+        }
+        tokio::time::sleep(target.poll).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::App;
+    use crate::parameters::StackParameters;
+
+    fn artifact() -> Artifact {
+        let assembly = App::new()
+            .stack(crate::Stack::new("s").tag("team", "platform"))
+            .synth();
+        let mut assembly = assembly.unwrap();
+        assembly.stacks.remove(0)
+    }
+
+    fn deployed(art: &Artifact) -> StackInfo {
+        StackInfo {
+            status: "UPDATE_COMPLETE".into(),
+            tags: [("team".to_owned(), "platform".to_owned())].into_iter().collect(),
+            parameters: [("Token".to_owned(), "****".to_owned()), ("Repo".to_owned(), "app".to_owned())]
+                .into_iter()
+                .collect(),
+            name: art.name.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn params(repo: &str) -> StackParameters {
+        StackParameters {
+            values: [
+                ("Token".to_owned(), Resolved::Value("new-secret".into())),
+                ("Repo".to_owned(), Resolved::Value(repo.into())),
+            ]
+            .into_iter()
+            .collect(),
+            no_echo: vec!["Token".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unchanged_compares_body_parameters_tags_and_protection() {
+        let mut art = artifact();
+        let info = deployed(&art);
+        assert!(unchanged(&info, &art.body, &art, &params("app")));
+        assert!(!unchanged(&info, "other", &art, &params("app")));
+        assert!(!unchanged(&info, &art.body, &art, &params("other")));
+        let mut retagged = info.clone();
+        retagged.tags.insert("extra".into(), "x".into());
+        assert!(!unchanged(&retagged, &art.body, &art, &params("app")));
+        let mut previous = params("app");
+        previous.values["Repo"] = Resolved::UsePrevious;
+        assert!(unchanged(&info, &art.body, &art, &previous));
+        art.termination_protection = true;
+        assert!(!unchanged(&info, &art.body, &art, &params("app")));
+    }
+
+    #[test]
+    fn file_tags_add_to_code_tags_without_overriding() {
+        let art = artifact();
+        let mut p = StackParameters::default();
+        p.tags.insert("team".into(), "other".into());
+        p.tags.insert("cost".into(), "ci".into());
+        let tags = wanted_tags(&art, &p);
+        assert_eq!(tags["team"], "platform");
+        assert_eq!(tags["cost"], "ci");
+    }
+}

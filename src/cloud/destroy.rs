@@ -1,0 +1,262 @@
+//! Destroy: delete stacks in reverse dependency order, list what is
+//! retained, succeed when a stack is already gone, never turn termination
+//! protection off, and name the resources that failed to delete.
+
+use super::api::ResourceSummary;
+use super::deploy::follow;
+use super::events::EventLog;
+use super::plan::{Scheduler, Slot};
+use super::state::{Phase, classify};
+use super::{Cloud, CloudError, Progress, Ui};
+use crate::app::Artifact;
+use crate::template::{Policy, Template, reader};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use indexmap::IndexMap;
+
+/// A resource CloudFormation keeps when the stack is deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetainedResource {
+    /// The logical ID.
+    pub logical_id: String,
+    /// The type.
+    pub resource_type: String,
+    /// The physical ID (name or ARN), when it was created.
+    pub physical_id: Option<String>,
+}
+
+/// How one stack's destroy ended.
+#[derive(Debug)]
+pub enum DestroyOutcome {
+    /// Deleted; these resources were kept.
+    Deleted {
+        /// Resources with `DeletionPolicy: Retain`.
+        retained: Vec<RetainedResource>,
+    },
+    /// The stack did not exist.
+    AlreadyGone,
+    /// Termination protection is on; nothing was done.
+    Protected,
+    /// The delete failed.
+    Failed {
+        /// The stack's status.
+        status: String,
+        /// The resources that failed, as `LogicalId (Type): reason`.
+        resources: Vec<String>,
+    },
+    /// Not attempted because a stack that depends on it was not deleted.
+    Skipped {
+        /// That stack.
+        because: String,
+    },
+    /// An error talking to AWS.
+    Error(CloudError),
+}
+
+impl DestroyOutcome {
+    /// Whether the stack is gone.
+    pub fn is_ok(&self) -> bool {
+        matches!(
+            self,
+            DestroyOutcome::Deleted { .. } | DestroyOutcome::AlreadyGone
+        )
+    }
+}
+
+/// One stack's result.
+#[derive(Debug)]
+pub struct DestroyReport {
+    /// The stack.
+    pub stack: String,
+    /// How it ended.
+    pub outcome: DestroyOutcome,
+}
+
+/// The resources of `template` kept on delete, with their physical IDs
+/// from `resources`.
+pub fn retained(template: &Template, resources: &[ResourceSummary]) -> Vec<RetainedResource> {
+    template
+        .resources
+        .iter()
+        .filter(|(_, r)| {
+            matches!(
+                r.deletion_policy,
+                Some(Policy::Retain) | Some(Policy::RetainExceptOnCreate)
+            )
+        })
+        .map(|(id, r)| RetainedResource {
+            logical_id: id.as_str().to_owned(),
+            resource_type: r.kind.clone(),
+            physical_id: resources
+                .iter()
+                .find(|s| s.logical_id == id.as_str())
+                .and_then(|s| s.physical_id.clone()),
+        })
+        .collect()
+}
+
+/// Destroys `stacks`, dependents first, up to `concurrency` at once.
+pub async fn destroy(
+    cloud: &Cloud,
+    ui: &dyn Ui,
+    stacks: &[&Artifact],
+    concurrency: usize,
+) -> Vec<DestroyReport> {
+    let graph: Vec<(String, Vec<String>)> = stacks
+        .iter()
+        .map(|a| (a.name.clone(), a.dependencies.clone()))
+        .collect();
+    let mut scheduler = Scheduler::destroy(&graph);
+    let mut running = FuturesUnordered::new();
+    let mut done: IndexMap<String, DestroyReport> = IndexMap::new();
+    loop {
+        while running.len() < concurrency.max(1) {
+            let Some(name) = scheduler.next() else { break };
+            if let Some(art) = stacks.iter().find(|a| a.name == name) {
+                running.push(async move {
+                    let outcome = destroy_one(cloud, ui, art)
+                        .await
+                        .unwrap_or_else(DestroyOutcome::Error);
+                    DestroyReport {
+                        stack: art.name.clone(),
+                        outcome,
+                    }
+                });
+            }
+        }
+        let Some(report) = running.next().await else {
+            break;
+        };
+        scheduler.finish(&report.stack, report.outcome.is_ok());
+        done.insert(report.stack.clone(), report);
+    }
+    for (name, slot) in scheduler.slots() {
+        if let Slot::Skipped { because } = slot {
+            done.insert(
+                name.clone(),
+                DestroyReport {
+                    stack: name.clone(),
+                    outcome: DestroyOutcome::Skipped {
+                        because: because.clone(),
+                    },
+                },
+            );
+        }
+    }
+    // Report in the order the stacks were deleted in.
+    scheduler
+        .slots()
+        .keys()
+        .filter_map(|n| done.shift_remove(n))
+        .collect()
+}
+
+async fn destroy_one(
+    cloud: &Cloud,
+    ui: &dyn Ui,
+    art: &Artifact,
+) -> Result<DestroyOutcome, CloudError> {
+    let name = art.name.as_str();
+    let target = cloud.target(art.env.region.as_deref())?;
+    let Some(mut info) = target.describe(name).await? else {
+        return Ok(DestroyOutcome::AlreadyGone);
+    };
+    if classify(&info.status) == Phase::InProgress {
+        ui.progress(name, Progress::Waiting { status: &info.status });
+        let mut log = EventLog::new();
+        target.mark_history(name, &info.id, &mut log).await?;
+        match follow(ui, &target, name, &info.id.clone(), &mut log).await?.0 {
+            Some(s) if classify(&s.status) != Phase::Deleted => info = s,
+            _ => return Ok(DestroyOutcome::AlreadyGone),
+        }
+    }
+    if info.termination_protection {
+        return Ok(DestroyOutcome::Protected);
+    }
+    // What the deployed template retains; the code's template when the
+    // deployed one cannot be read (written by another tool).
+    let body = target.template_body(name).await?;
+    let deployed = reader::parse(&body).ok();
+    let resources = target.resources(name).await?;
+    let kept = retained(deployed.as_ref().unwrap_or(&art.template), &resources);
+
+    let mut log = EventLog::new();
+    target.mark_history(name, &info.id, &mut log).await?;
+    target.delete_stack(name).await?;
+    ui.progress(
+        name,
+        Progress::Started {
+            operation: "delete",
+            resources: resources.len(),
+        },
+    );
+    let (last, events) = follow(ui, &target, name, &info.id, &mut log).await?;
+    match last {
+        None => Ok(DestroyOutcome::Deleted { retained: kept }),
+        Some(s) if classify(&s.status) == Phase::Deleted => {
+            Ok(DestroyOutcome::Deleted { retained: kept })
+        }
+        Some(s) => {
+            let mut failed: Vec<String> = events
+                .iter()
+                .filter(|e| e.status == "DELETE_FAILED" && e.logical_id != name)
+                .map(|e| {
+                    format!(
+                        "{} ({}): {}",
+                        e.logical_id,
+                        e.resource_type,
+                        e.reason.as_deref().unwrap_or("no reason given")
+                    )
+                })
+                .collect();
+            if failed.is_empty() {
+                failed = target
+                    .resources(name)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.status == "DELETE_FAILED")
+                    .map(|r| {
+                        format!(
+                            "{} ({}): {}",
+                            r.logical_id,
+                            r.resource_type,
+                            r.reason.as_deref().unwrap_or("no reason given")
+                        )
+                    })
+                    .collect();
+            }
+            Ok(DestroyOutcome::Failed {
+                status: s.status,
+                resources: failed,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_retained_resources_with_their_physical_ids() {
+        let template = reader::parse(
+            "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    DeletionPolicy: Retain\n  Topic:\n    Type: AWS::SNS::Topic\n",
+        )
+        .unwrap();
+        let resources = vec![ResourceSummary {
+            logical_id: "Repo".into(),
+            physical_id: Some("app-images".into()),
+            resource_type: "AWS::ECR::Repository".into(),
+            status: "CREATE_COMPLETE".into(),
+            reason: None,
+        }];
+        assert_eq!(
+            retained(&template, &resources),
+            [RetainedResource {
+                logical_id: "Repo".into(),
+                resource_type: "AWS::ECR::Repository".into(),
+                physical_id: Some("app-images".into()),
+            }]
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Stack status classification: what a CloudFormation stack status means for
+//! the next step. Pure: statuses are the API's strings.
+
+/// What a stack's status means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// An operation is running (`*_IN_PROGRESS`): wait for it to settle.
+    InProgress,
+    /// Settled after a successful create, update or import.
+    Complete,
+    /// Settled after an update that failed and rolled back cleanly
+    /// (`UPDATE_ROLLBACK_COMPLETE`): usable, the last change did not land.
+    UpdateRolledBack,
+    /// A first create failed and rolled back (`ROLLBACK_COMPLETE`): the
+    /// stack holds nothing and can only be deleted.
+    CreateRolledBack,
+    /// Created by a change set that was never executed
+    /// (`REVIEW_IN_PROGRESS`): no resources yet.
+    Review,
+    /// Stuck: `UPDATE_ROLLBACK_FAILED`, `ROLLBACK_FAILED`,
+    /// `IMPORT_ROLLBACK_FAILED`, `CREATE_FAILED`, `UPDATE_FAILED`.
+    Stuck,
+    /// A delete failed (`DELETE_FAILED`).
+    DeleteFailed,
+    /// Deleted (`DELETE_COMPLETE`), seen when describing by stack ID.
+    Deleted,
+}
+
+/// Classifies a stack status string.
+pub fn classify(status: &str) -> Phase {
+    match status {
+        "REVIEW_IN_PROGRESS" => Phase::Review,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => {
+            Phase::Complete
+        }
+        "UPDATE_ROLLBACK_COMPLETE" => Phase::UpdateRolledBack,
+        "ROLLBACK_COMPLETE" => Phase::CreateRolledBack,
+        "DELETE_FAILED" => Phase::DeleteFailed,
+        "DELETE_COMPLETE" => Phase::Deleted,
+        s if s.ends_with("_IN_PROGRESS") => Phase::InProgress,
+        _ => Phase::Stuck,
+    }
+}
+
+/// Whether an operation that settled in `status` succeeded.
+pub fn succeeded(status: &str) -> bool {
+    matches!(
+        status,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" | "DELETE_COMPLETE"
+    )
+}
+
+/// What to tell an operator whose stack is stuck in `status`, naming the
+/// stack; `None` when the status is not a stuck one.
+pub fn remedy(stack: &str, status: &str) -> Option<String> {
+    Some(match status {
+        "UPDATE_ROLLBACK_FAILED" => format!(
+            "the rollback of the last update failed; fix the resources named in the stack events, then run `aws cloudformation continue-update-rollback --stack-name {stack}` (with `--resources-to-skip` for resources that cannot roll back) and deploy again"
+        ),
+        "ROLLBACK_FAILED" | "CREATE_FAILED" => format!(
+            "the first create failed and could not roll back; delete the stack with `pipewright destroy {stack}` (or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again"
+        ),
+        "DELETE_FAILED" => format!(
+            "a delete failed; fix or empty the resources named in the stack events and run `pipewright destroy {stack}`, or keep them with `aws cloudformation delete-stack --stack-name {stack} --retain-resources ...`"
+        ),
+        "IMPORT_ROLLBACK_FAILED" | "UPDATE_FAILED" => format!(
+            "the stack is in {status}; inspect it with `aws cloudformation describe-stack-events --stack-name {stack}` and resolve it before deploying"
+        ),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_every_documented_status() {
+        let cases = [
+            ("CREATE_IN_PROGRESS", Phase::InProgress),
+            ("CREATE_FAILED", Phase::Stuck),
+            ("CREATE_COMPLETE", Phase::Complete),
+            ("ROLLBACK_IN_PROGRESS", Phase::InProgress),
+            ("ROLLBACK_FAILED", Phase::Stuck),
+            ("ROLLBACK_COMPLETE", Phase::CreateRolledBack),
+            ("DELETE_IN_PROGRESS", Phase::InProgress),
+            ("DELETE_FAILED", Phase::DeleteFailed),
+            ("DELETE_COMPLETE", Phase::Deleted),
+            ("UPDATE_IN_PROGRESS", Phase::InProgress),
+            ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", Phase::InProgress),
+            ("UPDATE_COMPLETE", Phase::Complete),
+            ("UPDATE_FAILED", Phase::Stuck),
+            ("UPDATE_ROLLBACK_IN_PROGRESS", Phase::InProgress),
+            ("UPDATE_ROLLBACK_FAILED", Phase::Stuck),
+            (
+                "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+                Phase::InProgress,
+            ),
+            ("UPDATE_ROLLBACK_COMPLETE", Phase::UpdateRolledBack),
+            ("REVIEW_IN_PROGRESS", Phase::Review),
+            ("IMPORT_IN_PROGRESS", Phase::InProgress),
+            ("IMPORT_COMPLETE", Phase::Complete),
+            ("IMPORT_ROLLBACK_IN_PROGRESS", Phase::InProgress),
+            ("IMPORT_ROLLBACK_FAILED", Phase::Stuck),
+            ("IMPORT_ROLLBACK_COMPLETE", Phase::Complete),
+        ];
+        for (status, phase) in cases {
+            assert_eq!(classify(status), phase, "{status}");
+        }
+    }
+
+    #[test]
+    fn success_is_only_a_clean_finish() {
+        assert!(succeeded("UPDATE_COMPLETE"));
+        assert!(succeeded("DELETE_COMPLETE"));
+        assert!(!succeeded("UPDATE_ROLLBACK_COMPLETE"));
+        assert!(!succeeded("ROLLBACK_COMPLETE"));
+        assert!(!succeeded("DELETE_FAILED"));
+    }
+
+    #[test]
+    fn stuck_states_say_what_to_do() {
+        let r = remedy("app", "UPDATE_ROLLBACK_FAILED").unwrap();
+        assert!(r.contains("continue-update-rollback --stack-name app"), "{r}");
+        assert!(remedy("app", "DELETE_FAILED").unwrap().contains("--retain-resources"));
+        assert_eq!(remedy("app", "UPDATE_COMPLETE"), None);
+    }
+}

@@ -1,0 +1,39 @@
+//! Status: each stack's state, last change, drift status and outputs.
+
+use super::api::StackInfo;
+use super::{Cloud, CloudError};
+use crate::app::Artifact;
+use futures_util::StreamExt;
+use futures_util::stream;
+
+/// One stack's deployed state.
+#[derive(Debug)]
+pub struct StackStatusReport {
+    /// The stack.
+    pub stack: String,
+    /// The deployed stack, or `None` when it is not deployed; an error when
+    /// it could not be read.
+    pub info: Result<Option<StackInfo>, CloudError>,
+}
+
+/// Reads the status of `stacks`, up to `concurrency` at once, in the order
+/// given.
+pub async fn status(
+    cloud: &Cloud,
+    stacks: &[&Artifact],
+    concurrency: usize,
+) -> Vec<StackStatusReport> {
+    stream::iter(stacks.iter().map(|art| async move {
+        let info = match cloud.target(art.env.region.as_deref()) {
+            Ok(t) => t.describe(&art.name).await,
+            Err(e) => Err(e),
+        };
+        StackStatusReport {
+            stack: art.name.clone(),
+            info,
+        }
+    }))
+    .buffered(concurrency.max(1))
+    .collect()
+    .await
+}
