@@ -4,11 +4,21 @@
 //! This is the only layer that prints; the library below returns values and
 //! errors.
 
+#[cfg(feature = "cloud")]
+mod deploy;
+#[cfg(feature = "cloud")]
+mod destroy;
 mod exit;
 mod list;
+#[cfg(feature = "cloud")]
+mod prepare;
 mod printer;
 mod select;
+#[cfg(feature = "cloud")]
+mod status;
 mod synth;
+#[cfg(feature = "cloud")]
+mod ui;
 
 pub use exit::Exit;
 pub use printer::{ColorChoice, Printer};
@@ -33,6 +43,15 @@ pub struct Cli {
     /// Print more detail.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// AWS region (default: AWS_REGION or the profile's region). A stack
+    /// that declares its region in code always goes there.
+    #[cfg(feature = "cloud")]
+    #[arg(long, global = true, value_name = "REGION")]
+    region: Option<String>,
+    /// AWS named profile (default: AWS_PROFILE).
+    #[cfg(feature = "cloud")]
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,6 +82,75 @@ enum Command {
         /// Directory that holds stacks/ and buildspecs/.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+    },
+    /// Deploy stacks through change sets: preview, confirm, follow.
+    ///
+    /// Refuses a stack whose committed template differs from the code, and
+    /// checks every parameter before any API call. A stack whose deployed
+    /// template, parameters and tags already match is skipped without a
+    /// write call. Dependencies deploy first; independent stacks run
+    /// concurrently. Parameters come from parameters/<stack>.json (AWS CLI
+    /// array, plain object, or {"Parameters": {}, "Tags": {}}); a value
+    /// written "${env:NAME}" is read from the environment.
+    #[cfg(feature = "cloud")]
+    #[command(after_help = exit::HELP)]
+    Deploy {
+        /// Stacks to deploy: names or globs such as `image-*`.
+        #[arg(required_unless_present = "all")]
+        stacks: Vec<String>,
+        /// Deploy every stack.
+        #[arg(long, conflicts_with = "stacks")]
+        all: bool,
+        /// Execute change sets without asking (required without a terminal).
+        #[arg(short, long)]
+        yes: bool,
+        /// Create the change sets and leave them for review.
+        #[arg(long, conflicts_with = "yes")]
+        no_execute: bool,
+        /// Create a change set even when nothing seems to differ (to push a
+        /// new NoEcho value, which CloudFormation never shows back).
+        #[arg(long)]
+        force: bool,
+        /// How many independent stacks to deploy at once.
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+        concurrency: u16,
+        /// Set a parameter: KEY=VALUE for every stack that declares KEY, or
+        /// STACK:KEY=VALUE for one. VALUE may be "${env:NAME}".
+        #[arg(long = "parameter", short = 'p', value_name = "[STACK:]KEY=VALUE")]
+        parameters: Vec<crate::parameters::Override>,
+        /// Output format for the results and outputs on stdout.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Delete stacks, dependents first; retained resources are listed.
+    ///
+    /// A stack that does not exist counts as deleted. Termination
+    /// protection is never turned off.
+    #[cfg(feature = "cloud")]
+    #[command(after_help = exit::HELP)]
+    Destroy {
+        /// Stacks to delete: names or globs.
+        #[arg(required_unless_present = "all")]
+        stacks: Vec<String>,
+        /// Delete every stack of the app.
+        #[arg(long, conflicts_with = "stacks")]
+        all: bool,
+        /// Delete without asking (required without a terminal).
+        #[arg(short, long)]
+        yes: bool,
+        /// How many independent stacks to delete at once.
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+        concurrency: u16,
+    },
+    /// Show each stack's deployed status, last change, drift status and
+    /// outputs.
+    #[cfg(feature = "cloud")]
+    Status {
+        /// Stacks to show: names or globs. Default: all.
+        stacks: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
 }
 
@@ -112,10 +200,68 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             };
             synth::run(&app, &printer, &stacks, check, format, &out)
         }
+        #[cfg(feature = "cloud")]
+        Command::Deploy {
+            stacks,
+            all,
+            yes,
+            no_execute,
+            force,
+            concurrency,
+            parameters,
+            format,
+        } => deploy::run(
+            &app,
+            &printer,
+            deploy::Args {
+                stacks: &stacks,
+                all,
+                options: crate::cloud::DeployOptions {
+                    yes,
+                    no_execute,
+                    force,
+                    concurrency: concurrency.into(),
+                },
+                overrides: &parameters,
+                json: format == ListFormat::Json,
+                connect: connect(&cli.region, &cli.profile),
+            },
+        ),
+        #[cfg(feature = "cloud")]
+        Command::Destroy {
+            stacks,
+            all,
+            yes,
+            concurrency,
+        } => destroy::run(
+            &app,
+            &printer,
+            &stacks,
+            all,
+            yes,
+            concurrency.into(),
+            connect(&cli.region, &cli.profile),
+        ),
+        #[cfg(feature = "cloud")]
+        Command::Status { stacks, format } => status::run(
+            &app,
+            &printer,
+            &stacks,
+            format == ListFormat::Json,
+            connect(&cli.region, &cli.profile),
+        ),
     };
     match result {
         Ok(exit) => exit,
         Err(e) => report(&printer, &e),
+    }
+}
+
+#[cfg(feature = "cloud")]
+fn connect(region: &Option<String>, profile: &Option<String>) -> crate::cloud::Connect {
+    crate::cloud::Connect {
+        region: region.clone(),
+        profile: profile.clone(),
     }
 }
 
@@ -139,6 +285,20 @@ fn report(printer: &Printer, e: &anyhow::Error) -> Exit {
     if let Some(sel) = e.downcast_ref::<select::SelectError>() {
         hint = sel.hint();
         exit = Exit::Usage;
+    }
+    #[cfg(feature = "cloud")]
+    {
+        if let Some(u) = e.downcast_ref::<prepare::UsageError>() {
+            hint = u.hint.clone();
+            exit = Exit::Usage;
+        }
+        if let Some(r) = e.downcast_ref::<prepare::Refusal>() {
+            details = r.details();
+            hint = Some(r.hint());
+        }
+        if let Some(c) = e.downcast_ref::<crate::cloud::CloudError>() {
+            hint = c.hint();
+        }
     }
     let causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
     printer.error(&e.to_string(), &details, &causes, hint.as_deref());

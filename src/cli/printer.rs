@@ -59,6 +59,11 @@ impl Printer {
         }
     }
 
+    /// Whether status lines are silenced (`-q`).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// `text` in `style`, when coloring.
     pub fn paint(&self, style: Style, text: &str) -> String {
         if self.color {

@@ -4,7 +4,7 @@
 use super::change_set::{Action, Replacement, ResourceChange, Summary};
 use super::events::{EventLog, StackEvent};
 use super::{CloudError, Detail, Target};
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudformation::types::{
     Capability, ChangeSetType, Parameter, Tag, TemplateStage,
@@ -105,6 +105,21 @@ fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, impl std::fmt::Debug>) 
             && s.err().message().is_some_and(|m| m.contains("does not exist")))
 }
 
+/// An error and its sources, joined by `: `, without the debug dump that
+/// `DisplayErrorContext` appends.
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Turns an SDK error into a [`CloudError`] that names the operation, the
 /// stack and, when the endpoint did not answer, the endpoint and region.
 pub(crate) fn classify_error<E, R>(
@@ -116,9 +131,9 @@ pub(crate) fn classify_error<E, R>(
 ) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    let text = DisplayErrorContext(&err).to_string();
+    let text = chain_text(&err);
     match &err {
         SdkError::ServiceError(s) => CloudError::Api {
             operation,
@@ -163,7 +178,7 @@ impl Target {
     fn fail<E, R>(&self, operation: &'static str, stack: &str, err: SdkError<E, R>) -> CloudError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         classify_error(operation, Some(stack), &self.endpoint, &self.region, err)
     }

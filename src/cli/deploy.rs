@@ -1,0 +1,170 @@
+//! `pipewright deploy`: check everything locally, then deploy through change
+//! sets with a preview, a confirm and live progress.
+
+use super::prepare::{self, runtime};
+use super::printer::style;
+use super::ui::TerminalUi;
+use super::{Exit, Printer};
+use crate::App;
+use crate::cloud::deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
+use crate::cloud::{Cloud, Connect};
+use crate::parameters::Override;
+use serde_json::json;
+use std::path::Path;
+
+pub(super) struct Args<'a> {
+    pub stacks: &'a [String],
+    pub all: bool,
+    pub options: DeployOptions,
+    pub overrides: &'a [Override],
+    pub json: bool,
+    pub connect: Connect,
+}
+
+pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Result<Exit> {
+    let root = Path::new(".");
+    let chosen = prepare::choose(app, args.stacks, args.all, "deploy")?;
+    let assembly = app.synth()?;
+    let artifacts = prepare::artifacts(&assembly, &chosen);
+    prepare::check_committed(root, &assembly, &artifacts)?;
+    let plans = prepare::plans(root, &artifacts, args.overrides)?;
+    if !args.options.no_execute {
+        prepare::require_terminal(args.options.yes, "deploy")?;
+    }
+
+    let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+    let ui = TerminalUi::new(printer, &names);
+    let rt = runtime()?;
+    let (reports, interrupted) = rt.block_on(async {
+        let cloud = Cloud::connect(&args.connect).await;
+        let deployer = Deployer::new(&cloud, &ui, args.options);
+        tokio::select! {
+            reports = deployer.deploy(&plans) => (reports, None),
+            _ = tokio::signal::ctrl_c() => (Vec::new(), Some(deployer.interrupted().await)),
+        }
+    });
+    drop(ui);
+
+    if let Some(i) = interrupted {
+        for (stack, cs) in &i.deleted_change_sets {
+            printer.status(&format!("{stack}: interrupted; deleted change set {cs}"));
+        }
+        for stack in &i.deleted_stacks {
+            printer.status(&format!("{stack}: deleted the REVIEW_IN_PROGRESS stack made for the change set"));
+        }
+        for stack in &i.still_changing {
+            printer.status(&format!(
+                "{stack}: interrupted while CloudFormation changes it; the change goes on. Follow it with `pipewright status {stack}` or `aws cloudformation describe-stack-events --stack-name {stack}`"
+            ));
+        }
+        for e in &i.errors {
+            printer.error(&format!("cleanup failed: {e}"), &[], &[], None);
+        }
+        return Ok(Exit::Interrupted);
+    }
+
+    let mut exit = Exit::Success;
+    for r in &reports {
+        summarize(printer, r, &mut exit);
+    }
+    if args.json {
+        let stacks: Vec<_> = reports.iter().map(to_json).collect();
+        printer.data(&serde_json::to_string_pretty(&json!({"version": 1, "stacks": stacks}))?)?;
+    } else {
+        for r in &reports {
+            for (k, v) in &r.outputs {
+                printer.data(&format!("{}\t{k}\t{v}", r.stack))?;
+            }
+        }
+    }
+    Ok(exit)
+}
+
+fn outcome_name(o: &DeployOutcome) -> &'static str {
+    match o {
+        DeployOutcome::Unchanged => "unchanged",
+        DeployOutcome::NoChanges => "no-changes",
+        DeployOutcome::Created => "created",
+        DeployOutcome::Updated => "updated",
+        DeployOutcome::ChangeSetLeft { .. } => "change-set-created",
+        DeployOutcome::Declined => "declined",
+        DeployOutcome::Failed { .. } => "failed",
+        DeployOutcome::Skipped { .. } => "skipped",
+        DeployOutcome::Error(_) => "error",
+    }
+}
+
+fn to_json(r: &DeployReport) -> serde_json::Value {
+    let mut v = json!({
+        "stack": r.stack,
+        "result": outcome_name(&r.outcome),
+        "status": r.status,
+        "outputs": r.outputs,
+    });
+    match &r.outcome {
+        DeployOutcome::ChangeSetLeft { name } => v["change_set"] = json!(name),
+        DeployOutcome::Failed { cause, remedy, .. } => {
+            v["cause"] = json!(cause);
+            v["remedy"] = json!(remedy);
+        }
+        DeployOutcome::Skipped { because } => v["because"] = json!(because),
+        DeployOutcome::Error(e) => v["error"] = json!(e.to_string()),
+        _ => {}
+    }
+    v
+}
+
+fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
+    let stack = &r.stack;
+    let worse = |exit: &mut Exit, e: Exit| {
+        if e == Exit::StackFailed || *exit == Exit::Success {
+            *exit = e;
+        }
+    };
+    match &r.outcome {
+        DeployOutcome::Unchanged | DeployOutcome::NoChanges => {
+            printer.status(&format!("{stack}: no changes"))
+        }
+        DeployOutcome::Created | DeployOutcome::Updated => printer.status(&format!(
+            "{stack}: {} {}",
+            printer.paint(style::ADD, outcome_name(&r.outcome)),
+            r.status.as_deref().unwrap_or("")
+        )),
+        DeployOutcome::ChangeSetLeft { name } => printer.status(&format!(
+            "{stack}: change set {name} is ready for review; execute it with `aws cloudformation execute-change-set --stack-name {stack} --change-set-name {name}`, or delete it with `aws cloudformation delete-change-set --stack-name {stack} --change-set-name {name}`"
+        )),
+        DeployOutcome::Declined => {
+            printer.status(&format!("{stack}: declined; nothing changed and no change set is left"));
+            worse(exit, Exit::Failure);
+        }
+        DeployOutcome::Failed {
+            status,
+            cause,
+            remedy,
+        } => {
+            let mut details = Vec::new();
+            if let Some(c) = cause {
+                details.push(format!("root cause: {c}"));
+            }
+            printer.error(&format!("stack `{stack}` is {status}"), &details, &[], remedy.as_deref());
+            worse(exit, Exit::StackFailed);
+        }
+        DeployOutcome::Skipped { because } => {
+            printer.status(&format!(
+                "{stack}: {} because `{because}` did not deploy",
+                printer.paint(style::CHANGE, "not attempted")
+            ));
+            worse(exit, Exit::Failure);
+        }
+        DeployOutcome::Error(e) => {
+            let causes: Vec<String> = std::iter::successors(
+                std::error::Error::source(e),
+                |s| s.source(),
+            )
+            .map(ToString::to_string)
+            .collect();
+            printer.error(&format!("{stack}: {e}"), &[], &causes, e.hint().as_deref());
+            worse(exit, Exit::Failure);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `pipewright status`: each stack's deployed state, last change, drift
+//! status and outputs, on stdout.
+
+use super::prepare::runtime;
+use super::select::select;
+use super::{Exit, Printer};
+use crate::App;
+use crate::cloud::status::status;
+use crate::cloud::{Cloud, Connect};
+use serde_json::json;
+
+pub(super) fn run(
+    app: &App,
+    printer: &Printer,
+    stacks: &[String],
+    as_json: bool,
+    connect: Connect,
+) -> anyhow::Result<Exit> {
+    let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
+    let chosen = select(&names, stacks)?;
+    let assembly = app.synth()?;
+    let artifacts = super::prepare::artifacts(&assembly, &chosen);
+    let rt = runtime()?;
+    let reports = rt.block_on(async {
+        let cloud = Cloud::connect(&connect).await;
+        status(&cloud, &artifacts, 8).await
+    });
+
+    let mut exit = Exit::Success;
+    let mut rows = Vec::new();
+    for r in &reports {
+        match &r.info {
+            Err(e) => {
+                let causes: Vec<String> =
+                    std::iter::successors(std::error::Error::source(e), |s| s.source())
+                        .map(ToString::to_string)
+                        .collect();
+                printer.error(&format!("{}: {e}", r.stack), &[], &causes, e.hint().as_deref());
+                exit = Exit::Failure;
+                rows.push(json!({"stack": r.stack, "deployed": null, "error": e.to_string()}));
+            }
+            Ok(None) => {
+                if !as_json {
+                    printer.data(&format!("{}\tnot deployed", r.stack))?;
+                }
+                rows.push(json!({"stack": r.stack, "deployed": false}));
+            }
+            Ok(Some(s)) => {
+                let drift = s.drift_status.as_deref().unwrap_or("NOT_CHECKED");
+                if !as_json {
+                    let checked = s
+                        .drift_checked
+                        .as_deref()
+                        .map(|t| format!(" (checked {t})"))
+                        .unwrap_or_default();
+                    printer.data(&format!(
+                        "{}\t{}\tchanged {}\tdrift {drift}{checked}",
+                        r.stack,
+                        s.status,
+                        s.changed()
+                    ))?;
+                    if let Some(reason) = &s.status_reason
+                        && !crate::cloud::state::succeeded(&s.status)
+                    {
+                        printer.data(&format!("{}\treason\t{reason}", r.stack))?;
+                    }
+                    for (k, v) in &s.outputs {
+                        printer.data(&format!("{}\toutput\t{k}\t{v}", r.stack))?;
+                    }
+                }
+                rows.push(json!({
+                    "stack": r.stack,
+                    "deployed": true,
+                    "status": s.status,
+                    "status_reason": s.status_reason,
+                    "created": s.created,
+                    "last_updated": s.last_updated,
+                    "termination_protection": s.termination_protection,
+                    "drift": {"status": drift, "checked": s.drift_checked},
+                    "outputs": s.outputs,
+                }));
+            }
+        }
+    }
+    if as_json {
+        printer.data(&serde_json::to_string_pretty(&json!({"version": 1, "stacks": rows}))?)?;
+    }
+    Ok(exit)
+}

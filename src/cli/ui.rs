@@ -1,0 +1,140 @@
+//! The terminal side of a stack operation: progress lines, a progress bar
+//! per stack on a terminal, change-set summaries and the confirm prompt.
+
+use super::printer::{Printer, style};
+use crate::cloud::{Progress, Ui};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Mutex;
+
+/// Shows progress on stderr; bars only when stderr is a terminal.
+pub(super) struct TerminalUi<'a> {
+    printer: &'a Printer,
+    bars: Option<MultiProgress>,
+    active: Mutex<HashMap<String, ProgressBar>>,
+    prompt: Mutex<()>,
+    width: usize,
+}
+
+impl<'a> TerminalUi<'a> {
+    pub(super) fn new(printer: &'a Printer, names: &[&str]) -> Self {
+        let bars = (std::io::stderr().is_terminal() && !printer.is_quiet())
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Self {
+            printer,
+            bars,
+            active: Mutex::new(HashMap::new()),
+            prompt: Mutex::new(()),
+            width: names.iter().map(|n| n.len()).max().unwrap_or(0),
+        }
+    }
+
+    /// A status line, printed above the bars when there are any.
+    pub(super) fn line(&self, text: &str) {
+        match &self.bars {
+            Some(m) if !self.printer.is_quiet() => {
+                let _ = m.println(text);
+            }
+            _ => self.printer.status(text),
+        }
+    }
+
+    fn prefix(&self, stack: &str) -> String {
+        self.printer
+            .paint(style::DIM, &format!("{stack:<width$}", width = self.width))
+    }
+
+    fn finish_bar(&self, stack: &str) {
+        if let Some(bar) = self.active.lock().unwrap_or_else(|p| p.into_inner()).remove(stack) {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Ui for TerminalUi<'_> {
+    fn progress(&self, stack: &str, progress: Progress<'_>) {
+        let p = self.prefix(stack);
+        match progress {
+            Progress::Waiting { status } => {
+                self.line(&format!("{p}  {status}: waiting for it to settle"))
+            }
+            Progress::Unchanged => self.line(&format!(
+                "{p}  unchanged (template, parameters and tags match the deployed stack)"
+            )),
+            Progress::ChangeSet { name, summary } => {
+                self.line(&format!("{p}  change set {name}: {}", summary.counts()));
+                for l in summary.lines() {
+                    let s = match l.chars().next() {
+                        Some('+') => style::ADD,
+                        Some('-') => style::REMOVE,
+                        _ => style::CHANGE,
+                    };
+                    self.line(&format!("{p}    {}", self.printer.paint(s, &l)));
+                }
+            }
+            Progress::Started {
+                operation,
+                resources,
+            } => {
+                self.line(&format!("{p}  {operation} started"));
+                if let Some(m) = &self.bars {
+                    let bar = m.add(ProgressBar::new(resources as u64));
+                    bar.set_style(
+                        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                    );
+                    bar.set_prefix(stack.to_owned());
+                    bar.set_message(operation.to_owned());
+                    self.active
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(stack.to_owned(), bar);
+                }
+            }
+            Progress::Event(e) => {
+                let line = e.line();
+                let painted = if e.is_failure() {
+                    self.printer.paint(style::REMOVE, &line)
+                } else {
+                    line
+                };
+                self.line(&format!("{p}  {painted}"));
+                if e.resource_type == "AWS::CloudFormation::Stack" && !e.status.ends_with("IN_PROGRESS") {
+                    self.finish_bar(stack);
+                } else if e.status.ends_with("_COMPLETE")
+                    && let Some(bar) = self.active.lock().unwrap_or_else(|p| p.into_inner()).get(stack)
+                {
+                    bar.inc(1);
+                }
+            }
+            Progress::Note(n) => self.line(&format!("{p}  {n}")),
+        }
+    }
+
+    fn confirm(&self, stack: &str, question: &str) -> bool {
+        let _one_at_a_time = self.prompt.lock().unwrap_or_else(|p| p.into_inner());
+        let ask = || {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{}  {question} [y/N] ", self.prefix(stack));
+            let _ = err.flush();
+            let mut answer = String::new();
+            let read = std::io::stdin().lock().read_line(&mut answer);
+            matches!(read, Ok(n) if n > 0)
+                && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+        };
+        match &self.bars {
+            Some(m) => m.suspend(ask),
+            None => ask(),
+        }
+    }
+}
+
+impl Drop for TerminalUi<'_> {
+    fn drop(&mut self) {
+        for (_, bar) in self.active.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+            bar.finish_and_clear();
+        }
+    }
+}
