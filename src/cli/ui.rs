@@ -64,6 +64,11 @@ impl Ui for TerminalUi<'_> {
             )),
             Progress::ChangeSet { name, summary } => {
                 self.line(&format!("{p}  change set {name}: {}", summary.counts()));
+                if summary.is_empty() {
+                    self.line(&format!(
+                        "{p}    no resource changes: only parameter values, tags or outputs change"
+                    ));
+                }
                 for l in summary.lines() {
                     let s = match l.chars().next() {
                         Some('+') => style::ADD,

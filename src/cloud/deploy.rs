@@ -502,10 +502,8 @@ impl<'a> Deployer<'a> {
                 message: reason,
             });
         }
-        if state.summary.is_empty() {
-            self.ui.progress(name, Progress::Note("no changes"));
-            return Ok(report(name, DeployOutcome::NoChanges, info));
-        }
+        // A complete change set without resource changes still updates
+        // parameter values, tags or outputs: it is executed like any other.
         self.ui.progress(
             name,
             Progress::ChangeSet {

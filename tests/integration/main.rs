@@ -1,10 +1,12 @@
 //! The integration tests: one binary, one module per subject.
 #![allow(clippy::unwrap_used)]
 
+mod deploy;
 mod errors;
 mod generate;
 mod image_pipeline;
 mod lint;
+mod moto;
 mod roundtrip;
 mod s3;
 mod support;

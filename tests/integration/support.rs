@@ -47,7 +47,8 @@ pub fn copy_outputs() -> tempfile::TempDir {
     dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies a directory tree; a missing source copies nothing.
+pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");
     let Ok(entries) = std::fs::read_dir(from) else {
         return;

@@ -1,0 +1,159 @@
+//! The CloudFormation API the deploy tests talk to: one `moto_server` per
+//! test binary on a free loopback port, reset before each test. Tests that
+//! use it hold a [`Session`], which serializes them (a reset would wipe a
+//! neighbour's stacks).
+
+use super::support::{copy_tree, repo, text};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The value the tests give the GitHub token: it must never be printed.
+pub const TOKEN: &str = "ghp_testtoken_NEVER_PRINTED_1234";
+/// The webhook secret the tests give: it must never be printed.
+pub const WEBHOOK_SECRET: &str = "whsec_NEVER_PRINTED_0123456789";
+
+struct Server {
+    port: u16,
+    // Holds the wrapper's stdin: when the test binary exits, the pipe
+    // closes and the wrapper stops moto.
+    _child: Child,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port()
+}
+
+fn start() -> Server {
+    let port = free_port();
+    // `read` returns when our end of stdin closes (the test binary exited,
+    // however it exited); then moto is stopped.
+    let child = Command::new("sh")
+        .args([
+            "-c",
+            "moto_server -H 127.0.0.1 -p \"$0\" >/dev/null 2>&1 & moto=$!; read _; kill $moto",
+        ])
+        .arg(port.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sh");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while request(port, "GET", "/moto-api/").is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not start on port {port}: run ./scripts/test, which installs moto[server] into .venv"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Server {
+        port,
+        _child: child,
+    }
+}
+
+/// One HTTP/1.1 request without a body; the status line. The harness
+/// needs only moto's reset call, which no client crate is worth adding for.
+fn request(port: u16, method: &str, path: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    s.read_to_string(&mut response)?;
+    Ok(response.lines().next().unwrap_or_default().to_owned())
+}
+
+/// A test's exclusive use of the reset server.
+pub struct Session {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// A project directory: committed stacks/, buildspecs/, parameters/.
+    pub dir: tempfile::TempDir,
+    _guard: MutexGuard<'static, ()>,
+}
+
+/// Takes the server for one test, reset to empty.
+pub fn session() -> Session {
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let server = SERVER.get_or_init(start);
+    let status = request(server.port, "POST", "/moto-api/reset").expect("reset moto");
+    assert!(status.contains(" 200"), "moto reset answered {status}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for sub in ["stacks", "buildspecs", "parameters"] {
+        copy_tree(&repo().join(sub), &dir.path().join(sub));
+    }
+    Session {
+        endpoint: format!("http://127.0.0.1:{}", server.port),
+        dir,
+        _guard: guard,
+    }
+}
+
+/// Points a command at `endpoint` with dummy credentials, isolated from
+/// the user's AWS configuration.
+pub fn aws_env(c: &mut Command, endpoint: &str, home: &Path) {
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET);
+}
+
+impl Session {
+    /// `pipewright ARGS` in the project directory, against the server,
+    /// with stdin closed (not a terminal).
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut c = super::support::pipewright(self.dir.path());
+        aws_env(&mut c, &self.endpoint, self.dir.path());
+        c.args(args).stdin(Stdio::null());
+        let out = c.output().expect("run pipewright");
+        let (stdout, stderr) = text(&out);
+        for secret in [TOKEN, WEBHOOK_SECRET] {
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "a NoEcho value was printed by `pipewright {}`:\n{stdout}\n{stderr}",
+                args.join(" ")
+            );
+        }
+        out
+    }
+
+    /// What the AWS API holds, through boto3 (`tests/support/aws_state.py`).
+    pub fn state(&self) -> serde_json::Value {
+        let mut c = Command::new("python3");
+        aws_env(&mut c, &self.endpoint, self.dir.path());
+        let out = c
+            .arg(repo().join("tests/support/aws_state.py"))
+            .output()
+            .expect("run python3: run ./scripts/test, which installs boto3 into .venv");
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "aws_state.py failed:\n{stderr}");
+        serde_json::from_str(&stdout).expect("aws_state.py prints JSON")
+    }
+}

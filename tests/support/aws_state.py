@@ -1,0 +1,37 @@
+"""Prints, as JSON, what the AWS API at AWS_ENDPOINT_URL holds: stacks with
+their status, parameters and tags; change sets per stack; ECR repositories;
+S3 buckets. The deploy tests compare it with what pipewright said it did."""
+
+import json
+import os
+
+import boto3
+
+
+def main():
+    kw = {"endpoint_url": os.environ["AWS_ENDPOINT_URL"], "region_name": os.environ["AWS_REGION"]}
+    cfn = boto3.client("cloudformation", **kw)
+    stacks = {}
+    change_sets = {}
+    for page in cfn.get_paginator("describe_stacks").paginate():
+        for s in page["Stacks"]:
+            name = s["StackName"]
+            stacks[name] = {
+                "status": s["StackStatus"],
+                "parameters": {p["ParameterKey"]: p.get("ParameterValue") for p in s.get("Parameters", [])},
+                "tags": {t["Key"]: t["Value"] for t in s.get("Tags", [])},
+            }
+            sets = cfn.list_change_sets(StackName=s["StackId"]).get("Summaries", [])
+            change_sets[name] = [
+                {"name": c["ChangeSetName"], "status": c.get("Status"), "execution": c.get("ExecutionStatus")}
+                for c in sets
+            ]
+    ecr = boto3.client("ecr", **kw)
+    repositories = sorted(r["repositoryName"] for r in ecr.describe_repositories()["repositories"])
+    s3 = boto3.client("s3", **kw)
+    buckets = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+    print(json.dumps({"stacks": stacks, "change_sets": change_sets, "repositories": repositories, "buckets": buckets}))
+
+
+if __name__ == "__main__":
+    main()
