@@ -152,7 +152,8 @@ impl ParameterFile {
                     match section.as_str() {
                         "Parameters" => {
                             for (key, value) in entries {
-                                let spec = object_value(value).map_err(|m| problem(Some(key), m))?;
+                                let spec =
+                                    object_value(value).map_err(|m| problem(Some(key), m))?;
                                 file.values.insert(key.clone(), spec);
                             }
                         }
@@ -217,7 +218,9 @@ fn array_entry(item: &Value) -> Result<(String, Spec), String> {
             "ParameterKey" => key = Some(v.as_str().ok_or("`ParameterKey` must be a string")?),
             "ParameterValue" => value = Some(scalar(v)?),
             "UsePreviousValue" => {
-                previous = v.as_bool().ok_or("`UsePreviousValue` must be true or false")?
+                previous = v
+                    .as_bool()
+                    .ok_or("`UsePreviousValue` must be true or false")?
             }
             // Written by `describe-stacks`; harmless to read back.
             "ResolvedValue" => {}
@@ -603,10 +606,7 @@ mod tests {
                 .constraint_description("lowercase"),
         );
         p("Branch", Parameter::string().default_value("main"));
-        p(
-            "Token",
-            Parameter::string().no_echo().length(4, 8),
-        );
+        p("Token", Parameter::string().no_echo().length(4, 8));
         p(
             "Size",
             Parameter {
@@ -661,8 +661,7 @@ mod tests {
         assert_eq!(array.values, object.values);
         assert_eq!(array.values, config.values);
         assert_eq!(config.tags["team"], "platform");
-        let resolved =
-            resolve(&template(), Path::new("x"), Some(&config), &[], &no_env).unwrap();
+        let resolved = resolve(&template(), Path::new("x"), Some(&config), &[], &no_env).unwrap();
         assert_eq!(resolved.values["Repo"], Resolved::Value("app".into()));
         assert_eq!(resolved.values["Token"], Resolved::UsePrevious);
         assert_eq!(resolved.defaults["Branch"], "main");
@@ -679,19 +678,12 @@ mod tests {
         );
         assert_eq!(spec_of("${env:}".into()), Spec::Value("${env:}".into()));
         let file = parse(r#"{"Repo":"app","Token":"${env:TOKEN}"}"#);
-        let resolved = resolve(
-            &template(),
-            Path::new("x"),
-            Some(&file),
-            &[],
-            &|n| (n == "TOKEN").then(|| "abcde".to_owned()),
-        )
+        let resolved = resolve(&template(), Path::new("x"), Some(&file), &[], &|n| {
+            (n == "TOKEN").then(|| "abcde".to_owned())
+        })
         .unwrap();
         assert_eq!(resolved.values["Token"], Resolved::Value("abcde".into()));
-        assert_eq!(
-            resolved.display("Token", &resolved.values["Token"]),
-            "****"
-        );
+        assert_eq!(resolved.display("Token", &resolved.values["Token"]), "****");
         assert!(!format!("{resolved:?}").contains("abcde"));
         let unset = resolve(&template(), Path::new("x"), Some(&file), &[], &no_env).unwrap_err();
         assert_eq!(
@@ -733,9 +725,18 @@ mod tests {
         let p = problems(&file, &flags);
         assert_eq!(
             p,
-            ["--parameter: `Nope`: the template has no such parameter (it has `Repo`, `Branch`, `Token`, `Size`, `Mode`)"]
+            [
+                "--parameter: `Nope`: the template has no such parameter (it has `Repo`, `Branch`, `Token`, `Size`, `Mode`)"
+            ]
         );
-        let ok = resolve(&template(), Path::new("x"), Some(&file), &flags[..1], &no_env).unwrap();
+        let ok = resolve(
+            &template(),
+            Path::new("x"),
+            Some(&file),
+            &flags[..1],
+            &no_env,
+        )
+        .unwrap();
         assert_eq!(ok.values["Repo"], Resolved::Value("other".into()));
     }
 
@@ -762,7 +763,9 @@ mod tests {
         };
         assert!(err("{").starts_with("p.json: not valid JSON"));
         assert_eq!(
-            err(r#"[{"ParameterKey":"A","ParameterValue":"1"},{"ParameterKey":"A","ParameterValue":"2"}]"#),
+            err(
+                r#"[{"ParameterKey":"A","ParameterValue":"1"},{"ParameterKey":"A","ParameterValue":"2"}]"#
+            ),
             "p.json: `A`: is given twice"
         );
         assert_eq!(

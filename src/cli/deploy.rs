@@ -50,7 +50,9 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
             printer.status(&format!("{stack}: interrupted; deleted change set {cs}"));
         }
         for stack in &i.deleted_stacks {
-            printer.status(&format!("{stack}: deleted the REVIEW_IN_PROGRESS stack made for the change set"));
+            printer.status(&format!(
+                "{stack}: deleted the REVIEW_IN_PROGRESS stack made for the change set"
+            ));
         }
         for stack in &i.still_changing {
             printer.status(&format!(
@@ -69,7 +71,9 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     }
     if args.json {
         let stacks: Vec<_> = reports.iter().map(to_json).collect();
-        printer.data(&serde_json::to_string_pretty(&json!({"version": 1, "stacks": stacks}))?)?;
+        printer.data(&serde_json::to_string_pretty(
+            &json!({"version": 1, "stacks": stacks}),
+        )?)?;
     } else {
         for r in &reports {
             for (k, v) in &r.outputs {

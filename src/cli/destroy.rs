@@ -57,7 +57,10 @@ pub(super) fn run(
         let stack = &r.stack;
         match &r.outcome {
             DestroyOutcome::Deleted { retained } => {
-                printer.status(&format!("{stack}: {}", printer.paint(style::REMOVE, "deleted")));
+                printer.status(&format!(
+                    "{stack}: {}",
+                    printer.paint(style::REMOVE, "deleted")
+                ));
                 for k in retained {
                     printer.status(&format!(
                         "{stack}:   retained {} ({}){}",
@@ -70,7 +73,9 @@ pub(super) fn run(
                     ));
                 }
             }
-            DestroyOutcome::AlreadyGone => printer.status(&format!("{stack}: not deployed; nothing to delete")),
+            DestroyOutcome::AlreadyGone => {
+                printer.status(&format!("{stack}: not deployed; nothing to delete"))
+            }
             DestroyOutcome::Protected => {
                 printer.error(
                     &format!("stack `{stack}` has termination protection on; it was not deleted"),
@@ -87,7 +92,10 @@ pub(super) fn run(
             DestroyOutcome::Failed { status, resources } => {
                 printer.error(
                     &format!("stack `{stack}` is {status}"),
-                    &resources.iter().map(|r| format!("failed: {r}")).collect::<Vec<_>>(),
+                    &resources
+                        .iter()
+                        .map(|r| format!("failed: {r}"))
+                        .collect::<Vec<_>>(),
                     &[],
                     crate::cloud::state::remedy(stack, status).as_deref(),
                 );

@@ -74,10 +74,16 @@ pub(super) fn artifacts<'a>(assembly: &'a Assembly, chosen: &[String]) -> Vec<&'
 
 /// Refuses when a chosen stack's committed template or buildspecs differ
 /// from what the code produces.
-pub(super) fn check_committed(root: &Path, assembly: &Assembly, chosen: &[&Artifact]) -> anyhow::Result<()> {
+pub(super) fn check_committed(
+    root: &Path,
+    assembly: &Assembly,
+    chosen: &[&Artifact],
+) -> anyhow::Result<()> {
     let owned: Vec<String> = chosen
         .iter()
-        .flat_map(|s| std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone())))
+        .flat_map(|s| {
+            std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone()))
+        })
         .collect();
     let stale: Vec<String> = files::plan(root, assembly)?
         .into_iter()
@@ -176,7 +182,9 @@ pub(super) fn require_terminal(yes: bool, command: &str) -> anyhow::Result<()> {
     }
     Err(UsageError {
         message: format!("{command} asks for a confirm, but stdin is not a terminal"),
-        hint: Some(format!("pass --yes to {command} without asking (in CI, for example)")),
+        hint: Some(format!(
+            "pass --yes to {command} without asking (in CI, for example)"
+        )),
     }
     .into())
 }

@@ -35,7 +35,12 @@ pub(super) fn run(
                     std::iter::successors(std::error::Error::source(e), |s| s.source())
                         .map(ToString::to_string)
                         .collect();
-                printer.error(&format!("{}: {e}", r.stack), &[], &causes, e.hint().as_deref());
+                printer.error(
+                    &format!("{}: {e}", r.stack),
+                    &[],
+                    &causes,
+                    e.hint().as_deref(),
+                );
                 exit = Exit::Failure;
                 rows.push(json!({"stack": r.stack, "deployed": null, "error": e.to_string()}));
             }
@@ -83,7 +88,9 @@ pub(super) fn run(
         }
     }
     if as_json {
-        printer.data(&serde_json::to_string_pretty(&json!({"version": 1, "stacks": rows}))?)?;
+        printer.data(&serde_json::to_string_pretty(
+            &json!({"version": 1, "stacks": rows}),
+        )?)?;
     }
     Ok(exit)
 }

@@ -46,7 +46,12 @@ impl<'a> TerminalUi<'a> {
     }
 
     fn finish_bar(&self, stack: &str) {
-        if let Some(bar) = self.active.lock().unwrap_or_else(|p| p.into_inner()).remove(stack) {
+        if let Some(bar) = self
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(stack)
+        {
             bar.finish_and_clear();
         }
     }
@@ -106,10 +111,16 @@ impl Ui for TerminalUi<'_> {
                     line
                 };
                 self.line(&format!("{p}  {painted}"));
-                if e.resource_type == "AWS::CloudFormation::Stack" && !e.status.ends_with("IN_PROGRESS") {
+                if e.resource_type == "AWS::CloudFormation::Stack"
+                    && !e.status.ends_with("IN_PROGRESS")
+                {
                     self.finish_bar(stack);
                 } else if e.status.ends_with("_COMPLETE")
-                    && let Some(bar) = self.active.lock().unwrap_or_else(|p| p.into_inner()).get(stack)
+                    && let Some(bar) = self
+                        .active
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(stack)
                 {
                     bar.inc(1);
                 }
@@ -138,7 +149,12 @@ impl Ui for TerminalUi<'_> {
 
 impl Drop for TerminalUi<'_> {
     fn drop(&mut self) {
-        for (_, bar) in self.active.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+        for (_, bar) in self
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+        {
             bar.finish_and_clear();
         }
     }

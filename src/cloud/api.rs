@@ -6,9 +6,7 @@ use super::events::{EventLog, StackEvent};
 use super::{CloudError, Detail, Target};
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
-use aws_sdk_cloudformation::types::{
-    Capability, ChangeSetType, Parameter, Tag, TemplateStage,
-};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag, TemplateStage};
 use indexmap::IndexMap;
 
 /// A deployed stack, as `DescribeStacks` shows it.
@@ -278,7 +276,10 @@ impl Target {
             .template_body(req.body)
             .set_parameters(Some(parameters))
             .set_capabilities(Some(
-                req.capabilities.iter().map(|c| Capability::from(*c)).collect(),
+                req.capabilities
+                    .iter()
+                    .map(|c| Capability::from(*c))
+                    .collect(),
             ))
             .set_tags(Some(
                 req.tags
@@ -342,7 +343,9 @@ impl Target {
             }
             state.get_or_insert_with(|| {
                 (
-                    out.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    out.status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
                     out.status_reason().map(str::to_owned),
                 )
             });

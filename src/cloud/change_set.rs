@@ -106,9 +106,7 @@ pub struct Summary {
 impl Summary {
     /// A summary of `changes`, sorted for stable output.
     pub fn new(mut changes: Vec<ResourceChange>) -> Self {
-        changes.sort_by(|a, b| {
-            (a.action, &a.logical_id).cmp(&(b.action, &b.logical_id))
-        });
+        changes.sort_by(|a, b| (a.action, &a.logical_id).cmp(&(b.action, &b.logical_id)));
         Self { changes }
     }
 
@@ -206,7 +204,12 @@ impl fmt::Display for Counts {
             write!(f, " ({} replaced)", self.replace)?;
         }
         if self.iam > 0 {
-            write!(f, "; {} IAM change{}", self.iam, if self.iam == 1 { "" } else { "s" })?;
+            write!(
+                f,
+                "; {} IAM change{}",
+                self.iam,
+                if self.iam == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }
@@ -215,8 +218,7 @@ impl fmt::Display for Counts {
 /// Whether a failed change set's reason means "nothing to change", which
 /// CloudFormation reports as a failure.
 pub fn means_no_changes(reason: &str) -> bool {
-    reason.contains("didn't contain changes")
-        || reason.contains("No updates are to be performed")
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
 #[cfg(test)]

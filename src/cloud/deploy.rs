@@ -179,7 +179,8 @@ pub fn unchanged(
                 (Some(want), Some(have)) => want == have,
             }
         });
-    let mut want_tags: Vec<(String, String)> = wanted_tags(artifact, parameters).into_iter().collect();
+    let mut want_tags: Vec<(String, String)> =
+        wanted_tags(artifact, parameters).into_iter().collect();
     let mut have_tags: Vec<(String, String)> = deployed.tags.clone().into_iter().collect();
     want_tags.sort();
     have_tags.sort();
@@ -266,14 +267,17 @@ impl<'a> Deployer<'a> {
     /// yet executed (and stacks created only to hold them) and names the
     /// stacks still changing.
     pub async fn interrupted(&self) -> Interrupted {
-        let inflight = std::mem::take(&mut *self.inflight.lock().unwrap_or_else(|p| p.into_inner()));
+        let inflight =
+            std::mem::take(&mut *self.inflight.lock().unwrap_or_else(|p| p.into_inner()));
         let mut out = Interrupted {
             still_changing: inflight.executing,
             ..Default::default()
         };
         for p in inflight.change_sets {
             match p.target.delete_change_set(&p.stack, &p.name).await {
-                Ok(()) => out.deleted_change_sets.push((p.stack.clone(), p.name.clone())),
+                Ok(()) => out
+                    .deleted_change_sets
+                    .push((p.stack.clone(), p.name.clone())),
                 Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => {}
                 Err(e) => out.errors.push(e.to_string()),
             }
@@ -323,7 +327,8 @@ impl<'a> Deployer<'a> {
         if let Some(s) = &info
             && classify(&s.status) == Phase::InProgress
         {
-            self.ui.progress(name, Progress::Waiting { status: &s.status });
+            self.ui
+                .progress(name, Progress::Waiting { status: &s.status });
             let id = s.id.clone();
             let mut log = EventLog::new();
             target.mark_history(name, &id, &mut log).await?;
@@ -351,7 +356,10 @@ impl<'a> Deployer<'a> {
                 target.mark_history(name, &id, &mut log).await?;
                 target.delete_stack(name).await?;
                 let (gone, events) = self.follow(&target, name, &id, &mut log).await?;
-                if let Some(s) = gone.as_ref().filter(|s| classify(&s.status) != Phase::Deleted) {
+                if let Some(s) = gone
+                    .as_ref()
+                    .filter(|s| classify(&s.status) != Phase::Deleted)
+                {
                     return Ok(self.failed(name, s, &events));
                 }
                 info = None;
@@ -370,11 +378,12 @@ impl<'a> Deployer<'a> {
                 ));
             }
         };
-        if create && let Some((key, _)) = plan
-            .parameters
-            .values
-            .iter()
-            .find(|(_, v)| **v == Resolved::UsePrevious)
+        if create
+            && let Some((key, _)) = plan
+                .parameters
+                .values
+                .iter()
+                .find(|(_, v)| **v == Resolved::UsePrevious)
         {
             return Err(CloudError::NoPreviousValue {
                 stack: name.to_owned(),
@@ -435,7 +444,10 @@ impl<'a> Deployer<'a> {
                 .collect(),
             capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
             tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
-            description: format!("pipewright deploy of {name} ({})", &art.hash[..art.hash.len().min(12)]),
+            description: format!(
+                "pipewright deploy of {name} ({})",
+                &art.hash[..art.hash.len().min(12)]
+            ),
         };
         // Registered before the call: an interrupt during it still cleans up.
         self.inflight().change_sets.push(Pending {
@@ -444,9 +456,12 @@ impl<'a> Deployer<'a> {
             target: target.clone(),
             created_stack: info.is_none(),
         });
-        let result = self.review_and_execute(plan, target, &request, info.as_ref()).await;
+        let result = self
+            .review_and_execute(plan, target, &request, info.as_ref())
+            .await;
         if !matches!(&result, Ok(r) if matches!(r.outcome, DeployOutcome::ChangeSetLeft { .. })) {
-            self.discard(name, target, &cs_name, info.is_none() && create).await;
+            self.discard(name, target, &cs_name, info.is_none() && create)
+                .await;
         }
         self.inflight().change_sets.retain(|p| p.stack != name);
         result
@@ -484,7 +499,10 @@ impl<'a> Deployer<'a> {
         let (cs_id, stack_id) = target.create_change_set(request).await?;
         let state = loop {
             let state = target.describe_change_set(name, &cs_id).await?;
-            if !matches!(state.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
+            if !matches!(
+                state.status.as_str(),
+                "CREATE_PENDING" | "CREATE_IN_PROGRESS"
+            ) {
                 break state;
             }
             tokio::time::sleep(target.poll).await;
@@ -521,9 +539,10 @@ impl<'a> Deployer<'a> {
             ));
         }
         if !self.options.yes
-            && !self
-                .ui
-                .confirm(name, &format!("execute change set `{}` on stack `{name}`?", request.name))
+            && !self.ui.confirm(
+                name,
+                &format!("execute change set `{}` on stack `{name}`?", request.name),
+            )
         {
             return Ok(report(name, DeployOutcome::Declined, info));
         }
@@ -558,7 +577,8 @@ impl<'a> Deployer<'a> {
         }
         if art.termination_protection && !last.termination_protection {
             target.protect(name).await?;
-            self.ui.progress(name, Progress::Note("termination protection turned on"));
+            self.ui
+                .progress(name, Progress::Note("termination protection turned on"));
         }
         let outcome = if request.create {
             DeployOutcome::Created
@@ -638,10 +658,15 @@ mod tests {
     fn deployed(art: &Artifact) -> StackInfo {
         StackInfo {
             status: "UPDATE_COMPLETE".into(),
-            tags: [("team".to_owned(), "platform".to_owned())].into_iter().collect(),
-            parameters: [("Token".to_owned(), "****".to_owned()), ("Repo".to_owned(), "app".to_owned())]
+            tags: [("team".to_owned(), "platform".to_owned())]
                 .into_iter()
                 .collect(),
+            parameters: [
+                ("Token".to_owned(), "****".to_owned()),
+                ("Repo".to_owned(), "app".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
             name: art.name.clone(),
             ..Default::default()
         }

@@ -162,10 +162,18 @@ async fn destroy_one(
         return Ok(DestroyOutcome::AlreadyGone);
     };
     if classify(&info.status) == Phase::InProgress {
-        ui.progress(name, Progress::Waiting { status: &info.status });
+        ui.progress(
+            name,
+            Progress::Waiting {
+                status: &info.status,
+            },
+        );
         let mut log = EventLog::new();
         target.mark_history(name, &info.id, &mut log).await?;
-        match follow(ui, &target, name, &info.id.clone(), &mut log).await?.0 {
+        match follow(ui, &target, name, &info.id.clone(), &mut log)
+            .await?
+            .0
+        {
             Some(s) if classify(&s.status) != Phase::Deleted => info = s,
             _ => return Ok(DestroyOutcome::AlreadyGone),
         }

@@ -131,8 +131,20 @@ mod tests {
         log.mark_seen(["old"]);
         let a = event("a", "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS", "");
         let b = event("b", "Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", "");
-        let c = event("c", "app", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", "");
-        let old = event("old", "app", "AWS::CloudFormation::Stack", "REVIEW_IN_PROGRESS", "");
+        let c = event(
+            "c",
+            "app",
+            "AWS::CloudFormation::Stack",
+            "CREATE_COMPLETE",
+            "",
+        );
+        let old = event(
+            "old",
+            "app",
+            "AWS::CloudFormation::Stack",
+            "REVIEW_IN_PROGRESS",
+            "",
+        );
         assert!(!log.reaches_seen(std::slice::from_ref(&b)));
         assert!(log.reaches_seen(&[b.clone(), old.clone()]));
         let first = log.accept(vec![b.clone(), a.clone(), old.clone()]);
@@ -162,10 +174,34 @@ mod tests {
     #[test]
     fn the_root_cause_is_the_first_real_failure() {
         let events = vec![
-            event("1", "app", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated"),
-            event("2", "Role", "AWS::IAM::Role", "CREATE_FAILED", "Resource creation cancelled"),
-            event("3", "Repository", "AWS::ECR::Repository", "CREATE_FAILED", "already exists"),
-            event("4", "Bucket", "AWS::S3::Bucket", "CREATE_FAILED", "Resource creation cancelled"),
+            event(
+                "1",
+                "app",
+                "AWS::CloudFormation::Stack",
+                "CREATE_IN_PROGRESS",
+                "User Initiated",
+            ),
+            event(
+                "2",
+                "Role",
+                "AWS::IAM::Role",
+                "CREATE_FAILED",
+                "Resource creation cancelled",
+            ),
+            event(
+                "3",
+                "Repository",
+                "AWS::ECR::Repository",
+                "CREATE_FAILED",
+                "already exists",
+            ),
+            event(
+                "4",
+                "Bucket",
+                "AWS::S3::Bucket",
+                "CREATE_FAILED",
+                "Resource creation cancelled",
+            ),
             event(
                 "5",
                 "app",

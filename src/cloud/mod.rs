@@ -243,7 +243,9 @@ pub enum CloudError {
     #[error("no AWS region is configured")]
     NoRegion,
     /// The credentials are for another account than the stack declares.
-    #[error("stack `{stack}` is declared for account {expected}, but the credentials are for account {actual}")]
+    #[error(
+        "stack `{stack}` is declared for account {expected}, but the credentials are for account {actual}"
+    )]
     WrongAccount {
         /// The stack.
         stack: String,

@@ -48,8 +48,10 @@ impl Scheduler {
     /// A schedule for destroying: each stack waits for the stacks that
     /// depend on it (reverse dependency order).
     pub fn destroy(stacks: &[(String, Vec<String>)]) -> Self {
-        let mut waits_for: IndexMap<String, Vec<String>> =
-            stacks.iter().map(|(n, _)| (n.clone(), Vec::new())).collect();
+        let mut waits_for: IndexMap<String, Vec<String>> = stacks
+            .iter()
+            .map(|(n, _)| (n.clone(), Vec::new()))
+            .collect();
         for (name, deps) in stacks {
             for d in deps {
                 if let Some(w) = waits_for.get_mut(d) {
@@ -63,7 +65,10 @@ impl Scheduler {
     }
 
     fn new(waits_for: IndexMap<String, Vec<String>>) -> Self {
-        let slots = waits_for.keys().map(|n| (n.clone(), Slot::Waiting)).collect();
+        let slots = waits_for
+            .keys()
+            .map(|n| (n.clone(), Slot::Waiting))
+            .collect();
         Self { waits_for, slots }
     }
 

@@ -121,8 +121,15 @@ mod tests {
     #[test]
     fn stuck_states_say_what_to_do() {
         let r = remedy("app", "UPDATE_ROLLBACK_FAILED").unwrap();
-        assert!(r.contains("continue-update-rollback --stack-name app"), "{r}");
-        assert!(remedy("app", "DELETE_FAILED").unwrap().contains("--retain-resources"));
+        assert!(
+            r.contains("continue-update-rollback --stack-name app"),
+            "{r}"
+        );
+        assert!(
+            remedy("app", "DELETE_FAILED")
+                .unwrap()
+                .contains("--retain-resources")
+        );
         assert_eq!(remedy("app", "UPDATE_COMPLETE"), None);
     }
 }

@@ -5,7 +5,11 @@ use super::moto::{free_port, session};
 use super::support::text;
 use serde_json::Value;
 
-const STACKS: [&str; 3] = ["artifact-store", "image-pipeline", "image-pipeline-connection"];
+const STACKS: [&str; 3] = [
+    "artifact-store",
+    "image-pipeline",
+    "image-pipeline-connection",
+];
 
 fn change_set_count(state: &Value) -> usize {
     state["change_sets"]
@@ -25,25 +29,50 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     for stack in STACKS {
-        assert!(stderr.contains(&format!("{stack}: created CREATE_COMPLETE")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{stack}: created CREATE_COMPLETE")),
+            "{stderr}"
+        );
     }
-    assert!(stderr.contains("+ Repository"), "the change set is shown:\n{stderr}");
-    assert!(stderr.contains("BuildRole") && stderr.contains("[IAM]"), "{stderr}");
+    assert!(
+        stderr.contains("+ Repository"),
+        "the change set is shown:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("BuildRole") && stderr.contains("[IAM]"),
+        "{stderr}"
+    );
     let state = s.state();
     for stack in STACKS {
-        assert_eq!(state["stacks"][stack]["status"], "CREATE_COMPLETE", "{state}");
+        assert_eq!(
+            state["stacks"][stack]["status"], "CREATE_COMPLETE",
+            "{state}"
+        );
     }
-    assert_eq!(state["stacks"]["image-pipeline"]["parameters"]["GithubRepository"], "sample-app");
     assert_eq!(
-        state["stacks"]["image-pipeline-connection"]["tags"]["pipewright:example"],
-        "connection",
+        state["stacks"]["image-pipeline"]["parameters"]["GithubRepository"],
+        "sample-app"
+    );
+    assert_eq!(
+        state["stacks"]["image-pipeline-connection"]["tags"]["pipewright:example"], "connection",
         "tags from the template-configuration file reach the stack"
     );
-    assert_eq!(state["repositories"], serde_json::json!(["sample-app", "sample-service"]));
-    let buckets: Vec<&str> = state["buckets"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
+    assert_eq!(
+        state["repositories"],
+        serde_json::json!(["sample-app", "sample-service"])
+    );
+    let buckets: Vec<&str> = state["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
     for stack in STACKS {
         let prefix = format!("{stack}-artifactbucket-");
-        assert!(buckets.iter().any(|b| b.starts_with(&prefix)), "{buckets:?}");
+        assert!(
+            buckets.iter().any(|b| b.starts_with(&prefix)),
+            "{buckets:?}"
+        );
     }
     let sets = change_set_count(&state);
 
@@ -55,23 +84,48 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         assert!(stderr.contains(&format!("{stack}: no changes")), "{stderr}");
     }
     assert!(!stderr.contains("change set pipewright-"), "{stderr}");
-    assert_eq!(change_set_count(&s.state()), sets, "no change set was created");
+    assert_eq!(
+        change_set_count(&s.state()),
+        sets,
+        "no change set was created"
+    );
 
     // Change a property through a parameter: the stack is updated.
-    let out = s.run(&["deploy", "image-pipeline", "--yes", "-p", "GithubBranch=release"]);
+    let out = s.run(&[
+        "deploy",
+        "image-pipeline",
+        "--yes",
+        "-p",
+        "GithubBranch=release",
+    ]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("image-pipeline: updated UPDATE_COMPLETE"), "{stderr}");
+    assert!(
+        stderr.contains("image-pipeline: updated UPDATE_COMPLETE"),
+        "{stderr}"
+    );
     let state = s.state();
-    assert_eq!(state["stacks"]["image-pipeline"]["status"], "UPDATE_COMPLETE");
-    assert_eq!(state["stacks"]["image-pipeline"]["parameters"]["GithubBranch"], "release");
-    assert_eq!(state["stacks"]["artifact-store"]["status"], "CREATE_COMPLETE", "only the named stack");
+    assert_eq!(
+        state["stacks"]["image-pipeline"]["status"],
+        "UPDATE_COMPLETE"
+    );
+    assert_eq!(
+        state["stacks"]["image-pipeline"]["parameters"]["GithubBranch"],
+        "release"
+    );
+    assert_eq!(
+        state["stacks"]["artifact-store"]["status"], "CREATE_COMPLETE",
+        "only the named stack"
+    );
 
     // Status shows every stack, as text and as JSON.
     let out = s.run(&["status"]);
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout.contains("image-pipeline\tUPDATE_COMPLETE\tchanged "), "{stdout}");
+    assert!(
+        stdout.contains("image-pipeline\tUPDATE_COMPLETE\tchanged "),
+        "{stdout}"
+    );
     let out = s.run(&["status", "--format", "json"]);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["version"], 1);
@@ -89,15 +143,26 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert!(stderr.contains("artifact-store:   retained ArtifactBucket (AWS::S3::Bucket): artifact-store-artifactbucket-"), "{stderr}");
     let state = s.state();
-    assert_eq!(state["stacks"], serde_json::json!({}), "every stack is gone");
-    assert_eq!(state["repositories"], serde_json::json!(["sample-app", "sample-service"]), "retained");
+    assert_eq!(
+        state["stacks"],
+        serde_json::json!({}),
+        "every stack is gone"
+    );
+    assert_eq!(
+        state["repositories"],
+        serde_json::json!(["sample-app", "sample-service"]),
+        "retained"
+    );
     assert_eq!(state["buckets"].as_array().unwrap().len(), 3, "retained");
 
     // Destroying again succeeds: the stacks are already gone.
     let out = s.run(&["destroy", "artifact-store", "--yes"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("artifact-store: not deployed; nothing to delete"), "{stderr}");
+    assert!(
+        stderr.contains("artifact-store: not deployed; nothing to delete"),
+        "{stderr}"
+    );
     let out = s.run(&["status", "artifact-store"]);
     assert_eq!(text(&out).0, "artifact-store\tnot deployed\n");
 }
@@ -143,14 +208,24 @@ fn parameter_problems_stop_before_any_api_call() {
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(stderr.contains("error: 1 parameter problem"), "{stderr}");
-        assert!(stderr.contains(expected), "expected `{expected}` in:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "expected `{expected}` in:\n{stderr}"
+        );
         assert!(stderr.contains("hint: fix the parameter files"), "{stderr}");
     }
     let out = s.run(&["deploy", "artifact-store", "--yes", "-p", "Nope=1"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("--parameter: `Nope`: no stack being deployed declares this parameter"), "{stderr}");
-    assert_eq!(s.state()["stacks"], serde_json::json!({}), "no API write was made");
+    assert!(
+        stderr.contains("--parameter: `Nope`: no stack being deployed declares this parameter"),
+        "{stderr}"
+    );
+    assert_eq!(
+        s.state()["stacks"],
+        serde_json::json!({}),
+        "no API write was made"
+    );
 }
 
 #[test]
@@ -159,10 +234,17 @@ fn refuses_without_a_terminal_or_yes() {
     let out = s.run(&["deploy", "artifact-store"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("error: deploy asks for a confirm, but stdin is not a terminal"), "{stderr}");
+    assert!(
+        stderr.contains("error: deploy asks for a confirm, but stdin is not a terminal"),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint: pass --yes"), "{stderr}");
     let out = s.run(&["deploy"]);
-    assert_eq!(out.status.code(), Some(2), "no stack and no --all is a usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no stack and no --all is a usage error"
+    );
     let out = s.run(&["destroy", "--all"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(s.state()["stacks"], serde_json::json!({}));
@@ -173,13 +255,26 @@ fn refuses_a_committed_template_that_differs_from_the_code() {
     let s = session();
     let path = s.dir.path().join("stacks/artifact-store.yaml");
     let body = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, body.replace("Name of the artifact bucket", "edited by hand")).unwrap();
+    std::fs::write(
+        &path,
+        body.replace("Name of the artifact bucket", "edited by hand"),
+    )
+    .unwrap();
     let out = s.run(&["deploy", "--all", "--yes"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error: 1 committed file does not match the code"), "{stderr}");
-    assert!(stderr.contains("stacks/artifact-store.yaml: stale"), "{stderr}");
-    assert!(stderr.contains("hint: what is deployed must be what was reviewed"), "{stderr}");
+    assert!(
+        stderr.contains("error: 1 committed file does not match the code"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stacks/artifact-store.yaml: stale"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: what is deployed must be what was reviewed"),
+        "{stderr}"
+    );
     assert_eq!(s.state()["stacks"], serde_json::json!({}));
 }
 
@@ -191,7 +286,10 @@ fn no_execute_leaves_a_named_change_set_for_review() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("is ready for review; execute it with `aws cloudformation execute-change-set --stack-name artifact-store --change-set-name pipewright-"), "{stderr}");
     let state = s.state();
-    assert_eq!(state["stacks"]["artifact-store"]["status"], "REVIEW_IN_PROGRESS");
+    assert_eq!(
+        state["stacks"]["artifact-store"]["status"],
+        "REVIEW_IN_PROGRESS"
+    );
     let sets = state["change_sets"]["artifact-store"].as_array().unwrap();
     assert_eq!(sets.len(), 1);
     assert!(sets[0]["name"].as_str().unwrap().starts_with("pipewright-"));
@@ -200,7 +298,10 @@ fn no_execute_leaves_a_named_change_set_for_review() {
     // A later deploy creates the stack from its REVIEW_IN_PROGRESS state.
     let out = s.run(&["deploy", "artifact-store", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
-    assert_eq!(s.state()["stacks"]["artifact-store"]["status"], "CREATE_COMPLETE");
+    assert_eq!(
+        s.state()["stacks"]["artifact-store"]["status"],
+        "CREATE_COMPLETE"
+    );
 }
 
 #[test]
@@ -213,9 +314,14 @@ fn an_unreachable_endpoint_is_an_error_naming_it() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!("error: artifact-store: cannot reach {endpoint} (region us-east-1) for DescribeStacks")),
+        stderr.contains(&format!(
+            "error: artifact-store: cannot reach {endpoint} (region us-east-1) for DescribeStacks"
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("Connection refused"), "{stderr}");
-    assert!(stderr.contains("hint: check the network, AWS_ENDPOINT_URL"), "{stderr}");
+    assert!(
+        stderr.contains("hint: check the network, AWS_ENDPOINT_URL"),
+        "{stderr}"
+    );
 }

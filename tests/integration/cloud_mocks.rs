@@ -1,0 +1,860 @@
+//! The deploy and destroy paths moto cannot show (it never rolls back, emits
+//! no resource events and gives no replacement flags), through the real SDK
+//! client with `aws-smithy-mocks`. Response shapes follow the CloudFormation
+//! API reference (DescribeStacks, DescribeChangeSet, DescribeStackEvents).
+
+use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::config::retry::RetryConfig;
+use aws_sdk_cloudformation::error::ErrorMetadata;
+use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::primitives::DateTime;
+use aws_sdk_cloudformation::types::builders::StackBuilder;
+use aws_sdk_cloudformation::types::{
+    Change, ChangeAction, ChangeSetStatus, ChangeType, ExecutionStatus, Output, Replacement,
+    ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary, StackStatus, Tag,
+};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use pipewright::app::{Artifact, Assembly};
+use pipewright::cloud::deploy::{DeployOptions, DeployOutcome, Deployer, StackPlan};
+use pipewright::cloud::destroy::{DestroyOutcome, destroy};
+use pipewright::cloud::{Cloud, CloudError, Progress, Ui};
+use pipewright::parameters::StackParameters;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/artifact-store/5c4a1f10-c7a1-11f0-9e5b-0a1b2c3d4e5f";
+const CHANGE_SET_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/pipewright-1/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+
+/// Records what a flow tells the operator; answers confirms with `answer`.
+struct Recorder {
+    answer: bool,
+    lines: Mutex<Vec<String>>,
+    questions: Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    fn new(answer: bool) -> Self {
+        Self {
+            answer,
+            lines: Mutex::new(Vec::new()),
+            questions: Mutex::new(Vec::new()),
+        }
+    }
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+impl Ui for Recorder {
+    fn progress(&self, stack: &str, p: Progress<'_>) {
+        let line = match p {
+            Progress::Waiting { status } => format!("waiting {status}"),
+            Progress::Unchanged => "unchanged".into(),
+            Progress::ChangeSet { summary, .. } => {
+                format!(
+                    "change set: {} | {}",
+                    summary.counts(),
+                    summary.lines().join(" | ")
+                )
+            }
+            Progress::Started { operation, .. } => format!("started {operation}"),
+            Progress::Event(e) => format!("event {}", e.line()),
+            Progress::Note(n) => format!("note {n}"),
+        };
+        self.lines.lock().unwrap().push(format!("{stack}: {line}"));
+    }
+    fn confirm(&self, _stack: &str, question: &str) -> bool {
+        self.questions.lock().unwrap().push(question.to_owned());
+        self.answer
+    }
+}
+
+fn assembly() -> Assembly {
+    pipewright::stacks::app().synth().unwrap()
+}
+
+fn store(assembly: &Assembly) -> &Artifact {
+    assembly.get("artifact-store").unwrap()
+}
+
+fn client(rules: &[&Rule]) -> Client {
+    mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules, |c| c
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+        ))
+}
+
+fn cloud(rules: &[&Rule]) -> Cloud {
+    Cloud::from_clients(client(rules), None).with_poll_interval(Duration::from_millis(1))
+}
+
+fn stack(status: StackStatus, art: &Artifact) -> Stack {
+    stack_with(status, art, |b| b)
+}
+
+fn stack_with(
+    status: StackStatus,
+    art: &Artifact,
+    more: impl FnOnce(StackBuilder) -> StackBuilder,
+) -> Stack {
+    let mut b = Stack::builder()
+        .stack_id(STACK_ID)
+        .stack_name(&art.name)
+        .stack_status(status)
+        .creation_time(DateTime::from_secs(1_795_000_000));
+    for (k, v) in &art.tags {
+        b = b.tags(Tag::builder().key(k).value(v).build());
+    }
+    more(b).build()
+}
+
+fn describe(stacks: Vec<Stack>) -> DescribeStacksOutput {
+    DescribeStacksOutput::builder()
+        .set_stacks(Some(stacks))
+        .build()
+}
+
+fn missing() -> DescribeStacksError {
+    DescribeStacksError::generic(
+        ErrorMetadata::builder()
+            .code("ValidationError")
+            .message("Stack with id artifact-store does not exist")
+            .build(),
+    )
+}
+
+fn event(
+    id: &str,
+    logical: &str,
+    kind: &str,
+    status: ResourceStatus,
+    reason: Option<&str>,
+) -> StackEvent {
+    StackEvent::builder()
+        .stack_id(STACK_ID)
+        .event_id(id)
+        .stack_name("artifact-store")
+        .logical_resource_id(logical)
+        .resource_type(kind)
+        .timestamp(DateTime::from_secs(1_795_000_100))
+        .resource_status(status)
+        .set_resource_status_reason(reason.map(str::to_owned))
+        .build()
+}
+
+fn events(list: Vec<StackEvent>, next: Option<&str>) -> DescribeStackEventsOutput {
+    DescribeStackEventsOutput::builder()
+        .set_stack_events(Some(list))
+        .set_next_token(next.map(str::to_owned))
+        .build()
+}
+
+fn created_change_set() -> Rule {
+    mock!(Client::create_change_set).then_output(|| {
+        CreateChangeSetOutput::builder()
+            .id(CHANGE_SET_ID)
+            .stack_id(STACK_ID)
+            .build()
+    })
+}
+
+fn change_set(
+    status: ChangeSetStatus,
+    reason: Option<&str>,
+    changes: Vec<Change>,
+) -> DescribeChangeSetOutput {
+    let complete = status == ChangeSetStatus::CreateComplete;
+    DescribeChangeSetOutput::builder()
+        .change_set_id(CHANGE_SET_ID)
+        .change_set_name("pipewright-1")
+        .stack_id(STACK_ID)
+        .stack_name("artifact-store")
+        .status(status)
+        .set_status_reason(reason.map(str::to_owned))
+        .execution_status(if complete {
+            ExecutionStatus::Available
+        } else {
+            ExecutionStatus::Unavailable
+        })
+        .set_changes(Some(changes))
+        .build()
+}
+
+fn modify_bucket(replacement: Replacement) -> Change {
+    Change::builder()
+        .r#type(ChangeType::Resource)
+        .resource_change(
+            ResourceChange::builder()
+                .action(ChangeAction::Modify)
+                .logical_resource_id("ArtifactBucket")
+                .physical_resource_id("artifact-store-artifactbucket-1a2b3c")
+                .resource_type("AWS::S3::Bucket")
+                .replacement(replacement)
+                .build(),
+        )
+        .build()
+}
+
+fn plan(art: &Artifact) -> StackPlan<'_> {
+    StackPlan {
+        artifact: art,
+        parameters: StackParameters::default(),
+    }
+}
+
+fn yes() -> DeployOptions {
+    DeployOptions {
+        yes: true,
+        ..DeployOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_rolled_back_first_create_is_deleted_and_created_again_after_confirm() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .output({
+            let s = stack(StackStatus::RollbackComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .output({
+            let s = stack(StackStatus::DeleteComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .output({
+            let s = stack_with(StackStatus::CreateComplete, art, |b| {
+                b.outputs(
+                    Output::builder()
+                        .output_key("ArtifactBucketName")
+                        .output_value("artifact-store-artifactbucket-1a2b3c")
+                        .build(),
+                )
+            });
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let history = mock!(Client::describe_stack_events).then_output(|| events(vec![], None));
+    let delete = mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let create = created_change_set();
+    let ready = mock!(Client::describe_change_set)
+        .then_output(|| change_set(ChangeSetStatus::CreateComplete, None, vec![]));
+    let execute =
+        mock!(Client::execute_change_set).then_output(|| ExecuteChangeSetOutput::builder().build());
+    let cloud = cloud(&[&states, &history, &delete, &create, &ready, &execute]);
+
+    let ui = Recorder::new(true);
+    let reports = Deployer::new(&cloud, &ui, DeployOptions::default())
+        .deploy(&[plan(art)])
+        .await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::Created),
+        "{reports:?}"
+    );
+    assert_eq!(
+        reports[0].outputs["ArtifactBucketName"],
+        "artifact-store-artifactbucket-1a2b3c"
+    );
+    assert_eq!(delete.num_calls(), 1);
+    assert_eq!(execute.num_calls(), 1);
+    let questions = ui.questions.lock().unwrap().clone();
+    assert!(
+        questions[0].contains("is ROLLBACK_COMPLETE: its first create failed"),
+        "{questions:?}"
+    );
+    assert!(
+        questions[1].starts_with("execute change set `pipewright-"),
+        "{questions:?}"
+    );
+
+    // Declined: nothing is deleted or created.
+    let states = mock!(Client::describe_stacks).then_output({
+        let s = stack(StackStatus::RollbackComplete, art);
+        move || describe(vec![s.clone()])
+    });
+    let delete = mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let create = created_change_set();
+    let cloud = self::cloud(&[&states, &delete, &create]);
+    let ui = Recorder::new(false);
+    let reports = Deployer::new(&cloud, &ui, DeployOptions::default())
+        .deploy(&[plan(art)])
+        .await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::Declined),
+        "{reports:?}"
+    );
+    assert_eq!((delete.num_calls(), create.num_calls()), (0, 0));
+}
+
+#[tokio::test]
+async fn stuck_states_stop_with_what_to_do_and_no_write() {
+    let a = assembly();
+    let art = store(&a);
+    for (status, remedy) in [
+        (
+            StackStatus::UpdateRollbackFailed,
+            "continue-update-rollback --stack-name artifact-store",
+        ),
+        (StackStatus::DeleteFailed, "--retain-resources"),
+    ] {
+        let expected_status = status.as_str().to_owned();
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack_with(status.clone(), art, |b| {
+                b.stack_status_reason(
+                    "The following resource(s) failed to update: [ArtifactBucket].",
+                )
+            });
+            move || describe(vec![s.clone()])
+        });
+        let create = created_change_set();
+        let template =
+            mock!(Client::get_template).then_output(|| GetTemplateOutput::builder().build());
+        let cloud = cloud(&[&states, &create, &template]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        match &reports[0].outcome {
+            DeployOutcome::Failed {
+                status: s,
+                remedy: Some(r),
+                cause,
+            } => {
+                assert_eq!(*s, expected_status);
+                assert!(r.contains(remedy), "{r}");
+                assert_eq!(
+                    cause.as_deref(),
+                    Some("The following resource(s) failed to update: [ArtifactBucket].")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            (create.num_calls(), template.num_calls()),
+            (0, 0),
+            "no write, no read beyond status"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failed_update_streams_events_once_and_names_the_root_cause() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .output({
+            let s = stack(StackStatus::UpdateRollbackInProgress, art);
+            move || describe(vec![s.clone()])
+        })
+        .output({
+            let s = stack(StackStatus::UpdateRollbackComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let template = mock!(Client::get_template).then_output(|| {
+        GetTemplateOutput::builder()
+            .template_body("Resources: {}\n")
+            .build()
+    });
+    let create = created_change_set();
+    let ready = mock!(Client::describe_change_set).then_output(|| {
+        change_set(
+            ChangeSetStatus::CreateComplete,
+            None,
+            vec![modify_bucket(Replacement::True)],
+        )
+    });
+    let execute =
+        mock!(Client::execute_change_set).then_output(|| ExecuteChangeSetOutput::builder().build());
+    let stack_event = |id: &str, status: ResourceStatus, reason: Option<&str>| {
+        event(
+            id,
+            "artifact-store",
+            "AWS::CloudFormation::Stack",
+            status,
+            reason,
+        )
+    };
+    let old = stack_event("old-1", ResourceStatus::UpdateComplete, None);
+    let e1 = stack_event(
+        "e1",
+        ResourceStatus::UpdateInProgress,
+        Some("User Initiated"),
+    );
+    let e2 = event(
+        "e2",
+        "ArtifactBucket",
+        "AWS::S3::Bucket",
+        ResourceStatus::UpdateInProgress,
+        None,
+    );
+    let e3 = event(
+        "e3",
+        "ArtifactBucket",
+        "AWS::S3::Bucket",
+        ResourceStatus::UpdateFailed,
+        Some("artifact-store-artifactbucket-1a2b3c already exists"),
+    );
+    let e4 = stack_event(
+        "e4",
+        ResourceStatus::UpdateRollbackInProgress,
+        Some("The following resource(s) failed to update: [ArtifactBucket]."),
+    );
+    let e5 = stack_event("e5", ResourceStatus::UpdateRollbackComplete, None);
+    // Newest first, as the API pages them: the history, then a poll whose
+    // events span two pages, then a poll that overlaps the last one.
+    let feed = mock!(Client::describe_stack_events)
+        .sequence()
+        .output({
+            let old = old.clone();
+            move || events(vec![old.clone()], None)
+        })
+        .output({
+            let (e3, e2) = (e3.clone(), e2.clone());
+            move || events(vec![e3.clone(), e2.clone()], Some("page-2"))
+        })
+        .output({
+            let (e1, old) = (e1.clone(), old.clone());
+            move || events(vec![e1.clone(), old.clone()], None)
+        })
+        .output({
+            let (e5, e4, e3) = (e5.clone(), e4.clone(), e3.clone());
+            move || events(vec![e5.clone(), e4.clone(), e3.clone()], None)
+        })
+        .build();
+    let cloud = cloud(&[&states, &template, &create, &ready, &execute, &feed]);
+    let ui = Recorder::new(true);
+    let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+    match &reports[0].outcome {
+        DeployOutcome::Failed {
+            status,
+            cause: Some(cause),
+            remedy,
+        } => {
+            assert_eq!(status, "UPDATE_ROLLBACK_COMPLETE");
+            assert_eq!(
+                cause,
+                "ArtifactBucket (AWS::S3::Bucket) UPDATE_FAILED: artifact-store-artifactbucket-1a2b3c already exists"
+            );
+            assert_eq!(remedy, &None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let lines = ui.lines();
+    assert!(
+        lines.iter().any(|l| l.contains("change set: 0 to add, 1 to modify, 0 to remove (1 replaced) | ~ ArtifactBucket  AWS::S3::Bucket  replace")),
+        "{lines:#?}"
+    );
+    let shown: Vec<&String> = lines.iter().filter(|l| l.contains(": event ")).collect();
+    assert_eq!(
+        shown.len(),
+        5,
+        "each new event once, none of the history:\n{lines:#?}"
+    );
+    let order: Vec<&str> = [
+        "UPDATE_IN_PROGRESS ",
+        "UPDATE_IN_PROGRESS ",
+        "UPDATE_FAILED",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE",
+    ]
+    .to_vec();
+    for (line, status) in shown.iter().zip(order) {
+        assert!(
+            line.contains(status),
+            "oldest first: {line} should be {status}"
+        );
+    }
+    assert_eq!(feed.num_calls(), 4);
+}
+
+#[tokio::test]
+async fn waits_for_a_stack_in_progress_then_skips_it_when_it_matches() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .output({
+            let s = stack(StackStatus::UpdateInProgress, art);
+            move || describe(vec![s.clone()])
+        })
+        .times(2)
+        .output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let feed = mock!(Client::describe_stack_events).then_output(|| events(vec![], None));
+    let body = art.body.clone();
+    let template = mock!(Client::get_template)
+        .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+    let create = created_change_set();
+    let cloud = cloud(&[&states, &feed, &template, &create]);
+    let ui = Recorder::new(true);
+    let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::Unchanged),
+        "{reports:?}"
+    );
+    assert_eq!(ui.lines()[0], "artifact-store: waiting UPDATE_IN_PROGRESS");
+    assert_eq!(states.num_calls(), 3);
+    assert_eq!(create.num_calls(), 0, "no write call");
+}
+
+#[tokio::test]
+async fn a_change_set_that_fails_to_create_is_deleted_with_its_empty_stack() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .error(missing)
+        .output({
+            let s = stack(StackStatus::ReviewInProgress, art);
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let create = created_change_set();
+    let failed = mock!(Client::describe_change_set).then_output(|| {
+        change_set(
+            ChangeSetStatus::Failed,
+            Some("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"),
+            vec![],
+        )
+    });
+    let delete_set =
+        mock!(Client::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build());
+    let delete_stack =
+        mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let cloud = cloud(&[&states, &create, &failed, &delete_set, &delete_stack]);
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&[plan(art)])
+        .await;
+    match &reports[0].outcome {
+        DeployOutcome::Error(
+            e @ CloudError::Api {
+                operation: "CreateChangeSet",
+                ..
+            },
+        ) => {
+            assert!(
+                e.to_string()
+                    .contains("Unresolved resource dependencies [Missing]"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        delete_set.num_calls(),
+        1,
+        "the failed change set is deleted"
+    );
+    assert_eq!(
+        delete_stack.num_calls(),
+        1,
+        "the REVIEW_IN_PROGRESS stack made for it is deleted"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_change_set_is_no_changes_and_is_deleted() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks).then_output({
+        let s = stack(StackStatus::UpdateComplete, art);
+        move || describe(vec![s.clone()])
+    });
+    let template = mock!(Client::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = created_change_set();
+    let empty = mock!(Client::describe_change_set).then_output(|| {
+        change_set(
+            ChangeSetStatus::Failed,
+            Some("The submitted information didn't contain changes. Submit different information to create a change set."),
+            vec![],
+        )
+    });
+    let delete_set =
+        mock!(Client::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build());
+    let execute =
+        mock!(Client::execute_change_set).then_output(|| ExecuteChangeSetOutput::builder().build());
+    let cloud = cloud(&[&states, &template, &create, &empty, &delete_set, &execute]);
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&[plan(art)])
+        .await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::NoChanges),
+        "{reports:?}"
+    );
+    assert_eq!((delete_set.num_calls(), execute.num_calls()), (1, 0));
+}
+
+fn throttled() -> aws_smithy_runtime_api::http::Response {
+    aws_smithy_runtime_api::http::Response::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+        aws_smithy_types::body::SdkBody::from(
+            "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>7d1c3b4a-1f2e-4d3c-9b8a-0a1b2c3d4e5f</RequestId></ErrorResponse>",
+        ),
+    )
+}
+
+#[tokio::test]
+async fn throttling_is_retried_within_a_bounded_budget() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .http_response(throttled)
+        .times(2)
+        .output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let body = art.body.clone();
+    let template = mock!(Client::get_template)
+        .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+    let cloud = cloud(&[&states, &template]);
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&[plan(art)])
+        .await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::Unchanged),
+        "{reports:?}"
+    );
+    assert_eq!(states.num_calls(), 3);
+
+    // Past the retry budget (3 attempts here): an error that says so.
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .http_response(throttled)
+        .repeatedly()
+        .build();
+    let cloud = self::cloud(&[&states]);
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&[plan(art)])
+        .await;
+    match &reports[0].outcome {
+        DeployOutcome::Error(e) => {
+            assert_eq!(
+                e.to_string(),
+                "DescribeStacks for stack `artifact-store` failed: Rate exceeded"
+            );
+            assert!(e.hint().unwrap().contains("throttled"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(states.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn an_interrupt_leaves_no_change_set_behind() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .error(missing)
+        .output({
+            let s = stack(StackStatus::ReviewInProgress, art);
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let create = created_change_set();
+    let pending = mock!(Client::describe_change_set)
+        .then_output(|| change_set(ChangeSetStatus::CreateInProgress, None, vec![]));
+    let delete_set =
+        mock!(Client::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build());
+    let delete_stack =
+        mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let cloud = cloud(&[&states, &create, &pending, &delete_set, &delete_stack]);
+    let ui = Recorder::new(true);
+    let deployer = Deployer::new(&cloud, &ui, yes());
+    let plans = [plan(art)];
+    // The change set never finishes; the operator presses Ctrl-C.
+    let run = tokio::time::timeout(Duration::from_millis(200), deployer.deploy(&plans)).await;
+    assert!(run.is_err(), "still waiting on the change set");
+    let left = deployer.interrupted().await;
+    assert_eq!(left.deleted_change_sets.len(), 1, "{left:?}");
+    assert_eq!(left.deleted_change_sets[0].0, "artifact-store");
+    assert!(left.deleted_change_sets[0].1.starts_with("pipewright-"));
+    assert_eq!(left.deleted_stacks, ["artifact-store"]);
+    assert!(
+        left.still_changing.is_empty() && left.errors.is_empty(),
+        "{left:?}"
+    );
+    assert_eq!((delete_set.num_calls(), delete_stack.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn dependents_of_a_failed_stack_are_not_attempted() {
+    use pipewright::template::{Output as TOutput, Resource};
+    let mut producer = pipewright::Stack::new("artifact-store");
+    let bucket = producer.add(pipewright::s3::Bucket::new("ArtifactBucket"));
+    producer.add_output("BucketName", TOutput::new(bucket.name()));
+    let mut consumer = pipewright::Stack::new("alerts");
+    consumer.add_resource(
+        "Topic",
+        Resource::new("AWS::SNS::Topic").property("DisplayName", bucket.name()),
+    );
+    let a = pipewright::App::new()
+        .stack(producer)
+        .stack(consumer)
+        .synth()
+        .unwrap();
+    assert_eq!(a.get("alerts").unwrap().dependencies, ["artifact-store"]);
+    let states = mock!(Client::describe_stacks).then_output({
+        let s = stack(
+            StackStatus::UpdateRollbackFailed,
+            a.get("artifact-store").unwrap(),
+        );
+        move || describe(vec![s.clone()])
+    });
+    let cloud = cloud(&[&states]);
+    let plans: Vec<StackPlan> = a.stacks.iter().map(plan).collect();
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&plans)
+        .await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::Failed { .. }),
+        "{reports:?}"
+    );
+    match &reports[1].outcome {
+        DeployOutcome::Skipped { because } => assert_eq!(because, "artifact-store"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(states.num_calls(), 1, "the dependent was never looked at");
+}
+
+#[tokio::test]
+async fn the_account_guard_refuses_other_credentials() {
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    let mut s = pipewright::Stack::new("guarded").account("111111111111");
+    s.add_resource(
+        "Topic",
+        pipewright::template::Resource::new("AWS::SNS::Topic"),
+    );
+    let a = pipewright::App::new().stack(s).synth().unwrap();
+    let who = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account("222222222222")
+            .arn("arn:aws:iam::222222222222:user/operator")
+            .user_id("AIDAEXAMPLE")
+            .build()
+    });
+    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]);
+    let states = mock!(Client::describe_stacks).then_error(missing);
+    let cloud = Cloud::from_clients(client(&[&states]), Some(sts));
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&[plan(&a.stacks[0])])
+        .await;
+    match &reports[0].outcome {
+        DeployOutcome::Error(e) => assert_eq!(
+            e.to_string(),
+            "stack `guarded` is declared for account 111111111111, but the credentials are for account 222222222222"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        states.num_calls(),
+        0,
+        "refused before any CloudFormation call"
+    );
+}
+
+#[tokio::test]
+async fn destroy_names_failed_resources_and_respects_termination_protection() {
+    let a = assembly();
+    let art = store(&a);
+    let protected = mock!(Client::describe_stacks).then_output({
+        let s = stack_with(StackStatus::UpdateComplete, art, |b| {
+            b.enable_termination_protection(true)
+        });
+        move || describe(vec![s.clone()])
+    });
+    let delete = mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let cloud = cloud(&[&protected, &delete]);
+    let reports = destroy(&cloud, &Recorder::new(true), &[art], 1).await;
+    assert!(
+        matches!(reports[0].outcome, DestroyOutcome::Protected),
+        "{reports:?}"
+    );
+    assert_eq!(
+        delete.num_calls(),
+        0,
+        "termination protection is never turned off"
+    );
+
+    let states = mock!(Client::describe_stacks)
+        .sequence()
+        .output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        })
+        .output({
+            let s = stack(StackStatus::DeleteFailed, art);
+            move || describe(vec![s.clone()])
+        })
+        .build();
+    let body = art.body.clone();
+    let template = mock!(Client::get_template)
+        .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+    let resources = mock!(Client::list_stack_resources).then_output(|| {
+        ListStackResourcesOutput::builder()
+            .stack_resource_summaries(
+                StackResourceSummary::builder()
+                    .logical_resource_id("ArtifactBucket")
+                    .physical_resource_id("artifact-store-artifactbucket-1a2b3c")
+                    .resource_type("AWS::S3::Bucket")
+                    .resource_status(ResourceStatus::UpdateComplete)
+                    .last_updated_timestamp(DateTime::from_secs(1_795_000_000))
+                    .build(),
+            )
+            .build()
+    });
+    let feed = mock!(Client::describe_stack_events)
+        .sequence()
+        .output(|| events(vec![], None))
+        .output(|| {
+            events(
+                vec![event(
+                    "d1",
+                    "ArtifactBucketPolicy",
+                    "AWS::S3::BucketPolicy",
+                    ResourceStatus::DeleteFailed,
+                    Some("Access Denied"),
+                )],
+                None,
+            )
+        })
+        .build();
+    let delete = mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let cloud = self::cloud(&[&states, &template, &resources, &feed, &delete]);
+    let reports = destroy(&cloud, &Recorder::new(true), &[art], 1).await;
+    match &reports[0].outcome {
+        DestroyOutcome::Failed { status, resources } => {
+            assert_eq!(status, "DELETE_FAILED");
+            assert_eq!(
+                resources,
+                &["ArtifactBucketPolicy (AWS::S3::BucketPolicy): Access Denied"]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
