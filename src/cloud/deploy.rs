@@ -232,7 +232,9 @@ impl<'a> Deployer<'a> {
         let mut done: IndexMap<String, DeployReport> = IndexMap::new();
         loop {
             while running.len() < self.options.concurrency.max(1) {
-                let Some(name) = scheduler.next() else { break };
+                let Some(name) = scheduler.start_next() else {
+                    break;
+                };
                 if let Some(plan) = stacks.iter().find(|p| p.artifact.name == name) {
                     running.push(self.deploy_one(plan));
                 }

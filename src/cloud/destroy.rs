@@ -111,7 +111,9 @@ pub async fn destroy(
     let mut done: IndexMap<String, DestroyReport> = IndexMap::new();
     loop {
         while running.len() < concurrency.max(1) {
-            let Some(name) = scheduler.next() else { break };
+            let Some(name) = scheduler.start_next() else {
+                break;
+            };
             if let Some(art) = stacks.iter().find(|a| a.name == name) {
                 running.push(async move {
                     let outcome = destroy_one(cloud, ui, art)

@@ -74,7 +74,7 @@ impl Scheduler {
 
     /// The next stack that may start, marked running; `None` when none may
     /// start now.
-    pub fn next(&mut self) -> Option<String> {
+    pub fn start_next(&mut self) -> Option<String> {
         let ready = self.slots.iter().find_map(|(name, slot)| {
             (*slot == Slot::Waiting
                 && self.waits_for[name]
@@ -135,7 +135,7 @@ mod tests {
     }
 
     fn drain(s: &mut Scheduler) -> Vec<String> {
-        std::iter::from_fn(|| s.next()).collect()
+        std::iter::from_fn(|| s.start_next()).collect()
     }
 
     #[test]
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(drain(&mut s), ["store", "other"]);
         s.finish("store", false);
         s.finish("other", true);
-        assert_eq!(s.next(), None);
+        assert_eq!(s.start_next(), None);
         assert!(s.is_finished());
         let skipped = Slot::Skipped {
             because: "store".into(),
