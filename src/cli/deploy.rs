@@ -172,3 +172,47 @@ fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::ColorChoice;
+
+    fn outcome_exit(outcomes: Vec<DeployOutcome>) -> Exit {
+        let printer = Printer::new(ColorChoice::Never, true, false);
+        let mut exit = Exit::Success;
+        for outcome in outcomes {
+            let r = DeployReport {
+                stack: "s".into(),
+                outcome,
+                status: None,
+                outputs: Default::default(),
+            };
+            summarize(&printer, &r, &mut exit);
+        }
+        exit
+    }
+
+    #[test]
+    fn a_failed_stack_is_exit_4_even_beside_errors() {
+        let failed = || DeployOutcome::Failed {
+            status: "UPDATE_ROLLBACK_COMPLETE".into(),
+            cause: None,
+            remedy: None,
+        };
+        let skipped = || DeployOutcome::Skipped {
+            because: "a".into(),
+        };
+        assert_eq!(
+            outcome_exit(vec![DeployOutcome::Created, DeployOutcome::Unchanged]),
+            Exit::Success
+        );
+        assert_eq!(outcome_exit(vec![failed(), skipped()]), Exit::StackFailed);
+        assert_eq!(outcome_exit(vec![skipped(), failed()]), Exit::StackFailed);
+        assert_eq!(outcome_exit(vec![DeployOutcome::Declined]), Exit::Failure);
+        assert_eq!(
+            outcome_exit(vec![DeployOutcome::ChangeSetLeft { name: "c".into() }]),
+            Exit::Success
+        );
+    }
+}
