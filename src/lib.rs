@@ -14,6 +14,7 @@ pub mod cli;
 pub mod cloud;
 pub mod codebuild;
 pub mod codepipeline;
+pub mod diff;
 pub mod ecr;
 pub mod iam;
 pub mod parameters;
