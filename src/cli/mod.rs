@@ -8,6 +8,10 @@
 mod deploy;
 #[cfg(feature = "cloud")]
 mod destroy;
+#[cfg(feature = "cloud")]
+mod diff;
+#[cfg(feature = "cloud")]
+mod drift;
 mod exit;
 mod list;
 #[cfg(feature = "cloud")]
@@ -142,6 +146,53 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         concurrency: u16,
     },
+    /// Show what a deploy would change, resource by resource and property
+    /// by property.
+    ///
+    /// Compares the synthesized template with the deployed one by meaning
+    /// (YAML short or long form and JSON alike). When a resource is modified,
+    /// a change set (deleted afterwards) tells which modifications replace
+    /// it; without one the diff says so. IAM statements added and removed
+    /// are listed apart, broadening ones marked. A stack not deployed diffs
+    /// as all new.
+    #[cfg(feature = "cloud")]
+    #[command(after_help = exit::HELP)]
+    Diff {
+        /// Stacks to compare: names or globs. Default: all.
+        stacks: Vec<String>,
+        /// Output format: text, JSON (schema in docs/json.md), or markdown
+        /// for a pull-request comment.
+        #[arg(long, value_enum, default_value_t = diff::DiffFormat::Text)]
+        format: diff::DiffFormat,
+        /// Exit 3 when there are differences.
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// Check whether the running stacks still match the code.
+    ///
+    /// Three layers per stack: (1) the committed template against the code,
+    /// (2) the deployed template against the synthesized one, (3) the
+    /// resources against their template (CloudFormation drift detection).
+    /// Exit 0 when nothing drifted, 3 when anything did, 1 when a check
+    /// could not be completed.
+    #[cfg(feature = "cloud")]
+    #[command(after_help = exit::HELP)]
+    Drift {
+        /// Stacks to check: names or globs. Default: all.
+        stacks: Vec<String>,
+        /// Check every stack (the default when none is named).
+        #[arg(long, conflicts_with = "stacks")]
+        all: bool,
+        /// Skip layer 3 (for endpoints without drift detection).
+        #[arg(long)]
+        template_only: bool,
+        /// How many stacks to check at once.
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+        concurrency: u16,
+        /// Output format (JSON schema in docs/json.md).
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Show each stack's deployed status, last change, drift status and
     /// outputs.
     #[cfg(feature = "cloud")]
@@ -239,6 +290,35 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             &stacks,
             all,
             yes,
+            concurrency.into(),
+            connect(&cli.region, &cli.profile),
+        ),
+        #[cfg(feature = "cloud")]
+        Command::Diff {
+            stacks,
+            format,
+            exit_code,
+        } => diff::run(
+            &app,
+            &printer,
+            &stacks,
+            format,
+            exit_code,
+            connect(&cli.region, &cli.profile),
+        ),
+        #[cfg(feature = "cloud")]
+        Command::Drift {
+            stacks,
+            all: _,
+            template_only,
+            concurrency,
+            format,
+        } => drift::run(
+            &app,
+            &printer,
+            &stacks,
+            format == ListFormat::Json,
+            template_only,
             concurrency.into(),
             connect(&cli.region, &cli.profile),
         ),

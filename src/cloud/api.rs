@@ -506,3 +506,128 @@ impl Target {
         Ok(())
     }
 }
+
+/// A drift detection's state, as `DescribeStackDriftDetectionStatus` shows
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetectionState {
+    /// `DETECTION_IN_PROGRESS`, `DETECTION_COMPLETE` or `DETECTION_FAILED`.
+    pub status: String,
+    /// Why it failed, when it did.
+    pub reason: Option<String>,
+}
+
+/// One resource's drift, as `DescribeStackResourceDrifts` shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ResourceDrift {
+    /// The logical ID.
+    pub logical_id: String,
+    /// The physical ID.
+    pub physical_id: Option<String>,
+    /// The type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// `IN_SYNC`, `MODIFIED`, `DELETED`, `NOT_CHECKED` or `UNKNOWN`.
+    pub status: String,
+    /// Why it was not checked, when CloudFormation says.
+    pub reason: Option<String>,
+    /// The property differences (`MODIFIED` only).
+    pub differences: Vec<PropertyDrift>,
+}
+
+/// One property that differs from the template.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PropertyDrift {
+    /// The property path, e.g. `/ImageScanningConfiguration/ScanOnPush`.
+    pub path: String,
+    /// What the template says (parsed as JSON when it is JSON).
+    pub expected: serde_json::Value,
+    /// What the resource has.
+    pub actual: serde_json::Value,
+    /// `ADD`, `REMOVE` or `NOT_EQUAL`.
+    pub kind: String,
+}
+
+fn json_or_text(s: Option<&str>) -> serde_json::Value {
+    match s {
+        None => serde_json::Value::Null,
+        Some(s) => serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::from(s)),
+    }
+}
+
+impl Target {
+    /// Starts a drift detection; returns its ID.
+    pub async fn detect_drift(&self, stack: &str) -> Result<String, CloudError> {
+        let out = self
+            .client
+            .detect_stack_drift()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|e| self.fail("DetectStackDrift", stack, e))?;
+        Ok(out.stack_drift_detection_id().unwrap_or_default().to_owned())
+    }
+
+    /// A drift detection's state.
+    pub async fn detection(&self, stack: &str, id: &str) -> Result<DetectionState, CloudError> {
+        let out = self
+            .client
+            .describe_stack_drift_detection_status()
+            .stack_drift_detection_id(id)
+            .send()
+            .await
+            .map_err(|e| self.fail("DescribeStackDriftDetectionStatus", stack, e))?;
+        Ok(DetectionState {
+            status: out
+                .detection_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            reason: out.detection_status_reason().map(str::to_owned),
+        })
+    }
+
+    /// Every resource drift of the last detection, all pages.
+    pub async fn resource_drifts(&self, stack: &str) -> Result<Vec<ResourceDrift>, CloudError> {
+        let mut token = None;
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .client
+                .describe_stack_resource_drifts()
+                .stack_name(stack)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.fail("DescribeStackResourceDrifts", stack, e))?;
+            for d in page.stack_resource_drifts() {
+                out.push(ResourceDrift {
+                    logical_id: d.logical_resource_id().unwrap_or_default().to_owned(),
+                    physical_id: d.physical_resource_id().map(str::to_owned),
+                    resource_type: d.resource_type().unwrap_or_default().to_owned(),
+                    status: d
+                        .stack_resource_drift_status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    reason: d.drift_status_reason().map(str::to_owned),
+                    differences: d
+                        .property_differences()
+                        .iter()
+                        .map(|p| PropertyDrift {
+                            path: p.property_path().unwrap_or_default().to_owned(),
+                            expected: json_or_text(p.expected_value()),
+                            actual: json_or_text(p.actual_value()),
+                            kind: p
+                                .difference_type()
+                                .map(|t| t.as_str().to_owned())
+                                .unwrap_or_default(),
+                        })
+                        .collect(),
+                });
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => return Ok(out),
+            }
+        }
+    }
+}

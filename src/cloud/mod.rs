@@ -12,6 +12,8 @@ pub mod api;
 pub mod change_set;
 pub mod deploy;
 pub mod destroy;
+pub mod diff;
+pub mod drift;
 pub mod events;
 pub mod plan;
 pub mod state;

@@ -1,0 +1,297 @@
+//! `pipewright diff`: what a deploy would change, as colored text, JSON or
+//! markdown for a pull-request comment.
+
+use super::prepare::{self, runtime};
+use super::printer::style;
+use super::select::select;
+use super::{Exit, Printer};
+use crate::App;
+use crate::cloud::diff::{ReplacementSource, StackDiff, diff_stack};
+use crate::cloud::{Cloud, Connect};
+use crate::diff::{ChangeKind, ItemDiff, PropertyChange, Replaces, ResourceDiff, TemplateDiff};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Output formats of `diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub(super) fn run(
+    app: &App,
+    printer: &Printer,
+    stacks: &[String],
+    format: DiffFormat,
+    exit_code: bool,
+    connect: Connect,
+) -> anyhow::Result<Exit> {
+    let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
+    let chosen = select(&names, stacks)?;
+    let assembly = app.synth()?;
+    let artifacts = prepare::artifacts(&assembly, &chosen);
+    // Parameters make the replacement change set exact; when they cannot be
+    // resolved (a secret not in this environment), it keeps deployed values.
+    let params: Vec<_> = artifacts
+        .iter()
+        .map(|a| {
+            prepare::plans(Path::new("."), &[a], &[])
+                .ok()
+                .and_then(|mut p| p.pop())
+                .map(|p| p.parameters)
+        })
+        .collect();
+    let rt = runtime()?;
+    let results = rt.block_on(async {
+        let cloud = Cloud::connect(&connect).await;
+        futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
+            let cloud = &cloud;
+            async move { (a.name.clone(), diff_stack(cloud, a, p.as_ref()).await) }
+        }))
+        .buffered(4)
+        .collect::<Vec<_>>()
+        .await
+    });
+
+    let mut exit = Exit::Success;
+    let mut diffs = Vec::new();
+    for (stack, r) in results {
+        match r {
+            Ok(d) => diffs.push(d),
+            Err(e) => {
+                let causes: Vec<String> =
+                    std::iter::successors(std::error::Error::source(&e), |s| s.source())
+                        .map(ToString::to_string)
+                        .collect();
+                printer.error(&format!("{stack}: {e}"), &[], &causes, e.hint().as_deref());
+                exit = Exit::Failure;
+            }
+        }
+    }
+    match format {
+        DiffFormat::Json => printer.data(&serde_json::to_string_pretty(&to_json(&diffs))?)?,
+        DiffFormat::Markdown => printer.data(markdown(&diffs).trim_end())?,
+        DiffFormat::Text => {
+            for d in &diffs {
+                for line in text(printer, d) {
+                    printer.data(&line)?;
+                }
+            }
+        }
+    }
+    if exit == Exit::Success && exit_code && diffs.iter().any(|d| !d.diff.is_empty()) {
+        exit = Exit::Differences;
+    }
+    Ok(exit)
+}
+
+/// The `diff --format json` document (schema version 1).
+pub(super) fn to_json(diffs: &[StackDiff]) -> Value {
+    json!({"version": 1, "stacks": diffs.iter().map(|d| {
+        let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+        v["changed"] = json!(!d.diff.is_empty());
+        v
+    }).collect::<Vec<_>>()})
+}
+
+fn value(v: &Option<Value>) -> String {
+    match v {
+        None => "(none)".into(),
+        Some(Value::String(s)) => format!("{s:?}"),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn change_line(c: &PropertyChange) -> String {
+    match (&c.old, &c.new) {
+        (None, _) => format!("{}: + {}", c.path, value(&c.new)),
+        (_, None) => format!("{}: - {}", c.path, value(&c.old)),
+        _ => format!("{}: {} → {}", c.path, value(&c.old), value(&c.new)),
+    }
+}
+
+fn notes(r: &ResourceDiff) -> Vec<&'static str> {
+    let mut n = Vec::new();
+    match r.replacement {
+        Some(Replaces::Yes) => n.push("replace"),
+        Some(Replaces::Conditional) => n.push("may replace"),
+        _ => {}
+    }
+    if r.stateful {
+        n.push("stateful");
+    }
+    if r.retain {
+        n.push("retained");
+    }
+    if r.is_dangerous() {
+        n.push("DATA AT RISK");
+    }
+    n
+}
+
+fn source_line(d: &StackDiff) -> String {
+    match &d.replacements {
+        ReplacementSource::NotDeployed => "not deployed: everything is new".into(),
+        ReplacementSource::NotNeeded => "deployed".into(),
+        ReplacementSource::ChangeSet => "deployed; replacements from a change set (deleted)".into(),
+        ReplacementSource::TemplateOnly(why) => {
+            format!("deployed; template diff only, replacements unknown: {why}")
+        }
+    }
+}
+
+/// The text form: one block per stack.
+pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
+    let mut out = vec![format!("{} ({})", d.stack, source_line(d))];
+    let t: &TemplateDiff = &d.diff;
+    if t.is_empty() {
+        out.push("  no differences".into());
+        return out;
+    }
+    let paint = |kind: ChangeKind, s: &str| {
+        printer.paint(
+            match kind {
+                ChangeKind::Added => style::ADD,
+                ChangeKind::Modified => style::CHANGE,
+                ChangeKind::Removed => style::REMOVE,
+            },
+            s,
+        )
+    };
+    for r in &t.resources {
+        let n = notes(r);
+        let head = format!(
+            "  {} {} {}{}",
+            r.change.sign(),
+            r.id,
+            r.resource_type,
+            if n.is_empty() { String::new() } else { format!("  [{}]", n.join(", ")) }
+        );
+        out.push(paint(r.change, &head));
+        for c in &r.properties {
+            out.push(format!("      {}", change_line(c)));
+        }
+    }
+    for (title, items) in [
+        ("parameters", &t.parameters),
+        ("outputs", &t.outputs),
+        ("conditions", &t.conditions),
+        ("mappings", &t.mappings),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        out.push(format!("  {title}:"));
+        for i in items {
+            out.push(paint(i.change, &format!("    {} {}", i.change.sign(), i.id)));
+            for c in &i.properties {
+                out.push(format!("        {}", change_line(c)));
+            }
+        }
+    }
+    if !t.iam.is_empty() {
+        out.push("  IAM statements:".into());
+        for s in &t.iam {
+            out.push(paint(
+                s.change,
+                &format!(
+                    "    {} {} {} {} on {}{}{}",
+                    s.change.sign(),
+                    s.resource,
+                    s.effect,
+                    s.actions.join(", "),
+                    s.resources.iter().map(|r| value(&Some(r.clone()))).collect::<Vec<_>>().join(", "),
+                    s.principal.as_ref().map(|p| format!(" to {p}")).unwrap_or_default(),
+                    if s.broadening { "  (broadens)" } else { "" }
+                ),
+            ));
+        }
+    }
+    for c in &t.other {
+        out.push(format!("  template: {}", change_line(c)));
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The markdown form, for a pull-request comment.
+pub(super) fn markdown(diffs: &[StackDiff]) -> String {
+    let mut md = String::from("## pipewright diff\n\n");
+    for d in diffs {
+        md.push_str(&format!("### `{}`\n\n_{}_\n\n", d.stack, source_line(d)));
+        let t = &d.diff;
+        if t.is_empty() {
+            md.push_str("No differences.\n\n");
+            continue;
+        }
+        if !t.resources.is_empty() {
+            md.push_str("| | resource | type | notes |\n|---|---|---|---|\n");
+            for r in &t.resources {
+                md.push_str(&format!(
+                    "| {} | `{}` | `{}` | {} |\n",
+                    r.change.sign(),
+                    r.id,
+                    r.resource_type,
+                    notes(r).iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(" ")
+                ));
+            }
+            md.push('\n');
+            let changed: Vec<&ResourceDiff> = t.resources.iter().filter(|r| !r.properties.is_empty()).collect();
+            if !changed.is_empty() {
+                md.push_str("<details><summary>property changes</summary>\n\n```diff\n");
+                for r in changed {
+                    md.push_str(&format!("@@ {} @@\n", r.id));
+                    for c in &r.properties {
+                        if c.old.is_some() {
+                            md.push_str(&format!("- {}: {}\n", c.path, value(&c.old)));
+                        }
+                        if c.new.is_some() {
+                            md.push_str(&format!("+ {}: {}\n", c.path, value(&c.new)));
+                        }
+                    }
+                }
+                md.push_str("```\n\n</details>\n\n");
+            }
+        }
+        let items = |title: &str, list: &[ItemDiff], md: &mut String| {
+            if list.is_empty() {
+                return;
+            }
+            md.push_str(&format!("**{title}:** "));
+            md.push_str(
+                &list
+                    .iter()
+                    .map(|i| format!("{} `{}`", i.change.sign(), i.id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            md.push_str("\n\n");
+        };
+        items("Parameters", &t.parameters, &mut md);
+        items("Outputs", &t.outputs, &mut md);
+        items("Conditions", &t.conditions, &mut md);
+        items("Mappings", &t.mappings, &mut md);
+        if !t.iam.is_empty() {
+            md.push_str("#### IAM statements\n\n| | holder | effect | actions | resources | |\n|---|---|---|---|---|---|\n");
+            for s in &t.iam {
+                md.push_str(&format!(
+                    "| {} | `{}` | {} | {} | {} | {} |\n",
+                    s.change.sign(),
+                    s.resource,
+                    s.effect,
+                    md_escape(&s.actions.join(", ")),
+                    md_escape(&s.resources.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")),
+                    if s.broadening { "**broadens**" } else { "" }
+                ));
+            }
+            md.push('\n');
+        }
+    }
+    md
+}

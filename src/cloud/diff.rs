@@ -1,0 +1,187 @@
+//! Diff against the deployed stack: the deployed template (GetTemplate, read
+//! back with the template reader) against the synthesized one, with
+//! replacement flags from a change set that is deleted afterwards.
+
+use super::api::ChangeSetRequest;
+use super::change_set::Replacement;
+use super::{Cloud, CloudError, Target};
+use crate::app::Artifact;
+use crate::diff::{ChangeKind, Replaces, TemplateDiff, diff};
+use crate::parameters::{Resolved, StackParameters};
+use crate::template::{Template, reader};
+use serde::Serialize;
+
+/// Where the replacement flags of a diff come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", content = "reason", rename_all = "kebab-case")]
+pub enum ReplacementSource {
+    /// The stack is not deployed: everything is new.
+    NotDeployed,
+    /// No resource is modified: nothing to ask.
+    NotNeeded,
+    /// A change set was created, read and deleted.
+    ChangeSet,
+    /// Only the template diff: the change set could not be made (the
+    /// reason says why).
+    TemplateOnly(String),
+}
+
+/// One stack's diff.
+#[derive(Clone, Debug, Serialize)]
+pub struct StackDiff {
+    /// The stack.
+    pub stack: String,
+    /// Whether it is deployed.
+    pub deployed: bool,
+    /// Where replacement flags come from.
+    pub replacements: ReplacementSource,
+    /// What differs.
+    pub diff: TemplateDiff,
+}
+
+/// Diffs one stack. `parameters` are the stack's checked parameters, or
+/// `None` when they could not be resolved (then the change set keeps every
+/// deployed value).
+pub async fn diff_stack(
+    cloud: &Cloud,
+    art: &Artifact,
+    parameters: Option<&StackParameters>,
+) -> Result<StackDiff, CloudError> {
+    let target = cloud.target(art.env.region.as_deref())?;
+    let Some(info) = target.describe(&art.name).await? else {
+        return Ok(StackDiff {
+            stack: art.name.clone(),
+            deployed: false,
+            replacements: ReplacementSource::NotDeployed,
+            diff: diff(&Template::default(), &art.template),
+        });
+    };
+    let body = target.template_body(&art.name).await?;
+    let deployed = reader::parse(&body).map_err(|e| CloudError::Api {
+        operation: "GetTemplate",
+        stack: Some(art.name.clone()),
+        code: None,
+        message: format!("the deployed template cannot be read: {e}"),
+    })?;
+    let mut d = diff(&deployed, &art.template);
+    let modified = d.resources.iter().any(|r| r.change == ChangeKind::Modified);
+    let replacements = if !modified {
+        ReplacementSource::NotNeeded
+    } else if super::state::classify(&info.status) == super::state::Phase::InProgress
+        || !matches!(
+            super::state::classify(&info.status),
+            super::state::Phase::Complete | super::state::Phase::UpdateRolledBack
+        )
+    {
+        ReplacementSource::TemplateOnly(format!(
+            "the stack is {}, so no change set can be made",
+            info.status
+        ))
+    } else {
+        match replacement_flags(&target, art, parameters, &info.parameters).await {
+            Ok(flags) => {
+                d.set_replacements(&flags);
+                ReplacementSource::ChangeSet
+            }
+            Err(reason) => ReplacementSource::TemplateOnly(reason),
+        }
+    };
+    Ok(StackDiff {
+        stack: art.name.clone(),
+        deployed: true,
+        replacements,
+        diff: d,
+    })
+}
+
+/// Creates a change set, reads its replacement flags and deletes it,
+/// whatever happens in between. An error is the reason to fall back.
+async fn replacement_flags(
+    target: &Target,
+    art: &Artifact,
+    parameters: Option<&StackParameters>,
+    deployed: &indexmap::IndexMap<String, String>,
+) -> Result<Vec<(String, Replaces)>, String> {
+    let name = format!(
+        "pipewright-diff-{}-{}",
+        &art.hash[..art.hash.len().min(12)],
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+    );
+    let values: Vec<(&str, Option<&str>)> = match parameters {
+        Some(p) => p
+            .values
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    match v {
+                        Resolved::Value(v) => Some(v.as_str()),
+                        Resolved::UsePrevious => None,
+                    },
+                )
+            })
+            .collect(),
+        // Keep every deployed value the template still declares.
+        None => art
+            .template
+            .parameters
+            .keys()
+            .filter(|k| deployed.contains_key(k.as_str()))
+            .map(|k| (k.as_str(), None))
+            .collect(),
+    };
+    let request = ChangeSetRequest {
+        stack: &art.name,
+        name: &name,
+        create: false,
+        body: &art.body,
+        parameters: values,
+        capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
+        tags: art.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        description: format!("pipewright diff of {} (deleted after reading)", art.name),
+    };
+    let (id, _) = target
+        .create_change_set(&request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = async {
+        loop {
+            let state = target
+                .describe_change_set(&art.name, &id)
+                .await
+                .map_err(|e| e.to_string())?;
+            match state.status.as_str() {
+                "CREATE_PENDING" | "CREATE_IN_PROGRESS" => tokio::time::sleep(target.poll).await,
+                "CREATE_COMPLETE" => {
+                    return Ok(state
+                        .summary
+                        .changes
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.logical_id.clone(),
+                                match c.replacement {
+                                    Replacement::Yes => Replaces::Yes,
+                                    Replacement::Conditional => Replaces::Conditional,
+                                    Replacement::No => Replaces::No,
+                                },
+                            )
+                        })
+                        .collect());
+                }
+                _ => {
+                    return Err(format!(
+                        "the change set failed: {}",
+                        state.reason.unwrap_or(state.status)
+                    ));
+                }
+            }
+        }
+    }
+    .await;
+    let _ = target.delete_change_set(&art.name, &id).await;
+    result
+}
