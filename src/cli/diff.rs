@@ -136,7 +136,7 @@ fn source_line(d: &StackDiff) -> String {
     match &d.replacements {
         ReplacementSource::NotDeployed => "not deployed: everything is new".into(),
         ReplacementSource::NotNeeded => "deployed".into(),
-        ReplacementSource::ChangeSet => "deployed; replacements from a change set (deleted)".into(),
+        ReplacementSource::ChangeSet => "deployed; replacement flags from a change set, deleted after reading".into(),
         ReplacementSource::TemplateOnly(why) => {
             format!("deployed; template diff only, replacements unknown: {why}")
         }

@@ -4,6 +4,7 @@
 use super::change_set::{Action, Replacement, ResourceChange, Summary};
 use super::events::{EventLog, StackEvent};
 use super::{CloudError, Detail, Target};
+use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag, TemplateStage};
@@ -120,19 +121,30 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// Turns an SDK error into a [`CloudError`] that names the operation, the
 /// stack and, when the endpoint did not answer, the endpoint and region.
-pub(crate) fn classify_error<E, R>(
+pub(crate) fn classify_error<E>(
     operation: &'static str,
     stack: Option<&str>,
     endpoint: &str,
     region: &str,
-    err: SdkError<E, R>,
+    err: SdkError<E, HttpResponse>,
 ) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + 'static,
 {
     let text = chain_text(&err);
     match &err {
+        SdkError::ServiceError(s) if s.err().code().is_none() => {
+            // No CloudFormation error in the body: say what came back.
+            let status = s.raw().status().as_u16();
+            CloudError::Api {
+                operation,
+                stack: stack.map(str::to_owned),
+                code: Some(format!("HTTP {status}")),
+                message: format!(
+                    "the endpoint answered HTTP {status} without a CloudFormation error ({text})"
+                ),
+            }
+        }
         SdkError::ServiceError(s) => CloudError::Api {
             operation,
             stack: stack.map(str::to_owned),
@@ -173,10 +185,9 @@ where
 }
 
 impl Target {
-    fn fail<E, R>(&self, operation: &'static str, stack: &str, err: SdkError<E, R>) -> CloudError
+    fn fail<E>(&self, operation: &'static str, stack: &str, err: SdkError<E, HttpResponse>) -> CloudError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
         classify_error(operation, Some(stack), &self.endpoint, &self.region, err)
     }

@@ -189,7 +189,7 @@ pub async fn check(
                 report.errors.push(e.to_string());
                 Resources {
                     status: "error",
-                    reason: Some(e.to_string()),
+                    reason: None,
                     drifts: Vec::new(),
                     not_checked: Vec::new(),
                 }
@@ -240,7 +240,12 @@ async fn detect(target: &Target, stack: &str, checked_before: Option<&str>) -> R
             }
         }
         Err(CloudError::Api { code, message, stack: s, .. })
-            if code.as_deref().is_some_and(|c| c.contains("NotImplemented") || c == "InvalidAction" || c == "UnknownOperation")
+            if code.as_deref().is_some_and(|c| {
+                c.contains("NotImplemented")
+                    || c == "InvalidAction"
+                    || c == "UnknownOperation"
+                    || c.starts_with("HTTP ")
+            })
                 || message.contains("not yet been implemented")
                 || message.contains("not implemented") =>
         {
@@ -249,7 +254,7 @@ async fn detect(target: &Target, stack: &str, checked_before: Option<&str>) -> R
                 stack: s,
                 code,
                 message: format!(
-                    "the endpoint does not implement drift detection ({message}); pass --template-only to check layers 1 and 2 only"
+                    "the endpoint rejects drift detection: {message}; pass --template-only to check the committed and deployed templates only"
                 ),
             });
         }

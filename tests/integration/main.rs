@@ -3,6 +3,7 @@
 
 mod cloud_mocks;
 mod deploy;
+mod diff_drift;
 mod errors;
 mod generate;
 mod image_pipeline;

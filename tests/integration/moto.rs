@@ -157,3 +157,21 @@ impl Session {
         serde_json::from_str(&stdout).expect("aws_state.py prints JSON")
     }
 }
+
+impl Session {
+    /// Updates `stack` behind pipewright's back with `template` (every
+    /// parameter kept), through boto3 (`tests/support/aws_update.py`).
+    pub fn update_out_of_band(&self, stack: &str, template: &str) {
+        let path = self.dir.path().join("out-of-band.yaml");
+        std::fs::write(&path, template).expect("write template");
+        let mut c = Command::new("python3");
+        aws_env(&mut c, &self.endpoint, self.dir.path());
+        let out = c
+            .arg(repo().join("tests/support/aws_update.py"))
+            .arg(stack)
+            .arg(&path)
+            .output()
+            .expect("run python3");
+        assert!(out.status.success(), "aws_update.py failed:\n{}", text(&out).1);
+    }
+}
