@@ -83,7 +83,10 @@ impl ResourceDiff {
     pub fn is_dangerous(&self) -> bool {
         (self.stateful || self.retain)
             && (self.change == ChangeKind::Removed
-                || matches!(self.replacement, Some(Replaces::Yes | Replaces::Conditional)))
+                || matches!(
+                    self.replacement,
+                    Some(Replaces::Yes | Replaces::Conditional)
+                ))
     }
 }
 
@@ -187,7 +190,12 @@ pub const STATEFUL_TYPES: &[&str] = &[
 pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
     let old_v = json::to_value(old);
     let new_v = json::to_value(new);
-    let section = |v: &Value, key: &str| v.get(key).and_then(Value::as_object).cloned().unwrap_or_default();
+    let section = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
     let mut out = TemplateDiff::default();
 
     let (old_r, new_r) = (section(&old_v, "Resources"), section(&new_v, "Resources"));
@@ -196,7 +204,11 @@ pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
     ids.dedup();
     for id in ids {
         let (o, n) = (old_r.get(id), new_r.get(id));
-        let kind = |v: Option<&Value>| v.and_then(|v| v.get("Type")).and_then(Value::as_str).map(str::to_owned);
+        let kind = |v: Option<&Value>| {
+            v.and_then(|v| v.get("Type"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let resource_type = kind(n).or_else(|| kind(o)).unwrap_or_default();
         let retained = |v: Option<&Value>| {
             v.and_then(|v| v.get("DeletionPolicy"))
@@ -231,7 +243,10 @@ pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
         .filter(|(_, p)| p.no_echo)
         .map(|(id, _)| id.as_str().to_owned())
         .collect();
-    out.parameters = items(&section(&old_v, "Parameters"), &section(&new_v, "Parameters"));
+    out.parameters = items(
+        &section(&old_v, "Parameters"),
+        &section(&new_v, "Parameters"),
+    );
     for p in &mut out.parameters {
         if no_echo.contains(&p.id) {
             for c in &mut p.properties {
@@ -243,14 +258,23 @@ pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
         }
     }
     out.outputs = items(&section(&old_v, "Outputs"), &section(&new_v, "Outputs"));
-    out.conditions = items(&section(&old_v, "Conditions"), &section(&new_v, "Conditions"));
+    out.conditions = items(
+        &section(&old_v, "Conditions"),
+        &section(&new_v, "Conditions"),
+    );
     out.mappings = items(&section(&old_v, "Mappings"), &section(&new_v, "Mappings"));
     out.iam = iam_changes(&old_r, &new_r);
 
     let mut top = Vec::new();
     let strip = |v: &Value| {
         let mut m = v.as_object().cloned().unwrap_or_default();
-        for k in ["Resources", "Parameters", "Outputs", "Conditions", "Mappings"] {
+        for k in [
+            "Resources",
+            "Parameters",
+            "Outputs",
+            "Conditions",
+            "Mappings",
+        ] {
             m.remove(k);
         }
         Value::Object(m)
@@ -336,7 +360,12 @@ fn statements(resources: &Map<String, Value>) -> Vec<(String, Value)> {
     for (id, r) in resources {
         let props = r.get("Properties").cloned().unwrap_or(Value::Null);
         let mut docs: Vec<&Value> = Vec::new();
-        for key in ["PolicyDocument", "AssumeRolePolicyDocument", "RepositoryPolicyText", "KeyPolicy"] {
+        for key in [
+            "PolicyDocument",
+            "AssumeRolePolicyDocument",
+            "RepositoryPolicyText",
+            "KeyPolicy",
+        ] {
             if let Some(d) = props.get(key) {
                 docs.push(d);
             }
@@ -346,7 +375,9 @@ fn statements(resources: &Map<String, Value>) -> Vec<(String, Value)> {
         }
         for doc in docs {
             match doc.get("Statement") {
-                Some(Value::Array(list)) => out.extend(list.iter().map(|s| (id.clone(), s.clone()))),
+                Some(Value::Array(list)) => {
+                    out.extend(list.iter().map(|s| (id.clone(), s.clone())))
+                }
                 Some(s @ Value::Object(_)) => out.push((id.clone(), s.clone())),
                 _ => {}
             }
@@ -368,27 +399,52 @@ fn sorted_list(v: Option<&Value>) -> Vec<Value> {
 fn iam_changes(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<StatementChange> {
     let (old_s, new_s) = (statements(old), statements(new));
     let describe = |(resource, s): &(String, Value), change: ChangeKind| {
-        let effect = s.get("Effect").and_then(Value::as_str).unwrap_or("Allow").to_owned();
+        let effect = s
+            .get("Effect")
+            .and_then(Value::as_str)
+            .unwrap_or("Allow")
+            .to_owned();
         let actions = sorted_list(s.get("Action").or_else(|| s.get("NotAction")))
             .into_iter()
-            .map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string()))
+            .map(|a| {
+                a.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| a.to_string())
+            })
             .collect();
         StatementChange {
             resource: resource.clone(),
             change,
             broadening: (effect == "Allow") == (change == ChangeKind::Added),
             effect,
-            principal: s.get("Principal").or_else(|| s.get("NotPrincipal")).cloned(),
+            principal: s
+                .get("Principal")
+                .or_else(|| s.get("NotPrincipal"))
+                .cloned(),
             actions,
             resources: sorted_list(s.get("Resource").or_else(|| s.get("NotResource"))),
             condition: s.get("Condition").cloned(),
         }
     };
     let key = |c: &StatementChange| {
-        serde_json::json!([c.resource, c.effect, c.principal, c.actions, c.resources, c.condition]).to_string()
+        serde_json::json!([
+            c.resource,
+            c.effect,
+            c.principal,
+            c.actions,
+            c.resources,
+            c.condition
+        ])
+        .to_string()
     };
-    let old_c: Vec<StatementChange> = old_s.iter().map(|s| describe(s, ChangeKind::Removed)).collect();
-    let new_c: Vec<StatementChange> = new_s.iter().map(|s| describe(s, ChangeKind::Added)).collect();
+    let old_c: Vec<StatementChange> = old_s
+        .iter()
+        .map(|s| describe(s, ChangeKind::Removed))
+        .collect();
+    let new_c: Vec<StatementChange> = new_s
+        .iter()
+        .map(|s| describe(s, ChangeKind::Added))
+        .collect();
     let old_keys: Vec<String> = old_c.iter().map(key).collect();
     let new_keys: Vec<String> = new_c.iter().map(key).collect();
     let mut out: Vec<StatementChange> = old_c
@@ -452,14 +508,30 @@ Outputs:
     fn reports_resources_properties_items_and_iam() {
         let old = reader::parse(OLD).unwrap();
         let new = reader::parse(
-            &OLD.replace("ImageTagMutability: IMMUTABLE", "ImageTagMutability: MUTABLE")
-                .replace("[ecr:PutImage, ecr:BatchGetImage]", "[ecr:BatchGetImage, ecr:PutImage, ecr:DeleteRepository]")
-                .replace("  Old:\n    Type: AWS::SNS::Topic\n", "  New:\n    Type: AWS::SNS::Topic\n")
-                .replace("Value: !GetAtt Repo.RepositoryUri", "Value: !GetAtt Repo.Arn"),
+            &OLD.replace(
+                "ImageTagMutability: IMMUTABLE",
+                "ImageTagMutability: MUTABLE",
+            )
+            .replace(
+                "[ecr:PutImage, ecr:BatchGetImage]",
+                "[ecr:BatchGetImage, ecr:PutImage, ecr:DeleteRepository]",
+            )
+            .replace(
+                "  Old:\n    Type: AWS::SNS::Topic\n",
+                "  New:\n    Type: AWS::SNS::Topic\n",
+            )
+            .replace(
+                "Value: !GetAtt Repo.RepositoryUri",
+                "Value: !GetAtt Repo.Arn",
+            ),
         )
         .unwrap();
         let mut d = diff(&old, &new);
-        let summary: Vec<(String, ChangeKind)> = d.resources.iter().map(|r| (r.id.clone(), r.change)).collect();
+        let summary: Vec<(String, ChangeKind)> = d
+            .resources
+            .iter()
+            .map(|r| (r.id.clone(), r.change))
+            .collect();
         assert_eq!(
             summary,
             [
@@ -485,7 +557,10 @@ Outputs:
         assert_eq!(d.iam.len(), 2);
         assert_eq!(d.iam[0].change, ChangeKind::Added);
         assert!(d.iam[0].broadening);
-        assert_eq!(d.iam[0].actions, ["ecr:BatchGetImage", "ecr:DeleteRepository", "ecr:PutImage"]);
+        assert_eq!(
+            d.iam[0].actions,
+            ["ecr:BatchGetImage", "ecr:DeleteRepository", "ecr:PutImage"]
+        );
         assert_eq!(d.iam[1].change, ChangeKind::Removed);
         assert!(!d.iam[1].broadening);
         d.set_replacements(&[("Repo".into(), Replaces::Yes)]);
@@ -496,7 +571,11 @@ Outputs:
     #[test]
     fn reordering_actions_alone_is_no_iam_change() {
         let old = reader::parse(OLD).unwrap();
-        let new = reader::parse(&OLD.replace("[ecr:PutImage, ecr:BatchGetImage]", "[ecr:BatchGetImage, ecr:PutImage]")).unwrap();
+        let new = reader::parse(&OLD.replace(
+            "[ecr:PutImage, ecr:BatchGetImage]",
+            "[ecr:BatchGetImage, ecr:PutImage]",
+        ))
+        .unwrap();
         let d = diff(&old, &new);
         assert!(d.iam.is_empty(), "{:?}", d.iam);
         assert_eq!(d.resources.len(), 1, "the property itself still changed");

@@ -136,7 +136,9 @@ fn source_line(d: &StackDiff) -> String {
     match &d.replacements {
         ReplacementSource::NotDeployed => "not deployed: everything is new".into(),
         ReplacementSource::NotNeeded => "deployed".into(),
-        ReplacementSource::ChangeSet => "deployed; replacement flags from a change set, deleted after reading".into(),
+        ReplacementSource::ChangeSet => {
+            "deployed; replacement flags from a change set, deleted after reading".into()
+        }
         ReplacementSource::TemplateOnly(why) => {
             format!("deployed; template diff only, replacements unknown: {why}")
         }
@@ -168,7 +170,11 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
             r.change.sign(),
             r.id,
             r.resource_type,
-            if n.is_empty() { String::new() } else { format!("  [{}]", n.join(", ")) }
+            if n.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", n.join(", "))
+            }
         );
         out.push(paint(r.change, &head));
         for c in &r.properties {
@@ -186,7 +192,10 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
         }
         out.push(format!("  {title}:"));
         for i in items {
-            out.push(paint(i.change, &format!("    {} {}", i.change.sign(), i.id)));
+            out.push(paint(
+                i.change,
+                &format!("    {} {}", i.change.sign(), i.id),
+            ));
             for c in &i.properties {
                 out.push(format!("        {}", change_line(c)));
             }
@@ -203,8 +212,15 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
                     s.resource,
                     s.effect,
                     s.actions.join(", "),
-                    s.resources.iter().map(|r| value(&Some(r.clone()))).collect::<Vec<_>>().join(", "),
-                    s.principal.as_ref().map(|p| format!(" to {p}")).unwrap_or_default(),
+                    s.resources
+                        .iter()
+                        .map(|r| value(&Some(r.clone())))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    s.principal
+                        .as_ref()
+                        .map(|p| format!(" to {p}"))
+                        .unwrap_or_default(),
                     if s.broadening { "  (broadens)" } else { "" }
                 ),
             ));
@@ -238,11 +254,19 @@ pub(super) fn markdown(diffs: &[StackDiff]) -> String {
                     r.change.sign(),
                     r.id,
                     r.resource_type,
-                    notes(r).iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(" ")
+                    notes(r)
+                        .iter()
+                        .map(|n| format!("**{n}**"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ));
             }
             md.push('\n');
-            let changed: Vec<&ResourceDiff> = t.resources.iter().filter(|r| !r.properties.is_empty()).collect();
+            let changed: Vec<&ResourceDiff> = t
+                .resources
+                .iter()
+                .filter(|r| !r.properties.is_empty())
+                .collect();
             if !changed.is_empty() {
                 md.push_str("<details><summary>property changes</summary>\n\n```diff\n");
                 for r in changed {
@@ -286,7 +310,13 @@ pub(super) fn markdown(diffs: &[StackDiff]) -> String {
                     s.resource,
                     s.effect,
                     md_escape(&s.actions.join(", ")),
-                    md_escape(&s.resources.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")),
+                    md_escape(
+                        &s.resources
+                            .iter()
+                            .map(|r| r.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     if s.broadening { "**broadens**" } else { "" }
                 ));
             }

@@ -72,7 +72,9 @@ pub(super) fn run(
                 v
             })
             .collect();
-        printer.data(&serde_json::to_string_pretty(&json!({"version": 1, "stacks": stacks}))?)?;
+        printer.data(&serde_json::to_string_pretty(
+            &json!({"version": 1, "stacks": stacks}),
+        )?)?;
     } else {
         for r in &reports {
             for line in text(printer, r) {
@@ -104,19 +106,33 @@ fn text(printer: &Printer, r: &StackDrift) -> Vec<String> {
     }
     let template = match r.template.status {
         "missing" => "not deployed".to_owned(),
-        "differs" => "differs from the code (undeployed changes, or an update made outside pipewright)".to_owned(),
+        "differs" => {
+            "differs from the code (undeployed changes, or an update made outside pipewright)"
+                .to_owned()
+        }
         s => s.replace('_', " "),
     };
     out.push(format!("  deployed template: {template}"));
     if let Some(d) = r.template.diff.as_ref().filter(|d| !d.is_empty()) {
         for res in &d.resources {
-            out.push(format!("    {} {} {}", res.change.sign(), res.id, res.resource_type));
+            out.push(format!(
+                "    {} {} {}",
+                res.change.sign(),
+                res.id,
+                res.resource_type
+            ));
             for c in &res.properties {
                 out.push(format!(
                     "        {}: {} → {}",
                     c.path,
-                    c.old.as_ref().map(ToString::to_string).unwrap_or_else(|| "(none)".into()),
-                    c.new.as_ref().map(ToString::to_string).unwrap_or_else(|| "(none)".into())
+                    c.old
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "(none)".into()),
+                    c.new
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "(none)".into())
                 ));
             }
         }
@@ -140,14 +156,23 @@ fn text(printer: &Printer, r: &StackDrift) -> Vec<String> {
             d.status,
             d.logical_id,
             d.resource_type,
-            d.physical_id.as_deref().map(|p| format!(" ({p})")).unwrap_or_default()
+            d.physical_id
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default()
         ));
         for p in &d.differences {
-            out.push(format!("        {} {}: expected {} actual {}", p.kind, p.path, p.expected, p.actual));
+            out.push(format!(
+                "        {} {}: expected {} actual {}",
+                p.kind, p.path, p.expected, p.actual
+            ));
         }
     }
     if !r.resources.not_checked.is_empty() {
-        out.push(format!("    not checked: {}", r.resources.not_checked.join(", ")));
+        out.push(format!(
+            "    not checked: {}",
+            r.resources.not_checked.join(", ")
+        ));
     }
     for e in &r.errors {
         out.push(format!("  {} {e}", printer.paint(style::ERROR, "error:")));

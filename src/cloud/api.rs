@@ -185,7 +185,12 @@ where
 }
 
 impl Target {
-    fn fail<E>(&self, operation: &'static str, stack: &str, err: SdkError<E, HttpResponse>) -> CloudError
+    fn fail<E>(
+        &self,
+        operation: &'static str,
+        stack: &str,
+        err: SdkError<E, HttpResponse>,
+    ) -> CloudError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -576,7 +581,10 @@ impl Target {
             .send()
             .await
             .map_err(|e| self.fail("DetectStackDrift", stack, e))?;
-        Ok(out.stack_drift_detection_id().unwrap_or_default().to_owned())
+        Ok(out
+            .stack_drift_detection_id()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// A drift detection's state.

@@ -140,7 +140,11 @@ async fn replacement_flags(
         body: &art.body,
         parameters: values,
         capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
-        tags: art.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        tags: art
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
         description: format!("pipewright diff of {} (deleted after reading)", art.name),
     };
     let (id, _) = target

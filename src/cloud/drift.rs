@@ -106,9 +106,13 @@ pub fn uncheckable(status: &str) -> Option<String> {
     match classify(status) {
         Phase::Complete | Phase::UpdateRolledBack => None,
         _ if status == "UPDATE_ROLLBACK_FAILED" => None,
-        Phase::InProgress => Some(format!("the stack is {status}: check again when it settles")),
+        Phase::InProgress => Some(format!(
+            "the stack is {status}: check again when it settles"
+        )),
         Phase::Review => Some("the stack has no resources yet (REVIEW_IN_PROGRESS)".into()),
-        _ => Some(format!("CloudFormation cannot detect drift on a stack in {status}")),
+        _ => Some(format!(
+            "CloudFormation cannot detect drift on a stack in {status}"
+        )),
     }
 }
 
@@ -200,7 +204,11 @@ pub async fn check(
 }
 
 /// Runs (or reuses) a drift detection and reads every page of results.
-async fn detect(target: &Target, stack: &str, checked_before: Option<&str>) -> Result<Resources, CloudError> {
+async fn detect(
+    target: &Target,
+    stack: &str,
+    checked_before: Option<&str>,
+) -> Result<Resources, CloudError> {
     let mut reason = None;
     let mut failed = false;
     let started = tokio::time::Instant::now();
@@ -224,7 +232,9 @@ async fn detect(target: &Target, stack: &str, checked_before: Option<&str>) -> R
             }
             tokio::time::sleep(target.poll).await;
         },
-        Err(CloudError::Api { message, .. }) if message.to_ascii_lowercase().contains("in progress") => {
+        Err(CloudError::Api { message, .. })
+            if message.to_ascii_lowercase().contains("in progress") =>
+        {
             // Another detection is running: wait for it to record its
             // result, then read that.
             reason = Some("reused a drift detection already in progress".into());
@@ -239,15 +249,18 @@ async fn detect(target: &Target, stack: &str, checked_before: Option<&str>) -> R
                 tokio::time::sleep(target.poll).await;
             }
         }
-        Err(CloudError::Api { code, message, stack: s, .. })
-            if code.as_deref().is_some_and(|c| {
-                c.contains("NotImplemented")
-                    || c == "InvalidAction"
-                    || c == "UnknownOperation"
-                    || c.starts_with("HTTP ")
-            })
-                || message.contains("not yet been implemented")
-                || message.contains("not implemented") =>
+        Err(CloudError::Api {
+            code,
+            message,
+            stack: s,
+            ..
+        }) if code.as_deref().is_some_and(|c| {
+            c.contains("NotImplemented")
+                || c == "InvalidAction"
+                || c == "UnknownOperation"
+                || c.starts_with("HTTP ")
+        }) || message.contains("not yet been implemented")
+            || message.contains("not implemented") =>
         {
             return Err(CloudError::Api {
                 operation: "DetectStackDrift",
@@ -311,8 +324,16 @@ mod tests {
     fn only_settled_stacks_are_checked() {
         assert_eq!(uncheckable("UPDATE_COMPLETE"), None);
         assert_eq!(uncheckable("UPDATE_ROLLBACK_FAILED"), None);
-        assert!(uncheckable("UPDATE_IN_PROGRESS").unwrap().contains("settles"));
-        assert!(uncheckable("REVIEW_IN_PROGRESS").unwrap().contains("no resources"));
+        assert!(
+            uncheckable("UPDATE_IN_PROGRESS")
+                .unwrap()
+                .contains("settles")
+        );
+        assert!(
+            uncheckable("REVIEW_IN_PROGRESS")
+                .unwrap()
+                .contains("no resources")
+        );
         assert!(uncheckable("ROLLBACK_COMPLETE").is_some());
     }
 }

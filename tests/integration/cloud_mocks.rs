@@ -858,3 +858,365 @@ async fn destroy_names_failed_resources_and_respects_termination_protection() {
         other => panic!("{other:?}"),
     }
 }
+
+mod drift {
+    use super::*;
+    use aws_sdk_cloudformation::operation::describe_stack_drift_detection_status::DescribeStackDriftDetectionStatusOutput;
+    use aws_sdk_cloudformation::operation::describe_stack_resource_drifts::DescribeStackResourceDriftsOutput;
+    use aws_sdk_cloudformation::operation::detect_stack_drift::{
+        DetectStackDriftError, DetectStackDriftOutput,
+    };
+    use aws_sdk_cloudformation::types::{
+        DifferenceType, PropertyDifference, StackDriftDetectionStatus, StackDriftInformation,
+        StackDriftStatus, StackResourceDrift, StackResourceDriftStatus,
+    };
+    use pipewright::cloud::drift::{Committed, StackDrift, check};
+
+    const DETECTION_ID: &str = "b78ac9b0-dec1-11e7-a451-503a3example";
+
+    fn resource(id: &str, kind: &str, status: StackResourceDriftStatus) -> StackResourceDrift {
+        StackResourceDrift::builder()
+            .stack_id(STACK_ID)
+            .logical_resource_id(id)
+            .physical_resource_id(format!("artifact-store-{}", id.to_lowercase()))
+            .resource_type(kind)
+            .stack_resource_drift_status(status)
+            .timestamp(DateTime::from_secs(1_795_000_200))
+            .build()
+    }
+
+    fn page(
+        list: Vec<StackResourceDrift>,
+        next: Option<&str>,
+    ) -> DescribeStackResourceDriftsOutput {
+        DescribeStackResourceDriftsOutput::builder()
+            .set_stack_resource_drifts(Some(list))
+            .set_next_token(next.map(str::to_owned))
+            .build()
+    }
+
+    fn detection(
+        status: StackDriftDetectionStatus,
+        reason: Option<&str>,
+    ) -> DescribeStackDriftDetectionStatusOutput {
+        DescribeStackDriftDetectionStatusOutput::builder()
+            .stack_id(STACK_ID)
+            .stack_drift_detection_id(DETECTION_ID)
+            .detection_status(status)
+            .set_detection_status_reason(reason.map(str::to_owned))
+            .stack_drift_status(StackDriftStatus::Drifted)
+            .timestamp(DateTime::from_secs(1_795_000_200))
+            .build()
+    }
+
+    /// Runs `check` on artifact-store with the deployed template equal to
+    /// the code and `more` rules for the drift calls.
+    async fn run(states: Rule, more: &[&Rule]) -> StackDrift {
+        let a = assembly();
+        let art = store(&a);
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+        let mut rules: Vec<&Rule> = vec![&states, &template];
+        rules.extend_from_slice(more);
+        let cloud = cloud(&rules);
+        let committed = Committed {
+            status: "current",
+            files: vec![],
+        };
+        check(&cloud, art, committed, false).await
+    }
+
+    fn settled() -> Rule {
+        let a = assembly();
+        let s = stack(StackStatus::UpdateComplete, store(&a));
+        mock!(Client::describe_stacks).then_output(move || describe(vec![s.clone()]))
+    }
+
+    fn started() -> Rule {
+        mock!(Client::detect_stack_drift).then_output(|| {
+            DetectStackDriftOutput::builder()
+                .stack_drift_detection_id(DETECTION_ID)
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn in_sync_after_waiting_for_the_detection() {
+        let detect = started();
+        let status = mock!(Client::describe_stack_drift_detection_status)
+            .sequence()
+            .output(|| detection(StackDriftDetectionStatus::DetectionInProgress, None))
+            .output(|| detection(StackDriftDetectionStatus::DetectionComplete, None))
+            .build();
+        let drifts = mock!(Client::describe_stack_resource_drifts).then_output(|| {
+            page(
+                vec![
+                    resource(
+                        "ArtifactBucket",
+                        "AWS::S3::Bucket",
+                        StackResourceDriftStatus::InSync,
+                    ),
+                    resource(
+                        "ArtifactBucketPolicy",
+                        "AWS::S3::BucketPolicy",
+                        StackResourceDriftStatus::InSync,
+                    ),
+                ],
+                None,
+            )
+        });
+        let r = run(settled(), &[&detect, &status, &drifts]).await;
+        assert_eq!(r.template.status, "in_sync");
+        assert_eq!(r.resources.status, "in_sync");
+        assert_eq!(r.resources.drifts.len(), 2);
+        assert!(!r.drifted() && !r.incomplete(), "{r:?}");
+        assert_eq!(status.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn modified_deleted_and_unchecked_resources_across_pages() {
+        let detect = started();
+        let status = mock!(Client::describe_stack_drift_detection_status)
+            .then_output(|| detection(StackDriftDetectionStatus::DetectionComplete, None));
+        let drifts = mock!(Client::describe_stack_resource_drifts)
+            .sequence()
+            .output(|| {
+                let modified = StackResourceDrift::builder()
+                    .stack_id(STACK_ID)
+                    .logical_resource_id("ArtifactBucket")
+                    .physical_resource_id("artifact-store-artifactbucket")
+                    .resource_type("AWS::S3::Bucket")
+                    .stack_resource_drift_status(StackResourceDriftStatus::Modified)
+                    .timestamp(DateTime::from_secs(1_795_000_200))
+                    .property_differences(
+                        PropertyDifference::builder()
+                            .property_path("/VersioningConfiguration/Status")
+                            .expected_value("\"Enabled\"")
+                            .actual_value("\"Suspended\"")
+                            .difference_type(DifferenceType::NotEqual)
+                            .build(),
+                    )
+                    .build();
+                page(vec![modified], Some("page-2"))
+            })
+            .output(|| {
+                page(
+                    vec![
+                        resource(
+                            "ArtifactBucketPolicy",
+                            "AWS::S3::BucketPolicy",
+                            StackResourceDriftStatus::Deleted,
+                        ),
+                        resource(
+                            "Webhook",
+                            "AWS::CodePipeline::Webhook",
+                            StackResourceDriftStatus::NotChecked,
+                        ),
+                    ],
+                    None,
+                )
+            })
+            .build();
+        let r = run(settled(), &[&detect, &status, &drifts]).await;
+        assert_eq!(drifts.num_calls(), 2, "every page is read");
+        assert_eq!(r.resources.status, "drifted");
+        assert!(r.drifted() && !r.incomplete());
+        let statuses: Vec<&str> = r
+            .resources
+            .drifts
+            .iter()
+            .map(|d| d.status.as_str())
+            .collect();
+        assert_eq!(statuses, ["MODIFIED", "DELETED", "NOT_CHECKED"]);
+        let diff = &r.resources.drifts[0].differences[0];
+        assert_eq!(diff.path, "/VersioningConfiguration/Status");
+        assert_eq!(diff.expected, serde_json::json!("Enabled"));
+        assert_eq!(diff.actual, serde_json::json!("Suspended"));
+        assert_eq!(diff.kind, "NOT_EQUAL");
+        assert_eq!(r.resources.not_checked, ["Webhook"]);
+    }
+
+    #[tokio::test]
+    async fn a_detection_already_in_progress_is_reused() {
+        let a = assembly();
+        let art = store(&a);
+        let with_check = |secs: i64| {
+            stack_with(StackStatus::UpdateComplete, art, move |b| {
+                b.drift_information(
+                    StackDriftInformation::builder()
+                        .stack_drift_status(StackDriftStatus::InSync)
+                        .last_check_timestamp(DateTime::from_secs(secs))
+                        .build(),
+                )
+            })
+        };
+        let (before, after) = (with_check(1_795_000_000), with_check(1_795_000_300));
+        let states = mock!(Client::describe_stacks)
+            .sequence()
+            .output({
+                let s = before.clone();
+                move || describe(vec![s.clone()])
+            })
+            .times(2)
+            .output(move || describe(vec![after.clone()]))
+            .build();
+        let busy = mock!(Client::detect_stack_drift).then_error(|| {
+            DetectStackDriftError::generic(
+                ErrorMetadata::builder()
+                    .code("ValidationError")
+                    .message(format!(
+                        "Drift detection is already in progress for stack [{STACK_ID}]."
+                    ))
+                    .build(),
+            )
+        });
+        let status = mock!(Client::describe_stack_drift_detection_status)
+            .then_output(|| detection(StackDriftDetectionStatus::DetectionComplete, None));
+        let drifts = mock!(Client::describe_stack_resource_drifts).then_output(|| {
+            page(
+                vec![resource(
+                    "ArtifactBucket",
+                    "AWS::S3::Bucket",
+                    StackResourceDriftStatus::InSync,
+                )],
+                None,
+            )
+        });
+        let r = run(states, &[&busy, &status, &drifts]).await;
+        assert_eq!(r.resources.status, "in_sync", "{r:?}");
+        assert_eq!(
+            r.resources.reason.as_deref(),
+            Some("reused a drift detection already in progress")
+        );
+        assert_eq!(
+            status.num_calls(),
+            0,
+            "no detection of our own to ask about"
+        );
+        assert_eq!(drifts.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_detection_keeps_its_partial_results_and_reason() {
+        let detect = started();
+        let status = mock!(Client::describe_stack_drift_detection_status).then_output(|| {
+            detection(
+                StackDriftDetectionStatus::DetectionFailed,
+                Some("Failed to detect drift on resource [ArtifactBucketPolicy]: Access Denied"),
+            )
+        });
+        let drifts = mock!(Client::describe_stack_resource_drifts).then_output(|| {
+            page(
+                vec![resource(
+                    "ArtifactBucket",
+                    "AWS::S3::Bucket",
+                    StackResourceDriftStatus::Modified,
+                )],
+                None,
+            )
+        });
+        let r = run(settled(), &[&detect, &status, &drifts]).await;
+        assert_eq!(r.resources.status, "failed");
+        assert_eq!(
+            r.resources.reason.as_deref(),
+            Some(
+                "drift detection failed: Failed to detect drift on resource [ArtifactBucketPolicy]: Access Denied"
+            )
+        );
+        assert_eq!(r.resources.drifts.len(), 1, "partial results are kept");
+        assert!(r.incomplete() && r.drifted());
+    }
+
+    #[tokio::test]
+    async fn a_changing_stack_is_skipped_and_says_why() {
+        let a = assembly();
+        let s = stack(StackStatus::UpdateInProgress, store(&a));
+        let states = mock!(Client::describe_stacks).then_output(move || describe(vec![s.clone()]));
+        let detect = started();
+        let r = run(states, &[&detect]).await;
+        assert_eq!(r.resources.status, "skipped");
+        assert_eq!(
+            r.resources.reason.as_deref(),
+            Some("the stack is UPDATE_IN_PROGRESS: check again when it settles")
+        );
+        assert_eq!(detect.num_calls(), 0);
+    }
+}
+
+mod diff {
+    use super::*;
+    use pipewright::cloud::diff::{ReplacementSource, diff_stack};
+    use pipewright::diff::{ChangeKind, Replaces};
+
+    /// The deployed template: the code's, with versioning suspended.
+    fn deployed_body(art: &Artifact) -> String {
+        art.body.replace(
+            "VersioningConfiguration:\n        Status: Enabled",
+            "VersioningConfiguration:\n        Status: Suspended",
+        )
+    }
+
+    #[tokio::test]
+    async fn replacement_flags_come_from_a_change_set_that_is_then_deleted() {
+        let a = assembly();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        });
+        let body = deployed_body(art);
+        assert_ne!(body, art.body);
+        let template = mock!(Client::get_template)
+            .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+        let create = created_change_set();
+        let ready = mock!(Client::describe_change_set).then_output(|| {
+            change_set(
+                ChangeSetStatus::CreateComplete,
+                None,
+                vec![modify_bucket(Replacement::True)],
+            )
+        });
+        let delete = mock!(Client::delete_change_set)
+            .then_output(|| DeleteChangeSetOutput::builder().build());
+        let cloud = cloud(&[&states, &template, &create, &ready, &delete]);
+        let d = diff_stack(&cloud, art, None).await.unwrap();
+        assert_eq!(d.replacements, ReplacementSource::ChangeSet);
+        let bucket = &d.diff.resources[0];
+        assert_eq!(
+            (bucket.id.as_str(), bucket.change),
+            ("ArtifactBucket", ChangeKind::Modified)
+        );
+        assert_eq!(bucket.replacement, Some(Replaces::Yes));
+        assert!(
+            bucket.is_dangerous(),
+            "replacing a retained, stateful bucket is called out"
+        );
+        assert_eq!(
+            delete.num_calls(),
+            1,
+            "the change set is deleted after reading"
+        );
+
+        // The change set fails: the template diff stands, and says why.
+        let failed = mock!(Client::describe_change_set).then_output(|| {
+            change_set(
+                ChangeSetStatus::Failed,
+                Some("Parameters: [GithubAuthToken] must have values"),
+                vec![],
+            )
+        });
+        let delete = mock!(Client::delete_change_set)
+            .then_output(|| DeleteChangeSetOutput::builder().build());
+        let cloud = self::cloud(&[&states, &template, &create, &failed, &delete]);
+        let d = diff_stack(&cloud, art, None).await.unwrap();
+        assert_eq!(
+            d.replacements,
+            ReplacementSource::TemplateOnly(
+                "the change set failed: Parameters: [GithubAuthToken] must have values".into()
+            )
+        );
+        assert_eq!(d.diff.resources[0].replacement, None);
+        assert_eq!(delete.num_calls(), 1);
+    }
+}

@@ -32,7 +32,11 @@ fn drift_reports_each_layer_on_its_own() {
     let s = deployed();
     let out = s.run(&["drift", "--all", "--template-only"]);
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "in sync after deploy:\n{stdout}{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "in sync after deploy:\n{stdout}{stderr}"
+    );
     assert!(stdout.contains("artifact-store: in sync"), "{stdout}");
 
     // Layer 2: the stack is updated out of band.
@@ -41,20 +45,41 @@ fn drift_reports_each_layer_on_its_own() {
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("artifact-store: drifted"), "{stdout}");
-    assert!(stdout.contains("  committed templates: current"), "{stdout}");
-    assert!(stdout.contains("  deployed template: differs from the code"), "{stdout}");
-    assert!(stdout.contains("    ~ ArtifactBucket AWS::S3::Bucket"), "{stdout}");
     assert!(
-        stdout.contains("        Properties.VersioningConfiguration.Status: \"Suspended\" → \"Enabled\""),
+        stdout.contains("  committed templates: current"),
         "{stdout}"
     );
-    assert!(stdout.contains("    ~ output ArtifactBucketName"), "{stdout}");
-    assert!(stdout.contains("  resources: skipped (--template-only)"), "{stdout}");
+    assert!(
+        stdout.contains("  deployed template: differs from the code"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    ~ ArtifactBucket AWS::S3::Bucket"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "        Properties.VersioningConfiguration.Status: \"Suspended\" → \"Enabled\""
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    ~ output ArtifactBucketName"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  resources: skipped (--template-only)"),
+        "{stdout}"
+    );
 
     // Layer 1: the committed file no longer matches the code.
     let path = s.dir.path().join("stacks/image-pipeline.yaml");
     let body = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, body.replace("Builds a Docker image", "Builds an image")).unwrap();
+    std::fs::write(
+        &path,
+        body.replace("Builds a Docker image", "Builds an image"),
+    )
+    .unwrap();
     // Layer "missing": a stack destroyed.
     let out = s.run(&["destroy", "image-pipeline-connection", "--yes"]);
     assert_eq!(out.status.code(), Some(0));
@@ -70,14 +95,20 @@ fn drift_reports_each_layer_on_its_own() {
     assert_eq!(store["complete"], true);
     assert_eq!(store["committed"]["status"], "current");
     assert_eq!(store["template"]["status"], "differs");
-    assert_eq!(store["template"]["diff"]["resources"][0]["id"], "ArtifactBucket");
+    assert_eq!(
+        store["template"]["diff"]["resources"][0]["id"],
+        "ArtifactBucket"
+    );
     assert_eq!(
         store["template"]["diff"]["resources"][0]["properties"][0],
         serde_json::json!({"path": "Properties.VersioningConfiguration.Status", "old": "Suspended", "new": "Enabled"})
     );
     let pipeline = by_name("image-pipeline");
     assert_eq!(pipeline["committed"]["status"], "stale");
-    assert_eq!(pipeline["committed"]["files"][0], "stacks/image-pipeline.yaml: stale");
+    assert_eq!(
+        pipeline["committed"]["files"][0],
+        "stacks/image-pipeline.yaml: stale"
+    );
     assert_eq!(pipeline["template"]["status"], "in_sync");
     let gone = by_name("image-pipeline-connection");
     assert_eq!(gone["deployed"], false);
@@ -90,15 +121,25 @@ fn drift_without_template_only_names_the_api_moto_lacks() {
     let s = deployed();
     let out = s.run(&["drift", "artifact-store"]);
     let (stdout, _) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "a check that cannot complete is exit 1:\n{stdout}");
-    assert!(stdout.contains("  deployed template: in sync"), "layer 2 still reported:\n{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a check that cannot complete is exit 1:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("  deployed template: in sync"),
+        "layer 2 still reported:\n{stdout}"
+    );
     assert!(stdout.contains("error: DetectStackDrift for stack `artifact-store` failed: the endpoint rejects drift detection"), "{stdout}");
     assert!(stdout.contains("pass --template-only"), "{stdout}");
 }
 
 /// Output with the temporary stack details that vary between runs removed.
 fn stable(text: &str) -> String {
-    text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -120,7 +161,11 @@ fn diff_before_deploy_after_deploy_and_after_an_out_of_band_change() {
     assert_eq!(out.status.code(), Some(3));
     insta::assert_snapshot!("diff_changed_text", stable(&text(&out).0));
     let out = s.run(&["diff", "artifact-store", "--format", "markdown"]);
-    assert_eq!(out.status.code(), Some(0), "without --exit-code, differences are exit 0");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "without --exit-code, differences are exit 0"
+    );
     insta::assert_snapshot!("diff_changed_markdown", stable(&text(&out).0));
     let out = s.run(&["diff", "artifact-store", "--format", "json"]);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();

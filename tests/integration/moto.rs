@@ -172,6 +172,10 @@ impl Session {
             .arg(&path)
             .output()
             .expect("run python3");
-        assert!(out.status.success(), "aws_update.py failed:\n{}", text(&out).1);
+        assert!(
+            out.status.success(),
+            "aws_update.py failed:\n{}",
+            text(&out).1
+        );
     }
 }
