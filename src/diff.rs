@@ -185,8 +185,8 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::CodeCommit::Repository",
 ];
 
-/// Compares `old` (deployed) with `new` (synthesized). `no_echo` are the
-/// parameter keys whose values must be masked.
+/// Compares `old` (deployed) with `new` (synthesized). Defaults of `NoEcho`
+/// parameters are shown as `****`.
 pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
     let old_v = json::to_value(old);
     let new_v = json::to_value(new);

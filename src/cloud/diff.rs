@@ -67,12 +67,10 @@ pub async fn diff_stack(
     let modified = d.resources.iter().any(|r| r.change == ChangeKind::Modified);
     let replacements = if !modified {
         ReplacementSource::NotNeeded
-    } else if super::state::classify(&info.status) == super::state::Phase::InProgress
-        || !matches!(
-            super::state::classify(&info.status),
-            super::state::Phase::Complete | super::state::Phase::UpdateRolledBack
-        )
-    {
+    } else if !matches!(
+        super::state::classify(&info.status),
+        super::state::Phase::Complete | super::state::Phase::UpdateRolledBack
+    ) {
         ReplacementSource::TemplateOnly(format!(
             "the stack is {}, so no change set can be made",
             info.status
