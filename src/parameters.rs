@@ -387,6 +387,23 @@ impl StackParameters {
         }
     }
 
+    /// The values as the API takes them: (key, value), `None` for
+    /// `UsePreviousValue`.
+    pub fn for_api(&self) -> Vec<(&str, Option<&str>)> {
+        self.values
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    match v {
+                        Resolved::Value(v) => Some(v.as_str()),
+                        Resolved::UsePrevious => None,
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// Whether any value asks for the deployed one.
     pub fn uses_previous(&self) -> bool {
         self.values.values().any(|v| *v == Resolved::UsePrevious)

@@ -161,13 +161,7 @@ fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
             worse(exit, Exit::Failure);
         }
         DeployOutcome::Error(e) => {
-            let causes: Vec<String> = std::iter::successors(
-                std::error::Error::source(e),
-                |s| s.source(),
-            )
-            .map(ToString::to_string)
-            .collect();
-            printer.error(&format!("{stack}: {e}"), &[], &causes, e.hint().as_deref());
+            printer.stack_error(stack, e);
             worse(exit, Exit::Failure);
         }
     }

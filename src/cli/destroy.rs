@@ -110,11 +110,7 @@ pub(super) fn run(
                 }
             }
             DestroyOutcome::Error(e) => {
-                let causes: Vec<String> =
-                    std::iter::successors(std::error::Error::source(e), |s| s.source())
-                        .map(ToString::to_string)
-                        .collect();
-                printer.error(&format!("{stack}: {e}"), &[], &causes, e.hint().as_deref());
+                printer.stack_error(stack, e);
                 if exit == Exit::Success {
                     exit = Exit::Failure;
                 }

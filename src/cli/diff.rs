@@ -62,11 +62,7 @@ pub(super) fn run(
         match r {
             Ok(d) => diffs.push(d),
             Err(e) => {
-                let causes: Vec<String> =
-                    std::iter::successors(std::error::Error::source(&e), |s| s.source())
-                        .map(ToString::to_string)
-                        .collect();
-                printer.error(&format!("{stack}: {e}"), &[], &causes, e.hint().as_deref());
+                printer.stack_error(&stack, &e);
                 exit = Exit::Failure;
             }
         }

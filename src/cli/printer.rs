@@ -93,6 +93,17 @@ impl Printer {
         }
     }
 
+    /// An error about one stack, with the error's source chain as causes
+    /// and its hint.
+    #[cfg(feature = "cloud")]
+    pub fn stack_error(&self, stack: &str, e: &crate::cloud::CloudError) {
+        let causes: Vec<String> =
+            std::iter::successors(std::error::Error::source(e), |s| s.source())
+                .map(ToString::to_string)
+                .collect();
+        self.error(&format!("{stack}: {e}"), &[], &causes, e.hint().as_deref());
+    }
+
     /// An error with its causes and a hint, on stderr (never silenced).
     pub fn error(&self, message: &str, details: &[String], causes: &[String], hint: Option<&str>) {
         let mut err = io::stderr().lock();

@@ -31,16 +31,7 @@ pub(super) fn run(
     for r in &reports {
         match &r.info {
             Err(e) => {
-                let causes: Vec<String> =
-                    std::iter::successors(std::error::Error::source(e), |s| s.source())
-                        .map(ToString::to_string)
-                        .collect();
-                printer.error(
-                    &format!("{}: {e}", r.stack),
-                    &[],
-                    &causes,
-                    e.hint().as_deref(),
-                );
+                printer.stack_error(&r.stack, e);
                 exit = Exit::Failure;
                 rows.push(json!({"stack": r.stack, "deployed": null, "error": e.to_string()}));
             }

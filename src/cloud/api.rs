@@ -93,6 +93,20 @@ pub struct ChangeSetRequest<'a> {
     pub description: String,
 }
 
+/// A change set name: `pipewright[-purpose]-<first 12 of the hash>-<unix
+/// seconds>`, unique per run and traceable to the synthesized template.
+pub(crate) fn change_set_name(purpose: Option<&str>, hash: &str) -> String {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let short = &hash[..hash.len().min(12)];
+    match purpose {
+        Some(p) => format!("pipewright-{p}-{short}-{stamp}"),
+        None => format!("pipewright-{short}-{stamp}"),
+    }
+}
+
 pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
 }

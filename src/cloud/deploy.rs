@@ -419,31 +419,14 @@ impl<'a> Deployer<'a> {
     ) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
         let name = art.name.as_str();
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let cs_name = format!("pipewright-{}-{stamp}", &art.hash[..art.hash.len().min(12)]);
+        let cs_name = super::api::change_set_name(None, &art.hash);
         let tags = wanted_tags(art, &plan.parameters);
         let request = ChangeSetRequest {
             stack: name,
             name: &cs_name,
             create,
             body: &art.body,
-            parameters: plan
-                .parameters
-                .values
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str(),
-                        match v {
-                            Resolved::Value(v) => Some(v.as_str()),
-                            Resolved::UsePrevious => None,
-                        },
-                    )
-                })
-                .collect(),
+            parameters: plan.parameters.for_api(),
             capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
             tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
             description: format!(

@@ -7,7 +7,7 @@ use super::change_set::Replacement;
 use super::{Cloud, CloudError, Target};
 use crate::app::Artifact;
 use crate::diff::{ChangeKind, Replaces, TemplateDiff, diff};
-use crate::parameters::{Resolved, StackParameters};
+use crate::parameters::StackParameters;
 use crate::template::{Template, reader};
 use serde::Serialize;
 
@@ -100,28 +100,9 @@ async fn replacement_flags(
     parameters: Option<&StackParameters>,
     deployed: &indexmap::IndexMap<String, String>,
 ) -> Result<Vec<(String, Replaces)>, String> {
-    let name = format!(
-        "pipewright-diff-{}-{}",
-        &art.hash[..art.hash.len().min(12)],
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default()
-    );
+    let name = super::api::change_set_name(Some("diff"), &art.hash);
     let values: Vec<(&str, Option<&str>)> = match parameters {
-        Some(p) => p
-            .values
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str(),
-                    match v {
-                        Resolved::Value(v) => Some(v.as_str()),
-                        Resolved::UsePrevious => None,
-                    },
-                )
-            })
-            .collect(),
+        Some(p) => p.for_api(),
         // Keep every deployed value the template still declares.
         None => art
             .template
