@@ -110,11 +110,13 @@ pub struct StatementChange {
     pub change: ChangeKind,
     /// `Allow` or `Deny`.
     pub effect: String,
-    /// The principal, for resource policies and trust policies.
+    /// The principal, for resource policies and trust policies;
+    /// `NotPrincipal` is wrapped in `{"Not": ...}`.
     pub principal: Option<Value>,
-    /// The actions (`Action` or `NotAction`), sorted.
+    /// The actions, sorted; `NotAction` entries start with `!`.
     pub actions: Vec<String>,
-    /// The resources, sorted.
+    /// The resources, sorted; `NotResource` entries start with `!` (or are
+    /// wrapped in `{"Not": ...}`).
     pub resources: Vec<Value>,
     /// The condition, when there is one.
     pub condition: Option<Value>,
@@ -404,25 +406,45 @@ fn iam_changes(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Statem
             .and_then(Value::as_str)
             .unwrap_or("Allow")
             .to_owned();
-        let actions = sorted_list(s.get("Action").or_else(|| s.get("NotAction")))
+        // `NotAction` / `NotResource` / `NotPrincipal` invert a statement:
+        // their entries are marked `!` so that switching to them is a change.
+        let negated = |plain: &str, not: &str| match s.get(plain) {
+            Some(v) => (Some(v), ""),
+            None => (s.get(not), "!"),
+        };
+        let (action, bang) = negated("Action", "NotAction");
+        let actions = sorted_list(action)
             .into_iter()
             .map(|a| {
-                a.as_str()
+                let a = a
+                    .as_str()
                     .map(str::to_owned)
-                    .unwrap_or_else(|| a.to_string())
+                    .unwrap_or_else(|| a.to_string());
+                format!("{bang}{a}")
             })
             .collect();
+        let (targets, not_resource) = negated("Resource", "NotResource");
+        let resources = sorted_list(targets)
+            .into_iter()
+            .map(|r| match (not_resource, r) {
+                ("!", Value::String(s)) => Value::from(format!("!{s}")),
+                ("!", other) => serde_json::json!({"Not": other}),
+                (_, other) => other,
+            })
+            .collect();
+        let principal = match (s.get("Principal"), s.get("NotPrincipal")) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(p)) => Some(serde_json::json!({"Not": p})),
+            (None, None) => None,
+        };
         StatementChange {
             resource: resource.clone(),
             change,
             broadening: (effect == "Allow") == (change == ChangeKind::Added),
             effect,
-            principal: s
-                .get("Principal")
-                .or_else(|| s.get("NotPrincipal"))
-                .cloned(),
+            principal,
             actions,
-            resources: sorted_list(s.get("Resource").or_else(|| s.get("NotResource"))),
+            resources,
             condition: s.get("Condition").cloned(),
         }
     };
@@ -579,6 +601,20 @@ Outputs:
         let d = diff(&old, &new);
         assert!(d.iam.is_empty(), "{:?}", d.iam);
         assert_eq!(d.resources.len(), 1, "the property itself still changed");
+    }
+
+    #[test]
+    fn switching_to_not_action_is_a_broadening_change() {
+        let old = reader::parse(OLD).unwrap();
+        let new = reader::parse(&OLD.replace(
+            "Action: [ecr:PutImage, ecr:BatchGetImage]",
+            "NotAction: [ecr:PutImage, ecr:BatchGetImage]",
+        ))
+        .unwrap();
+        let d = diff(&old, &new);
+        assert_eq!(d.iam.len(), 2, "{:?}", d.iam);
+        assert_eq!(d.iam[0].actions, ["!ecr:BatchGetImage", "!ecr:PutImage"]);
+        assert!(d.iam[0].broadening);
     }
 
     #[test]

@@ -553,14 +553,27 @@ pub fn check(param: &Parameter, value: &str) -> Vec<String> {
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
     let mut out = Vec::new();
-    if !param.allowed_values.is_empty() && !param.allowed_values.iter().any(|a| a == value) {
+    // List parameters are checked item by item, as CloudFormation does.
+    let items: Vec<&str> = match param.kind {
+        ParameterType::CommaDelimitedList | ParameterType::NumberList => {
+            value.split(',').map(str::trim).collect()
+        }
+        _ => vec![value],
+    };
+    if !param.allowed_values.is_empty()
+        && !items
+            .iter()
+            .all(|i| param.allowed_values.iter().any(|a| a == i))
+    {
         out.push(format!(
             "{shown} is not one of the AllowedValues: {}",
             param.allowed_values.join(", ")
         ));
     }
     let length = value.chars().count();
+    let is_string = param.kind == ParameterType::String;
     if let Some(min) = param.min_length
+        && is_string
         && length < min as usize
     {
         out.push(format!(
@@ -568,6 +581,7 @@ pub fn check(param: &Parameter, value: &str) -> Vec<String> {
         ));
     }
     if let Some(max) = param.max_length
+        && is_string
         && length > max as usize
     {
         out.push(format!(
@@ -755,6 +769,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.values["Repo"], Resolved::Value("other".into()));
+    }
+
+    #[test]
+    fn list_values_are_checked_item_by_item() {
+        let list = Parameter::new(ParameterType::CommaDelimitedList).allowed_values(["a", "b"]);
+        assert!(check(&list, "a,b").is_empty());
+        assert_eq!(check(&list, "a,c").len(), 1);
     }
 
     #[test]

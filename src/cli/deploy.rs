@@ -16,18 +16,31 @@ pub(super) struct Args<'a> {
     pub stacks: &'a [String],
     pub all: bool,
     pub options: DeployOptions,
-    pub overrides: &'a [Override],
+    /// The raw `--parameter` values, parsed here so that a malformed one
+    /// is reported without echoing a value that may be a secret.
+    pub overrides: &'a [String],
     pub json: bool,
     pub connect: Connect,
 }
 
 pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Result<Exit> {
     let root = Path::new(".");
+    let overrides = args
+        .overrides
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            raw.parse::<Override>().map_err(|why| prepare::UsageError {
+                message: format!("--parameter #{}: {why} (the value is not shown)", i + 1),
+                hint: Some("write --parameter KEY=VALUE or --parameter STACK:KEY=VALUE".into()),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let chosen = prepare::choose(app, args.stacks, args.all, "deploy")?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     prepare::check_committed(root, &assembly, &artifacts)?;
-    let plans = prepare::plans(root, &artifacts, args.overrides)?;
+    let plans = prepare::plans(root, &artifacts, &overrides)?;
     if !args.options.no_execute {
         prepare::require_terminal(args.options.yes, "deploy")?;
     }

@@ -6,7 +6,7 @@ use super::printer::style;
 use super::select::select;
 use super::{Exit, Printer};
 use crate::App;
-use crate::cloud::diff::{ReplacementSource, StackDiff, diff_stack};
+use crate::cloud::diff::{ReplacementSource, StackDiff, cleanup, diff_stack};
 use crate::cloud::{Cloud, Connect};
 use crate::diff::{ChangeKind, ItemDiff, PropertyChange, Replaces, ResourceDiff, TemplateDiff};
 use futures_util::StreamExt;
@@ -47,14 +47,25 @@ pub(super) fn run(
     let rt = runtime()?;
     let results = rt.block_on(async {
         let cloud = Cloud::connect(&connect).await;
-        futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
+        let all = futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
             let cloud = &cloud;
             async move { (a.name.clone(), diff_stack(cloud, a, p.as_ref()).await) }
         }))
         .buffered(4)
-        .collect::<Vec<_>>()
-        .await
+        .collect::<Vec<_>>();
+        tokio::select! {
+            r = all => Some(r),
+            _ = tokio::signal::ctrl_c() => {
+                for (stack, cs) in cleanup(&cloud, &artifacts).await {
+                    printer.status(&format!("{stack}: interrupted; deleted change set {cs}"));
+                }
+                None
+            }
+        }
     });
+    let Some(results) = results else {
+        return Ok(Exit::Interrupted);
+    };
 
     let mut exit = Exit::Success;
     let mut diffs = Vec::new();

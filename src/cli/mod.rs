@@ -121,7 +121,7 @@ enum Command {
         /// Set a parameter: KEY=VALUE for every stack that declares KEY, or
         /// STACK:KEY=VALUE for one. VALUE may be "${env:NAME}".
         #[arg(long = "parameter", short = 'p', value_name = "[STACK:]KEY=VALUE")]
-        parameters: Vec<crate::parameters::Override>,
+        parameters: Vec<String>,
         /// Output format for the results and outputs on stdout.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
@@ -274,6 +274,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                     concurrency: concurrency.into(),
                 },
                 overrides: &parameters,
+
                 json: format == ListFormat::Json,
                 connect: connect(&cli.region, &cli.profile),
             },

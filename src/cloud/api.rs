@@ -73,7 +73,7 @@ pub struct ChangeSetState {
 }
 
 /// What a change set is created from.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ChangeSetRequest<'a> {
     /// The stack.
     pub stack: &'a str,
@@ -104,6 +104,23 @@ pub(crate) fn change_set_name(purpose: Option<&str>, hash: &str) -> String {
     match purpose {
         Some(p) => format!("pipewright-{p}-{short}-{stamp}"),
         None => format!("pipewright-{short}-{stamp}"),
+    }
+}
+
+impl std::fmt::Debug for ChangeSetRequest<'_> {
+    // Parameter values may be secrets: only their keys are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeSetRequest")
+            .field("stack", &self.stack)
+            .field("name", &self.name)
+            .field("create", &self.create)
+            .field(
+                "parameters",
+                &self.parameters.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            )
+            .field("capabilities", &self.capabilities)
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
     }
 }
 
@@ -402,6 +419,31 @@ impl Target {
             .await
             .map_err(|e| self.fail("ExecuteChangeSet", stack, e))?;
         Ok(())
+    }
+
+    /// The names of the stack's change sets (every page).
+    pub async fn change_set_names(&self, stack: &str) -> Result<Vec<String>, CloudError> {
+        let mut token = None;
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .client
+                .list_change_sets()
+                .stack_name(stack)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.fail("ListChangeSets", stack, e))?;
+            out.extend(
+                page.summaries()
+                    .iter()
+                    .filter_map(|c| c.change_set_name().map(str::to_owned)),
+            );
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// Deletes a change set.

@@ -86,7 +86,8 @@ pub enum DeployOutcome {
 }
 
 impl DeployOutcome {
-    /// Whether dependents may go on.
+    /// Whether dependents may go on. A change set left for review counts:
+    /// with `--no-execute`, dependents get their change sets too.
     pub fn is_ok(&self) -> bool {
         matches!(
             self,
@@ -94,6 +95,7 @@ impl DeployOutcome {
                 | DeployOutcome::NoChanges
                 | DeployOutcome::Created
                 | DeployOutcome::Updated
+                | DeployOutcome::ChangeSetLeft { .. }
         )
     }
 }
@@ -158,7 +160,8 @@ pub fn wanted_tags(artifact: &Artifact, parameters: &StackParameters) -> IndexMa
 
 /// Whether a deployed stack already matches: same template bytes, same
 /// parameter values (`NoEcho` and previous values cannot be compared and
-/// count as equal), same tags, and termination protection on when wanted.
+/// count as equal) and same tags. Termination protection is not part of a
+/// change set and is handled apart.
 pub fn unchanged(
     deployed: &StackInfo,
     deployed_body: &str,
@@ -184,9 +187,7 @@ pub fn unchanged(
     let mut have_tags: Vec<(String, String)> = deployed.tags.clone().into_iter().collect();
     want_tags.sort();
     have_tags.sort();
-    params_match
-        && want_tags == have_tags
-        && (!artifact.termination_protection || deployed.termination_protection)
+    params_match && want_tags == have_tags
 }
 
 fn report(stack: &str, outcome: DeployOutcome, info: Option<&StackInfo>) -> DeployReport {
@@ -314,16 +315,7 @@ impl<'a> Deployer<'a> {
         let art = plan.artifact;
         let name = art.name.as_str();
         let target = self.cloud.target(art.env.region.as_deref())?;
-        if let Some(expected) = &art.env.account {
-            let actual = self.cloud.account().await?;
-            if actual != expected {
-                return Err(CloudError::WrongAccount {
-                    stack: name.to_owned(),
-                    expected: expected.clone(),
-                    actual: actual.to_owned(),
-                });
-            }
-        }
+        self.cloud.check_account(art).await?;
 
         let mut info = target.describe(name).await?;
         if let Some(s) = &info
@@ -400,9 +392,7 @@ impl<'a> Deployer<'a> {
             let body = target.template_body(name).await?;
             if unchanged(deployed, &body, art, &plan.parameters) {
                 self.ui.progress(name, Progress::Unchanged);
-                if deployed.termination_protection && !art.termination_protection {
-                    self.ui.progress(name, Progress::Note("termination protection is on in AWS and off in code; pipewright leaves it on"));
-                }
+                self.protect(&target, art, deployed).await?;
                 return Ok(report(name, DeployOutcome::Unchanged, info.as_ref()));
             }
         }
@@ -496,6 +486,9 @@ impl<'a> Deployer<'a> {
             let reason = state.reason.unwrap_or_else(|| state.status.clone());
             if means_no_changes(&reason) {
                 self.ui.progress(name, Progress::Note("no changes"));
+                if let Some(deployed) = info {
+                    self.protect(target, art, deployed).await?;
+                }
                 return Ok(report(name, DeployOutcome::NoChanges, info));
             }
             return Err(CloudError::Api {
@@ -534,12 +527,13 @@ impl<'a> Deployer<'a> {
 
         let mut log = EventLog::new();
         target.mark_history(name, &stack_id, &mut log).await?;
-        {
-            let mut inflight = self.inflight();
-            inflight.executing.push(name.to_owned());
-            inflight.change_sets.retain(|p| p.stack != name);
+        self.inflight().executing.push(name.to_owned());
+        if let Err(e) = target.execute_change_set(name, &cs_id).await {
+            // Still pending: the caller deletes it.
+            self.inflight().executing.retain(|s| s != name);
+            return Err(e);
         }
-        target.execute_change_set(name, &cs_id).await?;
+        self.inflight().change_sets.retain(|p| p.stack != name);
         self.ui.progress(
             name,
             Progress::Started {
@@ -547,8 +541,9 @@ impl<'a> Deployer<'a> {
                 resources: art.template.resources.len(),
             },
         );
-        let (last, events) = self.follow(target, name, &stack_id, &mut log).await?;
+        let followed = self.follow(target, name, &stack_id, &mut log).await;
         self.inflight().executing.retain(|s| s != name);
+        let (last, events) = followed?;
         let Some(last) = last else {
             return Err(CloudError::Api {
                 operation: "DescribeStacks",
@@ -560,17 +555,38 @@ impl<'a> Deployer<'a> {
         if !succeeded(&last.status) {
             return Ok(self.failed(name, &last, &events));
         }
-        if art.termination_protection && !last.termination_protection {
-            target.protect(name).await?;
-            self.ui
-                .progress(name, Progress::Note("termination protection turned on"));
-        }
+        self.protect(target, art, &last).await?;
         let outcome = if request.create {
             DeployOutcome::Created
         } else {
             DeployOutcome::Updated
         };
         Ok(report(name, outcome, Some(&last)))
+    }
+
+    /// Turns termination protection on when the code asks for it and the
+    /// stack lacks it; notes when AWS has it on and the code does not
+    /// (pipewright never turns it off).
+    async fn protect(
+        &self,
+        target: &Target,
+        art: &Artifact,
+        deployed: &StackInfo,
+    ) -> Result<(), CloudError> {
+        let name = art.name.as_str();
+        if art.termination_protection && !deployed.termination_protection {
+            target.protect(name).await?;
+            self.ui
+                .progress(name, Progress::Note("termination protection turned on"));
+        } else if deployed.termination_protection && !art.termination_protection {
+            self.ui.progress(
+                name,
+                Progress::Note(
+                    "termination protection is on in AWS and off in code; pipewright leaves it on",
+                ),
+            );
+        }
+        Ok(())
     }
 
     fn failed(&self, name: &str, last: &StackInfo, events: &[StackEvent]) -> DeployReport {
@@ -684,7 +700,10 @@ mod tests {
         previous.values["Repo"] = Resolved::UsePrevious;
         assert!(unchanged(&info, &art.body, &art, &previous));
         art.termination_protection = true;
-        assert!(!unchanged(&info, &art.body, &art, &params("app")));
+        assert!(
+            unchanged(&info, &art.body, &art, &params("app")),
+            "protection is not part of a change set"
+        );
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub async fn destroy(
             );
         }
     }
-    // Report in the order the stacks were deleted in.
+    // Report in schedule order: dependents before what they depend on.
     scheduler
         .slots()
         .keys()
@@ -160,6 +160,7 @@ async fn destroy_one(
 ) -> Result<DestroyOutcome, CloudError> {
     let name = art.name.as_str();
     let target = cloud.target(art.env.region.as_deref())?;
+    cloud.check_account(art).await?;
     let Some(mut info) = target.describe(name).await? else {
         return Ok(DestroyOutcome::AlreadyGone);
     };

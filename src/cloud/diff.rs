@@ -48,6 +48,7 @@ pub async fn diff_stack(
     parameters: Option<&StackParameters>,
 ) -> Result<StackDiff, CloudError> {
     let target = cloud.target(art.env.region.as_deref())?;
+    cloud.check_account(art).await?;
     let Some(info) = target.describe(&art.name).await? else {
         return Ok(StackDiff {
             stack: art.name.clone(),
@@ -93,7 +94,8 @@ pub async fn diff_stack(
 }
 
 /// Creates a change set, reads its replacement flags and deletes it,
-/// whatever happens in between. An error is the reason to fall back.
+/// whatever the API answers in between (an interrupt is cleaned up by
+/// [`cleanup`]). An error is the reason to fall back.
 async fn replacement_flags(
     target: &Target,
     art: &Artifact,
@@ -167,4 +169,26 @@ async fn replacement_flags(
     .await;
     let _ = target.delete_change_set(&art.name, &id).await;
     result
+}
+
+/// After an interrupt: deletes the diff change sets pipewright left on
+/// `stacks` (named `pipewright-diff-<hash>-…` for the current code); returns
+/// what was deleted, as (stack, change set).
+pub async fn cleanup(cloud: &Cloud, stacks: &[&Artifact]) -> Vec<(String, String)> {
+    let mut deleted = Vec::new();
+    for art in stacks {
+        let Ok(target) = cloud.target(art.env.region.as_deref()) else {
+            continue;
+        };
+        let prefix = format!("pipewright-diff-{}-", &art.hash[..art.hash.len().min(12)]);
+        let Ok(names) = target.change_set_names(&art.name).await else {
+            continue;
+        };
+        for name in names.into_iter().filter(|n| n.starts_with(&prefix)) {
+            if target.delete_change_set(&art.name, &name).await.is_ok() {
+                deleted.push((art.name.clone(), name));
+            }
+        }
+    }
+    deleted
 }

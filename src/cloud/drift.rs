@@ -151,6 +151,10 @@ pub async fn check(
             return report;
         }
     };
+    if let Err(e) = cloud.check_account(art).await {
+        report.errors.push(e.to_string());
+        return report;
+    }
     let info = match target.describe(&art.name).await {
         Ok(Some(i)) => i,
         Ok(None) => {

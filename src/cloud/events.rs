@@ -44,7 +44,7 @@ impl StackEvent {
         line
     }
 
-    /// Whether this is a resource failure (not the stack's own event).
+    /// Whether this is a failure (`*_FAILED`), of a resource or the stack.
     pub fn is_failure(&self) -> bool {
         self.status.ends_with("_FAILED")
     }

@@ -165,6 +165,23 @@ impl Cloud {
         })
     }
 
+    /// Refuses a stack that declares an account other than the caller's.
+    pub async fn check_account(&self, art: &crate::app::Artifact) -> Result<(), CloudError> {
+        let Some(expected) = &art.env.account else {
+            return Ok(());
+        };
+        let actual = self.account().await?;
+        if actual == expected {
+            Ok(())
+        } else {
+            Err(CloudError::WrongAccount {
+                stack: art.name.clone(),
+                expected: expected.clone(),
+                actual: actual.to_owned(),
+            })
+        }
+    }
+
     /// The caller's account, asked of STS once.
     pub async fn account(&self) -> Result<&str, CloudError> {
         let sts = self.sts.as_ref().ok_or_else(|| CloudError::Api {

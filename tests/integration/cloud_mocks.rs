@@ -574,6 +574,64 @@ async fn a_change_set_that_fails_to_create_is_deleted_with_its_empty_stack() {
 }
 
 #[tokio::test]
+async fn a_change_set_that_fails_to_execute_is_deleted() {
+    let a = assembly();
+    let art = store(&a);
+    let states = mock!(Client::describe_stacks).then_output({
+        let s = stack(StackStatus::UpdateComplete, art);
+        move || describe(vec![s.clone()])
+    });
+    let template = mock!(Client::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = created_change_set();
+    let ready = mock!(Client::describe_change_set).then_output(|| {
+        change_set(
+            ChangeSetStatus::CreateComplete,
+            None,
+            vec![modify_bucket(Replacement::False)],
+        )
+    });
+    let history = mock!(Client::describe_stack_events).then_output(|| events(vec![], None));
+    let refused = mock!(Client::execute_change_set).then_error(|| {
+        aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidChangeSetStatus")
+                .message("ChangeSet [pipewright-1] cannot be executed in its current status of [OBSOLETE]")
+                .build(),
+        )
+    });
+    let delete_set =
+        mock!(Client::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build());
+    let cloud = cloud(&[
+        &states,
+        &template,
+        &create,
+        &ready,
+        &history,
+        &refused,
+        &delete_set,
+    ]);
+    let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+        .deploy(&[plan(art)])
+        .await;
+    assert!(
+        matches!(
+            reports[0].outcome,
+            DeployOutcome::Error(CloudError::Api {
+                operation: "ExecuteChangeSet",
+                ..
+            })
+        ),
+        "{reports:?}"
+    );
+    assert_eq!(
+        delete_set.num_calls(),
+        1,
+        "the change set that did not execute is deleted"
+    );
+}
+
+#[tokio::test]
 async fn an_empty_change_set_is_no_changes_and_is_deleted() {
     let a = assembly();
     let art = store(&a);
@@ -1219,4 +1277,43 @@ mod diff {
         assert_eq!(d.diff.resources[0].replacement, None);
         assert_eq!(delete.num_calls(), 1);
     }
+}
+
+#[tokio::test]
+async fn termination_protection_is_turned_on_for_an_unchanged_stack() {
+    use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
+    let mut s = pipewright::Stack::new("artifact-store").termination_protection(true);
+    s.add_resource(
+        "Topic",
+        pipewright::template::Resource::new("AWS::SNS::Topic"),
+    );
+    let a = pipewright::App::new().stack(s).synth().unwrap();
+    let art = &a.stacks[0];
+    let states = mock!(Client::describe_stacks).then_output({
+        let s = stack(StackStatus::UpdateComplete, art);
+        move || describe(vec![s.clone()])
+    });
+    let body = art.body.clone();
+    let template = mock!(Client::get_template)
+        .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+    let protect = mock!(Client::update_termination_protection)
+        .match_requests(|r| r.enable_termination_protection() == Some(true))
+        .then_output(|| {
+            UpdateTerminationProtectionOutput::builder()
+                .stack_id(STACK_ID)
+                .build()
+        });
+    let create = created_change_set();
+    let cloud = cloud(&[&states, &template, &protect, &create]);
+    let ui = Recorder::new(true);
+    let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+    assert!(
+        matches!(reports[0].outcome, DeployOutcome::Unchanged),
+        "{reports:?}"
+    );
+    assert_eq!((protect.num_calls(), create.num_calls()), (1, 0));
+    assert!(
+        ui.lines()
+            .contains(&"artifact-store: note termination protection turned on".to_owned())
+    );
 }

@@ -245,6 +245,25 @@ fn refuses_without_a_terminal_or_yes() {
         Some(2),
         "no stack and no --all is a usage error"
     );
+    let out = s.run(&[
+        "deploy",
+        "artifact-store",
+        "--yes",
+        "-p",
+        ":Token=hunter2-secret",
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: --parameter #1: expected KEY=VALUE or STACK:KEY=VALUE (the value is not shown)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "a malformed flag never echoes its value:\n{stderr}"
+    );
     let out = s.run(&["destroy", "--all"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(s.state()["stacks"], serde_json::json!({}));
