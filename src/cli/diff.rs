@@ -3,7 +3,6 @@
 
 use super::prepare::{self, runtime};
 use super::printer::style;
-use super::select::select;
 use super::{Exit, Printer};
 use crate::App;
 use crate::cloud::diff::{ReplacementSource, StackDiff, cleanup, diff_stack};
@@ -29,8 +28,8 @@ pub(super) fn run(
     exit_code: bool,
     connect: Connect,
 ) -> anyhow::Result<Exit> {
-    let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
-    let chosen = select(&names, stacks)?;
+    // Read-only: naming no stack means every stack.
+    let chosen = prepare::choose(app, stacks, true, "diff")?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     // Parameters make the replacement change set exact; when they cannot be

@@ -4,7 +4,6 @@
 
 use super::prepare::{self, runtime};
 use super::printer::style;
-use super::select::select;
 use super::{Exit, Printer};
 use crate::App;
 use crate::app::files::{self, Change};
@@ -23,8 +22,8 @@ pub(super) fn run(
     concurrency: usize,
     connect: Connect,
 ) -> anyhow::Result<Exit> {
-    let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
-    let chosen = select(&names, stacks)?;
+    // Read-only: naming no stack means every stack.
+    let chosen = prepare::choose(app, stacks, true, "check")?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     let plan = files::plan(Path::new("."), &assembly)?;

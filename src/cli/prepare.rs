@@ -44,8 +44,9 @@ impl Refusal {
     }
 }
 
-/// The stacks named (names or globs), or all with `--all`; naming none
-/// without `--all` is a usage error (never act on everything by default).
+/// The stacks named (names or globs), or all with `all`; naming none
+/// without `all` is a usage error (deploy and destroy never act on
+/// everything by default; read-only commands pass `all = true`).
 pub(super) fn choose(
     app: &App,
     args: &[String],

@@ -1,8 +1,7 @@
 //! `pipewright status`: each stack's deployed state, last change, drift
 //! status and outputs, on stdout.
 
-use super::prepare::runtime;
-use super::select::select;
+use super::prepare::{self, runtime};
 use super::{Exit, Printer};
 use crate::App;
 use crate::cloud::status::status;
@@ -16,10 +15,10 @@ pub(super) fn run(
     as_json: bool,
     connect: Connect,
 ) -> anyhow::Result<Exit> {
-    let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
-    let chosen = select(&names, stacks)?;
+    // Read-only: naming no stack means every stack.
+    let chosen = prepare::choose(app, stacks, true, "show")?;
     let assembly = app.synth()?;
-    let artifacts = super::prepare::artifacts(&assembly, &chosen);
+    let artifacts = prepare::artifacts(&assembly, &chosen);
     let rt = runtime()?;
     let reports = rt.block_on(async {
         let cloud = Cloud::connect(&connect).await;

@@ -159,8 +159,12 @@ impl Summary {
                     Replacement::Conditional => notes.push("may replace".to_owned()),
                     Replacement::No => {}
                 }
+                // The changed properties when the API names them, else what
+                // part changes (`Tags`, `Metadata`, ...).
                 if !c.properties.is_empty() {
                     notes.push(format!("({})", c.properties.join(", ")));
+                } else if !c.scope.is_empty() {
+                    notes.push(format!("({})", c.scope.join(", ")));
                 }
                 if c.is_iam() {
                     notes.push("[IAM]".to_owned());
@@ -241,7 +245,10 @@ mod tests {
     fn summarizes_and_orders_changes() {
         let mut modified = change("Modify", "Repository", "AWS::ECR::Repository", "True");
         modified.properties = vec!["RepositoryName".into()];
+        let mut retagged = change("Modify", "Topic", "AWS::SNS::Topic", "False");
+        retagged.scope = vec!["Tags".into()];
         let summary = Summary::new(vec![
+            retagged,
             change("Remove", "Old", "AWS::SNS::Topic", ""),
             modified,
             change("Add", "BuildRole", "AWS::IAM::Role", ""),
@@ -255,12 +262,13 @@ mod tests {
                 "+ BuildRole     AWS::IAM::Role         [IAM]",
                 "~ Bucket        AWS::S3::Bucket        may replace",
                 "~ Repository    AWS::ECR::Repository   replace (RepositoryName)",
+                "~ Topic         AWS::SNS::Topic        (Tags)",
                 "- Old           AWS::SNS::Topic",
             ]
         );
         assert_eq!(
             summary.counts().to_string(),
-            "2 to add, 2 to modify, 1 to remove (2 replaced); 2 IAM changes"
+            "2 to add, 3 to modify, 1 to remove (2 replaced); 2 IAM changes"
         );
     }
 

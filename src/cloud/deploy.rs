@@ -5,13 +5,11 @@
 use super::api::{ChangeSetRequest, StackInfo};
 use super::change_set::means_no_changes;
 use super::events::{EventLog, StackEvent, root_cause};
-use super::plan::{Scheduler, Slot};
+use super::plan::{self, Scheduler};
 use super::state::{Phase, classify, remedy, succeeded};
 use super::{Cloud, CloudError, Progress, Target, Ui};
 use crate::app::Artifact;
 use crate::parameters::{Resolved, StackParameters};
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use indexmap::IndexMap;
 use std::sync::Mutex;
 
@@ -126,12 +124,46 @@ pub struct Interrupted {
     pub errors: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Pending {
     stack: String,
     name: String,
     target: Target,
     created_stack: bool,
+}
+
+/// What removing a pending change set did.
+#[derive(Debug, Default)]
+struct Removed {
+    change_set: bool,
+    stack: bool,
+    errors: Vec<String>,
+}
+
+impl Pending {
+    /// Deletes the change set (gone already is fine) and, when the stack was
+    /// made only to hold it and is still REVIEW_IN_PROGRESS, the stack.
+    async fn remove(&self) -> Removed {
+        let mut out = Removed::default();
+        match self.target.delete_change_set(&self.stack, &self.name).await {
+            Ok(()) => out.change_set = true,
+            Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => {}
+            Err(e) => out.errors.push(e.to_string()),
+        }
+        if self.created_stack {
+            match self.target.describe(&self.stack).await {
+                Ok(Some(s)) if classify(&s.status) == Phase::Review => {
+                    match self.target.delete_stack(&self.stack).await {
+                        Ok(()) => out.stack = true,
+                        Err(e) => out.errors.push(e.to_string()),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => out.errors.push(e.to_string()),
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default)]
@@ -228,37 +260,19 @@ impl<'a> Deployer<'a> {
             .iter()
             .map(|p| (p.artifact.name.clone(), p.artifact.dependencies.clone()))
             .collect();
-        let mut scheduler = Scheduler::deploy(&graph);
-        let mut running = FuturesUnordered::new();
-        let mut done: IndexMap<String, DeployReport> = IndexMap::new();
-        loop {
-            while running.len() < self.options.concurrency.max(1) {
-                let Some(name) = scheduler.start_next() else {
-                    break;
-                };
-                if let Some(plan) = stacks.iter().find(|p| p.artifact.name == name) {
-                    running.push(self.deploy_one(plan));
-                }
-            }
-            let Some(report) = running.next().await else {
-                break;
-            };
-            scheduler.finish(&report.stack, report.outcome.is_ok());
-            done.insert(report.stack.clone(), report);
-        }
-        for (name, slot) in scheduler.slots() {
-            if let Slot::Skipped { because } = slot {
-                done.insert(
-                    name.clone(),
-                    report(
-                        name,
-                        DeployOutcome::Skipped {
-                            because: because.clone(),
-                        },
-                        None,
-                    ),
-                );
-            }
+        let (mut done, skipped) = plan::run(
+            Scheduler::deploy(&graph),
+            self.options.concurrency,
+            |name| {
+                let plan = stacks.iter().find(|p| p.artifact.name == name)?;
+                Some(self.deploy_one(plan))
+            },
+            |r: &DeployReport| r.outcome.is_ok(),
+        )
+        .await;
+        for (name, because) in skipped {
+            let skip = report(&name, DeployOutcome::Skipped { because }, None);
+            done.insert(name, skip);
         }
         stacks
             .iter()
@@ -277,25 +291,15 @@ impl<'a> Deployer<'a> {
             ..Default::default()
         };
         for p in inflight.change_sets {
-            match p.target.delete_change_set(&p.stack, &p.name).await {
-                Ok(()) => out
-                    .deleted_change_sets
-                    .push((p.stack.clone(), p.name.clone())),
-                Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => {}
-                Err(e) => out.errors.push(e.to_string()),
+            let removed = p.remove().await;
+            if removed.change_set {
+                out.deleted_change_sets
+                    .push((p.stack.clone(), p.name.clone()));
             }
-            if p.created_stack {
-                match p.target.describe(&p.stack).await {
-                    Ok(Some(s)) if classify(&s.status) == Phase::Review => {
-                        match p.target.delete_stack(&p.stack).await {
-                            Ok(()) => out.deleted_stacks.push(p.stack.clone()),
-                            Err(e) => out.errors.push(e.to_string()),
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => out.errors.push(e.to_string()),
-                }
+            if removed.stack {
+                out.deleted_stacks.push(p.stack.clone());
             }
+            out.errors.extend(removed.errors);
         }
         out
     }
@@ -326,7 +330,7 @@ impl<'a> Deployer<'a> {
             let id = s.id.clone();
             let mut log = EventLog::new();
             target.mark_history(name, &id, &mut log).await?;
-            let (settled, _) = self.follow(&target, name, &id, &mut log).await?;
+            let (settled, _) = follow(self.ui, &target, name, &id, &mut log).await?;
             info = settled.filter(|s| classify(&s.status) != Phase::Deleted);
         }
 
@@ -349,7 +353,7 @@ impl<'a> Deployer<'a> {
                 let mut log = EventLog::new();
                 target.mark_history(name, &id, &mut log).await?;
                 target.delete_stack(name).await?;
-                let (gone, events) = self.follow(&target, name, &id, &mut log).await?;
+                let (gone, events) = follow(self.ui, &target, name, &id, &mut log).await?;
                 if let Some(s) = gone
                     .as_ref()
                     .filter(|s| classify(&s.status) != Phase::Deleted)
@@ -435,30 +439,23 @@ impl<'a> Deployer<'a> {
             .review_and_execute(plan, target, &request, info.as_ref())
             .await;
         if !matches!(&result, Ok(r) if matches!(r.outcome, DeployOutcome::ChangeSetLeft { .. })) {
-            self.discard(name, target, &cs_name, info.is_none() && create)
-                .await;
+            self.discard(name).await;
         }
         self.inflight().change_sets.retain(|p| p.stack != name);
         result
     }
 
     /// Deletes a change set that was not executed (and the stack made only
-    /// to hold it); a no-op when it was executed or never created.
-    async fn discard(&self, stack: &str, target: &Target, cs_name: &str, created_stack: bool) {
-        let still_pending = self
+    /// to hold it); a no-op when it was executed or never registered.
+    async fn discard(&self, stack: &str) {
+        let pending = self
             .inflight()
             .change_sets
             .iter()
-            .any(|p| p.stack == stack && p.name == cs_name);
-        if !still_pending {
-            return;
-        }
-        let _ = target.delete_change_set(stack, cs_name).await;
-        if created_stack
-            && let Ok(Some(s)) = target.describe(stack).await
-            && classify(&s.status) == Phase::Review
-        {
-            let _ = target.delete_stack(stack).await;
+            .find(|p| p.stack == stack)
+            .cloned();
+        if let Some(p) = pending {
+            p.remove().await;
         }
     }
 
@@ -541,7 +538,7 @@ impl<'a> Deployer<'a> {
                 resources: art.template.resources.len(),
             },
         );
-        let followed = self.follow(target, name, &stack_id, &mut log).await;
+        let followed = follow(self.ui, target, name, &stack_id, &mut log).await;
         self.inflight().executing.retain(|s| s != name);
         let (last, events) = followed?;
         let Some(last) = last else {
@@ -602,19 +599,6 @@ impl<'a> Deployer<'a> {
             },
             Some(last),
         )
-    }
-
-    /// Streams events and polls the stack until it is no longer in
-    /// progress; returns its last state (`None` once deleted and gone) and
-    /// every event seen, oldest first.
-    pub(crate) async fn follow(
-        &self,
-        target: &Target,
-        name: &str,
-        stack_id: &str,
-        log: &mut EventLog,
-    ) -> Result<(Option<StackInfo>, Vec<StackEvent>), CloudError> {
-        follow(self.ui, target, name, stack_id, log).await
     }
 }
 

@@ -5,14 +5,11 @@
 use super::api::ResourceSummary;
 use super::deploy::follow;
 use super::events::EventLog;
-use super::plan::{Scheduler, Slot};
+use super::plan::{self, Scheduler};
 use super::state::{Phase, classify};
 use super::{Cloud, CloudError, Progress, Ui};
 use crate::app::Artifact;
 use crate::template::{Policy, Template, reader};
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
-use indexmap::IndexMap;
 
 /// A resource CloudFormation keeps when the stack is deleted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,50 +103,32 @@ pub async fn destroy(
         .iter()
         .map(|a| (a.name.clone(), a.dependencies.clone()))
         .collect();
-    let mut scheduler = Scheduler::destroy(&graph);
-    let mut running = FuturesUnordered::new();
-    let mut done: IndexMap<String, DestroyReport> = IndexMap::new();
-    loop {
-        while running.len() < concurrency.max(1) {
-            let Some(name) = scheduler.start_next() else {
-                break;
-            };
-            if let Some(art) = stacks.iter().find(|a| a.name == name) {
-                running.push(async move {
-                    let outcome = destroy_one(cloud, ui, art)
-                        .await
-                        .unwrap_or_else(DestroyOutcome::Error);
-                    DestroyReport {
-                        stack: art.name.clone(),
-                        outcome,
-                    }
-                });
-            }
-        }
-        let Some(report) = running.next().await else {
-            break;
-        };
-        scheduler.finish(&report.stack, report.outcome.is_ok());
-        done.insert(report.stack.clone(), report);
-    }
-    for (name, slot) in scheduler.slots() {
-        if let Slot::Skipped { because } = slot {
-            done.insert(
-                name.clone(),
-                DestroyReport {
-                    stack: name.clone(),
-                    outcome: DestroyOutcome::Skipped {
-                        because: because.clone(),
-                    },
-                },
-            );
-        }
-    }
+    let scheduler = Scheduler::destroy(&graph);
     // Report in schedule order: dependents before what they depend on.
-    scheduler
-        .slots()
-        .keys()
-        .filter_map(|n| done.shift_remove(n))
+    let order: Vec<String> = scheduler.slots().keys().cloned().collect();
+    let (mut done, skipped) = plan::run(
+        scheduler,
+        concurrency,
+        |name| {
+            let art = stacks.iter().find(|a| a.name == name)?;
+            Some(async move {
+                destroy_one(cloud, ui, art)
+                    .await
+                    .unwrap_or_else(DestroyOutcome::Error)
+            })
+        },
+        DestroyOutcome::is_ok,
+    )
+    .await;
+    for (name, because) in skipped {
+        done.insert(name, DestroyOutcome::Skipped { because });
+    }
+    order
+        .into_iter()
+        .filter_map(|stack| {
+            let outcome = done.shift_remove(&stack)?;
+            Some(DestroyReport { stack, outcome })
+        })
         .collect()
 }
 

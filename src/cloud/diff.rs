@@ -114,6 +114,11 @@ async fn replacement_flags(
             .map(|k| (k.as_str(), None))
             .collect(),
     };
+    // The tags a deploy would set: the code's, then the parameter file's.
+    let tags = match parameters {
+        Some(p) => super::deploy::wanted_tags(art, p),
+        None => art.tags.clone(),
+    };
     let request = ChangeSetRequest {
         stack: &art.name,
         name: &name,
@@ -121,11 +126,7 @@ async fn replacement_flags(
         body: &art.body,
         parameters: values,
         capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
-        tags: art
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect(),
+        tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
         description: format!("pipewright diff of {} (deleted after reading)", art.name),
     };
     let (id, _) = target

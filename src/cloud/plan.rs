@@ -1,7 +1,10 @@
 //! Plan ordering: which stacks may start now, given their dependencies and
 //! what has finished; a failure skips everything that depends on it. Pure.
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use indexmap::IndexMap;
+use std::future::Future;
 
 /// Where one stack is in a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +125,49 @@ impl Scheduler {
     pub fn slots(&self) -> &IndexMap<String, Slot> {
         &self.slots
     }
+}
+
+/// Runs a schedule: starts each stack when it may (at most `concurrency`
+/// at once) with `start` (`None` for a name it does not know, counted as a
+/// failure), and records `ok(result)` as its success. Returns
+/// the results by stack, and the stacks skipped with the stack that made
+/// them skip.
+pub(crate) async fn run<R, Fut>(
+    mut scheduler: Scheduler,
+    concurrency: usize,
+    start: impl Fn(&str) -> Option<Fut>,
+    ok: impl Fn(&R) -> bool,
+) -> (IndexMap<String, R>, Vec<(String, String)>)
+where
+    Fut: Future<Output = R>,
+{
+    let mut running = FuturesUnordered::new();
+    let mut done = IndexMap::new();
+    loop {
+        while running.len() < concurrency.max(1) {
+            let Some(name) = scheduler.start_next() else {
+                break;
+            };
+            match start(&name) {
+                Some(task) => running.push(async move { (name, task.await) }),
+                None => scheduler.finish(&name, false),
+            }
+        }
+        let Some((name, result)) = running.next().await else {
+            break;
+        };
+        scheduler.finish(&name, ok(&result));
+        done.insert(name, result);
+    }
+    let skipped = scheduler
+        .slots()
+        .iter()
+        .filter_map(|(name, slot)| match slot {
+            Slot::Skipped { because } => Some((name.clone(), because.clone())),
+            _ => None,
+        })
+        .collect();
+    (done, skipped)
 }
 
 #[cfg(test)]
