@@ -8,7 +8,7 @@
 
 use pipewright::App;
 use pipewright::app::files;
-use pipewright::stacks::image_pipeline;
+use pipewright_app::image_pipeline;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

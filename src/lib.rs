@@ -1,22 +1,19 @@
-#![doc = include_str!("../README.md")]
+//! This repository's own app: the stacks pipewright deploys for us, one file
+//! per pipeline family. `pipewright synth` writes them to `stacks/`.
+//!
+//! It is a crate of its own that depends on the `pipewright` library, the
+//! shape a platform team's infra repository has: editing a stack recompiles
+//! this small crate only.
 
-pub mod template;
+pub mod artifact_store;
+pub mod image_pipeline;
 
-pub mod app;
-mod error;
-mod suggest;
+use pipewright::App;
 
-pub use app::{App, Construct, Stack};
-pub use error::{Error, Problem, ProblemKind};
-pub mod buildspec;
-pub mod cli;
-#[cfg(feature = "cloud")]
-pub mod cloud;
-pub mod codebuild;
-pub mod codepipeline;
-pub mod diff;
-pub mod ecr;
-pub mod iam;
-pub mod parameters;
-pub mod s3;
-pub mod stacks;
+/// Every stack of this repository.
+pub fn app() -> App {
+    App::new()
+        .stack(artifact_store::stack())
+        .stack(image_pipeline::webhook())
+        .stack(image_pipeline::connection())
+}

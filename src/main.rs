@@ -1,5 +1,5 @@
 //! The `pipewright` command for this repository's stacks.
 
 fn main() -> std::process::ExitCode {
-    pipewright::cli::main(pipewright::stacks::app())
+    pipewright::cli::main(pipewright_app::app())
 }

@@ -80,7 +80,7 @@ impl Ui for Recorder {
 }
 
 fn assembly() -> Assembly {
-    pipewright::stacks::app().synth().unwrap()
+    pipewright_app::app().synth().unwrap()
 }
 
 fn store(assembly: &Assembly) -> &Artifact {

@@ -10,7 +10,7 @@ use pipewright::{App, Error, Stack, ecr, s3};
 use std::collections::BTreeMap;
 
 fn template(name: &str) -> Template {
-    pipewright::stacks::app()
+    pipewright_app::app()
         .synth()
         .unwrap()
         .get(name)

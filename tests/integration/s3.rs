@@ -3,7 +3,7 @@
 use pipewright::template::{Expr, Policy};
 
 fn template() -> pipewright::template::Template {
-    pipewright::stacks::app()
+    pipewright_app::app()
         .synth()
         .unwrap()
         .get("artifact-store")

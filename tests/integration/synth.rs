@@ -99,7 +99,7 @@ fn a_code_change_makes_check_fail() {
     // The same check CI runs, on an app whose code differs from the
     // committed files: one property edited in a stack.
     let dir = copy_outputs();
-    let mut edited = pipewright::stacks::artifact_store::stack();
+    let mut edited = pipewright_app::artifact_store::stack();
     let r = edited.add_resource(
         "Marker",
         pipewright::template::Resource::new("AWS::SNS::Topic"),
@@ -120,8 +120,7 @@ fn a_code_change_makes_check_fail() {
     );
     assert_eq!(exit, pipewright::cli::Exit::Differences);
     let plan =
-        pipewright::app::files::plan(dir.path(), &pipewright::stacks::app().synth().unwrap())
-            .unwrap();
+        pipewright::app::files::plan(dir.path(), &pipewright_app::app().synth().unwrap()).unwrap();
     assert!(
         plan.iter()
             .all(|c| c.change == pipewright::app::files::Change::Unchanged)

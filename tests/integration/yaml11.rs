@@ -46,7 +46,7 @@ fn pyyaml_reads_yaml_as_the_json_says() {
     );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    let app_stacks = pipewright::stacks::app().stacks().len();
+    let app_stacks = pipewright_app::app().stacks().len();
     assert_eq!(
         stdout,
         format!("checked {} pairs, 0 differ\n", 300 + app_stacks)

@@ -1,8 +1,8 @@
 //! `artifact-store`: the hardened S3 bucket pipelines keep their artifacts in.
 
-use crate::Stack;
-use crate::s3;
-use crate::template::Output;
+use pipewright::Stack;
+use pipewright::s3;
+use pipewright::template::Output;
 
 /// The `artifact-store` stack.
 pub fn stack() -> Stack {

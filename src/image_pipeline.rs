@@ -8,11 +8,11 @@
 //! webhook, as the tutorial does; the second a CodeStar connection and a V2
 //! push trigger, which is what new pipelines should use.
 
-use crate::buildspec::{DockerBuild, docker_build_push};
-use crate::codebuild::Project;
-use crate::codepipeline::{Action, ConnectionSource, GitHubSource, Pipeline, Stage};
-use crate::template::{Expr, Output, Parameter, Pseudo};
-use crate::{Stack, ecr, s3};
+use pipewright::buildspec::{DockerBuild, docker_build_push};
+use pipewright::codebuild::Project;
+use pipewright::codepipeline::{Action, ConnectionSource, GitHubSource, Pipeline, Stage};
+use pipewright::template::{Expr, Output, Parameter, Pseudo};
+use pipewright::{Stack, ecr, s3};
 
 /// How the pipeline learns about pushes.
 enum Trigger {
