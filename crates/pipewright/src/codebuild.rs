@@ -11,7 +11,7 @@
 //! without referencing the project (no cycle), and the local CloudFormation
 //! emulator the tests deploy to cannot resolve `GetAtt` on this type.
 
-use crate::app::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, ResourceRef, Stack};
 use crate::buildspec::{self, BuildSpec};
 use crate::iam::{Role, RoleRef, Statement};
 use crate::template::{Expr, Resource};

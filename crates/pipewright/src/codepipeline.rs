@@ -11,7 +11,7 @@
 //! webhook always authenticates with HMAC, with a secret that is not the
 //! OAuth token, and filters on the branch.
 
-use crate::app::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, ResourceRef, Stack};
 use crate::codebuild::ProjectRef;
 use crate::iam::{Role, RoleRef, Statement};
 use crate::s3::BucketRef;

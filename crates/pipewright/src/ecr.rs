@@ -5,7 +5,7 @@
 //! expires untagged images and keeps the newest ones, and is retained when
 //! its stack is deleted or the repository replaced: images are data.
 
-use crate::app::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, ResourceRef, Stack};
 use crate::iam::{RoleRef, Statement};
 use crate::template::{Expr, Resource};
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Everything the library can fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Synth found problems in the app; every one is listed.
     #[error("synth found {} {}", .0.len(), if .0.len() == 1 { "problem" } else { "problems" })]
@@ -51,6 +52,7 @@ impl fmt::Display for Problem {
 
 /// What a [`Problem`] is.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProblemKind {
     /// A logical ID is invalid.
     #[error(transparent)]
@@ -169,9 +171,108 @@ pub enum ProblemKind {
         /// What a valid value looks like.
         expected: &'static str,
     },
-    /// A problem a construct found in its own configuration.
-    #[error("{0}")]
-    Construct(String),
+    /// A grant of a wildcard action (`*`, `s3:*`).
+    #[error("grants wildcard action `{}`: list the actions the role needs, or use `grant_unrestricted` with a reason", .actions.join("`, `"))]
+    WildcardAction {
+        /// The wildcard actions.
+        actions: Vec<String>,
+    },
+    /// A grant on `Resource: "*"` of actions that support narrower resources.
+    #[error("grants `{}` on every resource: name the resources' ARNs", .actions.join("`, `"))]
+    UnscopedAction {
+        /// The actions.
+        actions: Vec<String>,
+    },
+    /// `iam:PassRole` on every resource, which lets the holder hand any role
+    /// to a service; refused even by `grant_unrestricted`.
+    #[error("grants `iam:PassRole` on every resource: name the ARNs of the roles it may pass")]
+    PassRoleOnEveryResource,
+    /// A resource-policy statement without a principal.
+    #[error("a resource policy statement for `{}` names no principal: add one with `Statement::principal`", .actions.join("`, `"))]
+    PolicyWithoutPrincipal {
+        /// The statement's actions.
+        actions: Vec<String>,
+    },
+    /// A resource-policy statement that allows every principal.
+    #[error("allows `{}` to every principal (`*`): name the accounts, roles or services that need it", .actions.join("`, `"))]
+    AllowsEveryone {
+        /// The statement's actions.
+        actions: Vec<String>,
+    },
+    /// A grant to a resource that is not in the stack.
+    #[error("no {what} `{id}` in stack `{stack}` to grant to")]
+    NoGrantTarget {
+        /// `role` or `resource`.
+        what: &'static str,
+        /// The logical ID granted to.
+        id: String,
+        /// The stack.
+        stack: String,
+    },
+    /// A role trusted by an account or role ARN with no condition.
+    #[error(
+        "trusts an account or role without a condition: add `trust_condition` (`aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`)"
+    )]
+    UnconditionedTrust,
+    /// A role that every principal may assume.
+    #[error("trusts every principal (`*`): name the service, account or role that assumes it")]
+    TrustsEveryone,
+    /// A property override whose path does not fit the resource.
+    #[error("cannot override `{property}`: {reason}")]
+    Override {
+        /// The dotted property path.
+        property: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+    /// Raw resource properties that are not a JSON object of properties.
+    #[error("raw resource properties {reason}")]
+    RawProperties {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A secret-looking variable given as plain text.
+    #[error("{place} variable `{variable}` looks like a secret: {fix}")]
+    PlaintextSecret {
+        /// `plaintext` (a project variable) or `buildspec`.
+        place: &'static str,
+        /// The variable's name.
+        variable: String,
+        /// Where the value belongs instead.
+        fix: &'static str,
+    },
+    /// A numeric setting outside its range.
+    #[error("{setting} of {value} {unit} is outside {min} to {max}")]
+    OutOfRange {
+        /// The setting, e.g. `timeout`.
+        setting: &'static str,
+        /// The value given.
+        value: u64,
+        /// The unit, e.g. `minutes`.
+        unit: &'static str,
+        /// The smallest accepted value.
+        min: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
+    /// A name a construct rejects.
+    #[error("{what} `{name}` {reason}")]
+    InvalidName {
+        /// What is named, e.g. `ECR repository name`.
+        what: &'static str,
+        /// The rejected name.
+        name: String,
+        /// What is wrong and what to use, e.g. `is invalid: use ...`.
+        reason: String,
+    },
+    /// A problem a construct outside this library found in its own
+    /// configuration ([`crate::Stack::report`]). pipewright's own constructs
+    /// use the structured kinds above.
+    #[error("{message}")]
+    Custom {
+        /// The message: the subject first, then what to do.
+        message: String,
+    },
 }
 
 impl ProblemKind {

@@ -3,10 +3,13 @@
 pub mod template;
 
 pub mod app;
+pub mod construct;
 mod error;
+pub mod facts;
 mod suggest;
 
-pub use app::{App, Construct, Stack};
+pub use app::App;
+pub use construct::{Construct, Stack};
 pub use error::{Error, Problem, ProblemKind};
 pub mod buildspec;
 pub mod cli;

@@ -8,7 +8,7 @@
 //! documented suppression otherwise), `Retain` on delete and replace, and a
 //! lifecycle rule that expires old artifacts.
 
-use crate::app::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, ResourceRef, Stack};
 use crate::iam::{PolicyDocument, Principal, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 use indexmap::IndexMap;

@@ -1,6 +1,6 @@
 //! The assembly: what synth produces, per stack, for writing and deploying.
 
-use super::stack::{Env, File};
+use crate::construct::{Env, File};
 use crate::template::Template;
 use indexmap::IndexMap;
 use std::fmt;

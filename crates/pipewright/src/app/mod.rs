@@ -1,13 +1,14 @@
 //! The app: stacks, synthesis into an assembly, and the files synth writes.
+//! It sits above the constructs: it takes finished [`Stack`]s from the
+//! construct core and never builds resources itself.
 
 mod assembly;
 pub mod files;
-mod stack;
 mod synth;
 mod validate;
 
+pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{Artifact, Assembly, Capability, Format};
-pub use stack::{Construct, Env, File, ResourceRef, Stack};
 
 /// An app: every stack this repository deploys.
 #[derive(Clone, Debug, Default)]

@@ -11,9 +11,10 @@
 //! there are none.
 
 use super::assembly::{Artifact, Assembly, Capability, Format};
-use super::stack::{Item, Stack};
+use crate::construct::{Item, Stack, grant};
 use super::validate;
 use crate::error::{Error, Problem, ProblemKind};
+use crate::facts;
 use crate::template::{self, Expr, LogicalId, Output, Template};
 use indexmap::{IndexMap, IndexSet};
 use sha2::{Digest, Sha256};
@@ -36,9 +37,10 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
     // Resolve owned values, collecting exports and dependencies.
     let mut resolved: Vec<Stack> = stacks.to_vec();
     for stack in &mut resolved {
-        // Problems rendering adds (a grant to a role not in the stack).
+        // Problems rendering adds (a refused grant, a grant to a role not
+        // in the stack, an override that does not fit).
         let known = stack.problems.len();
-        stack.render_grants();
+        grant::render(stack);
         problems.extend(stack.problems[known..].iter().cloned());
     }
     let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); stacks.len()];
@@ -302,30 +304,15 @@ fn section<T: Clone>(
     out
 }
 
-/// IAM resource types, and the property that gives each a custom name.
-const IAM_TYPES: &[(&str, &str)] = &[
-    ("AWS::IAM::Role", "RoleName"),
-    ("AWS::IAM::Policy", ""),
-    ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"),
-    ("AWS::IAM::User", "UserName"),
-    ("AWS::IAM::Group", "GroupName"),
-    ("AWS::IAM::InstanceProfile", "InstanceProfileName"),
-    ("AWS::IAM::AccessKey", ""),
-    ("AWS::IAM::UserToGroupAddition", ""),
-    ("AWS::IAM::RolePolicy", ""),
-    ("AWS::IAM::GroupPolicy", ""),
-    ("AWS::IAM::UserPolicy", ""),
-];
-
 /// The capabilities a template needs: `CAPABILITY_NAMED_IAM` when an IAM
 /// resource has a custom name, `CAPABILITY_IAM` when it has any IAM resource.
 pub(crate) fn capabilities(t: &Template) -> Vec<Capability> {
     let mut iam = false;
     let mut named = false;
     for r in t.resources.values() {
-        if let Some((_, name_prop)) = IAM_TYPES.iter().find(|(kind, _)| *kind == r.kind) {
+        if let Some(facts) = facts::of(&r.kind).filter(|f| f.iam) {
             iam = true;
-            named |= !name_prop.is_empty() && r.properties.contains_key(*name_prop);
+            named |= !facts.iam_name.is_empty() && r.properties.contains_key(facts.iam_name);
         }
     }
     match (iam, named) {

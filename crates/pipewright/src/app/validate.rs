@@ -2,7 +2,7 @@
 //! CloudFormation's limits, and rules such as "a NoEcho parameter has no
 //! Default". Each check adds problems; none stops at the first.
 
-use super::stack::{Item, Stack};
+use crate::construct::{Item, Stack};
 use crate::error::{Problem, ProblemKind};
 use crate::suggest;
 use crate::template::{Expr, Pseudo, Template, sub_references};

@@ -6,32 +6,12 @@
 //! is validated on the way in: synth checks everything at once and reports
 //! every problem with its path, so a user fixes them in one pass.
 
+use super::grant::{Grant, GrantTarget, Override, ResourcePolicy};
+use super::{Construct, Env, File, ResourceRef};
 use crate::error::{Problem, ProblemKind};
-use crate::iam::{PolicyDocument, RoleRef, Statement};
+use crate::iam::policy::Statement;
 use crate::template::{Expr, Mapping, Output, Parameter, Resource};
 use indexmap::IndexMap;
-use std::fmt;
-
-/// Where a stack is deployed. `None` means "whatever the caller's AWS
-/// configuration says at deploy time".
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Env {
-    /// The 12-digit AWS account ID.
-    pub account: Option<String>,
-    /// The region, e.g. `eu-west-1`.
-    pub region: Option<String>,
-}
-
-impl fmt::Display for Env {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let account = self.account.as_deref().unwrap_or("default account");
-        let region = self.region.as_deref().unwrap_or("default region");
-        match (&self.account, &self.region) {
-            (Some(_), _) => write!(f, "account {account}, {region}"),
-            (None, _) => write!(f, "{account}, {region}"),
-        }
-    }
-}
 
 /// An item of a stack section, with the construct path that added it.
 #[derive(Clone, Debug)]
@@ -39,63 +19,6 @@ pub(crate) struct Item<T> {
     pub path: String,
     pub id: String,
     pub value: T,
-}
-
-/// A file that belongs to a stack (a buildspec), relative to the output
-/// directory, e.g. `buildspecs/image-pipeline/build.yml`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct File {
-    /// The path relative to the output directory.
-    pub path: String,
-    /// The contents.
-    pub contents: String,
-}
-
-/// Something that adds resources to a stack and hands back a reference to
-/// them: `let bucket = stack.add(s3::Bucket::new("Artifacts"));`.
-pub trait Construct {
-    /// What the construct hands back: typed references such as `arn()`.
-    type Ref;
-    /// Adds the construct's resources to `stack`.
-    fn add_to(self, stack: &mut Stack) -> Self::Ref;
-}
-
-/// A reference to a resource of a stack, returned by [`Stack::add_resource`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResourceRef {
-    stack: String,
-    id: String,
-}
-
-impl ResourceRef {
-    /// The resource's logical ID.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The stack the resource belongs to.
-    pub fn stack(&self) -> &str {
-        &self.stack
-    }
-
-    /// `!Ref` to the resource (its physical ID: a name, an ARN or an ID,
-    /// depending on the type).
-    pub fn reference(&self) -> Expr {
-        self.owned(Expr::Ref(self.id.clone()))
-    }
-
-    /// `!GetAtt` of one of the resource's attributes.
-    pub fn get_att(&self, attribute: &str) -> Expr {
-        self.owned(Expr::get_att(&self.id, attribute))
-    }
-
-    /// Wraps a value that only makes sense inside this resource's stack.
-    pub fn owned(&self, value: Expr) -> Expr {
-        Expr::Owned {
-            stack: self.stack.clone(),
-            value: Box::new(value),
-        }
-    }
 }
 
 /// A stack under construction.
@@ -114,9 +37,12 @@ pub struct Stack {
     pub(crate) outputs: Vec<Item<Output>>,
     pub(crate) files: Vec<File>,
     pub(crate) problems: Vec<Problem>,
-    /// Statements granted to each role (by logical ID), rendered into the
-    /// role's inline policy.
-    pub(crate) grants: IndexMap<String, Vec<Statement>>,
+    /// Grants, in the order they were made; validated and rendered at synth
+    /// (see [`super::grant`]).
+    pub(crate) grants: Vec<Grant>,
+    /// Property overrides, applied at synth after grants are rendered, so
+    /// an explicit override always wins.
+    pub(crate) overrides: Vec<Override>,
 }
 
 impl Stack {
@@ -137,7 +63,8 @@ impl Stack {
             outputs: Vec::new(),
             files: Vec::new(),
             problems: Vec::new(),
-            grants: IndexMap::new(),
+            grants: Vec::new(),
+            overrides: Vec::new(),
         }
     }
 
@@ -275,13 +202,26 @@ impl Stack {
         let mut resource = Resource::new(kind);
         match crate::template::reader::expr_from_json(&properties) {
             Ok(Expr::Map(map)) => resource.properties = map,
-            Ok(_) => self.report(&path, "raw resource properties must be a JSON object"),
-            Err(e) => self.report(&path, format!("raw resource properties: {e}")),
+            Ok(_) => self.problem(
+                &path,
+                ProblemKind::RawProperties {
+                    reason: "must be a JSON object".to_owned(),
+                },
+            ),
+            Err(e) => self.problem(
+                &path,
+                ProblemKind::RawProperties {
+                    reason: format!("are invalid: {e}"),
+                },
+            ),
         }
         self.add_resource_at(path, id, resource)
     }
 
     /// The resource behind a reference, to change what a construct made.
+    /// Changes made here come before grants are rendered; to replace what
+    /// rendering writes (a role's `Policies`), use
+    /// [`Stack::override_property`].
     pub fn resource_mut(&mut self, r: &ResourceRef) -> Option<&mut Resource> {
         if r.stack != self.name {
             return None;
@@ -294,16 +234,16 @@ impl Stack {
 
     /// Overrides one property of a resource by dotted path
     /// (`BucketEncryption.ServerSideEncryptionConfiguration.0.BucketKeyEnabled`),
-    /// whatever construct made it. A path that does not fit is reported at synth.
+    /// whatever construct made it. Overrides are applied at synth, after
+    /// grants are rendered, so an override of `Policies` replaces the
+    /// rendered inline policy. A path that does not fit is reported at synth.
     pub fn override_property(&mut self, r: &ResourceRef, path: &str, value: impl Into<Expr>) {
-        let where_ = self.path(&r.id);
-        let result = match self.resource_mut(r) {
-            Some(resource) => resource.set_path(path, value.into()),
-            None => Err(format!("no resource `{}` in stack `{}`", r.id, self.name)),
-        };
-        if let Err(message) = result {
-            self.report(&where_, format!("cannot override `{path}`: {message}"));
-        }
+        self.overrides.push(Override {
+            path: self.path(&r.id),
+            target: r.clone(),
+            property: path.to_owned(),
+            value: value.into(),
+        });
     }
 
     /// Adds an output.
@@ -325,90 +265,76 @@ impl Stack {
         });
     }
 
+    /// Records a problem that a construct outside this library found in its
+    /// own configuration, reported at synth with all the others. `message`
+    /// follows the library's grammar: the subject first, then what to do.
+    pub fn report(&mut self, path: &str, message: impl Into<String>) {
+        self.problem(
+            path,
+            ProblemKind::Custom {
+                message: message.into(),
+            },
+        );
+    }
+
     /// Records a problem found while building, reported at synth with all
     /// the others.
-    pub fn report(&mut self, path: &str, message: impl Into<String>) {
+    pub fn problem(&mut self, path: &str, kind: ProblemKind) {
         self.problems.push(Problem {
             path: path.to_owned(),
-            kind: ProblemKind::Construct(message.into()),
+            kind,
         });
     }
 
-    /// Grants `statement` to `role`. Grants to one role are merged and sorted
-    /// into one inline policy. A wildcard action (`*`, `s3:*`) or an action
-    /// on `Resource: "*"` that supports narrower resources is a synth error;
-    /// [`Stack::grant_unrestricted`] is the explicit escape.
-    pub fn grant(&mut self, role: &RoleRef, statement: Statement) {
-        let path = self.path(role.id());
-        let wildcards = statement.wildcard_actions().join("`, `");
-        if !wildcards.is_empty() {
-            self.report(
-                &path,
-                format!("grants wildcard action `{wildcards}`: list the actions the role needs, or use `grant_unrestricted` with a reason"),
-            );
-            return;
-        }
-        let unscoped = statement.unscoped_actions().join("`, `");
-        if !unscoped.is_empty() {
-            self.report(
-                &path,
-                format!("grants `{unscoped}` on every resource: name the resources' ARNs"),
-            );
-            return;
-        }
-        self.add_grant(role, statement);
+    /// Grants identity `statement` to `principal` (a role, or any resource
+    /// with an inline `Policies` list: a group or user). Grants to one
+    /// principal are merged and sorted into one inline policy named
+    /// `grants`. At synth, a wildcard action (`*`, `s3:*`), an action on
+    /// `Resource: "*"` that supports narrower resources, or `iam:PassRole`
+    /// on `*` is an error; [`Stack::grant_unrestricted`] is the explicit
+    /// escape for the first two.
+    pub fn grant(&mut self, principal: &impl AsRef<ResourceRef>, statement: Statement) {
+        self.push_grant(GrantTarget::Identity(principal.as_ref().clone()), statement, None);
     }
 
     /// Grants a statement that [`Stack::grant`] would refuse (a wildcard
-    /// action or resource), recording `reason` in the role's metadata and
-    /// scanner suppressions so a reviewer sees why.
-    pub fn grant_unrestricted(&mut self, role: &RoleRef, statement: Statement, reason: &str) {
-        if let Some(r) = self.resource_mut(role.resource()) {
-            let reasons = r
-                .metadata
-                .entry("pipewright:unrestricted".to_owned())
-                .or_insert_with(|| Expr::List(Vec::new()));
-            if let Expr::List(list) = reasons {
-                list.push(Expr::from(reason));
-            }
-        }
-        self.add_grant(role, statement);
+    /// action or resource), recording `reason` in the principal's metadata
+    /// (`pipewright:unrestricted`) so a reviewer sees why.
+    pub fn grant_unrestricted(
+        &mut self,
+        principal: &impl AsRef<ResourceRef>,
+        statement: Statement,
+        reason: &str,
+    ) {
+        self.push_grant(
+            GrantTarget::Identity(principal.as_ref().clone()),
+            statement,
+            Some(reason.to_owned()),
+        );
     }
 
-    fn add_grant(&mut self, role: &RoleRef, statement: Statement) {
-        self.grants
-            .entry(role.id().to_owned())
-            .or_default()
-            .push(statement);
+    /// Adds `statement` to a resource policy (a bucket policy, a repository
+    /// policy, a key policy, a topic policy). Statements of one policy are
+    /// merged and sorted. At synth, an `Allow` without a principal or to
+    /// every principal (`*`) is an error, and so are the checks of
+    /// [`Stack::grant`].
+    pub fn grant_resource(&mut self, policy: &ResourcePolicy, statement: Statement) {
+        self.push_grant(GrantTarget::Resource(policy.clone()), statement, None);
     }
 
-    /// Writes each role's grants, merged and sorted, into its inline policy.
-    /// Synth calls this once, so granting stays cheap however many grants
-    /// a role gets.
-    pub(crate) fn render_grants(&mut self) {
-        let grants = std::mem::take(&mut self.grants);
-        for (role, statements) in &grants {
-            let policy = Expr::list([Expr::map([
-                ("PolicyName", Expr::from("grants")),
-                (
-                    "PolicyDocument",
-                    PolicyDocument::merged(statements).to_expr(),
-                ),
-            ])]);
-            match self.resources.iter_mut().find(|item| &item.id == role) {
-                Some(item) => {
-                    item.value.properties.insert("Policies".to_owned(), policy);
-                }
-                None => {
-                    let path = self.path(role);
-                    self.report(
-                        &path,
-                        format!("no role `{role}` in stack `{}` to grant to", self.name),
-                    );
-                }
-            }
-        }
-        self.grants = grants;
+    fn push_grant(&mut self, target: GrantTarget, statement: Statement, reason: Option<String>) {
+        let path = self.path(target.resource().id());
+        self.grants.push(Grant {
+            path,
+            target,
+            statement,
+            unrestricted: reason,
+        });
+    }
+
+    /// Every grant made so far, in order.
+    pub fn grants(&self) -> &[Grant] {
+        &self.grants
     }
 
     /// Adds a construct and returns its references.

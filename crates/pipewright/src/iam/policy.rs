@@ -1,24 +1,16 @@
-//! IAM policy documents and statements.
+//! IAM policy documents and statements: plain values over the template
+//! model, below every construct, so the construct core can validate and
+//! render grants without knowing any service.
 //!
 //! Statements keep their actions sorted and de-duplicated, and always write
 //! `Action` and `Resource` as lists, so adding a permission is a one-line
 //! change in the template diff.
 
-use crate::app::{Construct, ResourceRef, Stack};
-use crate::template::{Expr, Resource};
+use crate::facts;
+use crate::template::Expr;
 use indexmap::IndexMap;
 
-/// Actions that support no resource-level permission: the only actions a
-/// statement may grant on `Resource: "*"`, each family in its own statement.
-/// See the "Actions, resources, and condition keys" page of each service in
-/// the IAM Service Authorization Reference.
-pub const UNSCOPED_ACTIONS: &[&str] = &[
-    "codebuild:ListProjects",
-    "codepipeline:ListPipelines",
-    "codestar-connections:ListConnections",
-    "ecr:GetAuthorizationToken",
-    "sts:GetCallerIdentity",
-];
+pub use crate::facts::UNSCOPED_ACTIONS;
 
 /// The policy language version every document uses.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -34,6 +26,7 @@ pub const KMS_USE_ACTIONS: &[&str] = &[
 
 /// `Allow` or `Deny`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Effect {
     /// `Allow`.
     Allow,
@@ -41,15 +34,44 @@ pub enum Effect {
     Deny,
 }
 
-/// Who a resource policy statement applies to.
+/// Who a resource policy or trust statement applies to.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Principal {
-    /// `'*'`: everyone. Only for `Deny` statements such as the TLS-only rule.
+    /// `'*'`: everyone. Only for `Deny` statements such as the TLS-only rule;
+    /// an `Allow` to everyone is a synth error.
     Everyone,
     /// A service principal, e.g. `codebuild.amazonaws.com`.
     Service(String),
     /// An account or role ARN.
     Aws(Expr),
+}
+
+impl Principal {
+    /// A service principal, e.g. `codepipeline.amazonaws.com`.
+    pub fn service(name: impl Into<String>) -> Self {
+        Self::Service(name.into())
+    }
+
+    /// Every identity of the 12-digit account `id` whose own policies allow
+    /// it (`arn:${AWS::Partition}:iam::<id>:root`). Trust in an account
+    /// needs a condition that narrows it (see [`crate::iam::Role`]).
+    pub fn account(id: &str) -> Self {
+        Self::Aws(Expr::sub(format!("arn:${{AWS::Partition}}:iam::{id}:root")))
+    }
+
+    /// A role (or other IAM principal) by ARN.
+    pub fn arn(arn: impl Into<Expr>) -> Self {
+        Self::Aws(arn.into())
+    }
+
+    fn to_expr(&self) -> Expr {
+        match self {
+            Principal::Everyone => Expr::from("*"),
+            Principal::Service(s) => Expr::map([("Service", Expr::from(s.as_str()))]),
+            Principal::Aws(a) => Expr::map([("AWS", a.clone())]),
+        }
+    }
 }
 
 /// One policy statement.
@@ -131,6 +153,21 @@ impl Statement {
         &self.resources
     }
 
+    /// The statement's principal (resource and trust policies only).
+    pub fn applies_to(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// Whether the statement has a condition.
+    pub fn has_condition(&self) -> bool {
+        !self.conditions.is_empty()
+    }
+
+    /// Whether the statement applies to every resource (`Resource: "*"`).
+    pub fn on_every_resource(&self) -> bool {
+        self.resources.iter().any(|r| r.as_str() == Some("*"))
+    }
+
     /// Whether an action is `*` or `service:*`.
     pub fn wildcard_actions(&self) -> Vec<&str> {
         self.actions
@@ -142,13 +179,13 @@ impl Statement {
 
     /// Actions granted on `Resource: "*"` that support narrower resources.
     pub fn unscoped_actions(&self) -> Vec<&str> {
-        if !self.resources.iter().any(|r| r.as_str() == Some("*")) {
+        if !self.on_every_resource() {
             return Vec::new();
         }
         self.actions
             .iter()
             .map(String::as_str)
-            .filter(|a| !UNSCOPED_ACTIONS.contains(a))
+            .filter(|a| !facts::is_unscoped_action(a))
             .collect()
     }
 
@@ -173,12 +210,7 @@ impl Statement {
         };
         m.insert("Effect".to_owned(), effect.into());
         if let Some(p) = &self.principal {
-            let p = match p {
-                Principal::Everyone => Expr::from("*"),
-                Principal::Service(s) => Expr::map([("Service", Expr::from(s.as_str()))]),
-                Principal::Aws(a) => Expr::map([("AWS", a.clone())]),
-            };
-            m.insert("Principal".to_owned(), p);
+            m.insert("Principal".to_owned(), p.to_expr());
         }
         m.insert(
             "Action".to_owned(),
@@ -242,124 +274,6 @@ impl PolicyDocument {
                 Expr::list(self.statements.iter().map(Statement::to_expr)),
             ),
         ])
-    }
-}
-
-/// An IAM role assumed by one AWS service.
-#[derive(Clone, Debug)]
-pub struct Role {
-    id: String,
-    service: String,
-    name: Option<Expr>,
-    description: Option<String>,
-    boundary: Option<Expr>,
-    tags: Vec<(String, String)>,
-}
-
-impl Role {
-    /// A role with logical ID `id` that `service` (e.g.
-    /// `codebuild.amazonaws.com`) may assume, and no permissions until
-    /// something grants them.
-    pub fn new(id: impl Into<String>, service: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            service: service.into(),
-            name: None,
-            description: None,
-            boundary: None,
-            tags: Vec::new(),
-        }
-    }
-
-    /// Sets `RoleName`. Default: none, CloudFormation generates one. A named
-    /// role needs `CAPABILITY_NAMED_IAM`, and renaming replaces the role.
-    pub fn name(mut self, name: impl Into<Expr>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Sets `Description`.
-    pub fn description(mut self, text: impl Into<String>) -> Self {
-        self.description = Some(text.into());
-        self
-    }
-
-    /// Sets `PermissionsBoundary` to a managed policy ARN. Default: none.
-    pub fn permissions_boundary(mut self, policy_arn: impl Into<Expr>) -> Self {
-        self.boundary = Some(policy_arn.into());
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.push((key.into(), value.into()));
-        self
-    }
-}
-
-/// A role added to a stack.
-#[derive(Clone, Debug)]
-pub struct RoleRef {
-    resource: ResourceRef,
-}
-
-impl RoleRef {
-    /// The role's logical ID.
-    pub fn id(&self) -> &str {
-        self.resource.id()
-    }
-
-    /// The role ARN (`!GetAtt Role.Arn`).
-    pub fn arn(&self) -> Expr {
-        self.resource.get_att("Arn")
-    }
-
-    /// The role name (`!Ref Role`).
-    pub fn name(&self) -> Expr {
-        self.resource.reference()
-    }
-
-    /// The underlying resource.
-    pub fn resource(&self) -> &ResourceRef {
-        &self.resource
-    }
-}
-
-impl Construct for Role {
-    type Ref = RoleRef;
-
-    fn add_to(self, stack: &mut Stack) -> RoleRef {
-        let trust = Statement::allow(["sts:AssumeRole"])
-            .principal(Principal::Service(self.service.clone()));
-        let mut role = Resource::new("AWS::IAM::Role");
-        if let Some(name) = &self.name {
-            role = role.property("RoleName", name.clone());
-        }
-        if let Some(d) = &self.description {
-            role = role.property("Description", d.as_str());
-        }
-        role = role.property(
-            "AssumeRolePolicyDocument",
-            PolicyDocument::new([trust]).to_expr(),
-        );
-        if let Some(b) = &self.boundary {
-            role = role.property("PermissionsBoundary", b.clone());
-        }
-        if !self.tags.is_empty() {
-            role = role.property(
-                "Tags",
-                Expr::list(self.tags.iter().map(|(k, v)| {
-                    Expr::map([
-                        ("Key", Expr::from(k.as_str())),
-                        ("Value", Expr::from(v.as_str())),
-                    ])
-                })),
-            );
-        }
-        let path = stack.path(&self.id);
-        RoleRef {
-            resource: stack.add_resource_at(path, &self.id, role),
-        }
     }
 }
 

@@ -1,0 +1,267 @@
+//! Grants as values, validated and rendered in one place.
+//!
+//! A construct that needs a permission does not edit a policy: it records a
+//! [`Grant`] on the stack, either an identity statement for a principal (a
+//! role's inline policy) or a resource-policy statement for a resource (a
+//! bucket policy, an ECR repository policy, a KMS key policy, an SNS topic
+//! policy). Synth calls [`render`] once per stack: it checks every grant
+//! with one set of rules, merges the statements of each policy, sorts them
+//! so the same grants give the same template whatever order they were made
+//! in, writes them, and then applies the stack's explicit property
+//! overrides, which therefore always win.
+
+use super::{ResourceRef, Stack};
+use crate::error::{Problem, ProblemKind};
+use crate::iam::policy::{Effect, PolicyDocument, Principal, Statement};
+use crate::template::Expr;
+use indexmap::IndexMap;
+
+/// The inline policy that identity grants are rendered into.
+pub const INLINE_POLICY_NAME: &str = "grants";
+
+/// Where a resource keeps its resource policy: the resource and the
+/// property that holds the policy document, e.g. an ECR repository's
+/// `RepositoryPolicyText` or a bucket policy's `PolicyDocument`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourcePolicy {
+    holder: ResourceRef,
+    property: &'static str,
+}
+
+impl ResourcePolicy {
+    /// The policy in `property` of `holder`.
+    pub fn new(holder: &ResourceRef, property: &'static str) -> Self {
+        Self {
+            holder: holder.clone(),
+            property,
+        }
+    }
+
+    /// The resource that holds the policy.
+    pub fn holder(&self) -> &ResourceRef {
+        &self.holder
+    }
+
+    /// The property that holds the policy document.
+    pub fn property(&self) -> &'static str {
+        self.property
+    }
+}
+
+/// What a grant is for.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum GrantTarget {
+    /// An identity statement for a principal with an inline `Policies`
+    /// list (a role, a group, a user).
+    Identity(ResourceRef),
+    /// A statement of a resource policy.
+    Resource(ResourcePolicy),
+}
+
+impl GrantTarget {
+    /// The resource the statement is written into.
+    pub fn resource(&self) -> &ResourceRef {
+        match self {
+            GrantTarget::Identity(r) => r,
+            GrantTarget::Resource(p) => &p.holder,
+        }
+    }
+}
+
+/// One grant: a statement for a target, with the construct path that made
+/// it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grant {
+    pub(crate) path: String,
+    pub(crate) target: GrantTarget,
+    pub(crate) statement: Statement,
+    /// The reason given to `grant_unrestricted`, which skips the wildcard
+    /// and unscoped checks.
+    pub(crate) unrestricted: Option<String>,
+}
+
+impl Grant {
+    /// What the grant is for.
+    pub fn target(&self) -> &GrantTarget {
+        &self.target
+    }
+
+    /// The statement granted.
+    pub fn statement(&self) -> &Statement {
+        &self.statement
+    }
+
+    /// The reason of an unrestricted grant.
+    pub fn unrestricted(&self) -> Option<&str> {
+        self.unrestricted.as_deref()
+    }
+
+    /// Every problem of the grant: the rules of SECURITY.md's IAM section.
+    pub fn problems(&self) -> Vec<ProblemKind> {
+        let s = &self.statement;
+        let mut out = Vec::new();
+        let allows = s.effect() == Effect::Allow;
+        if allows
+            && s.on_every_resource()
+            && s.actions().iter().any(|a| a == "iam:PassRole" || a == "iam:*" || a == "*")
+        {
+            out.push(ProblemKind::PassRoleOnEveryResource);
+        }
+        if let GrantTarget::Resource(_) = &self.target {
+            match s.applies_to() {
+                None => out.push(ProblemKind::PolicyWithoutPrincipal {
+                    actions: s.actions().to_vec(),
+                }),
+                Some(Principal::Everyone) if allows => out.push(ProblemKind::AllowsEveryone {
+                    actions: s.actions().to_vec(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if self.unrestricted.is_some() || !allows {
+            return out;
+        }
+        let wildcards = s.wildcard_actions();
+        if !wildcards.is_empty() {
+            out.push(ProblemKind::WildcardAction {
+                actions: wildcards.into_iter().map(str::to_owned).collect(),
+            });
+            return out;
+        }
+        let unscoped = s.unscoped_actions();
+        if !unscoped.is_empty() && !out.contains(&ProblemKind::PassRoleOnEveryResource) {
+            out.push(ProblemKind::UnscopedAction {
+                actions: unscoped.into_iter().map(str::to_owned).collect(),
+            });
+        }
+        out
+    }
+}
+
+/// A property override, applied after grants are rendered.
+#[derive(Clone, Debug)]
+pub(crate) struct Override {
+    pub path: String,
+    pub target: ResourceRef,
+    pub property: String,
+    pub value: Expr,
+}
+
+/// Validates and renders every grant of `stack`, then applies its property
+/// overrides. Problems are added to the stack's problems. Synth calls this
+/// once per stack, so granting stays cheap however many grants a role gets.
+pub(crate) fn render(stack: &mut Stack) {
+    let grants = std::mem::take(&mut stack.grants);
+    let mut identity: IndexMap<&str, Vec<&Grant>> = IndexMap::new();
+    let mut resource: IndexMap<(&str, &'static str), Vec<&Grant>> = IndexMap::new();
+    for grant in &grants {
+        let problems = grant.problems();
+        if !problems.is_empty() {
+            for kind in problems {
+                stack.problem(&grant.path, kind);
+            }
+            continue;
+        }
+        match &grant.target {
+            GrantTarget::Identity(r) => identity.entry(r.id()).or_default().push(grant),
+            GrantTarget::Resource(p) => resource
+                .entry((p.holder.id(), p.property))
+                .or_default()
+                .push(grant),
+        }
+    }
+
+    for (id, grants) in &identity {
+        let statements: Vec<Statement> = grants.iter().map(|g| g.statement.clone()).collect();
+        let reasons: Vec<&str> = grants.iter().filter_map(|g| g.unrestricted()).collect();
+        let policy = Expr::map([
+            ("PolicyName", Expr::from(INLINE_POLICY_NAME)),
+            (
+                "PolicyDocument",
+                PolicyDocument::merged(&statements).to_expr(),
+            ),
+        ]);
+        let Some(target) = find(stack, id) else {
+            missing(stack, "role", id);
+            continue;
+        };
+        match target.properties.get_mut("Policies") {
+            Some(Expr::List(list)) => list.push(policy),
+            _ => {
+                target
+                    .properties
+                    .insert("Policies".to_owned(), Expr::list([policy]));
+            }
+        }
+        if !reasons.is_empty() {
+            target.metadata.insert(
+                "pipewright:unrestricted".to_owned(),
+                Expr::list(reasons.into_iter().map(Expr::from)),
+            );
+        }
+    }
+
+    for ((id, property), grants) in &resource {
+        let statements: Vec<Statement> = grants.iter().map(|g| g.statement.clone()).collect();
+        let merged = PolicyDocument::merged(&statements);
+        let Some(target) = find(stack, id) else {
+            missing(stack, "resource", id);
+            continue;
+        };
+        match target
+            .properties
+            .get_mut(*property)
+            .and_then(|doc| match doc {
+                Expr::Map(m) => m.get_mut("Statement"),
+                _ => None,
+            }) {
+            Some(Expr::List(list)) => list.extend(merged.statements.iter().map(Statement::to_expr)),
+            _ => {
+                target
+                    .properties
+                    .insert((*property).to_owned(), merged.to_expr());
+            }
+        }
+    }
+    stack.grants = grants;
+
+    for o in std::mem::take(&mut stack.overrides) {
+        let result = match stack.resource_mut(&o.target) {
+            Some(resource) => resource.set_path(&o.property, o.value.clone()),
+            None => Err(format!(
+                "no resource `{}` in stack `{}`",
+                o.target.id(),
+                stack.name
+            )),
+        };
+        if let Err(reason) = result {
+            stack.problem(
+                &o.path,
+                ProblemKind::Override {
+                    property: o.property.clone(),
+                    reason,
+                },
+            );
+        }
+        stack.overrides.push(o);
+    }
+}
+
+fn find<'a>(stack: &'a mut Stack, id: &str) -> Option<&'a mut crate::template::Resource> {
+    stack
+        .resources
+        .iter_mut()
+        .find(|item| item.id == id)
+        .map(|item| &mut item.value)
+}
+
+fn missing(stack: &mut Stack, what: &'static str, id: &str) {
+    let path = stack.path(id);
+    let kind = ProblemKind::NoGrantTarget {
+        what,
+        id: id.to_owned(),
+        stack: stack.name.clone(),
+    };
+    stack.problems.push(Problem { path, kind });
+}

@@ -1,0 +1,96 @@
+//! The construct core: [`Stack`], the [`Construct`] trait, [`ResourceRef`],
+//! [`Env`], and grants as values ([`grant`]).
+//!
+//! Everything here sits below the constructs (`s3`, `ecr`, `iam::role`,
+//! `codebuild`, ...) and above the template model and IAM policy
+//! documents; it knows no service. `App`, synth and the files synth writes
+//! sit above the constructs, in `crate::app`.
+
+pub mod grant;
+mod stack;
+
+pub use grant::{Grant, GrantTarget, ResourcePolicy};
+pub use stack::Stack;
+pub(crate) use stack::Item;
+
+use crate::template::Expr;
+use std::fmt;
+
+/// Where a stack is deployed. `None` means "whatever the caller's AWS
+/// configuration says at deploy time".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Env {
+    /// The 12-digit AWS account ID.
+    pub account: Option<String>,
+    /// The region, e.g. `eu-west-1`.
+    pub region: Option<String>,
+}
+
+impl fmt::Display for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let account = self.account.as_deref().unwrap_or("default account");
+        let region = self.region.as_deref().unwrap_or("default region");
+        match (&self.account, &self.region) {
+            (Some(_), _) => write!(f, "account {account}, {region}"),
+            (None, _) => write!(f, "{account}, {region}"),
+        }
+    }
+}
+
+/// A file that belongs to a stack (a buildspec), relative to the output
+/// directory, e.g. `buildspecs/image-pipeline/build.yml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    /// The path relative to the output directory.
+    pub path: String,
+    /// The contents.
+    pub contents: String,
+}
+
+/// Something that adds resources to a stack and hands back a reference to
+/// them: `let bucket = stack.add(s3::Bucket::new("Artifacts"));`.
+pub trait Construct {
+    /// What the construct hands back: typed references such as `arn()`.
+    type Ref;
+    /// Adds the construct's resources to `stack`.
+    fn add_to(self, stack: &mut Stack) -> Self::Ref;
+}
+
+/// A reference to a resource of a stack, returned by [`Stack::add_resource`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceRef {
+    stack: String,
+    id: String,
+}
+
+impl ResourceRef {
+    /// The resource's logical ID.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The stack the resource belongs to.
+    pub fn stack(&self) -> &str {
+        &self.stack
+    }
+
+    /// `!Ref` to the resource (its physical ID: a name, an ARN or an ID,
+    /// depending on the type).
+    pub fn reference(&self) -> Expr {
+        self.owned(Expr::Ref(self.id.clone()))
+    }
+
+    /// `!GetAtt` of one of the resource's attributes.
+    pub fn get_att(&self, attribute: &str) -> Expr {
+        self.owned(Expr::get_att(&self.id, attribute))
+    }
+
+    /// Wraps a value that only makes sense inside this resource's stack.
+    pub fn owned(&self, value: Expr) -> Expr {
+        Expr::Owned {
+            stack: self.stack.clone(),
+            value: Box::new(value),
+        }
+    }
+}
+

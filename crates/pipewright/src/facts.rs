@@ -1,0 +1,231 @@
+//! Facts about CloudFormation resource types and IAM actions, in one place.
+//!
+//! Synth (capabilities), grant validation, `diff` (stateful resources, IAM
+//! statements) and the change-set summary (IAM changes) all need to know
+//! things about resource types. Before this registry each kept its own list,
+//! and the lists disagreed; now a new service adds its types here once.
+//!
+//! A type that is not listed has no special facts: not stateful, no IAM, no
+//! policy properties. That is the safe reading for diffs (nothing is hidden)
+//! and for capabilities (CloudFormation itself rejects a change set that
+//! lacks one).
+
+/// What pipewright knows about one resource type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeFacts {
+    /// The CloudFormation type, e.g. `AWS::S3::Bucket`.
+    pub name: &'static str,
+    /// Holds data: replacing or deleting the resource loses it.
+    pub stateful: bool,
+    /// Is an IAM resource: a template with one needs `CAPABILITY_IAM`.
+    pub iam: bool,
+    /// The property that gives the IAM resource a custom name (a template
+    /// with one set needs `CAPABILITY_NAMED_IAM`); empty when it has none.
+    pub iam_name: &'static str,
+    /// Properties that hold IAM policy documents. `Policies` holds a list
+    /// of `{PolicyName, PolicyDocument}`.
+    pub policy_properties: &'static [&'static str],
+    /// Properties whose change replaces the resource, which a reviewer must
+    /// see before a change set exists. From each type's "Update requires:
+    /// Replacement" entries in the CloudFormation resource reference.
+    pub replacing_properties: &'static [&'static str],
+}
+
+impl TypeFacts {
+    const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            stateful: false,
+            iam: false,
+            iam_name: "",
+            policy_properties: &[],
+            replacing_properties: &[],
+        }
+    }
+
+    const fn stateful(mut self) -> Self {
+        self.stateful = true;
+        self
+    }
+
+    const fn iam(mut self, name_property: &'static str) -> Self {
+        self.iam = true;
+        self.iam_name = name_property;
+        self
+    }
+
+    const fn policies(mut self, properties: &'static [&'static str]) -> Self {
+        self.policy_properties = properties;
+        self
+    }
+
+    const fn replacing(mut self, properties: &'static [&'static str]) -> Self {
+        self.replacing_properties = properties;
+        self
+    }
+
+    /// Whether the type carries permissions: an IAM resource or a resource
+    /// with a policy property.
+    pub fn carries_iam(&self) -> bool {
+        self.iam || !self.policy_properties.is_empty()
+    }
+}
+
+const ROLE_POLICIES: &[&str] = &["AssumeRolePolicyDocument", "Policies"];
+const POLICY_DOCUMENT: &[&str] = &["PolicyDocument"];
+const POLICIES: &[&str] = &["Policies"];
+
+/// Every resource type with facts, sorted by name.
+pub const TYPES: &[TypeFacts] = &[
+    TypeFacts::new("AWS::CodeCommit::Repository")
+        .stateful()
+        .replacing(&["RepositoryName"]),
+    TypeFacts::new("AWS::DynamoDB::GlobalTable")
+        .stateful()
+        .replacing(&["TableName", "KeySchema"]),
+    TypeFacts::new("AWS::DynamoDB::Table")
+        .stateful()
+        .replacing(&["TableName", "KeySchema"]),
+    TypeFacts::new("AWS::ECR::Repository")
+        .stateful()
+        .policies(&["RepositoryPolicyText"])
+        .replacing(&["RepositoryName", "EncryptionConfiguration"]),
+    TypeFacts::new("AWS::EFS::FileSystem")
+        .stateful()
+        .policies(&["FileSystemPolicy"])
+        .replacing(&["Encrypted", "KmsKeyId", "PerformanceMode"]),
+    TypeFacts::new("AWS::IAM::AccessKey").iam(""),
+    TypeFacts::new("AWS::IAM::Group")
+        .iam("GroupName")
+        .policies(POLICIES)
+        .replacing(&["GroupName"]),
+    TypeFacts::new("AWS::IAM::GroupPolicy")
+        .iam("")
+        .policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::IAM::InstanceProfile")
+        .iam("InstanceProfileName")
+        .replacing(&["InstanceProfileName"]),
+    TypeFacts::new("AWS::IAM::ManagedPolicy")
+        .iam("ManagedPolicyName")
+        .policies(POLICY_DOCUMENT)
+        .replacing(&["ManagedPolicyName"]),
+    TypeFacts::new("AWS::IAM::Policy")
+        .iam("")
+        .policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::IAM::Role")
+        .iam("RoleName")
+        .policies(ROLE_POLICIES)
+        .replacing(&["RoleName", "Path"]),
+    TypeFacts::new("AWS::IAM::RolePolicy")
+        .iam("")
+        .policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::IAM::User")
+        .iam("UserName")
+        .policies(POLICIES)
+        .replacing(&["UserName"]),
+    TypeFacts::new("AWS::IAM::UserPolicy")
+        .iam("")
+        .policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::IAM::UserToGroupAddition").iam(""),
+    TypeFacts::new("AWS::KMS::Key")
+        .stateful()
+        .policies(&["KeyPolicy"]),
+    TypeFacts::new("AWS::Logs::LogGroup")
+        .stateful()
+        .replacing(&["LogGroupName"]),
+    TypeFacts::new("AWS::RDS::DBCluster")
+        .stateful()
+        .replacing(&["DBClusterIdentifier", "Engine", "StorageEncrypted"]),
+    TypeFacts::new("AWS::RDS::DBInstance")
+        .stateful()
+        .replacing(&["DBInstanceIdentifier", "Engine", "StorageEncrypted"]),
+    TypeFacts::new("AWS::S3::Bucket")
+        .stateful()
+        .replacing(&["BucketName"]),
+    TypeFacts::new("AWS::S3::BucketPolicy")
+        .policies(POLICY_DOCUMENT)
+        .replacing(&["Bucket"]),
+    TypeFacts::new("AWS::SNS::TopicPolicy").policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::SQS::Queue")
+        .stateful()
+        .replacing(&["QueueName", "FifoQueue"]),
+    TypeFacts::new("AWS::SQS::QueuePolicy").policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::SecretsManager::ResourcePolicy").policies(&["ResourcePolicy"]),
+    TypeFacts::new("AWS::SecretsManager::Secret")
+        .stateful()
+        .replacing(&["Name"]),
+];
+
+/// The facts of `resource_type`, if it has any.
+pub fn of(resource_type: &str) -> Option<&'static TypeFacts> {
+    TYPES
+        .binary_search_by(|t| t.name.cmp(resource_type))
+        .ok()
+        .map(|i| &TYPES[i])
+}
+
+/// Whether `resource_type` holds data.
+pub fn is_stateful(resource_type: &str) -> bool {
+    of(resource_type).is_some_and(|t| t.stateful)
+}
+
+/// Whether `resource_type` carries permissions (an IAM resource or a
+/// resource with a policy property).
+pub fn carries_iam(resource_type: &str) -> bool {
+    of(resource_type).is_some_and(TypeFacts::carries_iam)
+}
+
+/// The properties of `resource_type` that hold policy documents.
+pub fn policy_properties(resource_type: &str) -> &'static [&'static str] {
+    of(resource_type).map_or(&[], |t| t.policy_properties)
+}
+
+/// Whether a change to `property` (a top-level property name) of
+/// `resource_type` replaces the resource.
+pub fn replaces(resource_type: &str, property: &str) -> bool {
+    of(resource_type).is_some_and(|t| t.replacing_properties.contains(&property))
+}
+
+/// Actions that support no resource-level permission: the only actions a
+/// statement may grant on `Resource: "*"`, each family in its own statement.
+/// Sorted. See the "Actions, resources, and condition keys" page of each
+/// service in the IAM Service Authorization Reference
+/// (<https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>).
+pub const UNSCOPED_ACTIONS: &[&str] = &[
+    "codebuild:ListProjects",
+    "codepipeline:ListPipelines",
+    "codestar-connections:ListConnections",
+    "ecr:GetAuthorizationToken",
+    "sts:GetCallerIdentity",
+];
+
+/// Whether `action` supports no resource-level permission.
+pub fn is_unscoped_action(action: &str) -> bool {
+    UNSCOPED_ACTIONS.binary_search(&action).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        assert!(TYPES.windows(2).all(|w| w[0].name < w[1].name));
+        assert!(UNSCOPED_ACTIONS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn lookups() {
+        assert!(is_stateful("AWS::S3::Bucket"));
+        assert!(!is_stateful("AWS::S3::BucketPolicy"));
+        assert!(!is_stateful("AWS::Custom::Thing"));
+        assert!(carries_iam("AWS::ECR::Repository"));
+        assert!(carries_iam("AWS::IAM::AccessKey"));
+        assert!(!carries_iam("AWS::CodeBuild::Project"));
+        assert_eq!(policy_properties("AWS::KMS::Key"), ["KeyPolicy"]);
+        assert!(replaces("AWS::ECR::Repository", "RepositoryName"));
+        assert!(!replaces("AWS::ECR::Repository", "ImageTagMutability"));
+        assert!(is_unscoped_action("ecr:GetAuthorizationToken"));
+        assert!(!is_unscoped_action("ecr:PutImage"));
+    }
+}

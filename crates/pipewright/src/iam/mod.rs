@@ -1,0 +1,14 @@
+//! IAM: policy documents and statements (`policy`, plain values the
+//! construct core builds on), and the role construct (`role`, built on the
+//! core). The split keeps the layers pointing one way: the core validates
+//! and renders grants with `policy` alone, and `role` is a construct like
+//! any other.
+
+pub mod policy;
+pub mod role;
+
+pub use policy::{
+    Effect, KMS_USE_ACTIONS, POLICY_VERSION, PolicyDocument, Principal, Statement,
+    UNSCOPED_ACTIONS,
+};
+pub use role::{Role, RoleRef};
