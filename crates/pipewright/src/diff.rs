@@ -171,22 +171,6 @@ impl TemplateDiff {
     }
 }
 
-/// Resource types that hold data: replacing or deleting one loses it.
-pub const STATEFUL_TYPES: &[&str] = &[
-    "AWS::ECR::Repository",
-    "AWS::S3::Bucket",
-    "AWS::DynamoDB::Table",
-    "AWS::DynamoDB::GlobalTable",
-    "AWS::Logs::LogGroup",
-    "AWS::KMS::Key",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster",
-    "AWS::EFS::FileSystem",
-    "AWS::SecretsManager::Secret",
-    "AWS::SQS::Queue",
-    "AWS::CodeCommit::Repository",
-];
-
 /// Compares `old` (deployed) with `new` (synthesized). Defaults of `NoEcho`
 /// parameters are shown as `****`.
 pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
@@ -229,7 +213,7 @@ pub fn diff(old: &Template, new: &Template) -> TemplateDiff {
         }
         out.resources.push(ResourceDiff {
             id: id.clone(),
-            stateful: STATEFUL_TYPES.contains(&resource_type.as_str()),
+            stateful: crate::facts::is_stateful(&resource_type),
             resource_type,
             change,
             replacement: None,
@@ -361,19 +345,16 @@ fn statements(resources: &Map<String, Value>) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for (id, r) in resources {
         let props = r.get("Properties").cloned().unwrap_or(Value::Null);
+        let kind = r.get("Type").and_then(Value::as_str).unwrap_or_default();
         let mut docs: Vec<&Value> = Vec::new();
-        for key in [
-            "PolicyDocument",
-            "AssumeRolePolicyDocument",
-            "RepositoryPolicyText",
-            "KeyPolicy",
-        ] {
-            if let Some(d) = props.get(key) {
-                docs.push(d);
+        for key in crate::facts::policy_properties(kind) {
+            match (*key, props.get(*key)) {
+                ("Policies", Some(Value::Array(policies))) => {
+                    docs.extend(policies.iter().filter_map(|p| p.get("PolicyDocument")))
+                }
+                (_, Some(d)) => docs.push(d),
+                (_, None) => {}
             }
-        }
-        if let Some(Value::Array(policies)) = props.get("Policies") {
-            docs.extend(policies.iter().filter_map(|p| p.get("PolicyDocument")));
         }
         for doc in docs {
             match doc.get("Statement") {

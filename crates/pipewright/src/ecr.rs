@@ -5,7 +5,8 @@
 //! expires untagged images and keeps the newest ones, and is retained when
 //! its stack is deleted or the repository replaced: images are data.
 
-use crate::construct::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, ResourcePolicy, ResourceRef, Stack};
+use crate::error::ProblemKind;
 use crate::iam::{RoleRef, Statement};
 use crate::template::{Expr, Resource};
 
@@ -126,7 +127,7 @@ impl Repository {
 }
 
 /// Checks a literal repository name against ECR's rules; `None` when valid.
-pub fn name_problem(name: &str) -> Option<String> {
+pub fn name_problem(name: &str) -> Option<ProblemKind> {
     let valid_part = |part: &str| {
         !part.is_empty()
             && part.split(['.', '_', '-']).all(|w| {
@@ -136,15 +137,21 @@ pub fn name_problem(name: &str) -> Option<String> {
             })
     };
     if name.chars().any(|c| c.is_ascii_uppercase()) {
-        return Some(format!(
-            "ECR repository name `{name}` has uppercase letters: ECR accepts only lowercase (try `{}`)",
-            name.to_ascii_lowercase()
-        ));
+        return Some(ProblemKind::InvalidName {
+            what: "ECR repository name",
+            name: name.to_owned(),
+            reason: format!(
+                "has uppercase letters: ECR accepts only lowercase (try `{}`)",
+                name.to_ascii_lowercase()
+            ),
+        });
     }
     if !(2..=256).contains(&name.len()) || !name.split('/').all(valid_part) {
-        return Some(format!(
-            "ECR repository name `{name}` is invalid: use 2 to 256 lowercase letters and digits, separated by single `.`, `_`, `-` or `/`"
-        ));
+        return Some(ProblemKind::InvalidName {
+            what: "ECR repository name",
+            name: name.to_owned(),
+            reason: "is invalid: use 2 to 256 lowercase letters and digits, separated by single `.`, `_`, `-` or `/`".to_owned(),
+        });
     }
     None
 }
@@ -153,12 +160,20 @@ pub fn name_problem(name: &str) -> Option<String> {
 #[derive(Clone, Debug)]
 pub struct RepositoryRef {
     resource: ResourceRef,
+    policy: ResourcePolicy,
 }
 
 impl RepositoryRef {
     /// The repository's logical ID.
     pub fn id(&self) -> &str {
         self.resource.id()
+    }
+
+    /// The repository policy (`RepositoryPolicyText`), for
+    /// [`Stack::grant_resource`]: statements that name other accounts or
+    /// roles. Default: none, and then the property is not written.
+    pub fn policy(&self) -> &ResourcePolicy {
+        &self.policy
     }
 
     /// The repository name (`!Ref`).
@@ -225,7 +240,7 @@ impl Construct for Repository {
             .and_then(Expr::as_str)
             .and_then(name_problem)
         {
-            stack.report(&path, problem);
+            stack.problem(&path, problem);
         }
         let mut repo = Resource::new("AWS::ECR::Repository").retain();
         if let Some(name) = &self.name {
@@ -268,8 +283,10 @@ impl Construct for Repository {
                 "LifecyclePolicy",
                 Expr::map([("LifecyclePolicyText", Expr::from(self.lifecycle_policy()))]),
             );
+        let resource = stack.add_resource_at(path, &self.id, repo);
         RepositoryRef {
-            resource: stack.add_resource_at(path, &self.id, repo),
+            policy: ResourcePolicy::new(&resource, "RepositoryPolicyText"),
+            resource,
         }
     }
 }
@@ -282,7 +299,7 @@ mod tests {
     fn names_follow_ecr_rules() {
         assert_eq!(name_problem("team/app-1.web_x"), None);
         assert_eq!(
-            name_problem("MyApp").unwrap(),
+            name_problem("MyApp").unwrap().to_string(),
             "ECR repository name `MyApp` has uppercase letters: ECR accepts only lowercase (try `myapp`)"
         );
         assert!(name_problem("a").is_some());

@@ -25,6 +25,9 @@ pub struct TypeFacts {
     /// Properties that hold IAM policy documents. `Policies` holds a list
     /// of `{PolicyName, PolicyDocument}`.
     pub policy_properties: &'static [&'static str],
+    /// Is itself a policy (a bucket policy, a topic policy): every change to
+    /// it changes permissions.
+    pub policy_resource: bool,
     /// Properties whose change replaces the resource, which a reviewer must
     /// see before a change set exists. From each type's "Update requires:
     /// Replacement" entries in the CloudFormation resource reference.
@@ -39,8 +42,15 @@ impl TypeFacts {
             iam: false,
             iam_name: "",
             policy_properties: &[],
+            policy_resource: false,
             replacing_properties: &[],
         }
+    }
+
+    const fn policy_resource(mut self, properties: &'static [&'static str]) -> Self {
+        self.policy_properties = properties;
+        self.policy_resource = true;
+        self
     }
 
     const fn stateful(mut self) -> Self {
@@ -67,7 +77,18 @@ impl TypeFacts {
     /// Whether the type carries permissions: an IAM resource or a resource
     /// with a policy property.
     pub fn carries_iam(&self) -> bool {
-        self.iam || !self.policy_properties.is_empty()
+        self.iam || self.policy_resource || !self.policy_properties.is_empty()
+    }
+
+    /// Whether a change to `properties` (top-level names; empty when
+    /// unknown) changes permissions: any change of an IAM resource or a
+    /// policy resource, or a change of a policy property.
+    pub fn changes_iam(&self, properties: &[String]) -> bool {
+        self.iam
+            || self.policy_resource
+            || properties
+                .iter()
+                .any(|p| self.policy_properties.contains(&p.as_str()))
     }
 }
 
@@ -86,6 +107,7 @@ pub const TYPES: &[TypeFacts] = &[
     TypeFacts::new("AWS::DynamoDB::Table")
         .stateful()
         .replacing(&["TableName", "KeySchema"]),
+    TypeFacts::new("AWS::ECR::RegistryPolicy").policy_resource(&["PolicyText"]),
     TypeFacts::new("AWS::ECR::Repository")
         .stateful()
         .policies(&["RepositoryPolicyText"])
@@ -94,6 +116,7 @@ pub const TYPES: &[TypeFacts] = &[
         .stateful()
         .policies(&["FileSystemPolicy"])
         .replacing(&["Encrypted", "KmsKeyId", "PerformanceMode"]),
+    TypeFacts::new("AWS::Events::EventBusPolicy").policy_resource(&["Statement"]),
     TypeFacts::new("AWS::IAM::AccessKey").iam(""),
     TypeFacts::new("AWS::IAM::Group")
         .iam("GroupName")
@@ -130,6 +153,7 @@ pub const TYPES: &[TypeFacts] = &[
     TypeFacts::new("AWS::KMS::Key")
         .stateful()
         .policies(&["KeyPolicy"]),
+    TypeFacts::new("AWS::Lambda::Permission").policy_resource(&[]),
     TypeFacts::new("AWS::Logs::LogGroup")
         .stateful()
         .replacing(&["LogGroupName"]),
@@ -143,14 +167,14 @@ pub const TYPES: &[TypeFacts] = &[
         .stateful()
         .replacing(&["BucketName"]),
     TypeFacts::new("AWS::S3::BucketPolicy")
-        .policies(POLICY_DOCUMENT)
+        .policy_resource(POLICY_DOCUMENT)
         .replacing(&["Bucket"]),
-    TypeFacts::new("AWS::SNS::TopicPolicy").policies(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::SNS::TopicPolicy").policy_resource(POLICY_DOCUMENT),
     TypeFacts::new("AWS::SQS::Queue")
         .stateful()
         .replacing(&["QueueName", "FifoQueue"]),
-    TypeFacts::new("AWS::SQS::QueuePolicy").policies(POLICY_DOCUMENT),
-    TypeFacts::new("AWS::SecretsManager::ResourcePolicy").policies(&["ResourcePolicy"]),
+    TypeFacts::new("AWS::SQS::QueuePolicy").policy_resource(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::SecretsManager::ResourcePolicy").policy_resource(&["ResourcePolicy"]),
     TypeFacts::new("AWS::SecretsManager::Secret")
         .stateful()
         .replacing(&["Name"]),
@@ -162,6 +186,12 @@ pub fn of(resource_type: &str) -> Option<&'static TypeFacts> {
         .binary_search_by(|t| t.name.cmp(resource_type))
         .ok()
         .map(|i| &TYPES[i])
+}
+
+/// Whether a change to `properties` of a `resource_type` resource changes
+/// permissions (see [`TypeFacts::changes_iam`]).
+pub fn changes_iam(resource_type: &str, properties: &[String]) -> bool {
+    of(resource_type).is_some_and(|t| t.changes_iam(properties))
 }
 
 /// Whether `resource_type` holds data.
@@ -222,6 +252,9 @@ mod tests {
         assert!(carries_iam("AWS::ECR::Repository"));
         assert!(carries_iam("AWS::IAM::AccessKey"));
         assert!(!carries_iam("AWS::CodeBuild::Project"));
+        assert!(changes_iam("AWS::S3::BucketPolicy", &[]));
+        assert!(!changes_iam("AWS::ECR::Repository", &["ImageScanningConfiguration".into()]));
+        assert!(changes_iam("AWS::ECR::Repository", &["RepositoryPolicyText".into()]));
         assert_eq!(policy_properties("AWS::KMS::Key"), ["KeyPolicy"]);
         assert!(replaces("AWS::ECR::Repository", "RepositoryName"));
         assert!(!replaces("AWS::ECR::Repository", "ImageTagMutability"));

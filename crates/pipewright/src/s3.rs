@@ -8,8 +8,8 @@
 //! documented suppression otherwise), `Retain` on delete and replace, and a
 //! lifecycle rule that expires old artifacts.
 
-use crate::construct::{Construct, ResourceRef, Stack};
-use crate::iam::{PolicyDocument, Principal, RoleRef, Statement};
+use crate::construct::{Construct, ResourcePolicy, ResourceRef, Stack};
+use crate::iam::{Principal, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 use indexmap::IndexMap;
 
@@ -159,6 +159,7 @@ impl Bucket {
 #[derive(Clone, Debug)]
 pub struct BucketRef {
     resource: ResourceRef,
+    policy: ResourcePolicy,
 }
 
 impl BucketRef {
@@ -170,6 +171,12 @@ impl BucketRef {
     /// The underlying resource, for [`Stack::override_property`].
     pub fn resource(&self) -> &ResourceRef {
         &self.resource
+    }
+
+    /// The bucket policy (`AWS::S3::BucketPolicy`, `<Bucket>Policy`), for
+    /// [`Stack::grant_resource`]. It always holds the TLS-only statement.
+    pub fn policy(&self) -> &ResourcePolicy {
+        &self.policy
     }
 
     /// The bucket name (`!Ref`).
@@ -265,22 +272,28 @@ impl Construct for Bucket {
             );
         }
         let resource = stack.add_resource_at(path.clone(), &self.id, bucket);
-        let bucket = BucketRef { resource };
+        let bucket = BucketRef {
+            policy: ResourcePolicy::new(&resource, "PolicyDocument"),
+            resource,
+        };
 
+        let policy = Resource::new("AWS::S3::BucketPolicy").property("Bucket", bucket.name());
+        let policy = stack.add_resource_at(
+            format!("{path}/Policy"),
+            format!("{}Policy", self.id),
+            policy,
+        );
+        let bucket = BucketRef {
+            policy: ResourcePolicy::new(&policy, "PolicyDocument"),
+            ..bucket
+        };
         let tls_only = Statement::deny(["s3:*"])
             .sid("DenyInsecureTransport")
             .principal(Principal::Everyone)
             .resource(bucket.arn())
             .resource(bucket.objects_arn())
             .condition("Bool", "aws:SecureTransport", "false");
-        let policy = Resource::new("AWS::S3::BucketPolicy")
-            .property("Bucket", bucket.name())
-            .property("PolicyDocument", PolicyDocument::new([tls_only]).to_expr());
-        stack.add_resource_at(
-            format!("{path}/Policy"),
-            format!("{}Policy", self.id),
-            policy,
-        );
+        stack.grant_resource(bucket.policy(), tls_only);
         bucket
     }
 }

@@ -87,12 +87,7 @@ impl ResourceChange {
     /// Whether the change touches permissions: IAM resources and resource
     /// policies.
     pub fn is_iam(&self) -> bool {
-        self.resource_type.starts_with("AWS::IAM::")
-            || self.resource_type.ends_with("Policy")
-            || self
-                .properties
-                .iter()
-                .any(|p| p.ends_with("Policy") || p.ends_with("PolicyText") || p == "Policies")
+        crate::facts::changes_iam(&self.resource_type, &self.properties)
     }
 }
 
