@@ -22,6 +22,7 @@
 //! actions. Its commands are POSIX `sh` (CodeBuild's default shell), quote
 //! every expansion, and pass registry passwords on stdin, never in argv.
 
+use crate::iam::policy::Statement;
 use crate::template::Expr;
 use crate::template::yaml::expr_to_string;
 use indexmap::IndexMap;
@@ -471,6 +472,26 @@ impl BuildSpec {
             .collect()
     }
 
+    /// The statements a build's role needs to read this buildspec's
+    /// `parameter-store` entries (`ssm:GetParameters` on each parameter) and
+    /// `secrets-manager` entries (`secretsmanager:GetSecretValue` on each
+    /// secret), exactly those and nothing else. A CodeBuild project grants
+    /// them to its role. SecureString parameters and secrets encrypted with
+    /// the AWS managed keys need no KMS grant; with a customer key, grant
+    /// `kms:Decrypt` on it too.
+    pub fn read_grants(&self) -> Vec<Statement> {
+        let mut out = Vec::new();
+        for parameter in self.parameter_store.values() {
+            out.push(Statement::allow(["ssm:GetParameters"]).resource(parameter_arn(parameter)));
+        }
+        for reference in self.secrets_manager.values() {
+            out.push(
+                Statement::allow(["secretsmanager:GetSecretValue"]).resource(secret_arn(reference)),
+            );
+        }
+        out
+    }
+
     /// The buildspec as a value: `version: 0.2` (a number) first, then
     /// `env`, `phases`, `artifacts`, `reports` and `cache`, each omitted
     /// when empty.
@@ -553,6 +574,33 @@ impl BuildSpec {
         }
         (!m.is_empty()).then_some(Expr::Map(m))
     }
+}
+
+/// The ARN of the Systems Manager parameter `name` (`/app/token` or
+/// `app-token`, or an ARN as it is), in the stack's account and region.
+pub fn parameter_arn(name: &str) -> Expr {
+    if name.starts_with("arn:") {
+        return Expr::from(name);
+    }
+    let name = name.trim_start_matches('/');
+    Expr::sub(format!(
+        "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{name}"
+    ))
+}
+
+/// The ARN pattern of the secret of a Secrets Manager reference
+/// (`name[:json-key[:version-stage[:version-id]]]`, or an ARN with the same
+/// suffixes). Secrets Manager appends six random characters to a secret's
+/// name, hence `-??????`.
+pub fn secret_arn(reference: &str) -> Expr {
+    if reference.starts_with("arn:") {
+        let arn: Vec<&str> = reference.splitn(8, ':').take(7).collect();
+        return Expr::from(arn.join(":"));
+    }
+    let name = reference.split(':').next().unwrap_or(reference);
+    Expr::sub(format!(
+        "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-??????"
+    ))
 }
 
 /// `version: 0.2` as a number, as the reference writes it.

@@ -11,8 +11,8 @@
 //! without referencing the project (no cycle), and the local CloudFormation
 //! emulator the tests deploy to cannot resolve `GetAtt` on this type.
 
-use crate::construct::{Construct, ResourceRef, Stack};
 use crate::buildspec::{self, BuildSpec};
+use crate::construct::{Construct, ResourceRef, Stack};
 use crate::iam::{Role, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 
@@ -317,17 +317,18 @@ impl Construct for Project {
             .resource(Expr::sub(log_group.clone()))
             .resource(Expr::sub(format!("{log_group}:*"))),
         );
+        for statement in self.spec.read_grants() {
+            stack.grant(&role, statement);
+        }
         let mut env_vars = Vec::new();
         for v in &self.variables {
             let (name, kind, value) = match v {
                 Variable::Plaintext(n, value) => (n, "PLAINTEXT", value.clone()),
                 Variable::ParameterStore(n, parameter) => {
-                    let name = parameter.trim_start_matches('/');
                     stack.grant(
                         &role,
-                        Statement::allow(["ssm:GetParameters"]).resource(Expr::sub(format!(
-                            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{name}"
-                        ))),
+                        Statement::allow(["ssm:GetParameters"])
+                            .resource(buildspec::parameter_arn(parameter)),
                     );
                     (n, "PARAMETER_STORE", Expr::from(parameter.as_str()))
                 }
@@ -335,7 +336,7 @@ impl Construct for Project {
                     stack.grant(
                         &role,
                         Statement::allow(["secretsmanager:GetSecretValue"])
-                            .resource(secret_arn(secret)),
+                            .resource(buildspec::secret_arn(secret)),
                     );
                     (n, "SECRETS_MANAGER", Expr::from(secret.as_str()))
                 }
@@ -407,17 +408,4 @@ impl Construct for Project {
         let resource = stack.add_resource_at(path, &self.id, project);
         ProjectRef { resource, role }
     }
-}
-
-/// The ARN pattern of a secret named `secret` (`name[:json-key...]` or an
-/// ARN). Secrets Manager appends six random characters to a secret's name.
-fn secret_arn(secret: &str) -> Expr {
-    if secret.starts_with("arn:") {
-        let arn: Vec<&str> = secret.splitn(8, ':').take(7).collect();
-        return Expr::from(arn.join(":"));
-    }
-    let name = secret.split(':').next().unwrap_or(secret);
-    Expr::sub(format!(
-        "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-??????"
-    ))
 }

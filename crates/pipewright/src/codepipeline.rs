@@ -11,8 +11,8 @@
 //! webhook always authenticates with HMAC, with a secret that is not the
 //! OAuth token, and filters on the branch.
 
-use crate::construct::{Construct, ResourceRef, Stack};
 use crate::codebuild::ProjectRef;
+use crate::construct::{Construct, ResourceRef, Stack};
 use crate::iam::{Role, RoleRef, Statement};
 use crate::s3::BucketRef;
 use crate::template::{Expr, Resource};

@@ -253,8 +253,14 @@ mod tests {
         assert!(carries_iam("AWS::IAM::AccessKey"));
         assert!(!carries_iam("AWS::CodeBuild::Project"));
         assert!(changes_iam("AWS::S3::BucketPolicy", &[]));
-        assert!(!changes_iam("AWS::ECR::Repository", &["ImageScanningConfiguration".into()]));
-        assert!(changes_iam("AWS::ECR::Repository", &["RepositoryPolicyText".into()]));
+        assert!(!changes_iam(
+            "AWS::ECR::Repository",
+            &["ImageScanningConfiguration".into()]
+        ));
+        assert!(changes_iam(
+            "AWS::ECR::Repository",
+            &["RepositoryPolicyText".into()]
+        ));
         assert_eq!(policy_properties("AWS::KMS::Key"), ["KeyPolicy"]);
         assert!(replaces("AWS::ECR::Repository", "RepositoryName"));
         assert!(!replaces("AWS::ECR::Repository", "ImageTagMutability"));

@@ -11,8 +11,8 @@
 //! there are none.
 
 use super::assembly::{Artifact, Assembly, Capability, Format};
-use crate::construct::{Item, Stack, grant};
 use super::validate;
+use crate::construct::{Item, Stack, grant};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::facts;
 use crate::template::{self, Expr, LogicalId, Output, Template};

@@ -104,7 +104,9 @@ impl Grant {
         let allows = s.effect() == Effect::Allow;
         if allows
             && s.on_every_resource()
-            && s.actions().iter().any(|a| a == "iam:PassRole" || a == "iam:*" || a == "*")
+            && s.actions()
+                .iter()
+                .any(|a| a == "iam:PassRole" || a == "iam:*" || a == "*")
         {
             out.push(ProblemKind::PassRoleOnEveryResource);
         }

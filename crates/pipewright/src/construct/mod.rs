@@ -10,8 +10,8 @@ pub mod grant;
 mod stack;
 
 pub use grant::{Grant, GrantTarget, ResourcePolicy};
-pub use stack::Stack;
 pub(crate) use stack::Item;
+pub use stack::Stack;
 
 use crate::template::Expr;
 use std::fmt;
@@ -93,4 +93,3 @@ impl ResourceRef {
         }
     }
 }
-

@@ -294,7 +294,11 @@ impl Stack {
     /// on `*` is an error; [`Stack::grant_unrestricted`] is the explicit
     /// escape for the first two.
     pub fn grant(&mut self, principal: &impl AsRef<ResourceRef>, statement: Statement) {
-        self.push_grant(GrantTarget::Identity(principal.as_ref().clone()), statement, None);
+        self.push_grant(
+            GrantTarget::Identity(principal.as_ref().clone()),
+            statement,
+            None,
+        );
     }
 
     /// Grants a statement that [`Stack::grant`] would refuse (a wildcard

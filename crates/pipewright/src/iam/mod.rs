@@ -8,7 +8,6 @@ pub mod policy;
 pub mod role;
 
 pub use policy::{
-    Effect, KMS_USE_ACTIONS, POLICY_VERSION, PolicyDocument, Principal, Statement,
-    UNSCOPED_ACTIONS,
+    Effect, KMS_USE_ACTIONS, POLICY_VERSION, PolicyDocument, Principal, Statement, UNSCOPED_ACTIONS,
 };
 pub use role::{Role, RoleRef};

@@ -1,0 +1,293 @@
+//! Grants as values: identity and resource-policy statements, validated and
+//! rendered at synth, with explicit overrides winning.
+
+use pipewright::buildspec::BuildSpec;
+use pipewright::codebuild::Project;
+use pipewright::iam::{Principal, Role, Statement};
+use pipewright::template::{Expr, json};
+use pipewright::{App, Error, Stack, ecr, s3};
+use serde_json::{Value, json};
+
+fn resources(stack: Stack) -> Value {
+    let assembly = App::new().stack(stack).synth().unwrap();
+    json::to_value(&assembly.stacks[0].template)["Resources"].clone()
+}
+
+fn problems(stack: Stack) -> Vec<String> {
+    match App::new().stack(stack).synth() {
+        Err(Error::Synth(p)) => p.iter().map(ToString::to_string).collect(),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("synth succeeded"),
+    }
+}
+
+/// The statements of the `grants` inline policy of role `id`.
+fn granted(resources: &Value, id: &str) -> Vec<Value> {
+    let policies = resources[id]["Properties"]["Policies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{id} has no Policies: {resources:#}"));
+    let grants = policies
+        .iter()
+        .find(|p| p["PolicyName"] == "grants")
+        .expect("a `grants` policy");
+    grants["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+/// Before the fix, `BuildSpec::secret` and `BuildSpec::parameter` wrote the
+/// buildspec entries but granted nothing, so the build failed when it ran.
+#[test]
+fn buildspec_secrets_and_parameters_are_granted_exactly() {
+    let spec = BuildSpec::new()
+        .secret("DOCKERHUB_TOKEN", "dockerhub/ci:token")
+        .parameter("NPM_TOKEN", "/ci/npm-token")
+        .build(["make"]);
+    let mut s = Stack::new("app");
+    s.add(Project::new("Build", spec));
+    let r = resources(s);
+    let statements = granted(&r, "BuildRole");
+    assert!(
+        statements.contains(&json!({
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:dockerhub/ci-??????")],
+        })),
+        "{statements:#?}"
+    );
+    assert!(
+        statements.contains(&json!({
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameters"],
+            "Resource": [sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ci/npm-token")],
+        })),
+        "{statements:#?}"
+    );
+    // The logs statement and the two reads: nothing more.
+    assert_eq!(statements.len(), 3, "{statements:#?}");
+}
+
+/// Before the fix, rendering grants overwrote an explicit override of the
+/// role's `Policies`.
+#[test]
+fn an_explicit_policies_override_wins_over_rendered_grants() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    s.grant(
+        &role,
+        Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
+    );
+    let mine = Expr::list([Expr::map([
+        ("PolicyName", Expr::from("hand-written")),
+        (
+            "PolicyDocument",
+            Expr::map([
+                ("Version", Expr::from("2012-10-17")),
+                (
+                    "Statement",
+                    Expr::list([Expr::map([
+                        ("Effect", Expr::from("Allow")),
+                        ("Action", Expr::list([Expr::from("sqs:SendMessage")])),
+                        ("Resource", Expr::list([Expr::from("arn:aws:sqs:::q")])),
+                    ])]),
+                ),
+            ]),
+        ),
+    ])]);
+    s.override_property(role.resource(), "Policies", mine);
+    let r = resources(s);
+    assert_eq!(
+        r["Worker"]["Properties"]["Policies"],
+        json!([{
+            "PolicyName": "hand-written",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["arn:aws:sqs:::q"]}],
+            },
+        }])
+    );
+}
+
+#[test]
+fn an_override_can_reach_into_rendered_grants() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    s.grant(
+        &role,
+        Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
+    );
+    s.override_property(role.resource(), "Policies.0.PolicyName", "worker");
+    let r = resources(s);
+    assert_eq!(
+        r["Worker"]["Properties"]["Policies"][0]["PolicyName"],
+        "worker"
+    );
+}
+
+#[test]
+fn resource_grants_join_the_bucket_policy_beside_the_tls_rule() {
+    let mut s = Stack::new("app");
+    let bucket = s.add(s3::Bucket::new("Artifacts"));
+    s.grant_resource(
+        bucket.policy(),
+        Statement::allow(["s3:GetObject"])
+            .principal(Principal::account("222222222222"))
+            .resource(bucket.objects_arn()),
+    );
+    let r = resources(s);
+    let statements = r["ArtifactsPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    // Merged and sorted like every policy: `Allow` sorts before `Deny`.
+    assert_eq!(statements.len(), 2, "{statements:#?}");
+    assert_eq!(statements[1]["Sid"], "DenyInsecureTransport");
+    assert_eq!(
+        statements[0],
+        json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::222222222222:root")},
+            "Action": ["s3:GetObject"],
+            "Resource": [sub("${Artifacts.Arn}/*")],
+        })
+    );
+}
+
+#[test]
+fn a_repository_policy_is_written_only_when_granted() {
+    let mut s = Stack::new("app");
+    s.add(ecr::Repository::new("Plain"));
+    let shared = s.add(ecr::Repository::new("Shared"));
+    s.grant_resource(
+        shared.policy(),
+        Statement::allow(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+            .sid("PullFromStaging")
+            .principal(Principal::account("222222222222")),
+    );
+    let r = resources(s);
+    assert!(
+        r["Plain"]["Properties"]
+            .get("RepositoryPolicyText")
+            .is_none()
+    );
+    assert_eq!(
+        r["Shared"]["Properties"]["RepositoryPolicyText"],
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "PullFromStaging",
+                "Effect": "Allow",
+                "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::222222222222:root")},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            }],
+        })
+    );
+}
+
+#[test]
+fn resource_policies_name_their_principals() {
+    let mut s = Stack::new("app");
+    let repo = s.add(ecr::Repository::new("Repo"));
+    s.grant_resource(repo.policy(), Statement::allow(["ecr:BatchGetImage"]));
+    s.grant_resource(
+        repo.policy(),
+        Statement::allow(["ecr:BatchGetImage"]).principal(Principal::Everyone),
+    );
+    assert_eq!(
+        problems(s),
+        [
+            "app/Repo: a resource policy statement for `ecr:BatchGetImage` names no principal: add one with `Statement::principal`",
+            "app/Repo: allows `ecr:BatchGetImage` to every principal (`*`): name the accounts, roles or services that need it",
+        ]
+    );
+}
+
+#[test]
+fn pass_role_on_every_resource_is_refused_even_when_unrestricted() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Deployer", "cloudformation.amazonaws.com"));
+    s.grant(&role, Statement::allow(["iam:PassRole"]).resource("*"));
+    s.grant_unrestricted(
+        &role,
+        Statement::allow(["iam:PassRole"]).resource("*"),
+        "passes anything",
+    );
+    assert_eq!(
+        problems(s),
+        [
+            "app/Deployer: grants `iam:PassRole` on every resource: name the ARNs of the roles it may pass",
+            "app/Deployer: grants `iam:PassRole` on every resource: name the ARNs of the roles it may pass",
+        ]
+    );
+}
+
+#[test]
+fn a_grant_to_a_role_of_another_stack_is_an_error() {
+    let mut other = Stack::new("other");
+    let role = other.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    let mut s = Stack::new("app");
+    s.grant(
+        &role,
+        Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
+    );
+    assert_eq!(
+        problems(s),
+        ["app/Worker: no role `Worker` in stack `app` to grant to"]
+    );
+}
+
+#[test]
+fn roles_trust_accounts_and_roles_only_with_a_condition() {
+    let mut s = Stack::new("app");
+    s.add(Role::assumed_by(
+        "Loose",
+        Principal::account("111111111111"),
+    ));
+    s.add(Role::assumed_by("Anyone", Principal::Everyone));
+    assert_eq!(
+        problems(s),
+        [
+            "app/Loose: trusts an account or role without a condition: add `trust_condition` (`aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`)",
+            "app/Anyone: trusts every principal (`*`): name the service, account or role that assumes it",
+        ]
+    );
+
+    let mut s = Stack::new("app");
+    s.add(
+        Role::assumed_by("Deploy", Principal::account("111111111111")).trust_condition(
+            "StringEquals",
+            "aws:PrincipalTag/cluster.staging.deploy",
+            "true",
+        ),
+    );
+    let r = resources(s);
+    assert_eq!(
+        r["Deploy"]["Properties"]["AssumeRolePolicyDocument"]["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::111111111111:root")},
+            "Action": ["sts:AssumeRole"],
+            "Condition": {"StringEquals": {"aws:PrincipalTag/cluster.staging.deploy": "true"}},
+        }])
+    );
+}
+
+#[test]
+fn grants_are_values_a_test_can_read() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    s.grant(
+        &role,
+        Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
+    );
+    let grants = s.grants();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].target().resource().id(), "Worker");
+    assert_eq!(grants[0].statement().actions(), ["s3:GetObject"]);
+    assert_eq!(grants[0].problems(), []);
+}
