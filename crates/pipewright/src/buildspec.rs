@@ -38,6 +38,7 @@ pub const IMAGE_DEFINITIONS_FILE: &str = "imagedefinitions.json";
 
 /// One of the four build phases, in the order CodeBuild runs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PhaseName {
     /// `install`: install tools and select runtimes.
     Install,
@@ -80,6 +81,7 @@ impl PhaseName {
 
 /// What CodeBuild does when a command of a phase fails (`on-failure`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OnFailure {
     /// `ABORT`: stop the build (CodeBuild's default).
     Abort,
@@ -99,6 +101,7 @@ impl OnFailure {
 
 /// The format of a report's files (`file-format`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReportFormat {
     /// `JUNITXML`: JUnit XML test results (CodeBuild's default).
     #[default]

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 /// What happened to an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// Only in the new template.
     Added,
@@ -37,6 +38,7 @@ impl ChangeKind {
 /// Whether a modification replaces the resource, as a change set says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Replaces {
     /// Updated in place.
     No,

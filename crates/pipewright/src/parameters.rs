@@ -35,6 +35,7 @@ pub fn file_path(root: &Path, stack: &str) -> PathBuf {
 
 /// How a value is given.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Spec {
     /// A literal value.
     Value(String),
@@ -57,6 +58,7 @@ impl fmt::Debug for Spec {
 
 /// Where a value came from, for error messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// A parameter file.
     File(PathBuf),
@@ -336,6 +338,7 @@ impl std::str::FromStr for Override {
 
 /// A parameter value ready for the API.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resolved {
     /// Send this value.
     Value(String),

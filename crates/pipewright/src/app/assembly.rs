@@ -7,6 +7,7 @@ use std::fmt;
 
 /// The template file format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// YAML with short-form intrinsics (the default).
     #[default]
@@ -27,6 +28,7 @@ impl Format {
 
 /// An IAM capability a stack needs to be created or updated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Capability {
     /// `CAPABILITY_IAM`: the template creates IAM resources.
     Iam,

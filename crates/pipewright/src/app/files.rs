@@ -16,6 +16,7 @@ pub const BUILDSPECS_DIR: &str = "buildspecs";
 
 /// What synth does to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Change {
     /// The file does not exist yet.
     Create,

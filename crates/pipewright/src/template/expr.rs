@@ -14,6 +14,7 @@ pub type Number = serde_json::Number;
 
 /// A CloudFormation value.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Expr {
     /// `null`.
     Null,
@@ -127,6 +128,7 @@ pub enum Expr {
 
 /// CloudFormation's pseudo parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Pseudo {
     /// `AWS::AccountId`.
     AccountId,
@@ -181,6 +183,7 @@ impl Pseudo {
 
 /// The service a dynamic reference reads from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DynamicService {
     /// `ssm`: a plain Systems Manager parameter.
     Ssm,

@@ -18,6 +18,7 @@ pub struct LogicalId(String);
 
 /// Why a string is not a valid logical ID.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidLogicalId {
     /// The ID is empty.
     #[error("logical ID is empty: use 1 to 255 ASCII letters and digits")]

@@ -134,6 +134,7 @@ impl Parameter {
 
 /// A parameter `Type`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParameterType {
     /// `String`.
     String,
@@ -283,6 +284,7 @@ impl Resource {
 
 /// A `DeletionPolicy` or `UpdateReplacePolicy` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Policy {
     /// `Delete`.
     Delete,
