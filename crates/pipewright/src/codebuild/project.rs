@@ -1,4 +1,4 @@
-//! AWS CodeBuild: build projects.
+//! `AWS::CodeBuild::Project`: a build project.
 //!
 //! A [`Project`] gets its own role with exactly the permissions it needs
 //! (its log group, the variables it reads, what others grant it), CloudWatch
@@ -12,6 +12,7 @@
 //! emulator the tests deploy to cannot resolve `GetAtt` on this type.
 
 use crate::buildspec::{self, BuildSpec};
+use crate::codebuild::webhook::FilterGroup;
 use crate::construct::{Construct, ResourceRef, Stack};
 use crate::iam::{Role, RoleRef, Statement};
 use crate::template::{Expr, Resource};
@@ -101,6 +102,7 @@ pub struct Project {
     timeout: u32,
     queued_timeout: u32,
     key_arn: Option<Expr>,
+    webhook: Option<Vec<FilterGroup>>,
 }
 
 impl Project {
@@ -121,6 +123,7 @@ impl Project {
             timeout: DEFAULT_TIMEOUT_MINUTES,
             queued_timeout: DEFAULT_QUEUED_TIMEOUT_MINUTES,
             key_arn: None,
+            webhook: None,
         }
     }
 
@@ -217,6 +220,18 @@ impl Project {
         self
     }
 
+    /// Starts a build on repository events (`Triggers` with `Webhook: true`
+    /// and `BuildType: BUILD`): CodeBuild starts one when every filter of
+    /// any one of `groups` matches; no group means every push and pull
+    /// request event. Needs a repository [`Source`] (not
+    /// [`Source::CodePipeline`]); each group is checked at synth (exactly
+    /// one `EVENT` filter, every pattern a valid regular expression).
+    /// Default: no webhook (builds start only from a pipeline or the API).
+    pub fn webhook(mut self, groups: Vec<FilterGroup>) -> Self {
+        self.webhook = Some(groups);
+        self
+    }
+
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for v in &self.variables {
@@ -244,6 +259,18 @@ impl Project {
                 "queued timeout of {} minutes is outside 5 to 480",
                 self.queued_timeout
             ));
+        }
+        if let Some(groups) = &self.webhook {
+            if self.source == Source::CodePipeline {
+                problems.push(
+                    "a webhook needs a repository source: set `.source(Source::GitHub { .. })`, or let the pipeline start the project".to_owned(),
+                );
+            }
+            for (i, group) in groups.iter().enumerate() {
+                for problem in group.problems() {
+                    problems.push(format!("webhook filter group {}: {problem}", i + 1));
+                }
+            }
         }
         problems
     }
@@ -401,6 +428,19 @@ impl Construct for Project {
                 &role,
                 Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone()),
             );
+        }
+        if let Some(groups) = &self.webhook {
+            let mut triggers = vec![
+                ("Webhook", Expr::Bool(true)),
+                ("BuildType", Expr::from("BUILD")),
+            ];
+            if !groups.is_empty() {
+                triggers.push((
+                    "FilterGroups",
+                    Expr::list(groups.iter().map(FilterGroup::to_expr)),
+                ));
+            }
+            project = project.property("Triggers", Expr::map(triggers));
         }
         if let Some(copy) = &self.spec_copy {
             stack.add_file(format!("buildspecs/{copy}"), spec);

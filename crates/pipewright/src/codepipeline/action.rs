@@ -1,0 +1,373 @@
+//! One action of a stage: the fields every action has, and the
+//! [`ActionKind`] trait that says what a kind of action is.
+//!
+//! CodePipeline actions share a shape (name, artifacts, namespace, run
+//! order, an optional role) and differ in everything else. The common part
+//! is the [`Action`] struct; the rest is a boxed [`ActionKind`], so the
+//! pipeline validates and renders every kind through the same few trait
+//! calls and a new kind never adds an arm to a match.
+//!
+//! Reference: [`Actions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html),
+//! [valid action providers](https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-action-types.html).
+
+use std::fmt;
+
+use crate::construct::{ResourceRef, Stack};
+use crate::iam::RoleRef;
+use crate::s3::BucketRef;
+use crate::template::Expr;
+
+/// `ActionTypeId.Category`.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// `Source`: produces the pipeline's first artifacts.
+    Source,
+    /// `Build`.
+    Build,
+    /// `Test`.
+    Test,
+    /// `Deploy`.
+    Deploy,
+    /// `Approval`.
+    Approval,
+    /// `Invoke`.
+    Invoke,
+}
+
+impl Category {
+    /// The name CodePipeline uses, e.g. `Source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Source => "Source",
+            Category::Build => "Build",
+            Category::Test => "Test",
+            Category::Deploy => "Deploy",
+            Category::Approval => "Approval",
+            Category::Invoke => "Invoke",
+        }
+    }
+}
+
+/// `ActionTypeId.Owner`.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// `AWS`: an action AWS provides.
+    Aws,
+    /// `ThirdParty`: a partner action (the GitHub version 1 source).
+    ThirdParty,
+    /// `Custom`: a custom action type registered in the account.
+    Custom,
+}
+
+impl Owner {
+    /// The name CodePipeline uses, e.g. `AWS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Owner::Aws => "AWS",
+            Owner::ThirdParty => "ThirdParty",
+            Owner::Custom => "Custom",
+        }
+    }
+}
+
+/// `ActionTypeId`: which action runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionTypeId {
+    /// The category.
+    pub category: Category,
+    /// Who provides the action.
+    pub owner: Owner,
+    /// The provider, e.g. `CodeBuild`.
+    pub provider: String,
+    /// The version of the action type.
+    pub version: String,
+}
+
+impl ActionTypeId {
+    /// An action type of version `1` (the version of every AWS action).
+    pub fn new(category: Category, owner: Owner, provider: impl Into<String>) -> Self {
+        Self {
+            category,
+            owner,
+            provider: provider.into(),
+            version: "1".to_owned(),
+        }
+    }
+
+    /// Sets the version. Default: `1`.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    fn to_expr(&self) -> Expr {
+        Expr::map([
+            ("Category", Expr::from(self.category.as_str())),
+            ("Owner", Expr::from(self.owner.as_str())),
+            ("Provider", Expr::from(self.provider.as_str())),
+            ("Version", Expr::from(self.version.as_str())),
+        ])
+    }
+}
+
+/// Where an action sits, handed to [`ActionKind`] when the pipeline is
+/// added to its stack.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug)]
+pub struct ActionSite<'a> {
+    /// The pipeline's logical ID.
+    pub pipeline_id: &'a str,
+    /// The pipeline's construct path, where problems are reported.
+    pub path: &'a str,
+    /// The stage's name.
+    pub stage: &'a str,
+    /// The action's name.
+    pub action: &'a str,
+    /// The role that performs the action: the action's own role when it
+    /// has one ([`Action::role`]), else the pipeline's role. Grant what the
+    /// action does to this role.
+    pub role: &'a RoleRef,
+    /// The pipeline's role.
+    pub pipeline_role: &'a RoleRef,
+    /// The pipeline's artifact bucket.
+    pub bucket: &'a BucketRef,
+}
+
+/// A resource an action kind added beside the pipeline.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub enum ActionResource {
+    /// An `AWS::CodePipeline::Webhook`; its `Url` is
+    /// [`PipelineRef::webhook_url`](crate::codepipeline::PipelineRef::webhook_url).
+    Webhook(ResourceRef),
+    /// Any other resource.
+    Other(ResourceRef),
+}
+
+/// Cloning a boxed [`ActionKind`]. Implemented for every kind that is
+/// `Clone`; never implement it by hand.
+pub trait CloneActionKind {
+    /// A boxed copy of this kind.
+    fn clone_box(&self) -> Box<dyn ActionKind>;
+}
+
+impl<T: ActionKind + Clone + 'static> CloneActionKind for T {
+    fn clone_box(&self) -> Box<dyn ActionKind> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn ActionKind> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// A kind of pipeline action: what differs between a GitHub source, a
+/// CodeBuild build and any other action.
+///
+/// Only [`ActionKind::type_id`] and [`ActionKind::configuration`] are
+/// required; every other method has a default that does nothing. Derive
+/// `Clone` and `Debug`, implement the trait, and pass the value to
+/// [`Action::new`].
+pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
+    /// `ActionTypeId`.
+    fn type_id(&self) -> ActionTypeId;
+
+    /// `Configuration`.
+    fn configuration(&self) -> Expr;
+
+    /// Whether this is a source action, which belongs in the first stage
+    /// and needs an output artifact. Default: the category is
+    /// [`Category::Source`].
+    fn is_source(&self) -> bool {
+        self.type_id().category == Category::Source
+    }
+
+    /// The kind's own problems, each reported at the pipeline's path
+    /// (`action` is the action's name, to name it in messages). Default:
+    /// none.
+    fn problems(&self, action: &str) -> Vec<String> {
+        let _ = action;
+        Vec::new()
+    }
+
+    /// Grants what the action needs: to `site.role` (whoever performs the
+    /// action) and to any role of its own (a CodeBuild project's role reads
+    /// and writes the artifact bucket). The pipeline role's access to the
+    /// bucket is granted by the pipeline. Default: nothing.
+    fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
+        let _ = (stack, site);
+    }
+
+    /// Adds the resources the action needs beside `pipeline` (the GitHub
+    /// source's webhook), after the pipeline itself. Default: none.
+    fn add_resources(
+        &self,
+        stack: &mut Stack,
+        site: &ActionSite<'_>,
+        pipeline: &ResourceRef,
+    ) -> Vec<ActionResource> {
+        let _ = (stack, site, pipeline);
+        Vec::new()
+    }
+
+    /// The V2 pipeline trigger (one entry of `Triggers`) this source action
+    /// starts the pipeline with; asked of first-stage actions of V2
+    /// pipelines only. Default: none.
+    fn trigger(&self, action: &str) -> Option<Expr> {
+        let _ = action;
+        None
+    }
+
+    /// The action's `RoleArn` when the kind has a role of its own (a role
+    /// in another account); the pipeline role may then assume it. An
+    /// [`Action::role`] takes precedence. Default: none.
+    fn role_arn(&self) -> Option<Expr> {
+        None
+    }
+
+    /// Records a plaintext environment variable, for kinds that take them
+    /// (CodeBuild); the value may use pipeline variables
+    /// (`#{SourceVariables.CommitId}`). Default: ignored.
+    fn variable(&mut self, name: String, value: String) {
+        let _ = (name, value);
+    }
+}
+
+/// One action of a stage.
+#[derive(Clone, Debug)]
+pub struct Action {
+    name: String,
+    kind: Box<dyn ActionKind>,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+    namespace: Option<String>,
+    run_order: Option<u32>,
+    role: Option<RoleRef>,
+}
+
+impl Action {
+    /// An action called `name` of any kind, including one defined outside
+    /// this crate. The constructors of this crate's kinds
+    /// ([`Action::github`], [`Action::build`], ...) call this.
+    pub fn new(name: impl Into<String>, kind: impl ActionKind + 'static) -> Self {
+        Self {
+            name: name.into(),
+            kind: Box::new(kind),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            namespace: None,
+            run_order: None,
+            role: None,
+        }
+    }
+
+    /// Adds an input artifact.
+    pub fn input(mut self, artifact: impl Into<String>) -> Self {
+        self.inputs.push(artifact.into());
+        self
+    }
+
+    /// Adds an output artifact.
+    pub fn output(mut self, artifact: impl Into<String>) -> Self {
+        self.outputs.push(artifact.into());
+        self
+    }
+
+    /// Publishes the action's variables under `namespace` (`#{ns.VAR}`).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets `RunOrder` within the stage. Default: 1.
+    pub fn run_order(mut self, order: u32) -> Self {
+        self.run_order = Some(order);
+        self
+    }
+
+    /// Performs the action with `role` (`RoleArn`) instead of the
+    /// pipeline's role: the kind's grants and the artifact bucket go to
+    /// `role`, and the pipeline role may assume it (`role` must trust the
+    /// pipeline role). Default: the pipeline's role.
+    pub fn role(mut self, role: &RoleRef) -> Self {
+        self.role = Some(role.clone());
+        self
+    }
+
+    /// Adds a plaintext environment variable to a CodeBuild action; the
+    /// value may use pipeline variables (`#{SourceVariables.CommitId}`).
+    /// Ignored by kinds without variables (source actions).
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.kind.variable(name.into(), value.into());
+        self
+    }
+
+    /// The action's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The action's kind.
+    pub fn kind(&self) -> &dyn ActionKind {
+        self.kind.as_ref()
+    }
+
+    /// The input artifacts.
+    pub fn inputs(&self) -> &[String] {
+        &self.inputs
+    }
+
+    /// The output artifacts.
+    pub fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    /// The role set with [`Action::role`].
+    pub(crate) fn own_role(&self) -> Option<&RoleRef> {
+        self.role.as_ref()
+    }
+
+    /// `RoleArn`: the action's own role, else the kind's.
+    pub(crate) fn role_arn(&self) -> Option<Expr> {
+        self.role
+            .as_ref()
+            .map(RoleRef::arn)
+            .or_else(|| self.kind.role_arn())
+    }
+
+    /// The action as a stage's `Actions` renders it.
+    pub(crate) fn to_expr(&self) -> Expr {
+        let artifacts = |names: &[String]| {
+            Expr::list(
+                names
+                    .iter()
+                    .map(|n| Expr::map([("Name", Expr::from(n.as_str()))])),
+            )
+        };
+        let mut m = vec![
+            ("Name", Expr::from(self.name.as_str())),
+            ("ActionTypeId", self.kind.type_id().to_expr()),
+            ("Configuration", self.kind.configuration()),
+        ];
+        if !self.inputs.is_empty() {
+            m.push(("InputArtifacts", artifacts(&self.inputs)));
+        }
+        if !self.outputs.is_empty() {
+            m.push(("OutputArtifacts", artifacts(&self.outputs)));
+        }
+        if let Some(ns) = &self.namespace {
+            m.push(("Namespace", Expr::from(ns.as_str())));
+        }
+        if let Some(arn) = self.role_arn() {
+            m.push(("RoleArn", arn));
+        }
+        if let Some(order) = self.run_order {
+            m.push(("RunOrder", order.into()));
+        }
+        Expr::map(m)
+    }
+}

@@ -1,0 +1,79 @@
+//! The CodeBuild build and test actions: run a project on the stage's input
+//! artifacts. The pipeline role may start and watch exactly that project,
+//! and the project's role reads and writes the artifact bucket.
+
+use crate::construct::Stack;
+use crate::codebuild::ProjectRef;
+use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
+use crate::template::Expr;
+
+/// A CodeBuild action: a build or a test running one project.
+#[derive(Clone, Debug)]
+pub struct CodeBuildAction {
+    project: ProjectRef,
+    category: Category,
+    variables: Vec<(String, String)>,
+}
+
+impl CodeBuildAction {
+    /// A build action running `project`.
+    pub fn build(project: &ProjectRef) -> Self {
+        Self::new(project, Category::Build)
+    }
+
+    /// A test action running `project`.
+    pub fn test(project: &ProjectRef) -> Self {
+        Self::new(project, Category::Test)
+    }
+
+    fn new(project: &ProjectRef, category: Category) -> Self {
+        Self {
+            project: project.clone(),
+            category,
+            variables: Vec::new(),
+        }
+    }
+}
+
+impl Action {
+    /// A CodeBuild build action running `project`.
+    pub fn build(name: impl Into<String>, project: &ProjectRef) -> Self {
+        Self::new(name, CodeBuildAction::build(project))
+    }
+
+    /// A CodeBuild test action running `project`.
+    pub fn test(name: impl Into<String>, project: &ProjectRef) -> Self {
+        Self::new(name, CodeBuildAction::test(project))
+    }
+}
+
+impl ActionKind for CodeBuildAction {
+    fn type_id(&self) -> ActionTypeId {
+        ActionTypeId::new(self.category, Owner::Aws, "CodeBuild")
+    }
+
+    fn configuration(&self) -> Expr {
+        let mut config = vec![("ProjectName", self.project.name())];
+        if !self.variables.is_empty() {
+            let vars: Vec<serde_json::Value> = self
+                .variables
+                .iter()
+                .map(|(n, v)| serde_json::json!({"name": n, "value": v, "type": "PLAINTEXT"}))
+                .collect();
+            config.push((
+                "EnvironmentVariables",
+                Expr::from(serde_json::Value::Array(vars).to_string()),
+            ));
+        }
+        Expr::map(config)
+    }
+
+    fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
+        self.project.grant_start(stack, site.role);
+        site.bucket.grant_read_write(stack, self.project.role());
+    }
+
+    fn variable(&mut self, name: String, value: String) {
+        self.variables.push((name, value));
+    }
+}

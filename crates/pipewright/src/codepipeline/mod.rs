@@ -1,0 +1,34 @@
+//! AWS CodePipeline: pipelines, stages, and actions of every kind.
+//!
+//! A [`Pipeline`] is checked the way CodePipeline checks it, before any API
+//! call: names, at least two stages, sources only (and all) in the first
+//! stage, unique action and artifact names, every input artifact produced
+//! by an earlier stage. Every problem is reported, with the stage and action.
+//!
+//! The pipeline knows nothing about any particular action. What differs
+//! between kinds (the `ActionTypeId`, the `Configuration`, the grants, extra
+//! resources such as a webhook, V2 triggers, the kind's own checks) is the
+//! [`ActionKind`] trait, and each kind lives in its own file under
+//! [`actions`]. A new kind (manual approval, CloudFormation deploy, an ECR
+//! source) is a new file with a struct, its `ActionKind` impl and an
+//! `Action` constructor, with no edit to the pipeline; a kind defined
+//! outside this crate works the same way through [`Action::new`].
+//!
+//! - [`pipeline`]: `AWS::CodePipeline::Pipeline`, its role and its checks;
+//! - [`stage`]: a stage, a named list of actions;
+//! - [`action`]: the fields every action has, and the [`ActionKind`] trait;
+//! - [`actions`]: the kinds this crate provides.
+
+pub mod action;
+pub mod actions;
+pub mod pipeline;
+pub mod stage;
+
+pub use action::{
+    Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Category, CloneActionKind, Owner,
+};
+pub use actions::codebuild::CodeBuildAction;
+pub use actions::connection::ConnectionSource;
+pub use actions::github::GitHubSource;
+pub use pipeline::{Pipeline, PipelineRef, PipelineType};
+pub use stage::Stage;

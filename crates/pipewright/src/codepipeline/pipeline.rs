@@ -1,0 +1,294 @@
+//! `AWS::CodePipeline::Pipeline`: the pipeline, its role and its checks.
+//!
+//! The pipeline's role gets the artifact bucket; everything else is
+//! granted by its actions' kinds (start and watch a CodeBuild project, use
+//! a connection). An action with a role of its own performs it with that
+//! role, which the pipeline role may assume.
+
+use crate::construct::{Construct, ResourceRef, Stack};
+use crate::codepipeline::{ActionResource, ActionSite, Stage};
+use crate::iam::{Role, RoleRef, Statement};
+use crate::s3::BucketRef;
+use crate::template::{Expr, Resource};
+
+/// `PipelineType`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PipelineType {
+    /// `V1`.
+    V1,
+    /// `V2` (triggers, variables, per-execution billing): the default.
+    #[default]
+    V2,
+}
+
+/// A pipeline.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    id: String,
+    bucket: BucketRef,
+    stages: Vec<Stage>,
+    kind: PipelineType,
+    key_arn: Option<Expr>,
+}
+
+impl Pipeline {
+    /// A pipeline with logical ID `id` whose artifacts live in `bucket`.
+    pub fn new(id: impl Into<String>, bucket: &BucketRef) -> Self {
+        Self {
+            id: id.into(),
+            bucket: bucket.clone(),
+            stages: Vec::new(),
+            kind: PipelineType::default(),
+            key_arn: None,
+        }
+    }
+
+    /// Sets `PipelineType`. Default: [`PipelineType::V2`].
+    pub fn pipeline_type(mut self, kind: PipelineType) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Encrypts artifacts with this KMS key (needed for cross-account
+    /// actions). Default: the AWS managed key for S3.
+    pub fn kms_key(mut self, key_arn: impl Into<Expr>) -> Self {
+        self.key_arn = Some(key_arn.into());
+        self
+    }
+
+    /// Adds a stage.
+    pub fn stage(mut self, stage: Stage) -> Self {
+        self.stages.push(stage);
+        self
+    }
+
+    /// Every problem CodePipeline would reject, as messages.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let valid_name = |n: &str| {
+            (1..=100).contains(&n.len())
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".@_-".contains(c))
+        };
+        let valid_artifact = |n: &str| {
+            (1..=100).contains(&n.len())
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+        };
+        if self.stages.len() < 2 {
+            problems.push(format!(
+                "a pipeline needs at least 2 stages, this one has {}",
+                self.stages.len()
+            ));
+        }
+        let mut produced: Vec<&str> = Vec::new();
+        let mut stage_names: Vec<&str> = Vec::new();
+        for (i, stage) in self.stages.iter().enumerate() {
+            let s = stage.name.as_str();
+            if !valid_name(s) {
+                problems.push(format!(
+                    "stage name `{s}` is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`"
+                ));
+            }
+            if stage_names.contains(&s) {
+                problems.push(format!("stage name `{s}` is used twice"));
+            }
+            stage_names.push(s);
+            if stage.actions.is_empty() {
+                problems.push(format!("stage `{s}` has no actions"));
+            }
+            let mut action_names: Vec<&str> = Vec::new();
+            let mut outputs_here: Vec<&str> = Vec::new();
+            for a in &stage.actions {
+                let n = a.name();
+                if !valid_name(n) {
+                    problems.push(format!(
+                        "stage `{s}`: action name `{n}` is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`"
+                    ));
+                }
+                if action_names.contains(&n) {
+                    problems.push(format!("stage `{s}`: action name `{n}` is used twice"));
+                }
+                action_names.push(n);
+                if i == 0 && !a.kind().is_source() {
+                    problems.push(format!(
+                        "stage `{s}`: action `{n}` is not a source action: the first stage holds only source actions"
+                    ));
+                }
+                if i > 0 && a.kind().is_source() {
+                    problems.push(format!(
+                        "stage `{s}`: action `{n}` is a source action: source actions belong in the first stage"
+                    ));
+                }
+                if a.kind().is_source() && a.outputs().is_empty() {
+                    problems.push(format!(
+                        "stage `{s}`: source action `{n}` has no output artifact"
+                    ));
+                }
+                for input in a.inputs() {
+                    if !produced.contains(&input.as_str()) {
+                        problems.push(format!(
+                            "stage `{s}`: action `{n}` reads artifact `{input}`, which no earlier stage produces"
+                        ));
+                    }
+                }
+                for output in a.outputs() {
+                    let o = output.as_str();
+                    if !valid_artifact(o) {
+                        problems.push(format!(
+                            "stage `{s}`: artifact name `{o}` is invalid: use 1 to 100 letters, digits, `_` and `-`"
+                        ));
+                    }
+                    if produced.contains(&o) || outputs_here.contains(&o) {
+                        problems.push(format!(
+                            "stage `{s}`: artifact name `{o}` is produced twice"
+                        ));
+                    }
+                    outputs_here.push(o);
+                }
+            }
+            produced.extend(outputs_here);
+        }
+        for a in self.stages.iter().flat_map(|s| &s.actions) {
+            problems.extend(a.kind().problems(a.name()));
+        }
+        problems
+    }
+}
+
+/// A pipeline added to a stack.
+#[derive(Clone, Debug)]
+pub struct PipelineRef {
+    resource: ResourceRef,
+    role: RoleRef,
+    resources: Vec<ActionResource>,
+}
+
+impl PipelineRef {
+    /// The pipeline name (`!Ref`).
+    pub fn name(&self) -> Expr {
+        self.resource.reference()
+    }
+
+    /// The pipeline ARN, built with `Fn::Sub` from the name.
+    pub fn arn(&self) -> Expr {
+        self.resource.owned(Expr::sub(format!(
+            "arn:${{AWS::Partition}}:codepipeline:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}",
+            self.resource.id()
+        )))
+    }
+
+    /// The pipeline's role.
+    pub fn role(&self) -> &RoleRef {
+        &self.role
+    }
+
+    /// The GitHub webhook URL, when the pipeline has a GitHub (version 1) source.
+    pub fn webhook_url(&self) -> Option<Expr> {
+        self.resources.iter().find_map(|r| match r {
+            ActionResource::Webhook(w) => Some(w.get_att("Url")),
+            _ => None,
+        })
+    }
+
+    /// The resources the pipeline's actions added beside it, in stage and
+    /// action order.
+    pub fn action_resources(&self) -> &[ActionResource] {
+        &self.resources
+    }
+}
+
+impl Construct for Pipeline {
+    type Ref = PipelineRef;
+
+    fn add_to(self, stack: &mut Stack) -> PipelineRef {
+        let path = stack.path(&self.id);
+        for problem in self.problems() {
+            stack.report(&path, problem);
+        }
+        let role = stack.add(
+            Role::new(format!("{}Role", self.id), "codepipeline.amazonaws.com")
+                .description(format!("Service role of the {} pipeline", self.id)),
+        );
+        self.bucket.grant_read_write(stack, &role);
+        for stage in &self.stages {
+            for action in &stage.actions {
+                let own = action.own_role();
+                if let Some(arn) = action.role_arn() {
+                    stack.grant(&role, Statement::allow(["sts:AssumeRole"]).resource(arn));
+                }
+                if let Some(own) = own {
+                    self.bucket.grant_read_write(stack, own);
+                }
+                let site = ActionSite {
+                    pipeline_id: &self.id,
+                    path: &path,
+                    stage: &stage.name,
+                    action: action.name(),
+                    role: own.unwrap_or(&role),
+                    pipeline_role: &role,
+                    bucket: &self.bucket,
+                };
+                action.kind().grant(stack, &site);
+            }
+        }
+        let mut store = vec![("Type", Expr::from("S3")), ("Location", self.bucket.name())];
+        if let Some(key) = &self.key_arn {
+            store.push((
+                "EncryptionKey",
+                Expr::map([("Id", key.clone()), ("Type", Expr::from("KMS"))]),
+            ));
+            stack.grant(
+                &role,
+                Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone()),
+            );
+        }
+        let mut pipeline = Resource::new("AWS::CodePipeline::Pipeline")
+            .property(
+                "PipelineType",
+                match self.kind {
+                    PipelineType::V1 => "V1",
+                    PipelineType::V2 => "V2",
+                },
+            )
+            .property("RoleArn", role.arn())
+            .property("ArtifactStore", Expr::map(store))
+            .property("RestartExecutionOnUpdate", false)
+            .property("Stages", Expr::list(self.stages.iter().map(Stage::to_expr)));
+        if self.kind == PipelineType::V2 {
+            let triggers: Vec<Expr> = self
+                .stages
+                .first()
+                .map(|s| s.actions.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|a| a.kind().trigger(a.name()))
+                .collect();
+            if !triggers.is_empty() {
+                pipeline = pipeline.property("Triggers", Expr::List(triggers));
+            }
+        }
+        let resource = stack.add_resource_at(path.clone(), &self.id, pipeline);
+
+        let mut resources = Vec::new();
+        for stage in &self.stages {
+            for action in &stage.actions {
+                let site = ActionSite {
+                    pipeline_id: &self.id,
+                    path: &path,
+                    stage: &stage.name,
+                    action: action.name(),
+                    role: action.own_role().unwrap_or(&role),
+                    pipeline_role: &role,
+                    bucket: &self.bucket,
+                };
+                resources.extend(action.kind().add_resources(stack, &site, &resource));
+            }
+        }
+        PipelineRef {
+            resource,
+            role,
+            resources,
+        }
+    }
+}
