@@ -12,7 +12,7 @@ use pipewright::codepipeline::{
 };
 use pipewright::iam::{Role, Statement};
 use pipewright::template::{Expr, Parameter, Resource};
-use pipewright::{App, Error, Stack, s3};
+use pipewright::{App, Error, ProblemKind, Stack, s3};
 
 use crate::support::{text, tool};
 
@@ -332,9 +332,11 @@ impl ActionKind for InvokeLambda {
         Expr::map([("FunctionName", Expr::from(self.function.as_str()))])
     }
 
-    fn problems(&self, action: &str) -> Vec<String> {
+    fn problems(&self, action: &str) -> Vec<ProblemKind> {
         if self.function.is_empty() {
-            vec![format!("action `{action}` names no function")]
+            vec![ProblemKind::Custom {
+                message: format!("action `{action}` names no function"),
+            }]
         } else {
             Vec::new()
         }

@@ -291,3 +291,31 @@ fn grants_are_values_a_test_can_read() {
     assert_eq!(grants[0].statement().actions(), ["s3:GetObject"]);
     assert_eq!(grants[0].problems(), []);
 }
+
+#[test]
+fn construct_problems_are_structured_kinds() {
+    let mut s = Stack::new("app");
+    s.add(Project::new("Build", BuildSpec::new().build(["make"])).timeout_minutes(1));
+    let role = s.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    s.grant(&role, Statement::allow(["s3:*"]).resource("arn:aws:s3:::b"));
+    let Err(Error::Synth(problems)) = App::new().stack(s).synth() else {
+        panic!("synth succeeded");
+    };
+    let kinds: Vec<&pipewright::ProblemKind> = problems.iter().map(|p| &p.kind).collect();
+    assert!(
+        matches!(
+            kinds.as_slice(),
+            [
+                pipewright::ProblemKind::OutOfRange {
+                    setting: "timeout",
+                    value: 1,
+                    min: 5,
+                    max: 2160,
+                    ..
+                },
+                pipewright::ProblemKind::WildcardAction { actions },
+            ] if actions == &["s3:*"]
+        ),
+        "{kinds:#?}"
+    );
+}

@@ -265,6 +265,86 @@ pub enum ProblemKind {
         /// What is wrong and what to use, e.g. `is invalid: use ...`.
         reason: String,
     },
+    /// A problem inside one stage of a pipeline.
+    #[error("stage `{stage}`: {problem}")]
+    InStage {
+        /// The stage's name.
+        stage: String,
+        /// What is wrong there.
+        problem: Box<ProblemKind>,
+    },
+    /// A pipeline with fewer than two stages.
+    #[error("a pipeline needs at least 2 stages, this one has {count}")]
+    TooFewStages {
+        /// How many it has.
+        count: usize,
+    },
+    /// A name used twice where it must be unique.
+    #[error("{what} `{name}` is {verb} twice")]
+    Duplicate {
+        /// What is named, e.g. `stage name`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// `used` or `produced`.
+        verb: &'static str,
+    },
+    /// A stage without actions.
+    #[error("stage `{stage}` has no actions")]
+    EmptyStage {
+        /// The stage's name.
+        stage: String,
+    },
+    /// A non-source action in the first stage.
+    #[error("action `{action}` is not a source action: the first stage holds only source actions")]
+    NotASource {
+        /// The action's name.
+        action: String,
+    },
+    /// A source action after the first stage.
+    #[error("action `{action}` is a source action: source actions belong in the first stage")]
+    MisplacedSource {
+        /// The action's name.
+        action: String,
+    },
+    /// A source action that produces nothing.
+    #[error("source action `{action}` has no output artifact")]
+    SourceWithoutOutput {
+        /// The action's name.
+        action: String,
+    },
+    /// An action input that no earlier stage produces.
+    #[error("action `{action}` reads artifact `{artifact}`, which no earlier stage produces")]
+    UnproducedArtifact {
+        /// The action's name.
+        action: String,
+        /// The artifact.
+        artifact: String,
+    },
+    /// A GitHub source whose webhook secret is its OAuth token.
+    #[error("the webhook secret is the OAuth token: give the webhook its own secret")]
+    SharedWebhookSecret,
+    /// A CodeBuild webhook on a project without a repository source.
+    #[error(
+        "a webhook needs a repository source: set `.source(Source::GitHub {{ .. }})`, or let the pipeline start the project"
+    )]
+    WebhookWithoutRepository,
+    /// A CodeBuild webhook filter group CodeBuild would reject.
+    #[error("webhook filter group {group}: {reason}")]
+    FilterGroup {
+        /// The group's position, from 1.
+        group: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A token that is not a secret reference.
+    #[error(
+        "{what}: pass a `{{{{resolve:secretsmanager:...}}}}` reference (`Expr::secret`) or `!Ref` to a NoEcho parameter, so the token never enters the template"
+    )]
+    NotASecret {
+        /// What the token is instead, e.g. `token is a literal`.
+        what: String,
+    },
     /// A problem a construct outside this library found in its own
     /// configuration ([`crate::Stack::report`]). pipewright's own constructs
     /// use the structured kinds above.

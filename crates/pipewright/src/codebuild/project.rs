@@ -14,6 +14,7 @@
 use crate::buildspec::{self, BuildSpec};
 use crate::codebuild::webhook::FilterGroup;
 use crate::construct::{Construct, ResourceRef, Stack};
+use crate::error::ProblemKind;
 use crate::iam::{Role, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 
@@ -232,43 +233,54 @@ impl Project {
         self
     }
 
-    fn problems(&self) -> Vec<String> {
+    fn problems(&self) -> Vec<ProblemKind> {
         let mut problems = Vec::new();
         for v in &self.variables {
             if let Variable::Plaintext(name, _) = v
                 && buildspec::secret_looking(name)
             {
-                problems.push(format!(
-                    "plaintext variable `{name}` looks like a secret: use `secret_variable` (Secrets Manager) or `parameter_variable` (Parameter Store)"
-                ));
+                problems.push(ProblemKind::PlaintextSecret {
+                    place: "plaintext",
+                    variable: name.clone(),
+                    fix: "use `secret_variable` (Secrets Manager) or `parameter_variable` (Parameter Store)",
+                });
             }
         }
         for name in self.spec.plaintext_secrets() {
-            problems.push(format!(
-                "buildspec variable `{name}` looks like a secret: put it under `secrets-manager` or `parameter-store`"
-            ));
+            problems.push(ProblemKind::PlaintextSecret {
+                place: "buildspec",
+                variable: name,
+                fix: "put it under `secrets-manager` or `parameter-store`",
+            });
         }
         if !(5..=2160).contains(&self.timeout) {
-            problems.push(format!(
-                "timeout of {} minutes is outside 5 to 2160",
-                self.timeout
-            ));
+            problems.push(ProblemKind::OutOfRange {
+                setting: "timeout",
+                value: self.timeout.into(),
+                unit: "minutes",
+                min: 5,
+                max: 2160,
+            });
         }
         if !(5..=480).contains(&self.queued_timeout) {
-            problems.push(format!(
-                "queued timeout of {} minutes is outside 5 to 480",
-                self.queued_timeout
-            ));
+            problems.push(ProblemKind::OutOfRange {
+                setting: "queued timeout",
+                value: self.queued_timeout.into(),
+                unit: "minutes",
+                min: 5,
+                max: 480,
+            });
         }
         if let Some(groups) = &self.webhook {
             if self.source == Source::CodePipeline {
-                problems.push(
-                    "a webhook needs a repository source: set `.source(Source::GitHub { .. })`, or let the pipeline start the project".to_owned(),
-                );
+                problems.push(ProblemKind::WebhookWithoutRepository);
             }
             for (i, group) in groups.iter().enumerate() {
                 for problem in group.problems() {
-                    problems.push(format!("webhook filter group {}: {problem}", i + 1));
+                    problems.push(ProblemKind::FilterGroup {
+                        group: i + 1,
+                        reason: problem,
+                    });
                 }
             }
         }
@@ -324,7 +336,7 @@ impl Construct for Project {
     fn add_to(self, stack: &mut Stack) -> ProjectRef {
         let path = stack.path(&self.id);
         for problem in self.problems() {
-            stack.report(&path, problem);
+            stack.problem(&path, problem);
         }
         let role = stack.add(
             Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")

@@ -12,6 +12,7 @@
 //! Reference: [`AWS::CodeBuild::SourceCredential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html).
 
 use crate::construct::{Construct, ResourceRef, Stack};
+use crate::error::ProblemKind;
 use crate::template::{DynamicRef, DynamicService, Expr, Resource};
 
 /// `ServerType`: the repository host.
@@ -102,8 +103,8 @@ impl SourceCredential {
     }
 
     /// Why `token` may not be a personal access token in `stack`, if it may not.
-    fn token_problem(&self, stack: &Stack) -> Option<String> {
-        const FIX: &str = "pass a `{{resolve:secretsmanager:...}}` reference (`Expr::secret`) or `!Ref` to a NoEcho parameter, so the token never enters the template";
+    fn token_problem(&self, stack: &Stack) -> Option<ProblemKind> {
+        let not_a_secret = |what: String| Some(ProblemKind::NotASecret { what });
         let (owner, value) = match &self.token {
             Expr::Owned { stack, value } => (Some(stack.as_str()), value.as_ref()),
             other => (None, other),
@@ -122,12 +123,15 @@ impl SourceCredential {
                         .parameters
                         .iter()
                         .any(|p| &p.id == name && p.value.no_echo);
-                (!no_echo).then(|| {
-                    format!("token `!Ref {name}` is not a NoEcho parameter of this stack: {FIX}")
-                })
+                if no_echo {
+                    return None;
+                }
+                not_a_secret(format!(
+                    "token `!Ref {name}` is not a NoEcho parameter of this stack"
+                ))
             }
-            Expr::String(_) => Some(format!("token is a literal: {FIX}")),
-            _ => Some(format!("token is not a secret reference: {FIX}")),
+            Expr::String(_) => not_a_secret("token is a literal".to_owned()),
+            _ => not_a_secret("token is not a secret reference".to_owned()),
         }
     }
 }
@@ -158,7 +162,7 @@ impl Construct for SourceCredential {
         if self.auth == AuthType::PersonalAccessToken
             && let Some(problem) = self.token_problem(stack)
         {
-            stack.report(&path, problem);
+            stack.problem(&path, problem);
         }
         let credential = Resource::new("AWS::CodeBuild::SourceCredential")
             .property("ServerType", self.server.as_str())

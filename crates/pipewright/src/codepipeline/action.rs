@@ -13,6 +13,7 @@
 use std::fmt;
 
 use crate::construct::{ResourceRef, Stack};
+use crate::error::ProblemKind;
 use crate::iam::RoleRef;
 use crate::s3::BucketRef;
 use crate::template::Expr;
@@ -189,7 +190,7 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
     /// The kind's own problems, each reported at the pipeline's path
     /// (`action` is the action's name, to name it in messages). Default:
     /// none.
-    fn problems(&self, action: &str) -> Vec<String> {
+    fn problems(&self, action: &str) -> Vec<ProblemKind> {
         let _ = action;
         Vec::new()
     }

@@ -5,8 +5,9 @@
 //! a connection). An action with a role of its own performs it with that
 //! role, which the pipeline role may assume.
 
-use crate::construct::{Construct, ResourceRef, Stack};
 use crate::codepipeline::{ActionResource, ActionSite, Stage};
+use crate::construct::{Construct, ResourceRef, Stack};
+use crate::error::ProblemKind;
 use crate::iam::{Role, RoleRef, Statement};
 use crate::s3::BucketRef;
 use crate::template::{Expr, Resource};
@@ -62,8 +63,8 @@ impl Pipeline {
         self
     }
 
-    /// Every problem CodePipeline would reject, as messages.
-    pub fn problems(&self) -> Vec<String> {
+    /// Every problem CodePipeline would reject.
+    pub fn problems(&self) -> Vec<ProblemKind> {
         let mut problems = Vec::new();
         let valid_name = |n: &str| {
             (1..=100).contains(&n.len())
@@ -76,78 +77,102 @@ impl Pipeline {
                     .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
         };
         if self.stages.len() < 2 {
-            problems.push(format!(
-                "a pipeline needs at least 2 stages, this one has {}",
-                self.stages.len()
-            ));
+            problems.push(ProblemKind::TooFewStages {
+                count: self.stages.len(),
+            });
         }
         let mut produced: Vec<&str> = Vec::new();
         let mut stage_names: Vec<&str> = Vec::new();
         for (i, stage) in self.stages.iter().enumerate() {
             let s = stage.name.as_str();
             if !valid_name(s) {
-                problems.push(format!(
-                    "stage name `{s}` is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`"
-                ));
+                problems.push(ProblemKind::InvalidName {
+                    what: "stage name",
+                    name: s.to_owned(),
+                    reason: NAME_RULE.to_owned(),
+                });
             }
             if stage_names.contains(&s) {
-                problems.push(format!("stage name `{s}` is used twice"));
+                problems.push(ProblemKind::Duplicate {
+                    what: "stage name",
+                    name: s.to_owned(),
+                    verb: "used",
+                });
             }
             stage_names.push(s);
             if stage.actions.is_empty() {
-                problems.push(format!("stage `{s}` has no actions"));
+                problems.push(ProblemKind::EmptyStage {
+                    stage: s.to_owned(),
+                });
             }
             let mut action_names: Vec<&str> = Vec::new();
             let mut outputs_here: Vec<&str> = Vec::new();
+            let mut here = Vec::new();
             for a in &stage.actions {
                 let n = a.name();
                 if !valid_name(n) {
-                    problems.push(format!(
-                        "stage `{s}`: action name `{n}` is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`"
-                    ));
+                    here.push(ProblemKind::InvalidName {
+                        what: "action name",
+                        name: n.to_owned(),
+                        reason: NAME_RULE.to_owned(),
+                    });
                 }
                 if action_names.contains(&n) {
-                    problems.push(format!("stage `{s}`: action name `{n}` is used twice"));
+                    here.push(ProblemKind::Duplicate {
+                        what: "action name",
+                        name: n.to_owned(),
+                        verb: "used",
+                    });
                 }
                 action_names.push(n);
                 if i == 0 && !a.kind().is_source() {
-                    problems.push(format!(
-                        "stage `{s}`: action `{n}` is not a source action: the first stage holds only source actions"
-                    ));
+                    here.push(ProblemKind::NotASource {
+                        action: n.to_owned(),
+                    });
                 }
                 if i > 0 && a.kind().is_source() {
-                    problems.push(format!(
-                        "stage `{s}`: action `{n}` is a source action: source actions belong in the first stage"
-                    ));
+                    here.push(ProblemKind::MisplacedSource {
+                        action: n.to_owned(),
+                    });
                 }
                 if a.kind().is_source() && a.outputs().is_empty() {
-                    problems.push(format!(
-                        "stage `{s}`: source action `{n}` has no output artifact"
-                    ));
+                    here.push(ProblemKind::SourceWithoutOutput {
+                        action: n.to_owned(),
+                    });
                 }
                 for input in a.inputs() {
                     if !produced.contains(&input.as_str()) {
-                        problems.push(format!(
-                            "stage `{s}`: action `{n}` reads artifact `{input}`, which no earlier stage produces"
-                        ));
+                        here.push(ProblemKind::UnproducedArtifact {
+                            action: n.to_owned(),
+                            artifact: input.clone(),
+                        });
                     }
                 }
                 for output in a.outputs() {
                     let o = output.as_str();
                     if !valid_artifact(o) {
-                        problems.push(format!(
-                            "stage `{s}`: artifact name `{o}` is invalid: use 1 to 100 letters, digits, `_` and `-`"
-                        ));
+                        here.push(ProblemKind::InvalidName {
+                            what: "artifact name",
+                            name: o.to_owned(),
+                            reason: "is invalid: use 1 to 100 letters, digits, `_` and `-`"
+                                .to_owned(),
+                        });
                     }
                     if produced.contains(&o) || outputs_here.contains(&o) {
-                        problems.push(format!(
-                            "stage `{s}`: artifact name `{o}` is produced twice"
-                        ));
+                        here.push(ProblemKind::Duplicate {
+                            what: "artifact name",
+                            name: o.to_owned(),
+                            verb: "produced",
+                        });
                     }
                     outputs_here.push(o);
                 }
             }
             produced.extend(outputs_here);
+            problems.extend(here.into_iter().map(|problem| ProblemKind::InStage {
+                stage: s.to_owned(),
+                problem: Box::new(problem),
+            }));
         }
         for a in self.stages.iter().flat_map(|s| &s.actions) {
             problems.extend(a.kind().problems(a.name()));
@@ -155,6 +180,9 @@ impl Pipeline {
         problems
     }
 }
+
+/// CodePipeline's rule for stage and action names.
+const NAME_RULE: &str = "is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`";
 
 /// A pipeline added to a stack.
 #[derive(Clone, Debug)]
@@ -204,7 +232,7 @@ impl Construct for Pipeline {
     fn add_to(self, stack: &mut Stack) -> PipelineRef {
         let path = stack.path(&self.id);
         for problem in self.problems() {
-            stack.report(&path, problem);
+            stack.problem(&path, problem);
         }
         let role = stack.add(
             Role::new(format!("{}Role", self.id), "codepipeline.amazonaws.com")

@@ -2,9 +2,9 @@
 //! artifacts. The pipeline role may start and watch exactly that project,
 //! and the project's role reads and writes the artifact bucket.
 
-use crate::construct::Stack;
 use crate::codebuild::ProjectRef;
 use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
+use crate::construct::Stack;
 use crate::template::Expr;
 
 /// A CodeBuild action: a build or a test running one project.

@@ -2,8 +2,8 @@
 //! read GitHub, GitLab or Bitbucket. On a V2 pipeline, a push to the branch
 //! starts the pipeline through a `Triggers` entry instead of a webhook.
 
-use crate::construct::Stack;
 use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
+use crate::construct::Stack;
 use crate::iam::Statement;
 use crate::template::Expr;
 

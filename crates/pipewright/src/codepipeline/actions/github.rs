@@ -5,9 +5,10 @@
 //! webhook always authenticates with HMAC, with a secret that is not the
 //! OAuth token, and filters on the branch.
 
-use crate::construct::{ResourceRef, Stack};
 use crate::codepipeline::{Action, ActionKind, ActionResource, ActionSite, ActionTypeId};
 use crate::codepipeline::{Category, Owner};
+use crate::construct::{ResourceRef, Stack};
+use crate::error::ProblemKind;
 use crate::template::{Expr, Resource};
 
 /// A GitHub (version 1, OAuth) source and its webhook.
@@ -48,11 +49,9 @@ impl ActionKind for GitHubSource {
         ])
     }
 
-    fn problems(&self, _action: &str) -> Vec<String> {
+    fn problems(&self, _action: &str) -> Vec<ProblemKind> {
         if self.webhook_secret == self.oauth_token {
-            vec![
-                "the webhook secret is the OAuth token: give the webhook its own secret".to_owned(),
-            ]
+            vec![ProblemKind::SharedWebhookSecret]
         } else {
             Vec::new()
         }
