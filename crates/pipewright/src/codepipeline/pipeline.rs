@@ -66,11 +66,6 @@ impl Pipeline {
     /// Every problem CodePipeline would reject.
     pub fn problems(&self) -> Vec<ProblemKind> {
         let mut problems = Vec::new();
-        let valid_name = |n: &str| {
-            (1..=100).contains(&n.len())
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".@_-".contains(c))
-        };
         let valid_artifact = |n: &str| {
             (1..=100).contains(&n.len())
                 && n.chars()
@@ -85,21 +80,7 @@ impl Pipeline {
         let mut stage_names: Vec<&str> = Vec::new();
         for (i, stage) in self.stages.iter().enumerate() {
             let s = stage.name.as_str();
-            if !valid_name(s) {
-                problems.push(ProblemKind::InvalidName {
-                    what: "stage name",
-                    name: s.to_owned(),
-                    reason: NAME_RULE.to_owned(),
-                });
-            }
-            if stage_names.contains(&s) {
-                problems.push(ProblemKind::Duplicate {
-                    what: "stage name",
-                    name: s.to_owned(),
-                    verb: "used",
-                });
-            }
-            stage_names.push(s);
+            check_name("stage name", s, &mut stage_names, &mut problems);
             if stage.actions.is_empty() {
                 problems.push(ProblemKind::EmptyStage {
                     stage: s.to_owned(),
@@ -110,21 +91,7 @@ impl Pipeline {
             let mut here = Vec::new();
             for a in &stage.actions {
                 let n = a.name();
-                if !valid_name(n) {
-                    here.push(ProblemKind::InvalidName {
-                        what: "action name",
-                        name: n.to_owned(),
-                        reason: NAME_RULE.to_owned(),
-                    });
-                }
-                if action_names.contains(&n) {
-                    here.push(ProblemKind::Duplicate {
-                        what: "action name",
-                        name: n.to_owned(),
-                        verb: "used",
-                    });
-                }
-                action_names.push(n);
+                check_name("action name", n, &mut action_names, &mut here);
                 if i == 0 && !a.kind().is_source() {
                     here.push(ProblemKind::NotASource {
                         action: n.to_owned(),
@@ -181,8 +148,34 @@ impl Pipeline {
     }
 }
 
-/// CodePipeline's rule for stage and action names.
-const NAME_RULE: &str = "is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`";
+/// Checks a stage or action name against CodePipeline's rule and against
+/// the names already `seen` in the same scope.
+fn check_name<'a>(
+    what: &'static str,
+    name: &'a str,
+    seen: &mut Vec<&'a str>,
+    problems: &mut Vec<ProblemKind>,
+) {
+    let valid = (1..=100).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".@_-".contains(c));
+    if !valid {
+        problems.push(ProblemKind::InvalidName {
+            what,
+            name: name.to_owned(),
+            reason: "is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`".to_owned(),
+        });
+    }
+    if seen.contains(&name) {
+        problems.push(ProblemKind::Duplicate {
+            what,
+            name: name.to_owned(),
+            verb: "used",
+        });
+    }
+    seen.push(name);
+}
 
 /// A pipeline added to a stack.
 #[derive(Clone, Debug)]
