@@ -145,7 +145,7 @@ fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
         DeployOutcome::Created | DeployOutcome::Updated => printer.status(&format!(
             "{stack}: {} {}",
             printer.paint(style::ADD, outcome_name(&r.outcome)),
-            r.status.as_deref().unwrap_or("")
+            r.status.as_ref().map(|s| s.as_str()).unwrap_or("")
         )),
         DeployOutcome::ChangeSetLeft { name } => printer.status(&format!(
             "{stack}: change set {name} is ready for review; execute it with `aws cloudformation execute-change-set --stack-name {stack} --change-set-name {name}`, or delete it with `aws cloudformation delete-change-set --stack-name {stack} --change-set-name {name}`"

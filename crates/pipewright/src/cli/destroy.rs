@@ -97,7 +97,7 @@ pub(super) fn run(
                         .map(|r| format!("failed: {r}"))
                         .collect::<Vec<_>>(),
                     &[],
-                    crate::cloud::state::remedy(stack, status).as_deref(),
+                    crate::cloud::state::remedy(stack, status.as_str()).as_deref(),
                 );
                 exit = Exit::StackFailed;
             }

@@ -4,7 +4,7 @@
 
 use super::select::select;
 use crate::App;
-use crate::app::files::{self, Change};
+use crate::app::files;
 use crate::app::{Artifact, Assembly};
 use crate::cloud::deploy::StackPlan;
 use crate::parameters::{self, Override, ParameterFile, ParameterProblem};
@@ -80,21 +80,7 @@ pub(super) fn check_committed(
     assembly: &Assembly,
     chosen: &[&Artifact],
 ) -> anyhow::Result<()> {
-    let owned: Vec<String> = chosen
-        .iter()
-        .flat_map(|s| {
-            std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone()))
-        })
-        .collect();
-    let stale: Vec<String> = files::plan(root, assembly)?
-        .into_iter()
-        .filter(|c| owned.contains(&c.path))
-        .filter_map(|c| match c.change {
-            Change::Create => Some(format!("{}: missing", c.path)),
-            Change::Update => Some(format!("{}: stale", c.path)),
-            Change::Remove | Change::Unchanged => None,
-        })
-        .collect();
+    let stale = files::stale(root, assembly, chosen)?;
     if stale.is_empty() {
         Ok(())
     } else {

@@ -41,7 +41,11 @@ pub(super) fn run(
                 rows.push(json!({"stack": r.stack, "deployed": false}));
             }
             Ok(Some(s)) => {
-                let drift = s.drift_status.as_deref().unwrap_or("NOT_CHECKED");
+                let drift = s
+                    .drift_status
+                    .as_ref()
+                    .map(|d| d.as_str())
+                    .unwrap_or("NOT_CHECKED");
                 if !as_json {
                     let checked = s
                         .drift_checked
@@ -55,7 +59,7 @@ pub(super) fn run(
                         s.changed()
                     ))?;
                     if let Some(reason) = &s.status_reason
-                        && !crate::cloud::state::succeeded(&s.status)
+                        && !s.status.succeeded()
                     {
                         printer.data(&format!("{}\treason\t{reason}", r.stack))?;
                     }

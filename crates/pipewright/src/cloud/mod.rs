@@ -3,7 +3,7 @@
 //!
 //! The pure logic (status classification in [`state`], ordering in
 //! [`plan`], change-set summaries in [`change_set`], event de-duplication
-//! and root causes in [`events`]) is separate from the SDK calls
+//! and root causes in [`stack_events`]) is separate from the SDK calls
 //! ([`api`]) and from the flows that combine them ([`deploy`],
 //! [`destroy`], [`status`]). The library never prints: flows report through
 //! a [`Ui`] the caller implements.
@@ -14,14 +14,15 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod drift;
-pub mod events;
 pub mod plan;
+pub mod stack_events;
 pub mod state;
 pub mod status;
 
 pub use api::StackInfo;
-pub use deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
+pub use deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer, ParameterChange, Preview};
 pub use destroy::{DestroyOutcome, DestroyReport, RetainedResource};
+pub use state::{StackDriftStatus, StackStatus};
 pub use status::StackStatusReport;
 
 use aws_config::BehaviorVersion;
@@ -165,6 +166,15 @@ impl Cloud {
         })
     }
 
+    /// Opens `art` for a flow (deploy, destroy, diff, drift): the client
+    /// for its region, the account guard, and what is deployed.
+    pub(crate) async fn open(&self, art: &crate::app::Artifact) -> Result<Opened, CloudError> {
+        let target = self.target(art.env.region.as_deref())?;
+        self.check_account(art).await?;
+        let info = target.describe(&art.name).await?;
+        Ok(Opened { target, info })
+    }
+
     /// Refuses a stack that declares an account other than the caller's.
     pub async fn check_account(&self, art: &crate::app::Artifact) -> Result<(), CloudError> {
         let Some(expected) = &art.env.account else {
@@ -212,6 +222,15 @@ impl Cloud {
     }
 }
 
+/// A stack opened by [`Cloud::open`].
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The client for the stack's region.
+    pub(crate) target: Target,
+    /// The deployed stack; `None` when it does not exist.
+    pub(crate) info: Option<StackInfo>,
+}
+
 /// A CloudFormation client bound to one region.
 #[derive(Clone, Debug)]
 pub(crate) struct Target {
@@ -223,6 +242,7 @@ pub(crate) struct Target {
 
 /// What went wrong talking to AWS.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CloudError {
     /// The endpoint did not answer (refused, timed out, DNS).
     #[error("cannot reach {endpoint} (region {region}) for {operation}")]
@@ -325,6 +345,7 @@ pub trait Ui: Send + Sync {
 
 /// What a [`Ui`] is told.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Progress<'a> {
     /// The stack is changing; waiting for it to settle before going on.
     Waiting {
@@ -339,6 +360,8 @@ pub enum Progress<'a> {
         name: &'a str,
         /// What it does.
         summary: &'a change_set::Summary,
+        /// The IAM statements and parameter values it changes.
+        preview: &'a deploy::Preview,
     },
     /// A stack operation started: `create`, `update` or `delete`.
     Started {
@@ -348,7 +371,7 @@ pub enum Progress<'a> {
         resources: usize,
     },
     /// A stack event.
-    Event(&'a events::StackEvent),
+    Event(&'a stack_events::StackEvent),
     /// A note for the operator.
     Note(&'a str),
 }
