@@ -5,8 +5,8 @@ use super::prepare::{self, runtime};
 use super::printer::style;
 use super::{Exit, Printer};
 use crate::App;
+use crate::cloud::Connect;
 use crate::cloud::diff::{ReplacementSource, StackDiff, cleanup, diff_stack};
-use crate::cloud::{Cloud, Connect};
 use crate::diff::{
     ChangeKind, ItemDiff, PropertyChange, Replaces, ResourceDiff, StatementChange, TemplateDiff,
 };
@@ -46,8 +46,8 @@ pub(super) fn run(
         })
         .collect();
     let rt = runtime()?;
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
     let results = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
         let all = futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
             let cloud = &cloud;
             async move { (a.name.clone(), diff_stack(cloud, a, p.as_ref()).await) }
@@ -70,11 +70,12 @@ pub(super) fn run(
 
     let mut exit = Exit::Success;
     let mut diffs = Vec::new();
+    let mut errors = prepare::StackErrors::default();
     for (stack, r) in results {
         match r {
             Ok(d) => diffs.push(d),
             Err(e) => {
-                printer.stack_error(&stack, &e);
+                errors.report(printer, &stack, &e);
                 exit = Exit::Failure;
             }
         }

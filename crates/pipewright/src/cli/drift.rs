@@ -7,8 +7,8 @@ use super::printer::style;
 use super::{Exit, Printer};
 use crate::App;
 use crate::app::files;
+use crate::cloud::Connect;
 use crate::cloud::drift::{Committed, CommittedStatus, StackDrift, TemplateStatus, check};
-use crate::cloud::{Cloud, Connect};
 use futures_util::StreamExt;
 use serde_json::json;
 use std::path::Path;
@@ -42,8 +42,8 @@ pub(super) fn run(
         .collect::<Result<_, crate::Error>>()?;
 
     let rt = runtime()?;
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
     let reports: Vec<StackDrift> = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
         futures_util::stream::iter(artifacts.iter().zip(committed).map(|(a, c)| {
             let cloud = &cloud;
             async move { check(cloud, a, c, template_only).await }

@@ -4,8 +4,8 @@
 use super::prepare::{self, runtime};
 use super::{Exit, Printer};
 use crate::App;
+use crate::cloud::Connect;
 use crate::cloud::status::status;
-use crate::cloud::{Cloud, Connect};
 use serde_json::json;
 
 pub(super) fn run(
@@ -20,17 +20,16 @@ pub(super) fn run(
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     let rt = runtime()?;
-    let reports = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
-        status(&cloud, &artifacts, 8).await
-    });
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
+    let reports = rt.block_on(status(&cloud, &artifacts, 8));
 
     let mut exit = Exit::Success;
+    let mut errors = prepare::StackErrors::default();
     let mut rows = Vec::new();
     for r in &reports {
         match &r.info {
             Err(e) => {
-                printer.stack_error(&r.stack, e);
+                errors.report(printer, &r.stack, e);
                 exit = Exit::Failure;
                 rows.push(json!({"stack": r.stack, "deployed": null, "error": e.to_string()}));
             }

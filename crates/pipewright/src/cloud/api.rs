@@ -78,7 +78,7 @@ fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, impl std::fmt::Debug>) 
 
 /// An error and its sources, joined by `: `, without the debug dump that
 /// `DisplayErrorContext` appends.
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
