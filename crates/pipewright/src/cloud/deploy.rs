@@ -783,6 +783,59 @@ mod tests {
     }
 
     #[test]
+    fn the_preview_lists_changed_values_and_masks_no_echo_ones() {
+        let art = artifact();
+        let mut info = deployed(&art);
+        info.parameters.insert("Gone".into(), "old".into());
+        let template = Template::default();
+        let mut p = params("other");
+        p.values
+            .insert("Added".into(), Resolved::Value("new".into()));
+        let changed = preview(Some((&template, &info)), &art, &p);
+        assert_eq!(
+            changed.parameters,
+            [
+                ParameterChange {
+                    key: "Repo".into(),
+                    old: Some("app".into()),
+                    new: Some("other".into()),
+                },
+                ParameterChange {
+                    key: "Added".into(),
+                    old: None,
+                    new: Some("new".into()),
+                },
+                ParameterChange {
+                    key: "Gone".into(),
+                    old: Some("old".into()),
+                    new: None,
+                },
+            ],
+            "the NoEcho `Token` cannot be compared and is left out"
+        );
+        // A first deploy lists every value, NoEcho ones masked.
+        let first = preview(None, &art, &params("app"));
+        assert_eq!(
+            first.parameters[0],
+            ParameterChange {
+                key: "Token".into(),
+                old: None,
+                new: Some(MASK.into()),
+            }
+        );
+        assert!(first.iam.is_empty(), "the stack grants nothing");
+        // Kept previous values are no change.
+        let mut previous = params("app");
+        previous.values["Repo"] = Resolved::UsePrevious;
+        assert!(
+            preview(Some((&template, &info)), &art, &previous)
+                .parameters
+                .iter()
+                .all(|c| c.key == "Gone")
+        );
+    }
+
+    #[test]
     fn file_tags_add_to_code_tags_without_overriding() {
         let art = artifact();
         let mut p = StackParameters::default();
