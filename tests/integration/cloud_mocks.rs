@@ -70,6 +70,7 @@ impl Ui for Recorder {
             Progress::Started { operation, .. } => format!("started {operation}"),
             Progress::Event(e) => format!("event {}", e.line()),
             Progress::Note(n) => format!("note {n}"),
+            _ => "other".into(),
         };
         self.lines.lock().unwrap().push(format!("{stack}: {line}"));
     }
@@ -928,7 +929,9 @@ mod drift {
         DifferenceType, PropertyDifference, StackDriftDetectionStatus, StackDriftInformation,
         StackDriftStatus, StackResourceDrift, StackResourceDriftStatus,
     };
-    use pipewright::cloud::drift::{Committed, StackDrift, check};
+    use pipewright::cloud::drift::{
+        Committed, CommittedStatus, ResourcesStatus, StackDrift, TemplateStatus, check,
+    };
 
     const DETECTION_ID: &str = "b78ac9b0-dec1-11e7-a451-503a3example";
 
@@ -979,7 +982,7 @@ mod drift {
         rules.extend_from_slice(more);
         let cloud = cloud(&rules);
         let committed = Committed {
-            status: "current",
+            status: CommittedStatus::Current,
             files: vec![],
         };
         check(&cloud, art, committed, false).await
@@ -1025,8 +1028,8 @@ mod drift {
             )
         });
         let r = run(settled(), &[&detect, &status, &drifts]).await;
-        assert_eq!(r.template.status, "in_sync");
-        assert_eq!(r.resources.status, "in_sync");
+        assert_eq!(r.template.status, TemplateStatus::InSync);
+        assert_eq!(r.resources.status, ResourcesStatus::InSync);
         assert_eq!(r.resources.drifts.len(), 2);
         assert!(!r.drifted() && !r.incomplete(), "{r:?}");
         assert_eq!(status.num_calls(), 2);
@@ -1078,7 +1081,7 @@ mod drift {
             .build();
         let r = run(settled(), &[&detect, &status, &drifts]).await;
         assert_eq!(drifts.num_calls(), 2, "every page is read");
-        assert_eq!(r.resources.status, "drifted");
+        assert_eq!(r.resources.status, ResourcesStatus::Drifted);
         assert!(r.drifted() && !r.incomplete());
         let statuses: Vec<&str> = r
             .resources
@@ -1142,7 +1145,7 @@ mod drift {
             )
         });
         let r = run(states, &[&busy, &status, &drifts]).await;
-        assert_eq!(r.resources.status, "in_sync", "{r:?}");
+        assert_eq!(r.resources.status, ResourcesStatus::InSync, "{r:?}");
         assert_eq!(
             r.resources.reason.as_deref(),
             Some("reused a drift detection already in progress")
@@ -1175,7 +1178,7 @@ mod drift {
             )
         });
         let r = run(settled(), &[&detect, &status, &drifts]).await;
-        assert_eq!(r.resources.status, "failed");
+        assert_eq!(r.resources.status, ResourcesStatus::Failed);
         assert_eq!(
             r.resources.reason.as_deref(),
             Some(
@@ -1193,7 +1196,7 @@ mod drift {
         let states = mock!(Client::describe_stacks).then_output(move || describe(vec![s.clone()]));
         let detect = started();
         let r = run(states, &[&detect]).await;
-        assert_eq!(r.resources.status, "skipped");
+        assert_eq!(r.resources.status, ResourcesStatus::Skipped);
         assert_eq!(
             r.resources.reason.as_deref(),
             Some("the stack is UPDATE_IN_PROGRESS: check again when it settles")

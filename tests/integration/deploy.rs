@@ -42,6 +42,17 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         stderr.contains("BuildRole") && stderr.contains("[IAM]"),
         "{stderr}"
     );
+    // The preview lists the statements a first deploy grants and every
+    // parameter value, NoEcho ones masked.
+    assert!(stderr.contains("  IAM statements:"), "{stderr}");
+    assert!(
+        stderr.contains("+ BuildRole Allow") && stderr.contains("(broadens)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("+ GithubBranch: main") && stderr.contains("+ GithubAuthToken: ****"),
+        "{stderr}"
+    );
     let state = s.state();
     for stack in STACKS {
         assert_eq!(
@@ -104,6 +115,18 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         stderr.contains("image-pipeline: updated UPDATE_COMPLETE"),
         "{stderr}"
     );
+    // The preview names the parameter whose value changes, and only it:
+    // the NoEcho ones are sent again but cannot be compared.
+    assert!(stderr.contains("  parameters:"), "{stderr}");
+    assert!(
+        stderr.contains("~ GithubBranch: main → release"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("GithubAuthToken:"), "{stderr}");
+    assert!(
+        !stderr.contains("IAM statements:"),
+        "no permission changes:\n{stderr}"
+    );
     let state = s.state();
     assert_eq!(
         state["stacks"]["image-pipeline"]["status"],
@@ -142,6 +165,14 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         "{stderr}"
     );
     assert!(stderr.contains("artifact-store:   retained ArtifactBucket (AWS::S3::Bucket): artifact-store-artifactbucket-"), "{stderr}");
+    // What is retained is said before anything is deleted.
+    let announced = stderr
+        .find("image-pipeline: will retain Repository (AWS::ECR::Repository): sample-app")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let started = stderr
+        .find("delete started")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(announced < started, "{stderr}");
     let state = s.state();
     assert_eq!(
         state["stacks"],

@@ -63,8 +63,9 @@ fn drift_reports_each_layer_on_its_own() {
         ),
         "{stdout}"
     );
+    // The one diff renderer: outputs under their heading, as `diff` shows them.
     assert!(
-        stdout.contains("    ~ output ArtifactBucketName"),
+        stdout.contains("    outputs:\n      ~ ArtifactBucketName"),
         "{stdout}"
     );
     assert!(

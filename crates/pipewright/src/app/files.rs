@@ -2,8 +2,12 @@
 //! `buildspecs/**/*.{yml,yaml}` below an output directory. `plan` compares
 //! them with an assembly (that is `synth --check`); `apply` writes what
 //! changed and removes files of stacks that no longer exist.
+//!
+//! [`stale`] is the one staleness check of committed files: `synth STACK..`
+//! plans with it, `deploy` refuses a stack with a stale file, and `drift`
+//! reports one as layer 1.
 
-use super::Assembly;
+use super::{Artifact, Assembly};
 use crate::Error;
 use std::collections::BTreeMap;
 use std::fs;
@@ -74,6 +78,43 @@ pub fn plan(root: &Path, assembly: &Assembly) -> Result<Vec<FileChange>, Error> 
     Ok(changes
         .into_iter()
         .map(|(path, change)| FileChange { path, change })
+        .collect())
+}
+
+/// The paths of the files `stacks` own: each template and its buildspecs.
+pub fn owned_paths(stacks: &[&Artifact]) -> Vec<String> {
+    stacks
+        .iter()
+        .flat_map(|s| {
+            std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone()))
+        })
+        .collect()
+}
+
+/// Compares only the files `stacks` own with the assembly, sorted by path;
+/// nothing is marked [`Change::Remove`].
+pub fn plan_stacks(
+    root: &Path,
+    assembly: &Assembly,
+    stacks: &[&Artifact],
+) -> Result<Vec<FileChange>, Error> {
+    let owned = owned_paths(stacks);
+    Ok(plan(root, assembly)?
+        .into_iter()
+        .filter(|c| owned.contains(&c.path))
+        .collect())
+}
+
+/// The files of `stacks` that differ from the code, as `path: stale` or
+/// `path: missing`, sorted by path; empty when every file is current.
+pub fn stale(root: &Path, assembly: &Assembly, stacks: &[&Artifact]) -> Result<Vec<String>, Error> {
+    Ok(plan_stacks(root, assembly, stacks)?
+        .into_iter()
+        .filter_map(|c| match c.change {
+            Change::Create => Some(format!("{}: missing", c.path)),
+            Change::Update => Some(format!("{}: stale", c.path)),
+            Change::Remove | Change::Unchanged => None,
+        })
         .collect())
 }
 

@@ -6,8 +6,8 @@ use super::printer::style;
 use super::ui::TerminalUi;
 use super::{Exit, Printer};
 use crate::App;
+use crate::cloud::Connect;
 use crate::cloud::deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
-use crate::cloud::{Cloud, Connect};
 use crate::parameters::Override;
 use serde_json::json;
 use std::path::Path;
@@ -48,8 +48,8 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
     let ui = TerminalUi::new(printer, &names);
     let rt = runtime()?;
+    let cloud = prepare::connect(&rt, &args.connect, &artifacts)?;
     let (reports, interrupted) = rt.block_on(async {
-        let cloud = Cloud::connect(&args.connect).await;
         let deployer = Deployer::new(&cloud, &ui, args.options);
         tokio::select! {
             reports = deployer.deploy(&plans) => (reports, None),
@@ -79,8 +79,9 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     }
 
     let mut exit = Exit::Success;
+    let mut errors = prepare::StackErrors::default();
     for r in &reports {
-        summarize(printer, r, &mut exit);
+        summarize(printer, r, &mut exit, &mut errors);
     }
     if args.json {
         let stacks: Vec<_> = reports.iter().map(to_json).collect();
@@ -131,7 +132,12 @@ fn to_json(r: &DeployReport) -> serde_json::Value {
     v
 }
 
-fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
+fn summarize(
+    printer: &Printer,
+    r: &DeployReport,
+    exit: &mut Exit,
+    errors: &mut prepare::StackErrors,
+) {
     let stack = &r.stack;
     let worse = |exit: &mut Exit, e: Exit| {
         if e == Exit::StackFailed || *exit == Exit::Success {
@@ -145,7 +151,7 @@ fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
         DeployOutcome::Created | DeployOutcome::Updated => printer.status(&format!(
             "{stack}: {} {}",
             printer.paint(style::ADD, outcome_name(&r.outcome)),
-            r.status.as_deref().unwrap_or("")
+            r.status.as_ref().map(|s| s.as_str()).unwrap_or("")
         )),
         DeployOutcome::ChangeSetLeft { name } => printer.status(&format!(
             "{stack}: change set {name} is ready for review; execute it with `aws cloudformation execute-change-set --stack-name {stack} --change-set-name {name}`, or delete it with `aws cloudformation delete-change-set --stack-name {stack} --change-set-name {name}`"
@@ -174,7 +180,7 @@ fn summarize(printer: &Printer, r: &DeployReport, exit: &mut Exit) {
             worse(exit, Exit::Failure);
         }
         DeployOutcome::Error(e) => {
-            printer.stack_error(stack, e);
+            errors.report(printer, stack, e);
             worse(exit, Exit::Failure);
         }
     }
@@ -195,7 +201,7 @@ mod tests {
                 status: None,
                 outputs: Default::default(),
             };
-            summarize(&printer, &r, &mut exit);
+            summarize(&printer, &r, &mut exit, &mut Default::default());
         }
         exit
     }

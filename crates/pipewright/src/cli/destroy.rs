@@ -6,8 +6,8 @@ use super::printer::style;
 use super::ui::TerminalUi;
 use super::{Exit, Printer};
 use crate::App;
-use crate::cloud::destroy::{DestroyOutcome, destroy};
-use crate::cloud::{Cloud, Connect, Ui};
+use crate::cloud::destroy::{DestroyOutcome, RetainedResource, destroy, retained_before};
+use crate::cloud::{Connect, Ui};
 
 pub(super) fn run(
     app: &App,
@@ -23,6 +23,26 @@ pub(super) fn run(
     let artifacts = prepare::artifacts(&assembly, &chosen);
     prepare::require_terminal(yes, "destroy")?;
     let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+    let rt = runtime()?;
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
+    // What will be kept, said before the question. A stack that cannot be
+    // read here is reported by the delete itself.
+    let mut errors = prepare::StackErrors::default();
+    for (stack, kept) in rt.block_on(retained_before(&cloud, &artifacts, concurrency)) {
+        match kept {
+            Ok(Some(kept)) => {
+                for k in kept {
+                    printer.status(&format!("{stack}: will retain {}", retained_line(&k)));
+                }
+            }
+            Ok(None) => {}
+            Err(e) if e.is_shared() => {
+                errors.report(printer, &stack, &e);
+                return Ok(Exit::Failure);
+            }
+            Err(_) => {}
+        }
+    }
     let ui = TerminalUi::new(printer, &names);
     if !yes
         && !ui.confirm(
@@ -38,9 +58,7 @@ pub(super) fn run(
         return Ok(Exit::Failure);
     }
 
-    let rt = runtime()?;
     let reports = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
         tokio::select! {
             r = destroy(&cloud, &ui, &artifacts, concurrency) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
@@ -62,15 +80,7 @@ pub(super) fn run(
                     printer.paint(style::REMOVE, "deleted")
                 ));
                 for k in retained {
-                    printer.status(&format!(
-                        "{stack}:   retained {} ({}){}",
-                        k.logical_id,
-                        k.resource_type,
-                        k.physical_id
-                            .as_deref()
-                            .map(|p| format!(": {p}"))
-                            .unwrap_or_default()
-                    ));
+                    printer.status(&format!("{stack}:   retained {}", retained_line(k)));
                 }
             }
             DestroyOutcome::AlreadyGone => {
@@ -97,7 +107,7 @@ pub(super) fn run(
                         .map(|r| format!("failed: {r}"))
                         .collect::<Vec<_>>(),
                     &[],
-                    crate::cloud::state::remedy(stack, status).as_deref(),
+                    crate::cloud::state::remedy(stack, status.as_str()).as_deref(),
                 );
                 exit = Exit::StackFailed;
             }
@@ -110,7 +120,7 @@ pub(super) fn run(
                 }
             }
             DestroyOutcome::Error(e) => {
-                printer.stack_error(stack, e);
+                errors.report(printer, stack, e);
                 if exit == Exit::Success {
                     exit = Exit::Failure;
                 }
@@ -118,4 +128,17 @@ pub(super) fn run(
         }
     }
     Ok(exit)
+}
+
+/// `Repo (AWS::ECR::Repository): app-images`.
+fn retained_line(k: &RetainedResource) -> String {
+    format!(
+        "{} ({}){}",
+        k.logical_id,
+        k.resource_type,
+        k.physical_id
+            .as_deref()
+            .map(|p| format!(": {p}"))
+            .unwrap_or_default()
+    )
 }

@@ -5,9 +5,11 @@ use super::prepare::{self, runtime};
 use super::printer::style;
 use super::{Exit, Printer};
 use crate::App;
+use crate::cloud::Connect;
 use crate::cloud::diff::{ReplacementSource, StackDiff, cleanup, diff_stack};
-use crate::cloud::{Cloud, Connect};
-use crate::diff::{ChangeKind, ItemDiff, PropertyChange, Replaces, ResourceDiff, TemplateDiff};
+use crate::diff::{
+    ChangeKind, ItemDiff, PropertyChange, Replaces, ResourceDiff, StatementChange, TemplateDiff,
+};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -44,8 +46,8 @@ pub(super) fn run(
         })
         .collect();
     let rt = runtime()?;
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
     let results = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
         let all = futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
             let cloud = &cloud;
             async move { (a.name.clone(), diff_stack(cloud, a, p.as_ref()).await) }
@@ -68,11 +70,12 @@ pub(super) fn run(
 
     let mut exit = Exit::Success;
     let mut diffs = Vec::new();
+    let mut errors = prepare::StackErrors::default();
     for (stack, r) in results {
         match r {
             Ok(d) => diffs.push(d),
             Err(e) => {
-                printer.stack_error(&stack, &e);
+                errors.report(printer, &stack, &e);
                 exit = Exit::Failure;
             }
         }
@@ -154,11 +157,21 @@ fn source_line(d: &StackDiff) -> String {
 /// The text form: one block per stack.
 pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
     let mut out = vec![format!("{} ({})", d.stack, source_line(d))];
-    let t: &TemplateDiff = &d.diff;
-    if t.is_empty() {
+    if d.diff.is_empty() {
         out.push("  no differences".into());
         return out;
     }
+    out.extend(template_lines(printer, &d.diff, 2));
+    out
+}
+
+/// The one text rendering of a template diff, for `diff` and `drift`:
+/// resources with their notes and property changes, then parameters,
+/// outputs, conditions, mappings, IAM statements and top-level changes,
+/// each line indented by `indent` spaces or more.
+pub(super) fn template_lines(printer: &Printer, t: &TemplateDiff, indent: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    let mut out = Vec::new();
     let paint = |kind: ChangeKind, s: &str| {
         printer.paint(
             match kind {
@@ -172,7 +185,7 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
     for r in &t.resources {
         let n = notes(r);
         let head = format!(
-            "  {} {} {}{}",
+            "{pad}{} {} {}{}",
             r.change.sign(),
             r.id,
             r.resource_type,
@@ -184,7 +197,7 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
         );
         out.push(paint(r.change, &head));
         for c in &r.properties {
-            out.push(format!("      {}", change_line(c)));
+            out.push(format!("{pad}    {}", change_line(c)));
         }
     }
     for (title, items) in [
@@ -196,46 +209,65 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
         if items.is_empty() {
             continue;
         }
-        out.push(format!("  {title}:"));
+        out.push(format!("{pad}{title}:"));
         for i in items {
             out.push(paint(
                 i.change,
-                &format!("    {} {}", i.change.sign(), i.id),
+                &format!("{pad}  {} {}", i.change.sign(), i.id),
             ));
             for c in &i.properties {
-                out.push(format!("        {}", change_line(c)));
+                out.push(format!("{pad}      {}", change_line(c)));
             }
         }
     }
     if !t.iam.is_empty() {
-        out.push("  IAM statements:".into());
-        for s in &t.iam {
-            out.push(paint(
-                s.change,
-                &format!(
-                    "    {} {} {} {} on {}{}{}",
-                    s.change.sign(),
-                    s.resource,
-                    s.effect,
-                    s.actions.join(", "),
-                    s.resources
-                        .iter()
-                        .map(|r| value(&Some(r.clone())))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    s.principal
-                        .as_ref()
-                        .map(|p| format!(" to {p}"))
-                        .unwrap_or_default(),
-                    if s.broadening { "  (broadens)" } else { "" }
-                ),
-            ));
-        }
+        out.push(format!("{pad}IAM statements:"));
+        out.extend(statement_lines(printer, &t.iam, indent + 2));
     }
     for c in &t.other {
-        out.push(format!("  template: {}", change_line(c)));
+        out.push(format!("{pad}template: {}", change_line(c)));
     }
     out
+}
+
+/// One line per IAM statement added or removed, broadening ones marked;
+/// for `diff`, `drift` and the deploy preview.
+pub(super) fn statement_lines(
+    printer: &Printer,
+    statements: &[StatementChange],
+    indent: usize,
+) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    statements
+        .iter()
+        .map(|s| {
+            let line = format!(
+                "{pad}{} {} {} {} on {}{}{}",
+                s.change.sign(),
+                s.resource,
+                s.effect,
+                s.actions.join(", "),
+                s.resources
+                    .iter()
+                    .map(|r| value(&Some(r.clone())))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                s.principal
+                    .as_ref()
+                    .map(|p| format!(" to {p}"))
+                    .unwrap_or_default(),
+                if s.broadening { "  (broadens)" } else { "" }
+            );
+            printer.paint(
+                match s.change {
+                    ChangeKind::Added => style::ADD,
+                    ChangeKind::Modified => style::CHANGE,
+                    ChangeKind::Removed => style::REMOVE,
+                },
+                &line,
+            )
+        })
+        .collect()
 }
 
 fn md_escape(s: &str) -> String {

@@ -6,9 +6,9 @@ use super::prepare::{self, runtime};
 use super::printer::style;
 use super::{Exit, Printer};
 use crate::App;
-use crate::app::files::{self, Change};
-use crate::cloud::drift::{Committed, StackDrift, check};
-use crate::cloud::{Cloud, Connect};
+use crate::app::files;
+use crate::cloud::Connect;
+use crate::cloud::drift::{Committed, CommittedStatus, StackDrift, TemplateStatus, check};
 use futures_util::StreamExt;
 use serde_json::json;
 use std::path::Path;
@@ -26,32 +26,24 @@ pub(super) fn run(
     let chosen = prepare::choose(app, stacks, true, "check")?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
-    let plan = files::plan(Path::new("."), &assembly)?;
     let committed: Vec<Committed> = artifacts
         .iter()
         .map(|a| {
-            let owned: Vec<String> = std::iter::once(a.template_path())
-                .chain(a.files.iter().map(|f| f.path.clone()))
-                .collect();
-            let files: Vec<String> = plan
-                .iter()
-                .filter(|c| owned.contains(&c.path))
-                .filter_map(|c| match c.change {
-                    Change::Create => Some(format!("{}: missing", c.path)),
-                    Change::Update => Some(format!("{}: stale", c.path)),
-                    _ => None,
-                })
-                .collect();
-            Committed {
-                status: if files.is_empty() { "current" } else { "stale" },
+            let files = files::stale(Path::new("."), &assembly, &[a])?;
+            Ok(Committed {
+                status: if files.is_empty() {
+                    CommittedStatus::Current
+                } else {
+                    CommittedStatus::Stale
+                },
                 files,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, crate::Error>>()?;
 
     let rt = runtime()?;
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
     let reports: Vec<StackDrift> = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
         futures_util::stream::iter(artifacts.iter().zip(committed).map(|(a, c)| {
             let cloud = &cloud;
             async move { check(cloud, a, c, template_only).await }
@@ -99,55 +91,37 @@ fn text(printer: &Printer, r: &StackDrift) -> Vec<String> {
         printer.paint(style::ADD, "in sync")
     };
     let mut out = vec![format!("{}: {verdict}", r.stack)];
-    out.push(format!("  committed templates: {}", r.committed.status));
+    out.push(format!(
+        "  committed templates: {}",
+        match r.committed.status {
+            CommittedStatus::Stale => "stale",
+            _ => "current",
+        }
+    ));
     for f in &r.committed.files {
         out.push(format!("    {f}"));
     }
     let template = match r.template.status {
-        "missing" => "not deployed".to_owned(),
-        "differs" => {
+        TemplateStatus::Missing => "not deployed",
+        TemplateStatus::Differs => {
             "differs from the code (undeployed changes, or an update made outside pipewright)"
-                .to_owned()
         }
-        s => s.replace('_', " "),
+        TemplateStatus::InSync => "in sync",
+        _ => "error",
     };
     out.push(format!("  deployed template: {template}"));
     if let Some(d) = r.template.diff.as_ref().filter(|d| !d.is_empty()) {
-        for res in &d.resources {
-            out.push(format!(
-                "    {} {} {}",
-                res.change.sign(),
-                res.id,
-                res.resource_type
-            ));
-            for c in &res.properties {
-                out.push(format!(
-                    "        {}: {} → {}",
-                    c.path,
-                    c.old
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_else(|| "(none)".into()),
-                    c.new
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_else(|| "(none)".into())
-                ));
-            }
-        }
-        for (title, items) in [("parameter", &d.parameters), ("output", &d.outputs)] {
-            for i in items.iter() {
-                out.push(format!("    {} {title} {}", i.change.sign(), i.id));
-            }
-        }
+        out.extend(super::diff::template_lines(printer, d, 4));
     }
-    let resources = match (r.resources.status, &r.resources.reason) {
-        (s, Some(why)) => format!("{} ({why})", s.replace('_', " ")),
-        (s, None) => s.replace('_', " "),
+    let words = r.resources.status.words();
+    let resources = match &r.resources.reason {
+        Some(why) => format!("{words} ({why})"),
+        None => words.to_owned(),
     };
     out.push(format!("  resources: {resources}"));
     for d in &r.resources.drifts {
-        if matches!(d.status.as_str(), "IN_SYNC" | "NOT_CHECKED" | "UNKNOWN") {
+        // In sync ones are not listed; unchecked ones are, below.
+        if !d.status.is_drifted() {
             continue;
         }
         out.push(format!(

@@ -2,11 +2,13 @@
 //! choose the stacks, check the committed templates, check the parameters,
 //! and make sure a confirm can be asked.
 
+use super::Printer;
 use super::select::select;
 use crate::App;
-use crate::app::files::{self, Change};
+use crate::app::files;
 use crate::app::{Artifact, Assembly};
 use crate::cloud::deploy::StackPlan;
+use crate::cloud::{Cloud, CloudError, Connect};
 use crate::parameters::{self, Override, ParameterFile, ParameterProblem};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -80,21 +82,7 @@ pub(super) fn check_committed(
     assembly: &Assembly,
     chosen: &[&Artifact],
 ) -> anyhow::Result<()> {
-    let owned: Vec<String> = chosen
-        .iter()
-        .flat_map(|s| {
-            std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone()))
-        })
-        .collect();
-    let stale: Vec<String> = files::plan(root, assembly)?
-        .into_iter()
-        .filter(|c| owned.contains(&c.path))
-        .filter_map(|c| match c.change {
-            Change::Create => Some(format!("{}: missing", c.path)),
-            Change::Update => Some(format!("{}: stale", c.path)),
-            Change::Remove | Change::Unchanged => None,
-        })
-        .collect();
+    let stale = files::stale(root, assembly, chosen)?;
     if stale.is_empty() {
         Ok(())
     } else {
@@ -188,6 +176,46 @@ pub(super) fn require_terminal(yes: bool, command: &str) -> anyhow::Result<()> {
         )),
     }
     .into())
+}
+
+/// Connects and runs the checks every stack shares (profile, credentials,
+/// region) once, so that such a problem is said once, not per stack.
+pub(super) fn connect(
+    rt: &tokio::runtime::Runtime,
+    connect: &Connect,
+    stacks: &[&Artifact],
+) -> Result<Cloud, CloudError> {
+    rt.block_on(async {
+        let cloud = Cloud::connect(connect).await?;
+        cloud.preflight(stacks).await?;
+        Ok(cloud)
+    })
+}
+
+/// Prints per-stack errors; one that is the same for every stack (see
+/// [`CloudError::is_shared`]) is said once, without a stack name.
+#[derive(Default)]
+pub(super) struct StackErrors {
+    said: Vec<String>,
+}
+
+impl StackErrors {
+    pub(super) fn report(&mut self, printer: &Printer, stack: &str, e: &CloudError) {
+        if !e.is_shared() {
+            printer.stack_error(stack, e);
+            return;
+        }
+        let text = e.to_string();
+        if self.said.contains(&text) {
+            return;
+        }
+        let causes: Vec<String> =
+            std::iter::successors(std::error::Error::source(e), |s| s.source())
+                .map(ToString::to_string)
+                .collect();
+        printer.error(&text, &[], &causes, e.hint().as_deref());
+        self.said.push(text);
+    }
 }
 
 /// A tokio runtime for one command.

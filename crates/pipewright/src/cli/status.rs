@@ -4,8 +4,8 @@
 use super::prepare::{self, runtime};
 use super::{Exit, Printer};
 use crate::App;
+use crate::cloud::Connect;
 use crate::cloud::status::status;
-use crate::cloud::{Cloud, Connect};
 use serde_json::json;
 
 pub(super) fn run(
@@ -20,17 +20,16 @@ pub(super) fn run(
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     let rt = runtime()?;
-    let reports = rt.block_on(async {
-        let cloud = Cloud::connect(&connect).await;
-        status(&cloud, &artifacts, 8).await
-    });
+    let cloud = prepare::connect(&rt, &connect, &artifacts)?;
+    let reports = rt.block_on(status(&cloud, &artifacts, 8));
 
     let mut exit = Exit::Success;
+    let mut errors = prepare::StackErrors::default();
     let mut rows = Vec::new();
     for r in &reports {
         match &r.info {
             Err(e) => {
-                printer.stack_error(&r.stack, e);
+                errors.report(printer, &r.stack, e);
                 exit = Exit::Failure;
                 rows.push(json!({"stack": r.stack, "deployed": null, "error": e.to_string()}));
             }
@@ -41,7 +40,11 @@ pub(super) fn run(
                 rows.push(json!({"stack": r.stack, "deployed": false}));
             }
             Ok(Some(s)) => {
-                let drift = s.drift_status.as_deref().unwrap_or("NOT_CHECKED");
+                let drift = s
+                    .drift_status
+                    .as_ref()
+                    .map(|d| d.as_str())
+                    .unwrap_or("NOT_CHECKED");
                 if !as_json {
                     let checked = s
                         .drift_checked
@@ -55,7 +58,7 @@ pub(super) fn run(
                         s.changed()
                     ))?;
                     if let Some(reason) = &s.status_reason
-                        && !crate::cloud::state::succeeded(&s.status)
+                        && !s.status.succeeded()
                     {
                         printer.data(&format!("{}\treason\t{reason}", r.stack))?;
                     }

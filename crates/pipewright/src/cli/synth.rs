@@ -20,19 +20,17 @@ pub(super) fn run(
     let chosen = select(&names, args)?;
     let assembly = app.synth_as(format)?;
 
-    let mut changes = files::plan(out, &assembly)?;
-    if !args.is_empty() {
+    let changes = if args.is_empty() {
+        files::plan(out, &assembly)?
+    } else {
         // Only the named stacks' files; nothing is removed.
-        let owned: Vec<String> = assembly
+        let named: Vec<&crate::app::Artifact> = assembly
             .stacks
             .iter()
             .filter(|s| chosen.contains(&s.name))
-            .flat_map(|s| {
-                std::iter::once(s.template_path()).chain(s.files.iter().map(|f| f.path.clone()))
-            })
             .collect();
-        changes.retain(|c| owned.contains(&c.path));
-    }
+        files::plan_stacks(out, &assembly, &named)?
+    };
     let count = |kind: Change| changes.iter().filter(|c| c.change == kind).count();
     let (created, updated, removed, unchanged) = (
         count(Change::Create),

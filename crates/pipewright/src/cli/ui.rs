@@ -2,7 +2,7 @@
 //! per stack on a terminal, change-set summaries and the confirm prompt.
 
 use super::printer::{Printer, style};
-use crate::cloud::{Progress, Ui};
+use crate::cloud::{Preview, Progress, Ui};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -67,7 +67,11 @@ impl Ui for TerminalUi<'_> {
             Progress::Unchanged => self.line(&format!(
                 "{p}  unchanged (template, parameters and tags match the deployed stack)"
             )),
-            Progress::ChangeSet { name, summary } => {
+            Progress::ChangeSet {
+                name,
+                summary,
+                preview,
+            } => {
                 self.line(&format!("{p}  change set {name}: {}", summary.counts()));
                 if summary.is_empty() {
                     self.line(&format!(
@@ -81,6 +85,9 @@ impl Ui for TerminalUi<'_> {
                         _ => style::CHANGE,
                     };
                     self.line(&format!("{p}    {}", self.printer.paint(s, &l)));
+                }
+                for l in preview_lines(self.printer, preview) {
+                    self.line(&format!("{p}  {l}"));
                 }
             }
             Progress::Started {
@@ -147,6 +154,30 @@ impl Ui for TerminalUi<'_> {
     }
 }
 
+/// The deploy preview beyond resources, shown before the confirm: IAM
+/// statements added and removed (broadening ones marked, as `diff` shows
+/// them) and parameters whose value changes (`NoEcho` values masked).
+pub(super) fn preview_lines(printer: &Printer, preview: &Preview) -> Vec<String> {
+    let mut out = Vec::new();
+    if !preview.iam.is_empty() {
+        out.push("IAM statements:".to_owned());
+        out.extend(super::diff::statement_lines(printer, &preview.iam, 2));
+    }
+    if !preview.parameters.is_empty() {
+        out.push("parameters:".to_owned());
+        for c in &preview.parameters {
+            let (s, line) = match (&c.old, &c.new) {
+                (Some(old), Some(new)) => (style::CHANGE, format!("~ {}: {old} → {new}", c.key)),
+                (None, Some(new)) => (style::ADD, format!("+ {}: {new}", c.key)),
+                (Some(old), None) => (style::REMOVE, format!("- {}: {old}", c.key)),
+                (None, None) => continue,
+            };
+            out.push(format!("  {}", printer.paint(s, &line)));
+        }
+    }
+    out
+}
+
 impl Drop for TerminalUi<'_> {
     fn drop(&mut self) {
         for (_, bar) in self
@@ -157,5 +188,64 @@ impl Drop for TerminalUi<'_> {
         {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::ColorChoice;
+    use crate::cloud::ParameterChange;
+    use crate::diff::{ChangeKind, StatementChange};
+
+    #[test]
+    fn the_preview_lists_iam_statements_and_parameter_values() {
+        let printer = Printer::new(ColorChoice::Never, false, false);
+        let statement = |change, effect: &str, broadening| StatementChange {
+            resource: "BuildRole".into(),
+            change,
+            effect: effect.into(),
+            principal: None,
+            actions: vec!["ecr:PutImage".into()],
+            resources: vec![serde_json::json!("*")],
+            condition: None,
+            broadening,
+        };
+        let preview = Preview {
+            iam: vec![
+                statement(ChangeKind::Added, "Allow", true),
+                statement(ChangeKind::Removed, "Allow", false),
+            ],
+            parameters: vec![
+                ParameterChange {
+                    key: "Branch".into(),
+                    old: Some("main".into()),
+                    new: Some("release".into()),
+                },
+                ParameterChange {
+                    key: "Token".into(),
+                    old: None,
+                    new: Some("****".into()),
+                },
+                ParameterChange {
+                    key: "Old".into(),
+                    old: Some("x".into()),
+                    new: None,
+                },
+            ],
+        };
+        assert_eq!(
+            preview_lines(&printer, &preview),
+            [
+                "IAM statements:",
+                "  + BuildRole Allow ecr:PutImage on \"*\"  (broadens)",
+                "  - BuildRole Allow ecr:PutImage on \"*\"",
+                "parameters:",
+                "  ~ Branch: main → release",
+                "  + Token: ****",
+                "  - Old: x",
+            ]
+        );
+        assert!(preview_lines(&printer, &Preview::default()).is_empty());
     }
 }

@@ -1,8 +1,12 @@
 //! The CloudFormation calls pipewright makes, each reading every page and
 //! turning SDK shapes into the plain values the pure modules take.
 
-use super::change_set::{Action, Replacement, ResourceChange, Summary};
-use super::events::{EventLog, StackEvent};
+use super::change_set::{
+    Action, ChangeSetRequest, ChangeSetState, ChangeSetStatus, Replacement, ResourceChange, Summary,
+};
+use super::drift::{DetectionStatus, ResourceDriftStatus};
+use super::stack_events::{EventLog, StackEvent};
+use super::state::{StackDriftStatus, StackStatus};
 use super::{CloudError, Detail, Target};
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
@@ -18,7 +22,7 @@ pub struct StackInfo {
     /// The name.
     pub name: String,
     /// The status, e.g. `UPDATE_COMPLETE`.
-    pub status: String,
+    pub status: StackStatus,
     /// Why it is in that status, when CloudFormation says.
     pub status_reason: Option<String>,
     /// When it was created (RFC 3339).
@@ -34,7 +38,7 @@ pub struct StackInfo {
     /// Whether termination protection is on.
     pub termination_protection: bool,
     /// The drift status from the last detection, when one ran.
-    pub drift_status: Option<String>,
+    pub drift_status: Option<StackDriftStatus>,
     /// When drift was last checked (RFC 3339).
     pub drift_checked: Option<String>,
 }
@@ -61,69 +65,6 @@ pub struct ResourceSummary {
     pub reason: Option<String>,
 }
 
-/// A change set's state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChangeSetState {
-    /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `FAILED`, ...
-    pub status: String,
-    /// Why it failed.
-    pub reason: Option<String>,
-    /// Its changes (every page), once complete.
-    pub summary: Summary,
-}
-
-/// What a change set is created from.
-#[derive(Clone)]
-pub struct ChangeSetRequest<'a> {
-    /// The stack.
-    pub stack: &'a str,
-    /// The change set name.
-    pub name: &'a str,
-    /// Whether the stack is created (else updated).
-    pub create: bool,
-    /// The template body.
-    pub body: &'a str,
-    /// (key, value or `None` for the previous value).
-    pub parameters: Vec<(&'a str, Option<&'a str>)>,
-    /// Capability names.
-    pub capabilities: Vec<&'a str>,
-    /// Stack tags.
-    pub tags: Vec<(&'a str, &'a str)>,
-    /// A description shown in the console.
-    pub description: String,
-}
-
-/// A change set name: `pipewright[-purpose]-<first 12 of the hash>-<unix
-/// seconds>`, unique per run and traceable to the synthesized template.
-pub(crate) fn change_set_name(purpose: Option<&str>, hash: &str) -> String {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let short = &hash[..hash.len().min(12)];
-    match purpose {
-        Some(p) => format!("pipewright-{p}-{short}-{stamp}"),
-        None => format!("pipewright-{short}-{stamp}"),
-    }
-}
-
-impl std::fmt::Debug for ChangeSetRequest<'_> {
-    // Parameter values may be secrets: only their keys are shown.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChangeSetRequest")
-            .field("stack", &self.stack)
-            .field("name", &self.name)
-            .field("create", &self.create)
-            .field(
-                "parameters",
-                &self.parameters.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-            )
-            .field("capabilities", &self.capabilities)
-            .field("tags", &self.tags)
-            .finish_non_exhaustive()
-    }
-}
-
 pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
 }
@@ -137,7 +78,7 @@ fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, impl std::fmt::Debug>) 
 
 /// An error and its sources, joined by `: `, without the debug dump that
 /// `DisplayErrorContext` appends.
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
@@ -247,10 +188,7 @@ impl Target {
         Ok(Some(StackInfo {
             id: s.stack_id().unwrap_or(stack).to_owned(),
             name: s.stack_name().unwrap_or(stack).to_owned(),
-            status: s
-                .stack_status()
-                .map(|st| st.as_str().to_owned())
-                .unwrap_or_default(),
+            status: StackStatus::parse(s.stack_status().map(|st| st.as_str()).unwrap_or_default()),
             status_reason: s.stack_status_reason().map(str::to_owned),
             created: time(s.creation_time()).unwrap_or_default(),
             last_updated: time(s.last_updated_time()),
@@ -271,7 +209,7 @@ impl Target {
             drift_status: s
                 .drift_information()
                 .and_then(|d| d.stack_drift_status())
-                .map(|d| d.as_str().to_owned()),
+                .map(|d| StackDriftStatus::parse(d.as_str())),
             drift_checked: s
                 .drift_information()
                 .and_then(|d| time(d.last_check_timestamp())),
@@ -350,58 +288,34 @@ impl Target {
         stack: &str,
         id: &str,
     ) -> Result<ChangeSetState, CloudError> {
-        let mut token: Option<String> = None;
+        let mut pages = self
+            .client
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .into_paginator()
+            .send();
         let mut changes = Vec::new();
         let mut state = None;
-        loop {
-            let out = self
-                .client
-                .describe_change_set()
-                .stack_name(stack)
-                .change_set_name(id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.fail("DescribeChangeSet", stack, e))?;
-            for c in out.changes() {
-                let Some(rc) = c.resource_change() else {
-                    continue;
-                };
-                let mut properties: Vec<String> = rc
-                    .details()
+        while let Some(out) = pages
+            .try_next()
+            .await
+            .map_err(|e| self.fail("DescribeChangeSet", stack, e))?
+        {
+            changes.extend(
+                out.changes()
                     .iter()
-                    .filter_map(|d| d.target())
-                    .filter(|t| t.attribute().is_some_and(|a| a.as_str() == "Properties"))
-                    .filter_map(|t| t.name().map(str::to_owned))
-                    .collect();
-                properties.sort();
-                properties.dedup();
-                changes.push(ResourceChange {
-                    action: Action::parse(rc.action().map(|a| a.as_str()).unwrap_or("")),
-                    logical_id: rc.logical_resource_id().unwrap_or_default().to_owned(),
-                    resource_type: rc.resource_type().unwrap_or_default().to_owned(),
-                    physical_id: rc.physical_resource_id().map(str::to_owned),
-                    replacement: Replacement::parse(
-                        rc.replacement().map(|r| r.as_str()).unwrap_or(""),
-                    ),
-                    scope: rc.scope().iter().map(|s| s.as_str().to_owned()).collect(),
-                    properties,
-                });
-            }
+                    .filter_map(|c| c.resource_change())
+                    .map(resource_change),
+            );
             state.get_or_insert_with(|| {
                 (
-                    out.status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
+                    ChangeSetStatus::parse(out.status().map(|s| s.as_str()).unwrap_or_default()),
                     out.status_reason().map(str::to_owned),
                 )
             });
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
         }
-        let (status, reason) = state.unwrap_or_default();
+        let (status, reason) = state.unwrap_or((ChangeSetStatus::Unknown(String::new()), None));
         Ok(ChangeSetState {
             status,
             reason,
@@ -423,27 +337,20 @@ impl Target {
 
     /// The names of the stack's change sets (every page).
     pub async fn change_set_names(&self, stack: &str) -> Result<Vec<String>, CloudError> {
-        let mut token = None;
-        let mut out = Vec::new();
-        loop {
-            let page = self
-                .client
-                .list_change_sets()
-                .stack_name(stack)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.fail("ListChangeSets", stack, e))?;
-            out.extend(
-                page.summaries()
-                    .iter()
-                    .filter_map(|c| c.change_set_name().map(str::to_owned)),
-            );
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => return Ok(out),
-            }
-        }
+        let summaries: Vec<_> = self
+            .client
+            .list_change_sets()
+            .stack_name(stack)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.fail("ListChangeSets", stack, e))?;
+        Ok(summaries
+            .iter()
+            .filter_map(|c| c.change_set_name().map(str::to_owned))
+            .collect())
     }
 
     /// Deletes a change set.
@@ -483,34 +390,29 @@ impl Target {
 
     /// Every resource of the stack.
     pub async fn resources(&self, stack: &str) -> Result<Vec<ResourceSummary>, CloudError> {
-        let mut token = None;
-        let mut out = Vec::new();
-        loop {
-            let page = self
-                .client
-                .list_stack_resources()
-                .stack_name(stack)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.fail("ListStackResources", stack, e))?;
-            for r in page.stack_resource_summaries() {
-                out.push(ResourceSummary {
-                    logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
-                    physical_id: r.physical_resource_id().map(str::to_owned),
-                    resource_type: r.resource_type().unwrap_or_default().to_owned(),
-                    status: r
-                        .resource_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    reason: r.resource_status_reason().map(str::to_owned),
-                });
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => return Ok(out),
-            }
-        }
+        let summaries: Vec<_> = self
+            .client
+            .list_stack_resources()
+            .stack_name(stack)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.fail("ListStackResources", stack, e))?;
+        Ok(summaries
+            .iter()
+            .map(|r| ResourceSummary {
+                logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
+                physical_id: r.physical_resource_id().map(str::to_owned),
+                resource_type: r.resource_type().unwrap_or_default().to_owned(),
+                status: r
+                    .resource_status()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                reason: r.resource_status_reason().map(str::to_owned),
+            })
+            .collect())
     }
 
     /// Reads event pages (newest first) until one reaches an event `log`
@@ -521,39 +423,61 @@ impl Target {
         stack_id: &str,
         log: &mut EventLog,
     ) -> Result<Vec<StackEvent>, CloudError> {
-        let mut token = None;
+        let mut pages = self
+            .client
+            .describe_stack_events()
+            .stack_name(stack_id)
+            .into_paginator()
+            .send();
         let mut batch = Vec::new();
-        loop {
-            let page = self
-                .client
-                .describe_stack_events()
-                .stack_name(stack_id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.fail("DescribeStackEvents", stack, e))?;
-            let events: Vec<StackEvent> = page
-                .stack_events()
-                .iter()
-                .map(|e| StackEvent {
-                    id: e.event_id().unwrap_or_default().to_owned(),
-                    timestamp: time(e.timestamp()).unwrap_or_default(),
-                    logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
-                    resource_type: e.resource_type().unwrap_or_default().to_owned(),
-                    status: e
-                        .resource_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    reason: e.resource_status_reason().map(str::to_owned),
-                })
-                .collect();
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .map_err(|e| self.fail("DescribeStackEvents", stack, e))?
+        {
+            let events: Vec<StackEvent> = page.stack_events().iter().map(stack_event).collect();
             let done = log.reaches_seen(&events);
             batch.extend(events);
-            match page.next_token() {
-                Some(t) if !t.is_empty() && !done => token = Some(t.to_owned()),
-                _ => return Ok(log.accept(batch)),
+            if done {
+                break;
             }
         }
+        Ok(log.accept(batch))
+    }
+}
+
+fn stack_event(e: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
+    StackEvent {
+        id: e.event_id().unwrap_or_default().to_owned(),
+        timestamp: time(e.timestamp()).unwrap_or_default(),
+        logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
+        resource_type: e.resource_type().unwrap_or_default().to_owned(),
+        status: e
+            .resource_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        reason: e.resource_status_reason().map(str::to_owned),
+    }
+}
+
+fn resource_change(rc: &aws_sdk_cloudformation::types::ResourceChange) -> ResourceChange {
+    let mut properties: Vec<String> = rc
+        .details()
+        .iter()
+        .filter_map(|d| d.target())
+        .filter(|t| t.attribute().is_some_and(|a| a.as_str() == "Properties"))
+        .filter_map(|t| t.name().map(str::to_owned))
+        .collect();
+    properties.sort();
+    properties.dedup();
+    ResourceChange {
+        action: Action::parse(rc.action().map(|a| a.as_str()).unwrap_or("")),
+        logical_id: rc.logical_resource_id().unwrap_or_default().to_owned(),
+        resource_type: rc.resource_type().unwrap_or_default().to_owned(),
+        physical_id: rc.physical_resource_id().map(str::to_owned),
+        replacement: Replacement::parse(rc.replacement().map(|r| r.as_str()).unwrap_or("")),
+        scope: rc.scope().iter().map(|s| s.as_str().to_owned()).collect(),
+        properties,
     }
 }
 
@@ -583,8 +507,8 @@ impl Target {
 /// it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DetectionState {
-    /// `DETECTION_IN_PROGRESS`, `DETECTION_COMPLETE` or `DETECTION_FAILED`.
-    pub status: String,
+    /// Where the detection is.
+    pub status: DetectionStatus,
     /// Why it failed, when it did.
     pub reason: Option<String>,
 }
@@ -599,8 +523,8 @@ pub struct ResourceDrift {
     /// The type.
     #[serde(rename = "type")]
     pub resource_type: String,
-    /// `IN_SYNC`, `MODIFIED`, `DELETED`, `NOT_CHECKED` or `UNKNOWN`.
-    pub status: String,
+    /// Whether it drifted.
+    pub status: ResourceDriftStatus,
     /// Why it was not checked, when CloudFormation says.
     pub reason: Option<String>,
     /// The property differences (`MODIFIED` only).
@@ -653,56 +577,57 @@ impl Target {
             .await
             .map_err(|e| self.fail("DescribeStackDriftDetectionStatus", stack, e))?;
         Ok(DetectionState {
-            status: out
-                .detection_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+            status: DetectionStatus::parse(
+                out.detection_status()
+                    .map(|s| s.as_str())
+                    .unwrap_or_default(),
+            ),
             reason: out.detection_status_reason().map(str::to_owned),
         })
     }
 
     /// Every resource drift of the last detection, all pages.
     pub async fn resource_drifts(&self, stack: &str) -> Result<Vec<ResourceDrift>, CloudError> {
-        let mut token = None;
-        let mut out = Vec::new();
-        loop {
-            let page = self
-                .client
-                .describe_stack_resource_drifts()
-                .stack_name(stack)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.fail("DescribeStackResourceDrifts", stack, e))?;
-            for d in page.stack_resource_drifts() {
-                out.push(ResourceDrift {
-                    logical_id: d.logical_resource_id().unwrap_or_default().to_owned(),
-                    physical_id: d.physical_resource_id().map(str::to_owned),
-                    resource_type: d.resource_type().unwrap_or_default().to_owned(),
-                    status: d
-                        .stack_resource_drift_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    reason: d.drift_status_reason().map(str::to_owned),
-                    differences: d
-                        .property_differences()
-                        .iter()
-                        .map(|p| PropertyDrift {
-                            path: p.property_path().unwrap_or_default().to_owned(),
-                            expected: json_or_text(p.expected_value()),
-                            actual: json_or_text(p.actual_value()),
-                            kind: p
-                                .difference_type()
-                                .map(|t| t.as_str().to_owned())
-                                .unwrap_or_default(),
-                        })
-                        .collect(),
-                });
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => return Ok(out),
-            }
+        let mut pages = self
+            .client
+            .describe_stack_resource_drifts()
+            .stack_name(stack)
+            .into_paginator()
+            .send();
+        let mut drifts = Vec::new();
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .map_err(|e| self.fail("DescribeStackResourceDrifts", stack, e))?
+        {
+            drifts.extend(page.stack_resource_drifts().iter().cloned());
         }
+        Ok(drifts
+            .iter()
+            .map(|d| ResourceDrift {
+                logical_id: d.logical_resource_id().unwrap_or_default().to_owned(),
+                physical_id: d.physical_resource_id().map(str::to_owned),
+                resource_type: d.resource_type().unwrap_or_default().to_owned(),
+                status: ResourceDriftStatus::parse(
+                    d.stack_resource_drift_status()
+                        .map(|s| s.as_str())
+                        .unwrap_or_default(),
+                ),
+                reason: d.drift_status_reason().map(str::to_owned),
+                differences: d
+                    .property_differences()
+                    .iter()
+                    .map(|p| PropertyDrift {
+                        path: p.property_path().unwrap_or_default().to_owned(),
+                        expected: json_or_text(p.expected_value()),
+                        actual: json_or_text(p.actual_value()),
+                        kind: p
+                            .difference_type()
+                            .map(|t| t.as_str().to_owned())
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect())
     }
 }

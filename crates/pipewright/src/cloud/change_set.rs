@@ -1,10 +1,161 @@
-//! Change-set summaries: what a change set will do, in a form an operator
-//! reads before confirming. Pure: built from plain values.
+//! Change sets, the one way deploy and diff ask CloudFormation what a
+//! template would do: the request, the wait until it is computed, its
+//! summary (what an operator reads before confirming) and its deletion.
+//!
+//! The summary is pure, built from plain values; the SDK calls themselves
+//! are in [`super::api`], and this module only sequences them.
 
+use super::{CloudError, Target};
 use std::fmt;
+
+/// A change set's status, as `DescribeChangeSet` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChangeSetStatus {
+    /// `CREATE_PENDING`.
+    CreatePending,
+    /// `CREATE_IN_PROGRESS`.
+    CreateInProgress,
+    /// `CREATE_COMPLETE`: ready to execute.
+    CreateComplete,
+    /// `FAILED`: the reason says why (possibly "no changes").
+    Failed,
+    /// Any other status (`DELETE_*`, or one this version does not know),
+    /// as the API spelled it.
+    Unknown(String),
+}
+
+impl ChangeSetStatus {
+    /// Parses the API's status.
+    pub fn parse(s: &str) -> ChangeSetStatus {
+        match s {
+            "CREATE_PENDING" => ChangeSetStatus::CreatePending,
+            "CREATE_IN_PROGRESS" => ChangeSetStatus::CreateInProgress,
+            "CREATE_COMPLETE" => ChangeSetStatus::CreateComplete,
+            "FAILED" => ChangeSetStatus::Failed,
+            other => ChangeSetStatus::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The API's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ChangeSetStatus::CreatePending => "CREATE_PENDING",
+            ChangeSetStatus::CreateInProgress => "CREATE_IN_PROGRESS",
+            ChangeSetStatus::CreateComplete => "CREATE_COMPLETE",
+            ChangeSetStatus::Failed => "FAILED",
+            ChangeSetStatus::Unknown(s) => s,
+        }
+    }
+
+    /// Whether CloudFormation is still computing it.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self,
+            ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress
+        )
+    }
+}
+
+impl fmt::Display for ChangeSetStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A change set's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeSetState {
+    /// Where it is.
+    pub status: ChangeSetStatus,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// Its changes (every page), once complete.
+    pub summary: Summary,
+}
+
+/// What a change set is created from.
+#[derive(Clone)]
+pub struct ChangeSetRequest<'a> {
+    /// The stack.
+    pub stack: &'a str,
+    /// The change set name.
+    pub name: &'a str,
+    /// Whether the stack is created (else updated).
+    pub create: bool,
+    /// The template body.
+    pub body: &'a str,
+    /// (key, value or `None` for the previous value).
+    pub parameters: Vec<(&'a str, Option<&'a str>)>,
+    /// Capability names.
+    pub capabilities: Vec<&'a str>,
+    /// Stack tags.
+    pub tags: Vec<(&'a str, &'a str)>,
+    /// A description shown in the console.
+    pub description: String,
+}
+
+/// A change set name: `pipewright[-purpose]-<first 12 of the hash>-<unix
+/// seconds>`, unique per run and traceable to the synthesized template.
+pub(crate) fn name(purpose: Option<&str>, hash: &str) -> String {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let short = &hash[..hash.len().min(12)];
+    match purpose {
+        Some(p) => format!("pipewright-{p}-{short}-{stamp}"),
+        None => format!("pipewright-{short}-{stamp}"),
+    }
+}
+
+impl std::fmt::Debug for ChangeSetRequest<'_> {
+    // Parameter values may be secrets: only their keys are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeSetRequest")
+            .field("stack", &self.stack)
+            .field("name", &self.name)
+            .field("create", &self.create)
+            .field(
+                "parameters",
+                &self.parameters.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            )
+            .field("capabilities", &self.capabilities)
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Waits until CloudFormation has computed the change set `id` of `stack`
+/// (no longer `CREATE_PENDING` or `CREATE_IN_PROGRESS`) and returns its
+/// state with every page of its changes.
+pub(crate) async fn wait(
+    target: &Target,
+    stack: &str,
+    id: &str,
+) -> Result<ChangeSetState, CloudError> {
+    loop {
+        let state = target.describe_change_set(stack, id).await?;
+        if !state.status.is_pending() {
+            return Ok(state);
+        }
+        tokio::time::sleep(target.poll).await;
+    }
+}
+
+/// Deletes the change set `name` (or ID) of `stack`; one already gone is
+/// fine. Returns whether this call deleted it.
+pub(crate) async fn delete(target: &Target, stack: &str, name: &str) -> Result<bool, CloudError> {
+    match target.delete_change_set(stack, name).await {
+        Ok(()) => Ok(true),
+        Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => Ok(false),
+        Err(e) => Err(e),
+    }
+}
 
 /// What happens to a resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Action {
     /// Created.
     Add,
@@ -44,6 +195,7 @@ impl Action {
 
 /// Whether a modification replaces the resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Replacement {
     /// Updated in place.
     No,

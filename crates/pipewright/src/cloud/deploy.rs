@@ -2,14 +2,16 @@
 //! otherwise create a change set, show it, confirm, execute and follow the
 //! events to a clear end state.
 
-use super::api::{ChangeSetRequest, StackInfo};
-use super::change_set::means_no_changes;
-use super::events::{EventLog, StackEvent, root_cause};
+use super::api::StackInfo;
+use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, means_no_changes};
 use super::plan::{self, Scheduler};
-use super::state::{Phase, classify, remedy, succeeded};
-use super::{Cloud, CloudError, Progress, Target, Ui};
+use super::stack_events::{EventLog, StackEvent, root_cause};
+use super::state::{Phase, StackStatus, remedy};
+use super::{Cloud, CloudError, Opened, Progress, Target, Ui};
 use crate::app::Artifact;
+use crate::diff::StatementChange;
 use crate::parameters::{Resolved, StackParameters};
+use crate::template::{Template, reader};
 use indexmap::IndexMap;
 use std::sync::Mutex;
 
@@ -49,6 +51,7 @@ pub struct StackPlan<'a> {
 
 /// How one stack's deploy ended.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum DeployOutcome {
     /// Template, parameters and tags already matched: no write call made.
     Unchanged,
@@ -68,7 +71,7 @@ pub enum DeployOutcome {
     /// The stack is (or ended) in a failed or rolled-back state.
     Failed {
         /// Its status.
-        status: String,
+        status: StackStatus,
         /// The first resource failure and its reason.
         cause: Option<String>,
         /// What to do, for stuck states.
@@ -106,7 +109,7 @@ pub struct DeployReport {
     /// How it ended.
     pub outcome: DeployOutcome,
     /// Its final status, when it exists.
-    pub status: Option<String>,
+    pub status: Option<StackStatus>,
     /// Its outputs.
     pub outputs: IndexMap<String, String>,
 }
@@ -145,14 +148,13 @@ impl Pending {
     /// made only to hold it and is still REVIEW_IN_PROGRESS, the stack.
     async fn remove(&self) -> Removed {
         let mut out = Removed::default();
-        match self.target.delete_change_set(&self.stack, &self.name).await {
-            Ok(()) => out.change_set = true,
-            Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => {}
+        match change_set::delete(&self.target, &self.stack, &self.name).await {
+            Ok(deleted) => out.change_set = deleted,
             Err(e) => out.errors.push(e.to_string()),
         }
         if self.created_stack {
             match self.target.describe(&self.stack).await {
-                Ok(Some(s)) if classify(&s.status) == Phase::Review => {
+                Ok(Some(s)) if s.status.phase() == Phase::Review => {
                     match self.target.delete_stack(&self.stack).await {
                         Ok(()) => out.stack = true,
                         Err(e) => out.errors.push(e.to_string()),
@@ -179,6 +181,86 @@ pub struct Deployer<'a> {
     ui: &'a dyn Ui,
     options: DeployOptions,
     inflight: Mutex<InFlight>,
+}
+
+/// What a deploy changes beyond resources, shown with the change set before
+/// the confirm: the permissions and the parameter values, which a resource
+/// list alone does not show.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Preview {
+    /// IAM statements added and removed, against the deployed template
+    /// (every statement for a stack not deployed yet).
+    pub iam: Vec<StatementChange>,
+    /// Parameters whose value changes, in template order.
+    pub parameters: Vec<ParameterChange>,
+}
+
+/// One parameter whose value changes. `NoEcho` values read `****`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParameterChange {
+    /// The parameter key.
+    pub key: String,
+    /// The deployed value; `None` when the stack has no such parameter.
+    pub old: Option<String>,
+    /// The new value; `None` when the parameter is gone from the template.
+    pub new: Option<String>,
+}
+
+/// What [`Preview`] shows for `NoEcho` values.
+pub const MASK: &str = "****";
+
+/// The preview of deploying `artifact` with `parameters` over `deployed`
+/// (its template and description; `None` for a first deploy). A `NoEcho`
+/// parameter is listed only when it appears or goes away: CloudFormation
+/// never shows its deployed value, so a change cannot be told.
+pub fn preview(
+    deployed: Option<(&Template, &StackInfo)>,
+    artifact: &Artifact,
+    parameters: &StackParameters,
+) -> Preview {
+    let empty = Template::default();
+    let old_template = deployed.map(|(t, _)| t).unwrap_or(&empty);
+    let old_values = deployed.map(|(_, i)| &i.parameters);
+    let masked = |key: &str, v: &str| {
+        if parameters.no_echo.iter().any(|n| n == key) {
+            MASK.to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    let mut changes = Vec::new();
+    let effective = parameters.effective();
+    for (key, value) in &effective {
+        let old = old_values.and_then(|o| o.get(*key));
+        let no_echo = parameters.no_echo.iter().any(|n| n == key);
+        let change = match (old, value) {
+            // The previous value is kept.
+            (Some(_), None) => continue,
+            (Some(_), Some(_)) if no_echo => continue,
+            (Some(o), Some(n)) if o == n => continue,
+            (old, new) => ParameterChange {
+                key: (*key).to_owned(),
+                old: old.map(|o| masked(key, o)),
+                new: new.map(|n| masked(key, n)),
+            },
+        };
+        changes.push(change);
+    }
+    if let Some(old) = old_values {
+        for (key, value) in old {
+            if !effective.contains_key(key.as_str()) {
+                changes.push(ParameterChange {
+                    key: key.clone(),
+                    old: Some(value.clone()),
+                    new: None,
+                });
+            }
+        }
+    }
+    Preview {
+        iam: crate::diff::diff(old_template, &artifact.template).iam,
+        parameters: changes,
+    }
 }
 
 /// The tags a stack should have: the code's, then the parameter file's.
@@ -318,23 +400,14 @@ impl<'a> Deployer<'a> {
     async fn try_deploy(&self, plan: &StackPlan<'_>) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
         let name = art.name.as_str();
-        let target = self.cloud.target(art.env.region.as_deref())?;
-        self.cloud.check_account(art).await?;
-
-        let mut info = target.describe(name).await?;
+        let Opened { target, mut info } = self.cloud.open(art).await?;
         if let Some(s) = &info
-            && classify(&s.status) == Phase::InProgress
+            && s.status.phase() == Phase::InProgress
         {
-            self.ui
-                .progress(name, Progress::Waiting { status: &s.status });
-            let id = s.id.clone();
-            let mut log = EventLog::new();
-            target.mark_history(name, &id, &mut log).await?;
-            let (settled, _) = follow(self.ui, &target, name, &id, &mut log).await?;
-            info = settled.filter(|s| classify(&s.status) != Phase::Deleted);
+            info = settle(self.ui, &target, name, s).await?;
         }
 
-        let phase = info.as_ref().map(|s| classify(&s.status));
+        let phase = info.as_ref().map(|s| s.status.phase());
         let create = match phase {
             None | Some(Phase::Review) | Some(Phase::Deleted) => true,
             Some(Phase::Complete) | Some(Phase::UpdateRolledBack) => false,
@@ -354,10 +427,7 @@ impl<'a> Deployer<'a> {
                 target.mark_history(name, &id, &mut log).await?;
                 target.delete_stack(name).await?;
                 let (gone, events) = follow(self.ui, &target, name, &id, &mut log).await?;
-                if let Some(s) = gone
-                    .as_ref()
-                    .filter(|s| classify(&s.status) != Phase::Deleted)
-                {
+                if let Some(s) = gone.as_ref().filter(|s| s.status.phase() != Phase::Deleted) {
                     return Ok(self.failed(name, s, &events));
                 }
                 info = None;
@@ -368,7 +438,7 @@ impl<'a> Deployer<'a> {
                 return Ok(report(
                     name,
                     DeployOutcome::Failed {
-                        remedy: remedy(name, &s),
+                        remedy: remedy(name, s.as_str()),
                         cause: info.as_ref().and_then(|i| i.status_reason.clone()),
                         status: s,
                     },
@@ -389,19 +459,25 @@ impl<'a> Deployer<'a> {
             });
         }
 
-        if !create
-            && !self.options.force
-            && let Some(deployed) = &info
-        {
+        let mut template = None;
+        if !create && let Some(deployed) = &info {
             let body = target.template_body(name).await?;
-            if unchanged(deployed, &body, art, &plan.parameters) {
+            if !self.options.force && unchanged(deployed, &body, art, &plan.parameters) {
                 self.ui.progress(name, Progress::Unchanged);
                 self.protect(&target, art, deployed).await?;
                 return Ok(report(name, DeployOutcome::Unchanged, info.as_ref()));
             }
+            // A template another tool wrote may not read back: the preview
+            // then compares against nothing rather than failing the deploy.
+            template = reader::parse(&body).ok();
         }
-
-        self.change(plan, &target, create, info).await
+        let deployed = match (&template, &info) {
+            (Some(t), Some(i)) => Some((t, i)),
+            _ => None,
+        };
+        let preview = preview(deployed, art, &plan.parameters);
+        self.change(plan, &target, create, info.as_ref(), &preview)
+            .await
     }
 
     async fn change(
@@ -409,11 +485,12 @@ impl<'a> Deployer<'a> {
         plan: &StackPlan<'_>,
         target: &Target,
         create: bool,
-        info: Option<StackInfo>,
+        info: Option<&StackInfo>,
+        preview: &Preview,
     ) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
         let name = art.name.as_str();
-        let cs_name = super::api::change_set_name(None, &art.hash);
+        let cs_name = change_set::name(None, &art.hash);
         let tags = wanted_tags(art, &plan.parameters);
         let request = ChangeSetRequest {
             stack: name,
@@ -436,7 +513,7 @@ impl<'a> Deployer<'a> {
             created_stack: info.is_none(),
         });
         let result = self
-            .review_and_execute(plan, target, &request, info.as_ref())
+            .review_and_execute(plan, target, &request, info, preview)
             .await;
         if !matches!(&result, Ok(r) if matches!(r.outcome, DeployOutcome::ChangeSetLeft { .. })) {
             self.discard(name).await;
@@ -465,22 +542,16 @@ impl<'a> Deployer<'a> {
         target: &Target,
         request: &ChangeSetRequest<'_>,
         info: Option<&StackInfo>,
+        preview: &Preview,
     ) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
         let name = art.name.as_str();
         let (cs_id, stack_id) = target.create_change_set(request).await?;
-        let state = loop {
-            let state = target.describe_change_set(name, &cs_id).await?;
-            if !matches!(
-                state.status.as_str(),
-                "CREATE_PENDING" | "CREATE_IN_PROGRESS"
-            ) {
-                break state;
-            }
-            tokio::time::sleep(target.poll).await;
-        };
-        if state.status != "CREATE_COMPLETE" {
-            let reason = state.reason.unwrap_or_else(|| state.status.clone());
+        let state = change_set::wait(target, name, &cs_id).await?;
+        if state.status != ChangeSetStatus::CreateComplete {
+            let reason = state
+                .reason
+                .unwrap_or_else(|| state.status.as_str().to_owned());
             if means_no_changes(&reason) {
                 self.ui.progress(name, Progress::Note("no changes"));
                 if let Some(deployed) = info {
@@ -491,7 +562,7 @@ impl<'a> Deployer<'a> {
             return Err(CloudError::Api {
                 operation: "CreateChangeSet",
                 stack: Some(name.to_owned()),
-                code: Some(state.status),
+                code: Some(state.status.as_str().to_owned()),
                 message: reason,
             });
         }
@@ -502,6 +573,7 @@ impl<'a> Deployer<'a> {
             Progress::ChangeSet {
                 name: request.name,
                 summary: &state.summary,
+                preview,
             },
         );
         if self.options.no_execute {
@@ -549,7 +621,7 @@ impl<'a> Deployer<'a> {
                 message: "the stack disappeared while it was being changed".into(),
             });
         };
-        if !succeeded(&last.status) {
+        if !last.status.succeeded() {
             return Ok(self.failed(name, &last, &events));
         }
         self.protect(target, art, &last).await?;
@@ -595,11 +667,31 @@ impl<'a> Deployer<'a> {
             DeployOutcome::Failed {
                 status: last.status.clone(),
                 cause,
-                remedy: remedy(name, &last.status),
+                remedy: remedy(name, last.status.as_str()),
             },
             Some(last),
         )
     }
+}
+
+/// Tells the operator that `info`'s stack is changing and follows it until
+/// it settles; `None` when it ended deleted.
+pub(crate) async fn settle(
+    ui: &dyn Ui,
+    target: &Target,
+    name: &str,
+    info: &StackInfo,
+) -> Result<Option<StackInfo>, CloudError> {
+    ui.progress(
+        name,
+        Progress::Waiting {
+            status: info.status.as_str(),
+        },
+    );
+    let mut log = EventLog::new();
+    target.mark_history(name, &info.id, &mut log).await?;
+    let (settled, _) = follow(ui, target, name, &info.id, &mut log).await?;
+    Ok(settled.filter(|s| s.status.phase() != Phase::Deleted))
 }
 
 /// Streams events and polls a stack until it settles.
@@ -619,7 +711,7 @@ pub(crate) async fn follow(
             all.push(e);
         }
         match info {
-            Some(s) if classify(&s.status) == Phase::InProgress => {}
+            Some(s) if s.status.phase() == Phase::InProgress => {}
             other => return Ok((other, all)),
         }
         tokio::time::sleep(target.poll).await;
@@ -687,6 +779,59 @@ mod tests {
         assert!(
             unchanged(&info, &art.body, &art, &params("app")),
             "protection is not part of a change set"
+        );
+    }
+
+    #[test]
+    fn the_preview_lists_changed_values_and_masks_no_echo_ones() {
+        let art = artifact();
+        let mut info = deployed(&art);
+        info.parameters.insert("Gone".into(), "old".into());
+        let template = Template::default();
+        let mut p = params("other");
+        p.values
+            .insert("Added".into(), Resolved::Value("new".into()));
+        let changed = preview(Some((&template, &info)), &art, &p);
+        assert_eq!(
+            changed.parameters,
+            [
+                ParameterChange {
+                    key: "Repo".into(),
+                    old: Some("app".into()),
+                    new: Some("other".into()),
+                },
+                ParameterChange {
+                    key: "Added".into(),
+                    old: None,
+                    new: Some("new".into()),
+                },
+                ParameterChange {
+                    key: "Gone".into(),
+                    old: Some("old".into()),
+                    new: None,
+                },
+            ],
+            "the NoEcho `Token` cannot be compared and is left out"
+        );
+        // A first deploy lists every value, NoEcho ones masked.
+        let first = preview(None, &art, &params("app"));
+        assert_eq!(
+            first.parameters[0],
+            ParameterChange {
+                key: "Token".into(),
+                old: None,
+                new: Some(MASK.into()),
+            }
+        );
+        assert!(first.iam.is_empty(), "the stack grants nothing");
+        // Kept previous values are no change.
+        let mut previous = params("app");
+        previous.values["Repo"] = Resolved::UsePrevious;
+        assert!(
+            preview(Some((&template, &info)), &art, &previous)
+                .parameters
+                .iter()
+                .all(|c| c.key == "Gone")
         );
     }
 

@@ -3,11 +3,11 @@
 //! protection off, and name the resources that failed to delete.
 
 use super::api::ResourceSummary;
-use super::deploy::follow;
-use super::events::EventLog;
+use super::deploy::{follow, settle};
 use super::plan::{self, Scheduler};
-use super::state::{Phase, classify};
-use super::{Cloud, CloudError, Progress, Ui};
+use super::stack_events::EventLog;
+use super::state::{Phase, StackStatus};
+use super::{Cloud, CloudError, Opened, Progress, Target, Ui};
 use crate::app::Artifact;
 use crate::template::{Policy, Template, reader};
 
@@ -24,6 +24,7 @@ pub struct RetainedResource {
 
 /// How one stack's destroy ended.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum DestroyOutcome {
     /// Deleted; these resources were kept.
     Deleted {
@@ -37,7 +38,7 @@ pub enum DestroyOutcome {
     /// The delete failed.
     Failed {
         /// The stack's status.
-        status: String,
+        status: StackStatus,
         /// The resources that failed, as `LogicalId (Type): reason`.
         resources: Vec<String>,
     },
@@ -132,43 +133,66 @@ pub async fn destroy(
         .collect()
 }
 
+/// What deleting a stack would keep, read before asking: per stack, its
+/// retained resources, `None` when it is not deployed, or the error that
+/// kept it from being read. Up to `concurrency` stacks at once, in the
+/// order given.
+pub async fn retained_before(
+    cloud: &Cloud,
+    stacks: &[&Artifact],
+    concurrency: usize,
+) -> Vec<(String, Result<Option<Vec<RetainedResource>>, CloudError>)> {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(stacks.iter().map(|art| async move {
+        let kept = async {
+            let Opened { target, info } = cloud.open(art).await?;
+            match info {
+                None => Ok(None),
+                Some(_) => Ok(Some(deployed_retained(&target, art).await?.0)),
+            }
+        }
+        .await;
+        (art.name.clone(), kept)
+    }))
+    .buffered(concurrency.max(1))
+    .collect()
+    .await
+}
+
+/// What the deployed template retains, with the stack's resources; the
+/// code's template when the deployed one cannot be read (written by
+/// another tool).
+async fn deployed_retained(
+    target: &Target,
+    art: &Artifact,
+) -> Result<(Vec<RetainedResource>, Vec<ResourceSummary>), CloudError> {
+    let body = target.template_body(&art.name).await?;
+    let deployed = reader::parse(&body).ok();
+    let resources = target.resources(&art.name).await?;
+    let kept = retained(deployed.as_ref().unwrap_or(&art.template), &resources);
+    Ok((kept, resources))
+}
+
 async fn destroy_one(
     cloud: &Cloud,
     ui: &dyn Ui,
     art: &Artifact,
 ) -> Result<DestroyOutcome, CloudError> {
     let name = art.name.as_str();
-    let target = cloud.target(art.env.region.as_deref())?;
-    cloud.check_account(art).await?;
-    let Some(mut info) = target.describe(name).await? else {
+    let Opened { target, info } = cloud.open(art).await?;
+    let Some(mut info) = info else {
         return Ok(DestroyOutcome::AlreadyGone);
     };
-    if classify(&info.status) == Phase::InProgress {
-        ui.progress(
-            name,
-            Progress::Waiting {
-                status: &info.status,
-            },
-        );
-        let mut log = EventLog::new();
-        target.mark_history(name, &info.id, &mut log).await?;
-        match follow(ui, &target, name, &info.id.clone(), &mut log)
-            .await?
-            .0
-        {
-            Some(s) if classify(&s.status) != Phase::Deleted => info = s,
-            _ => return Ok(DestroyOutcome::AlreadyGone),
+    if info.status.phase() == Phase::InProgress {
+        match settle(ui, &target, name, &info).await? {
+            Some(s) => info = s,
+            None => return Ok(DestroyOutcome::AlreadyGone),
         }
     }
     if info.termination_protection {
         return Ok(DestroyOutcome::Protected);
     }
-    // What the deployed template retains; the code's template when the
-    // deployed one cannot be read (written by another tool).
-    let body = target.template_body(name).await?;
-    let deployed = reader::parse(&body).ok();
-    let resources = target.resources(name).await?;
-    let kept = retained(deployed.as_ref().unwrap_or(&art.template), &resources);
+    let (kept, resources) = deployed_retained(&target, art).await?;
 
     let mut log = EventLog::new();
     target.mark_history(name, &info.id, &mut log).await?;
@@ -183,7 +207,7 @@ async fn destroy_one(
     let (last, events) = follow(ui, &target, name, &info.id, &mut log).await?;
     match last {
         None => Ok(DestroyOutcome::Deleted { retained: kept }),
-        Some(s) if classify(&s.status) == Phase::Deleted => {
+        Some(s) if s.status.phase() == Phase::Deleted => {
             Ok(DestroyOutcome::Deleted { retained: kept })
         }
         Some(s) => {

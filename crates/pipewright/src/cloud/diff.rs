@@ -2,9 +2,9 @@
 //! back with the template reader) against the synthesized one, with
 //! replacement flags from a change set that is deleted afterwards.
 
-use super::api::ChangeSetRequest;
-use super::change_set::Replacement;
-use super::{Cloud, CloudError, Target};
+use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, Replacement};
+use super::state::Phase;
+use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{ChangeKind, Replaces, TemplateDiff, diff};
 use crate::parameters::StackParameters;
@@ -13,6 +13,7 @@ use serde::Serialize;
 
 /// Where the replacement flags of a diff come from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(tag = "source", content = "reason", rename_all = "kebab-case")]
 pub enum ReplacementSource {
     /// The stack is not deployed: everything is new.
@@ -47,9 +48,8 @@ pub async fn diff_stack(
     art: &Artifact,
     parameters: Option<&StackParameters>,
 ) -> Result<StackDiff, CloudError> {
-    let target = cloud.target(art.env.region.as_deref())?;
-    cloud.check_account(art).await?;
-    let Some(info) = target.describe(&art.name).await? else {
+    let Opened { target, info } = cloud.open(art).await?;
+    let Some(info) = info else {
         return Ok(StackDiff {
             stack: art.name.clone(),
             deployed: false,
@@ -69,8 +69,8 @@ pub async fn diff_stack(
     let replacements = if !modified {
         ReplacementSource::NotNeeded
     } else if !matches!(
-        super::state::classify(&info.status),
-        super::state::Phase::Complete | super::state::Phase::UpdateRolledBack
+        info.status.phase(),
+        Phase::Complete | Phase::UpdateRolledBack
     ) {
         ReplacementSource::TemplateOnly(format!(
             "the stack is {}, so no change set can be made",
@@ -102,7 +102,7 @@ async fn replacement_flags(
     parameters: Option<&StackParameters>,
     deployed: &indexmap::IndexMap<String, String>,
 ) -> Result<Vec<(String, Replaces)>, String> {
-    let name = super::api::change_set_name(Some("diff"), &art.hash);
+    let name = change_set::name(Some("diff"), &art.hash);
     let values: Vec<(&str, Option<&str>)> = match parameters {
         Some(p) => p.for_api(),
         // Keep every deployed value the template still declares.
@@ -133,42 +133,31 @@ async fn replacement_flags(
         .create_change_set(&request)
         .await
         .map_err(|e| e.to_string())?;
-    let result = async {
-        loop {
-            let state = target
-                .describe_change_set(&art.name, &id)
-                .await
-                .map_err(|e| e.to_string())?;
-            match state.status.as_str() {
-                "CREATE_PENDING" | "CREATE_IN_PROGRESS" => tokio::time::sleep(target.poll).await,
-                "CREATE_COMPLETE" => {
-                    return Ok(state
-                        .summary
-                        .changes
-                        .iter()
-                        .map(|c| {
-                            (
-                                c.logical_id.clone(),
-                                match c.replacement {
-                                    Replacement::Yes => Replaces::Yes,
-                                    Replacement::Conditional => Replaces::Conditional,
-                                    Replacement::No => Replaces::No,
-                                },
-                            )
-                        })
-                        .collect());
-                }
-                _ => {
-                    return Err(format!(
-                        "the change set failed: {}",
-                        state.reason.unwrap_or(state.status)
-                    ));
-                }
-            }
-        }
-    }
-    .await;
-    let _ = target.delete_change_set(&art.name, &id).await;
+    let result = match change_set::wait(target, &art.name, &id).await {
+        Err(e) => Err(e.to_string()),
+        Ok(state) if state.status == ChangeSetStatus::CreateComplete => Ok(state
+            .summary
+            .changes
+            .iter()
+            .map(|c| {
+                (
+                    c.logical_id.clone(),
+                    match c.replacement {
+                        Replacement::Yes => Replaces::Yes,
+                        Replacement::Conditional => Replaces::Conditional,
+                        Replacement::No => Replaces::No,
+                    },
+                )
+            })
+            .collect()),
+        Ok(state) => Err(format!(
+            "the change set failed: {}",
+            state
+                .reason
+                .unwrap_or_else(|| state.status.as_str().to_owned())
+        )),
+    };
+    let _ = change_set::delete(target, &art.name, &id).await;
     result
 }
 
@@ -186,7 +175,10 @@ pub async fn cleanup(cloud: &Cloud, stacks: &[&Artifact]) -> Vec<(String, String
             continue;
         };
         for name in names.into_iter().filter(|n| n.starts_with(&prefix)) {
-            if target.delete_change_set(&art.name, &name).await.is_ok() {
+            if change_set::delete(&target, &art.name, &name)
+                .await
+                .is_ok_and(|deleted| deleted)
+            {
                 deleted.push((art.name.clone(), name));
             }
         }

@@ -7,8 +7,8 @@
 //! documented in `docs/json.md`.
 
 use super::api::ResourceDrift;
-use super::state::{Phase, classify};
-use super::{Cloud, CloudError, Target};
+use super::state::{Phase, StackStatus};
+use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{TemplateDiff, diff};
 use crate::template::reader;
@@ -18,11 +18,157 @@ use std::time::Duration;
 /// How long a drift detection may take before pipewright gives up.
 pub const DETECTION_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// A drift detection's status, as `DescribeStackDriftDetectionStatus`
+/// reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DetectionStatus {
+    /// `DETECTION_IN_PROGRESS`.
+    InProgress,
+    /// `DETECTION_COMPLETE`.
+    Complete,
+    /// `DETECTION_FAILED`: some resources could not be checked.
+    Failed,
+    /// A status this version does not know, as the API spelled it.
+    Unknown(String),
+}
+
+impl DetectionStatus {
+    /// Parses the API's status.
+    pub fn parse(s: &str) -> DetectionStatus {
+        match s {
+            "DETECTION_IN_PROGRESS" => DetectionStatus::InProgress,
+            "DETECTION_COMPLETE" => DetectionStatus::Complete,
+            "DETECTION_FAILED" => DetectionStatus::Failed,
+            other => DetectionStatus::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// One resource's drift status, as `DescribeStackResourceDrifts` reports
+/// it. Serialized as the API spells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResourceDriftStatus {
+    /// `IN_SYNC`.
+    InSync,
+    /// `MODIFIED`: a property differs.
+    Modified,
+    /// `DELETED`: the resource is gone.
+    Deleted,
+    /// `NOT_CHECKED`: the type does not support drift detection.
+    NotChecked,
+    /// `UNKNOWN`, or a status this version does not know, as the API
+    /// spelled it.
+    Unknown(String),
+}
+
+impl ResourceDriftStatus {
+    /// Parses the API's status.
+    pub fn parse(s: &str) -> ResourceDriftStatus {
+        match s {
+            "IN_SYNC" => ResourceDriftStatus::InSync,
+            "MODIFIED" => ResourceDriftStatus::Modified,
+            "DELETED" => ResourceDriftStatus::Deleted,
+            "NOT_CHECKED" => ResourceDriftStatus::NotChecked,
+            other => ResourceDriftStatus::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The API's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ResourceDriftStatus::InSync => "IN_SYNC",
+            ResourceDriftStatus::Modified => "MODIFIED",
+            ResourceDriftStatus::Deleted => "DELETED",
+            ResourceDriftStatus::NotChecked => "NOT_CHECKED",
+            ResourceDriftStatus::Unknown(s) => s,
+        }
+    }
+
+    /// Whether the resource differs from its template.
+    pub fn is_drifted(&self) -> bool {
+        matches!(
+            self,
+            ResourceDriftStatus::Modified | ResourceDriftStatus::Deleted
+        )
+    }
+}
+
+impl std::fmt::Display for ResourceDriftStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ResourceDriftStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Layer 1's verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CommittedStatus {
+    /// Every committed file matches the code.
+    #[default]
+    Current,
+    /// A file is stale or missing.
+    Stale,
+}
+
+/// Layer 2's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TemplateStatus {
+    /// The deployed template means what the code synthesizes.
+    InSync,
+    /// It differs (undeployed changes, or an update made elsewhere).
+    Differs,
+    /// The stack is not deployed.
+    Missing,
+    /// It could not be read.
+    Error,
+}
+
+/// Layer 3's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ResourcesStatus {
+    /// No resource drifted.
+    InSync,
+    /// A resource drifted.
+    Drifted,
+    /// The detection failed; partial results are kept.
+    Failed,
+    /// Not checked; the reason says why.
+    Skipped,
+    /// The detection could not be run.
+    Error,
+}
+
+impl ResourcesStatus {
+    /// The word for text output, e.g. `in sync`.
+    pub fn words(self) -> &'static str {
+        match self {
+            ResourcesStatus::InSync => "in sync",
+            ResourcesStatus::Drifted => "drifted",
+            ResourcesStatus::Failed => "failed",
+            ResourcesStatus::Skipped => "skipped",
+            ResourcesStatus::Error => "error",
+        }
+    }
+}
+
 /// Layer 1: the committed files against the code.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Committed {
-    /// `current` or `stale`.
-    pub status: &'static str,
+    /// Whether they match.
+    pub status: CommittedStatus,
     /// The files that differ, as `path: stale|missing`.
     pub files: Vec<String>,
 }
@@ -30,8 +176,8 @@ pub struct Committed {
 /// Layer 2: the deployed template against the synthesized one.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeployedTemplate {
-    /// `in_sync`, `differs`, `missing` (not deployed) or `error`.
-    pub status: &'static str,
+    /// Whether it matches.
+    pub status: TemplateStatus,
     /// What differs.
     pub diff: Option<TemplateDiff>,
 }
@@ -39,9 +185,8 @@ pub struct DeployedTemplate {
 /// Layer 3: the resources against their template.
 #[derive(Clone, Debug, Serialize)]
 pub struct Resources {
-    /// `in_sync`, `drifted`, `failed` (detection failed; partial results
-    /// kept), `skipped` (the reason says why) or `error`.
-    pub status: &'static str,
+    /// Whether any drifted.
+    pub status: ResourcesStatus,
     /// Why it was skipped, failed or reused.
     pub reason: Option<String>,
     /// Every resource's drift, including `IN_SYNC` ones.
@@ -71,41 +216,50 @@ impl StackDrift {
     /// Whether anything drifted: a stale file, a deployed template that
     /// differs, a missing stack, or a drifted resource.
     pub fn drifted(&self) -> bool {
-        self.committed.status == "stale"
-            || matches!(self.template.status, "differs" | "missing")
-            || self.resources.status == "drifted"
-            || self
-                .resources
-                .drifts
-                .iter()
-                .any(|d| matches!(d.status.as_str(), "MODIFIED" | "DELETED"))
+        self.committed.status == CommittedStatus::Stale
+            || matches!(
+                self.template.status,
+                TemplateStatus::Differs | TemplateStatus::Missing
+            )
+            || self.resources.status == ResourcesStatus::Drifted
+            || self.resources.drifts.iter().any(|d| d.status.is_drifted())
     }
 
     /// Whether a check could not be completed.
     pub fn incomplete(&self) -> bool {
-        !self.errors.is_empty() || self.resources.status == "failed"
+        !self.errors.is_empty() || self.resources.status == ResourcesStatus::Failed
     }
 }
 
 /// Summarizes resource drifts: the layer status and the unchecked IDs.
-pub fn summarize(drifts: &[ResourceDrift]) -> (&'static str, Vec<String>) {
-    let drifted = drifts
-        .iter()
-        .any(|d| matches!(d.status.as_str(), "MODIFIED" | "DELETED"));
+pub fn summarize(drifts: &[ResourceDrift]) -> (ResourcesStatus, Vec<String>) {
+    let drifted = drifts.iter().any(|d| d.status.is_drifted());
     let not_checked = drifts
         .iter()
-        .filter(|d| matches!(d.status.as_str(), "NOT_CHECKED" | "UNKNOWN"))
+        .filter(|d| {
+            matches!(
+                d.status,
+                ResourceDriftStatus::NotChecked | ResourceDriftStatus::Unknown(_)
+            )
+        })
         .map(|d| d.logical_id.clone())
         .collect();
-    (if drifted { "drifted" } else { "in_sync" }, not_checked)
+    (
+        if drifted {
+            ResourcesStatus::Drifted
+        } else {
+            ResourcesStatus::InSync
+        },
+        not_checked,
+    )
 }
 
 /// Why a stack in `status` cannot be checked for resource drift; `None`
 /// when it can.
-pub fn uncheckable(status: &str) -> Option<String> {
-    match classify(status) {
+pub fn uncheckable(status: &StackStatus) -> Option<String> {
+    match status.phase() {
         Phase::Complete | Phase::UpdateRolledBack => None,
-        _ if status == "UPDATE_ROLLBACK_FAILED" => None,
+        _ if *status == StackStatus::UpdateRollbackFailed => None,
         Phase::InProgress => Some(format!(
             "the stack is {status}: check again when it settles"
         )),
@@ -118,7 +272,7 @@ pub fn uncheckable(status: &str) -> Option<String> {
 
 fn skipped(reason: impl Into<String>) -> Resources {
     Resources {
-        status: "skipped",
+        status: ResourcesStatus::Skipped,
         reason: Some(reason.into()),
         drifts: Vec::new(),
         not_checked: Vec::new(),
@@ -138,28 +292,20 @@ pub async fn check(
         deployed: None,
         committed,
         template: DeployedTemplate {
-            status: "error",
+            status: TemplateStatus::Error,
             diff: None,
         },
         resources: skipped("not checked"),
         errors: Vec::new(),
     };
-    let target = match cloud.target(art.env.region.as_deref()) {
-        Ok(t) => t,
-        Err(e) => {
-            report.errors.push(e.to_string());
-            return report;
-        }
-    };
-    if let Err(e) = cloud.check_account(art).await {
-        report.errors.push(e.to_string());
-        return report;
-    }
-    let info = match target.describe(&art.name).await {
-        Ok(Some(i)) => i,
-        Ok(None) => {
+    let (target, info) = match cloud.open(art).await {
+        Ok(Opened {
+            target,
+            info: Some(i),
+        }) => (target, i),
+        Ok(Opened { info: None, .. }) => {
             report.deployed = Some(false);
-            report.template.status = "missing";
+            report.template.status = TemplateStatus::Missing;
             report.resources = skipped("the stack is not deployed");
             return report;
         }
@@ -175,7 +321,11 @@ pub async fn check(
         Ok(body) => match reader::parse(&body) {
             Ok(deployed) => {
                 let d = diff(&deployed, &art.template);
-                report.template.status = if d.is_empty() { "in_sync" } else { "differs" };
+                report.template.status = if d.is_empty() {
+                    TemplateStatus::InSync
+                } else {
+                    TemplateStatus::Differs
+                };
                 report.template.diff = Some(d);
             }
             Err(e) => report
@@ -196,7 +346,7 @@ pub async fn check(
             Err(e) => {
                 report.errors.push(e.to_string());
                 Resources {
-                    status: "error",
+                    status: ResourcesStatus::Error,
                     reason: None,
                     drifts: Vec::new(),
                     not_checked: Vec::new(),
@@ -219,9 +369,9 @@ async fn detect(
     match target.detect_drift(stack).await {
         Ok(id) => loop {
             let state = target.detection(stack, &id).await?;
-            match state.status.as_str() {
-                "DETECTION_IN_PROGRESS" => {}
-                "DETECTION_FAILED" => {
+            match state.status {
+                DetectionStatus::InProgress => {}
+                DetectionStatus::Failed => {
                     failed = true;
                     reason = Some(format!(
                         "drift detection failed: {}",
@@ -280,7 +430,11 @@ async fn detect(
     let drifts = target.resource_drifts(stack).await?;
     let (status, not_checked) = summarize(&drifts);
     Ok(Resources {
-        status: if failed { "failed" } else { status },
+        status: if failed {
+            ResourcesStatus::Failed
+        } else {
+            status
+        },
         reason,
         drifts,
         not_checked,
@@ -308,7 +462,7 @@ mod tests {
             logical_id: id.into(),
             physical_id: None,
             resource_type: "AWS::S3::Bucket".into(),
-            status: status.into(),
+            status: ResourceDriftStatus::parse(status),
             reason: None,
             differences: vec![],
         }
@@ -318,26 +472,61 @@ mod tests {
     fn summarizes_resource_drift() {
         assert_eq!(
             summarize(&[drift("A", "IN_SYNC"), drift("B", "NOT_CHECKED")]),
-            ("in_sync", vec!["B".to_owned()])
+            (ResourcesStatus::InSync, vec!["B".to_owned()])
         );
-        assert_eq!(summarize(&[drift("A", "DELETED")]).0, "drifted");
-        assert_eq!(summarize(&[drift("A", "MODIFIED")]).0, "drifted");
+        assert_eq!(
+            summarize(&[drift("A", "DELETED")]).0,
+            ResourcesStatus::Drifted
+        );
+        assert_eq!(
+            summarize(&[drift("A", "MODIFIED")]).0,
+            ResourcesStatus::Drifted
+        );
+        // A status AWS adds later is kept, listed as not checked, and is
+        // not drift.
+        let (status, unchecked) = summarize(&[drift("C", "PARTIALLY_CHECKED")]);
+        assert_eq!(status, ResourcesStatus::InSync);
+        assert_eq!(unchecked, ["C"]);
+    }
+
+    #[test]
+    fn unknown_drift_statuses_read_as_unknown() {
+        assert_eq!(
+            ResourceDriftStatus::parse("SOMETHING_NEW"),
+            ResourceDriftStatus::Unknown("SOMETHING_NEW".into())
+        );
+        assert_eq!(ResourceDriftStatus::parse("MODIFIED").as_str(), "MODIFIED");
+        assert_eq!(
+            serde_json::to_value(ResourceDriftStatus::parse("SOMETHING_NEW")).unwrap(),
+            "SOMETHING_NEW"
+        );
+        assert_eq!(
+            DetectionStatus::parse("DETECTION_PAUSED"),
+            DetectionStatus::Unknown("DETECTION_PAUSED".into())
+        );
+        assert_eq!(
+            DetectionStatus::parse("DETECTION_FAILED"),
+            DetectionStatus::Failed
+        );
     }
 
     #[test]
     fn only_settled_stacks_are_checked() {
-        assert_eq!(uncheckable("UPDATE_COMPLETE"), None);
-        assert_eq!(uncheckable("UPDATE_ROLLBACK_FAILED"), None);
+        assert_eq!(uncheckable(&StackStatus::parse("UPDATE_COMPLETE")), None);
+        assert_eq!(
+            uncheckable(&StackStatus::parse("UPDATE_ROLLBACK_FAILED")),
+            None
+        );
         assert!(
-            uncheckable("UPDATE_IN_PROGRESS")
+            uncheckable(&StackStatus::parse("UPDATE_IN_PROGRESS"))
                 .unwrap()
                 .contains("settles")
         );
         assert!(
-            uncheckable("REVIEW_IN_PROGRESS")
+            uncheckable(&StackStatus::parse("REVIEW_IN_PROGRESS"))
                 .unwrap()
                 .contains("no resources")
         );
-        assert!(uncheckable("ROLLBACK_COMPLETE").is_some());
+        assert!(uncheckable(&StackStatus::parse("ROLLBACK_COMPLETE")).is_some());
     }
 }

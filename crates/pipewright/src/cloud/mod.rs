@@ -3,7 +3,7 @@
 //!
 //! The pure logic (status classification in [`state`], ordering in
 //! [`plan`], change-set summaries in [`change_set`], event de-duplication
-//! and root causes in [`events`]) is separate from the SDK calls
+//! and root causes in [`stack_events`]) is separate from the SDK calls
 //! ([`api`]) and from the flows that combine them ([`deploy`],
 //! [`destroy`], [`status`]). The library never prints: flows report through
 //! a [`Ui`] the caller implements.
@@ -14,14 +14,15 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod drift;
-pub mod events;
 pub mod plan;
+pub mod stack_events;
 pub mod state;
 pub mod status;
 
 pub use api::StackInfo;
-pub use deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
+pub use deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer, ParameterChange, Preview};
 pub use destroy::{DestroyOutcome, DestroyReport, RetainedResource};
+pub use state::{StackDriftStatus, StackStatus};
 pub use status::StackStatusReport;
 
 use aws_config::BehaviorVersion;
@@ -56,6 +57,7 @@ pub struct Cloud {
     endpoint: Option<String>,
     poll: Duration,
     account: OnceCell<String>,
+    credentials: Option<aws_sdk_cloudformation::config::SharedCredentialsProvider>,
 }
 
 /// Where to connect.
@@ -71,8 +73,19 @@ pub struct Connect {
 impl Cloud {
     /// Loads the SDK configuration the way every AWS SDK does
     /// (environment, profile, SSO, `AWS_ENDPOINT_URL`) with pipewright's
-    /// timeouts and retries.
-    pub async fn connect(options: &Connect) -> Cloud {
+    /// timeouts and retries. A named profile (`--profile` or
+    /// `AWS_PROFILE`) that no profile file defines is an error.
+    pub async fn connect(options: &Connect) -> Result<Cloud, CloudError> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(name) = options.profile.clone().or_else(|| env("AWS_PROFILE")) {
+            let files = profile_files(&env);
+            if name != "default" && !files.iter().any(|f| defines_profile(f, &name)) {
+                return Err(CloudError::UnknownProfile {
+                    name,
+                    files: files.into_iter().map(|f| f.display().to_string()).collect(),
+                });
+            }
+        }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(
                 RetryConfig::standard()
@@ -93,14 +106,35 @@ impl Cloud {
             loader = loader.profile_name(profile);
         }
         let config = loader.load().await;
-        Cloud {
+        Ok(Cloud {
             cfn: aws_sdk_cloudformation::Client::new(&config),
             sts: Some(aws_sdk_sts::Client::new(&config)),
             region: config.region().map(ToString::to_string),
             endpoint: config.endpoint_url().map(str::to_owned),
             poll: POLL_INTERVAL,
             account: OnceCell::new(),
+            credentials: config.credentials_provider(),
+        })
+    }
+
+    /// Checks what every stack needs before any flow starts, so that a
+    /// problem shared by all of them is said once: credentials that cannot
+    /// be loaded, and no region when no stack declares one.
+    pub async fn preflight(&self, stacks: &[&crate::app::Artifact]) -> Result<(), CloudError> {
+        if self.region.is_none() && stacks.iter().all(|a| a.env.region.is_none()) {
+            return Err(CloudError::NoRegion);
         }
+        if let Some(provider) = &self.credentials {
+            use aws_sdk_cloudformation::config::ProvideCredentials;
+            provider
+                .provide_credentials()
+                .await
+                .map_err(|e| CloudError::Credentials {
+                    operation: "CloudFormation",
+                    source: Detail(api::chain_text(&e)),
+                })?;
+        }
+        Ok(())
     }
 
     /// Wraps existing clients (for tests with `aws-smithy-mocks`, or callers
@@ -118,6 +152,7 @@ impl Cloud {
             endpoint: None,
             poll: POLL_INTERVAL,
             account: OnceCell::new(),
+            credentials: None,
         }
     }
 
@@ -163,6 +198,15 @@ impl Cloud {
             client,
             poll: self.poll,
         })
+    }
+
+    /// Opens `art` for a flow (deploy, destroy, diff, drift): the client
+    /// for its region, the account guard, and what is deployed.
+    pub(crate) async fn open(&self, art: &crate::app::Artifact) -> Result<Opened, CloudError> {
+        let target = self.target(art.env.region.as_deref())?;
+        self.check_account(art).await?;
+        let info = target.describe(&art.name).await?;
+        Ok(Opened { target, info })
     }
 
     /// Refuses a stack that declares an account other than the caller's.
@@ -212,6 +256,15 @@ impl Cloud {
     }
 }
 
+/// A stack opened by [`Cloud::open`].
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The client for the stack's region.
+    pub(crate) target: Target,
+    /// The deployed stack; `None` when it does not exist.
+    pub(crate) info: Option<StackInfo>,
+}
+
 /// A CloudFormation client bound to one region.
 #[derive(Clone, Debug)]
 pub(crate) struct Target {
@@ -223,6 +276,7 @@ pub(crate) struct Target {
 
 /// What went wrong talking to AWS.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CloudError {
     /// The endpoint did not answer (refused, timed out, DNS).
     #[error("cannot reach {endpoint} (region {region}) for {operation}")]
@@ -273,6 +327,14 @@ pub enum CloudError {
         /// The caller's account.
         actual: String,
     },
+    /// The named profile is in no profile file.
+    #[error("AWS profile `{name}` does not exist")]
+    UnknownProfile {
+        /// The profile name (from `--profile` or `AWS_PROFILE`).
+        name: String,
+        /// The profile files read.
+        files: Vec<String>,
+    },
     /// A parameter value asks for the previous value of a stack that does
     /// not exist yet.
     #[error("stack `{stack}` does not exist yet, so `{key}` cannot use its previous value")]
@@ -290,6 +352,10 @@ impl CloudError {
         Some(match self {
             CloudError::Unreachable { .. } => "check the network, AWS_ENDPOINT_URL and the region (--region or AWS_REGION)".into(),
             CloudError::Credentials { .. } => "configure credentials: `aws configure`, `aws sso login --profile NAME` with --profile NAME, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
+            CloudError::UnknownProfile { name, files } => format!(
+                "`aws configure list-profiles` lists the profiles; `aws configure --profile {name}` creates it (read: {})",
+                if files.is_empty() { "no profile file".to_owned() } else { files.join(", ") }
+            ),
             CloudError::NoRegion => "pass --region, set AWS_REGION, or declare the stack's region in code".into(),
             CloudError::WrongAccount { expected, .. } => format!("use credentials for account {expected}, e.g. --profile NAME"),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
@@ -298,6 +364,64 @@ impl CloudError {
             CloudError::Api { .. } => return None,
         })
     }
+}
+
+impl CloudError {
+    /// Whether the error is the same for every stack (no region, no
+    /// credentials, an unknown profile): said once, not once per stack.
+    pub fn is_shared(&self) -> bool {
+        matches!(
+            self,
+            CloudError::NoRegion
+                | CloudError::Credentials { .. }
+                | CloudError::UnknownProfile { .. }
+        )
+    }
+}
+
+/// The profile files the SDK reads: `AWS_CONFIG_FILE` (default
+/// `~/.aws/config`) and `AWS_SHARED_CREDENTIALS_FILE` (default
+/// `~/.aws/credentials`).
+fn profile_files(env: &dyn Fn(&str) -> Option<String>) -> Vec<std::path::PathBuf> {
+    let home = env("HOME").or_else(|| env("USERPROFILE"));
+    let at = |var: &str, rel: &str| {
+        env(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| std::path::Path::new(h).join(rel)))
+    };
+    [
+        at("AWS_CONFIG_FILE", ".aws/config"),
+        at("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Whether the profile file at `path` has a section for profile `name`
+/// (`[profile NAME]` or `[NAME]`); a missing file defines none.
+fn defines_profile(path: &std::path::Path, name: &str) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| sections_define(&text, name))
+}
+
+/// Whether profile-file `text` has a section for profile `name`.
+fn sections_define(text: &str, name: &str) -> bool {
+    text.lines().any(|line| {
+        let Some(section) = line
+            .trim()
+            .strip_prefix('[')
+            .and_then(|l| l.split(']').next())
+        else {
+            return false;
+        };
+        let section = section.trim();
+        let profile = section
+            .strip_prefix("profile")
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+            .map(str::trim)
+            .unwrap_or(section);
+        profile == name
+    })
 }
 
 /// An SDK error rendered to text with all its causes.
@@ -325,6 +449,7 @@ pub trait Ui: Send + Sync {
 
 /// What a [`Ui`] is told.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Progress<'a> {
     /// The stack is changing; waiting for it to settle before going on.
     Waiting {
@@ -339,6 +464,8 @@ pub enum Progress<'a> {
         name: &'a str,
         /// What it does.
         summary: &'a change_set::Summary,
+        /// The IAM statements and parameter values it changes.
+        preview: &'a deploy::Preview,
     },
     /// A stack operation started: `create`, `update` or `delete`.
     Started {
@@ -348,7 +475,48 @@ pub enum Progress<'a> {
         resources: usize,
     },
     /// A stack event.
-    Event(&'a events::StackEvent),
+    Event(&'a stack_events::StackEvent),
     /// A note for the operator.
     Note(&'a str),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_sections_are_found_in_config_and_credentials_forms() {
+        let config =
+            "[default]\nregion = eu-west-1\n\n[profile ci]\nrole_arn = x\n[sso-session corp]\n";
+        assert!(sections_define(config, "ci"));
+        assert!(sections_define(config, "default"));
+        assert!(!sections_define(config, "corp-dev"));
+        assert!(!sections_define(config, "profile"));
+        assert!(sections_define("[ops]\naws_access_key_id = A\n", "ops"));
+    }
+
+    #[test]
+    fn shared_errors_are_told_apart() {
+        assert!(CloudError::NoRegion.is_shared());
+        let unknown = CloudError::UnknownProfile {
+            name: "nope".into(),
+            files: vec!["/tmp/config".into()],
+        };
+        assert!(unknown.is_shared());
+        assert_eq!(unknown.to_string(), "AWS profile `nope` does not exist");
+        assert!(
+            unknown
+                .hint()
+                .unwrap()
+                .contains("aws configure list-profiles")
+        );
+        assert!(
+            !CloudError::WrongAccount {
+                stack: "s".into(),
+                expected: "1".into(),
+                actual: "2".into()
+            }
+            .is_shared()
+        );
+    }
 }

@@ -8,6 +8,7 @@ use std::future::Future;
 
 /// Where one stack is in a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Slot {
     /// Not started.
     Waiting,
