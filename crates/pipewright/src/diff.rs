@@ -88,7 +88,21 @@ impl ResourceDiff {
                 || matches!(
                     self.replacement,
                     Some(Replaces::Yes | Replaces::Conditional)
-                ))
+                )
+                || (self.replacement.is_none() && self.replaces_by_reference()))
+    }
+
+    /// Whether a changed property is one whose update replaces the resource
+    /// by the CloudFormation resource reference (see
+    /// [`crate::facts::replaces`]): what a reviewer is told when no change
+    /// set says it for sure.
+    pub fn replaces_by_reference(&self) -> bool {
+        self.change == ChangeKind::Modified
+            && self.properties.iter().any(|c| {
+                let name = c.path.strip_prefix("Properties.").unwrap_or_default();
+                let top = name.split(['.', '[']).next().unwrap_or_default();
+                crate::facts::replaces(&self.resource_type, top)
+            })
     }
 }
 
@@ -607,5 +621,30 @@ Outputs:
         assert!(d.resources.iter().all(|r| r.change == ChangeKind::Added));
         assert_eq!(d.parameters[0].id, "Token");
         assert!(d.iam.iter().all(|s| s.change == ChangeKind::Added));
+    }
+
+    #[test]
+    fn replacing_properties_are_flagged_until_a_change_set_says_otherwise() {
+        let mut r = ResourceDiff {
+            id: "Repo".into(),
+            resource_type: "AWS::ECR::Repository".into(),
+            change: ChangeKind::Modified,
+            replacement: None,
+            stateful: true,
+            retain: false,
+            properties: vec![PropertyChange {
+                path: "Properties.RepositoryName".into(),
+                old: Some("a".into()),
+                new: Some("b".into()),
+            }],
+        };
+        assert!(r.replaces_by_reference());
+        assert!(r.is_dangerous());
+        r.replacement = Some(Replaces::No);
+        assert!(!r.is_dangerous());
+        r.replacement = None;
+        r.properties[0].path = "Properties.ImageScanningConfiguration.ScanOnPush".into();
+        assert!(!r.replaces_by_reference());
+        assert!(!r.is_dangerous());
     }
 }

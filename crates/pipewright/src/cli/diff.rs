@@ -127,6 +127,7 @@ fn notes(r: &ResourceDiff) -> Vec<&'static str> {
     match r.replacement {
         Some(Replaces::Yes) => n.push("replace"),
         Some(Replaces::Conditional) => n.push("may replace"),
+        None if r.replaces_by_reference() => n.push("replaces by the resource reference"),
         _ => {}
     }
     if r.stateful {
