@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cloud_mocks;
+mod color;
 mod deploy;
 mod diff_drift;
 mod errors;
