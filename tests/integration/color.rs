@@ -48,7 +48,10 @@ fn a_terminal_on_stderr_does_not_paint_stdout_redirected_to_a_file() {
         file.contains("+ ArtifactBucket AWS::S3::Bucket"),
         "the diff reached the file:\n{file}\nterminal:\n{terminal}"
     );
-    assert!(!file.contains(ESC), "stdout is a file, yet painted:\n{file:?}");
+    assert!(
+        !file.contains(ESC),
+        "stdout is a file, yet painted:\n{file:?}"
+    );
     assert!(
         terminal.contains(ESC) && terminal.contains("unknown stack"),
         "stderr is a terminal, so its error is painted:\n{terminal:?}"
@@ -64,7 +67,10 @@ fn a_terminal_on_stdout_does_not_paint_stderr_redirected_to_a_file() {
     );
     let file = std::fs::read_to_string(s.dir.path().join("stderr.txt")).unwrap();
     assert!(file.contains("error: unknown stack"), "{file}");
-    assert!(!file.contains(ESC), "stderr is a file, yet painted:\n{file:?}");
+    assert!(
+        !file.contains(ESC),
+        "stderr is a file, yet painted:\n{file:?}"
+    );
     assert!(
         terminal.contains(ESC) && terminal.contains("ArtifactBucket"),
         "stdout is a terminal, so the diff is painted:\n{terminal:?}"

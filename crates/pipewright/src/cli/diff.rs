@@ -160,7 +160,7 @@ pub(super) fn text(printer: &Printer, d: &StackDiff) -> Vec<String> {
         return out;
     }
     let paint = |kind: ChangeKind, s: &str| {
-        printer.paint(
+        printer.paint_data(
             match kind {
                 ChangeKind::Added => style::ADD,
                 ChangeKind::Modified => style::CHANGE,

@@ -25,7 +25,7 @@ mod synth;
 mod ui;
 
 pub use exit::Exit;
-pub use printer::{ColorChoice, Printer};
+pub use printer::{ColorChoice, Printer, StreamColors};
 
 use crate::App;
 use clap::{Parser, Subcommand};
