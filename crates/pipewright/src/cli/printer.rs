@@ -125,6 +125,14 @@ impl Printer {
         writeln!(out, "{line}")
     }
 
+    /// Bytes on stdout as they are (a generated file such as a completion
+    /// script, which ends with its own newline).
+    pub fn data_bytes(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
     /// A status line on stderr, unless quiet.
     pub fn status(&self, line: &str) {
         if !self.quiet {
