@@ -1,0 +1,69 @@
+//! The command line itself: `--help` and its exit codes, and the shell
+//! completion scripts.
+
+use crate::support::tool;
+use crate::support::transcript::{Run, assert_transcript};
+use pipewright::cli::Exit;
+
+#[test]
+fn help_lists_every_exit_code() {
+    for args in [&["--help"][..], &["synth", "--help"], &["deploy", "--help"]] {
+        let ran = Run::new(args).output();
+        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+        let section = ran
+            .stdout
+            .split_once("Exit codes:\n")
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| {
+                panic!(
+                    "`{}` has an exit-code section:\n{}",
+                    args.join(" "),
+                    ran.stdout
+                )
+            });
+        let lines: Vec<&str> = section.lines().collect();
+        let expected: Vec<String> = Exit::ALL
+            .iter()
+            .map(|e| format!("  {:<5}{}", e.code(), e.meaning()))
+            .collect();
+        assert_eq!(lines, expected, "`{}`", args.join(" "));
+    }
+}
+
+#[test]
+fn completions_name_the_subcommands_in_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let ran = Run::new(&["completions", shell]).output();
+        assert_eq!(ran.code, Some(0), "{shell}: {}", ran.stderr);
+        assert_eq!(ran.stderr, "", "{shell}");
+        for word in ["synth", "deploy", "destroy", "drift", "completions"] {
+            assert!(
+                ran.stdout.contains(word),
+                "{shell} completions lack `{word}`:\n{}",
+                ran.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn bash_completions_parse() {
+    let ran = Run::new(&["completions", "bash"]).output();
+    assert_eq!(ran.code, Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("pipewright.bash");
+    std::fs::write(&script, &ran.stdout).unwrap();
+    let out = tool("bash", &["-n", script.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "bash -n: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_shell_is_a_usage_error() {
+    let ran = Run::new(&["completions", "tcsh"]).output();
+    assert_transcript!(ran);
+}
