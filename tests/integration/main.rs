@@ -13,6 +13,7 @@ mod lint;
 mod moto;
 mod roundtrip;
 mod s3;
+mod stack_events;
 mod support;
 mod synth;
 mod yaml11;
