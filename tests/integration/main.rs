@@ -11,6 +11,7 @@ mod generate;
 mod image_pipeline;
 mod lint;
 mod moto;
+mod new_app;
 mod roundtrip;
 mod s3;
 mod stack_events;
