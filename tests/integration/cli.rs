@@ -67,3 +67,27 @@ fn an_unknown_shell_is_a_usage_error() {
     let ran = Run::new(&["completions", "tcsh"]).output();
     assert_transcript!(ran);
 }
+
+#[test]
+fn deploy_without_a_terminal_or_yes_refuses_as_a_transcript() {
+    let s = crate::moto::session();
+    let ran = Run::new(&["deploy", "artifact-store"])
+        .dir(s.dir.path())
+        .aws(&s.endpoint)
+        .env("NO_COLOR", "1")
+        .output();
+    assert_transcript!(ran);
+}
+
+#[test]
+fn deploy_no_execute_names_the_change_set_it_leaves() {
+    // The change set's name carries the template hash and the time: the
+    // transcript shows `[CHANGE_SET]`.
+    let s = crate::moto::session();
+    let ran = Run::new(&["deploy", "artifact-store", "--no-execute"])
+        .dir(s.dir.path())
+        .aws(&s.endpoint)
+        .output();
+    assert_transcript!(ran);
+    assert!(ran.stderr.contains("pipewright-"), "{}", ran.stderr);
+}
