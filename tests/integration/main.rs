@@ -1,8 +1,10 @@
 //! The integration tests: one binary, one module per subject.
 #![allow(clippy::unwrap_used)]
 
+mod cli;
 mod cloud_cli;
 mod cloud_mocks;
+mod color;
 mod constructs;
 mod deploy;
 mod diff_drift;
@@ -13,8 +15,10 @@ mod image_pipeline;
 mod layers;
 mod lint;
 mod moto;
+mod new_app;
 mod roundtrip;
 mod s3;
+mod stack_events;
 mod support;
 mod synth;
 mod yaml11;

@@ -144,12 +144,12 @@ impl Session {
         out
     }
 
-    /// What the AWS API holds, through boto3 (`tests/support/aws_state.py`).
+    /// What the AWS API holds, through boto3 (`tests/integration/support/aws_state.py`).
     pub fn state(&self) -> serde_json::Value {
         let mut c = Command::new("python3");
         aws_env(&mut c, &self.endpoint, self.dir.path());
         let out = c
-            .arg(repo().join("tests/support/aws_state.py"))
+            .arg(repo().join("tests/integration/support/aws_state.py"))
             .output()
             .expect("run python3: run ./scripts/test, which installs boto3 into .venv");
         let (stdout, stderr) = text(&out);
@@ -160,14 +160,14 @@ impl Session {
 
 impl Session {
     /// Updates `stack` behind pipewright's back with `template` (every
-    /// parameter kept), through boto3 (`tests/support/aws_update.py`).
+    /// parameter kept), through boto3 (`tests/integration/support/aws_update.py`).
     pub fn update_out_of_band(&self, stack: &str, template: &str) {
         let path = self.dir.path().join("out-of-band.yaml");
         std::fs::write(&path, template).expect("write template");
         let mut c = Command::new("python3");
         aws_env(&mut c, &self.endpoint, self.dir.path());
         let out = c
-            .arg(repo().join("tests/support/aws_update.py"))
+            .arg(repo().join("tests/integration/support/aws_update.py"))
             .arg(stack)
             .arg(&path)
             .output()

@@ -1,17 +1,12 @@
 //! `pipewright synth` and `list` through the built binary.
 
+use crate::support::transcript::{Run, assert_transcript};
 use crate::support::{copy_outputs, pipewright, repo, snapshot_tree, text};
 
 #[test]
 fn committed_output_matches_the_code() {
-    let out = pipewright(&repo())
-        .args(["synth", "--check"])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
-    assert_eq!(stdout, "");
-    assert!(stderr.ends_with(" up to date\n"), "{stderr}");
+    let ran = Run::new(&["synth", "--check"]).dir(&repo()).output();
+    assert_transcript!(ran);
 }
 
 #[test]
@@ -41,38 +36,14 @@ fn check_names_stale_missing_and_extra_files_and_exits_3() {
     std::fs::write(&template, edited).unwrap();
     std::fs::write(dir.path().join("stacks/retired.yaml"), "Resources: {}\n").unwrap();
 
-    let out = pipewright(dir.path())
-        .args(["synth", "--check", "--color", "never"])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(3));
-    assert_eq!(stdout, "");
-    assert!(
-        stderr.contains("  stale stacks/artifact-store.yaml\n"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("  extra stacks/retired.yaml\n"), "{stderr}");
-    assert!(stderr.contains("run `pipewright synth` and commit the result"));
-
+    let ran = Run::new(&["synth", "--check"]).dir(dir.path()).output();
+    assert_transcript!("check_stale_and_extra", ran);
     // --check wrote nothing.
     assert!(dir.path().join("stacks/retired.yaml").exists());
 
     // synth repairs both, and names what it did.
-    let out = pipewright(dir.path())
-        .args(["synth", "--color", "never"])
-        .output()
-        .unwrap();
-    let stderr = text(&out).1;
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        stderr.contains("  updated stacks/artifact-store.yaml\n"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("  removed stacks/retired.yaml\n"),
-        "{stderr}"
-    );
+    let ran = Run::new(&["synth"]).dir(dir.path()).output();
+    assert_transcript!("synth_repairs_stale_and_extra", ran);
     assert!(!dir.path().join("stacks/retired.yaml").exists());
     let fresh = tempfile::tempdir().unwrap();
     pipewright(fresh.path()).arg("synth").output().unwrap();
@@ -85,12 +56,8 @@ fn check_names_stale_missing_and_extra_files_and_exits_3() {
 #[test]
 fn check_reports_missing_files() {
     let dir = tempfile::tempdir().unwrap();
-    let out = pipewright(dir.path())
-        .args(["synth", "--check", "--color", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out).1.contains("missing stacks/artifact-store.yaml"));
+    let ran = Run::new(&["synth", "--check"]).dir(dir.path()).output();
+    assert_transcript!(ran);
     assert!(snapshot_tree(dir.path()).is_empty());
 }
 
@@ -156,34 +123,36 @@ fn json_format_replaces_yaml_files() {
 
 #[test]
 fn unknown_stack_is_a_usage_error_with_a_suggestion() {
-    let out = pipewright(&repo())
-        .args(["synth", "--check", "artifact-stor", "--color", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        text(&out).1,
-        "error: unknown stack `artifact-stor`\nhint: did you mean `artifact-store`?\n"
-    );
-    let out = pipewright(&repo())
-        .args(["synth", "--check", "web-*", "--color", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out)
-            .1
-            .starts_with("error: no stack matches `web-*`\nhint: the stacks are `artifact-store`")
-    );
+    let ran = Run::new(&["synth", "--check", "artifact-stor"])
+        .dir(&repo())
+        .output();
+    assert_transcript!("unknown_stack", ran);
+    let ran = Run::new(&["synth", "--check", "web-*"])
+        .dir(&repo())
+        .output();
+    assert_transcript!("glob_matches_nothing", ran);
 }
 
 #[test]
 fn globs_select_stacks() {
-    let out = pipewright(&repo())
-        .args(["synth", "--check", "artifact-*"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    // `image-*` names two of the three stacks: ignoring the glob (or
+    // treating it as "all") would also write artifact-store.
+    let dir = tempfile::tempdir().unwrap();
+    let ran = Run::new(&["synth", "image-*"]).dir(dir.path()).output();
+    assert_transcript!(ran);
+    let written: Vec<String> = snapshot_tree(dir.path())
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(
+        written,
+        [
+            "buildspecs/image-pipeline-connection/docker-build.yml",
+            "buildspecs/image-pipeline/docker-build.yml",
+            "stacks/image-pipeline-connection.yaml",
+            "stacks/image-pipeline.yaml",
+        ]
+    );
 }
 
 #[test]
@@ -219,11 +188,7 @@ fn list_prints_stacks_as_text_and_json() {
 }
 
 #[test]
-fn usage_errors_exit_2_and_help_lists_exit_codes() {
-    let out = pipewright(&repo()).arg("sinth").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = pipewright(&repo()).arg("--help").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let help = text(&out).0;
-    assert!(help.contains("3    differences found"), "{help}");
+fn usage_errors_exit_2() {
+    let ran = Run::new(&["sinth"]).dir(&repo()).output();
+    assert_transcript!(ran);
 }

@@ -39,7 +39,7 @@ fn pyyaml_reads_yaml_as_the_json_says() {
         std::fs::write(pairs.join(format!("random{i}.json")), json::to_string(&t)).unwrap();
     }
 
-    let script = repo().join("tests/support/yaml11_check.py");
+    let script = repo().join("tests/integration/support/yaml11_check.py");
     let out = tool(
         "python3",
         &[script.to_str().unwrap(), pairs.to_str().unwrap()],
@@ -59,7 +59,7 @@ fn the_checker_catches_a_misread() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.yaml"), "A: yes\n").unwrap();
     std::fs::write(dir.path().join("bad.json"), "{\"A\": \"yes\"}\n").unwrap();
-    let script = repo().join("tests/support/yaml11_check.py");
+    let script = repo().join("tests/integration/support/yaml11_check.py");
     let out = tool(
         "python3",
         &[script.to_str().unwrap(), dir.path().to_str().unwrap()],

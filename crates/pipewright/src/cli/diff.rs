@@ -2,7 +2,7 @@
 //! markdown for a pull-request comment.
 
 use super::prepare::{self, runtime};
-use super::printer::style;
+use super::printer::{Stream, style};
 use super::{Exit, Printer};
 use crate::App;
 use crate::cloud::Connect;
@@ -174,7 +174,7 @@ pub(super) fn template_lines(printer: &Printer, t: &TemplateDiff, indent: usize)
     let pad = " ".repeat(indent);
     let mut out = Vec::new();
     let paint = |kind: ChangeKind, s: &str| {
-        printer.paint(
+        printer.paint_data(
             match kind {
                 ChangeKind::Added => style::ADD,
                 ChangeKind::Modified => style::CHANGE,
@@ -223,7 +223,7 @@ pub(super) fn template_lines(printer: &Printer, t: &TemplateDiff, indent: usize)
     }
     if !t.iam.is_empty() {
         out.push(format!("{pad}IAM statements:"));
-        out.extend(statement_lines(printer, &t.iam, indent + 2));
+        out.extend(statement_lines(printer, Stream::Stdout, &t.iam, indent + 2));
     }
     for c in &t.other {
         out.push(format!("{pad}template: {}", change_line(c)));
@@ -235,6 +235,7 @@ pub(super) fn template_lines(printer: &Printer, t: &TemplateDiff, indent: usize)
 /// for `diff`, `drift` and the deploy preview.
 pub(super) fn statement_lines(
     printer: &Printer,
+    stream: Stream,
     statements: &[StatementChange],
     indent: usize,
 ) -> Vec<String> {
@@ -259,7 +260,8 @@ pub(super) fn statement_lines(
                     .unwrap_or_default(),
                 if s.broadening { "  (broadens)" } else { "" }
             );
-            printer.paint(
+            printer.paint_on(
+                stream,
                 match s.change {
                     ChangeKind::Added => style::ADD,
                     ChangeKind::Modified => style::CHANGE,

@@ -84,11 +84,11 @@ pub(super) fn run(
 
 fn text(printer: &Printer, r: &StackDrift) -> Vec<String> {
     let verdict = if r.incomplete() {
-        printer.paint(style::ERROR, "check incomplete")
+        printer.paint_data(style::ERROR, "check incomplete")
     } else if r.drifted() {
-        printer.paint(style::CHANGE, "drifted")
+        printer.paint_data(style::CHANGE, "drifted")
     } else {
-        printer.paint(style::ADD, "in sync")
+        printer.paint_data(style::ADD, "in sync")
     };
     let mut out = vec![format!("{}: {verdict}", r.stack)];
     out.push(format!(
@@ -148,7 +148,10 @@ fn text(printer: &Printer, r: &StackDrift) -> Vec<String> {
         ));
     }
     for e in &r.errors {
-        out.push(format!("  {} {e}", printer.paint(style::ERROR, "error:")));
+        out.push(format!(
+            "  {} {e}",
+            printer.paint_data(style::ERROR, "error:")
+        ));
     }
     out
 }

@@ -4,6 +4,7 @@
 //! This is the only layer that prints; the library below returns values and
 //! errors.
 
+mod completions;
 #[cfg(feature = "cloud")]
 mod deploy;
 #[cfg(feature = "cloud")]
@@ -25,7 +26,7 @@ mod synth;
 mod ui;
 
 pub use exit::Exit;
-pub use printer::{ColorChoice, Printer};
+pub use printer::{ColorChoice, Printer, Stream, StreamColors};
 
 use crate::App;
 use clap::{Parser, Subcommand};
@@ -36,7 +37,7 @@ use std::process::ExitCode;
 /// Describe AWS CI/CD pipelines in Rust; synthesize, deploy, diff and
 /// drift-check their CloudFormation stacks.
 #[derive(Debug, Parser)]
-#[command(name = "pipewright", version, after_help = exit::HELP)]
+#[command(name = "pipewright", version, after_help = exit::help())]
 pub struct Cli {
     /// When to use colors.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -73,7 +74,7 @@ enum Command {
     /// Validates every stack first and writes nothing when anything is
     /// wrong. Files of stacks that no longer exist are removed (when no
     /// stack is named).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Synth {
         /// Stacks to synthesize: names or globs such as `image-*`. Default: all.
         stacks: Vec<String>,
@@ -97,7 +98,7 @@ enum Command {
     /// array, plain object, or {"Parameters": {}, "Tags": {}}); a value
     /// written "${env:NAME}" is read from the environment.
     #[cfg(feature = "cloud")]
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Deploy {
         /// Stacks to deploy: names or globs such as `image-*`.
         #[arg(required_unless_present = "all")]
@@ -131,7 +132,7 @@ enum Command {
     /// A stack that does not exist counts as deleted. Termination
     /// protection is never turned off.
     #[cfg(feature = "cloud")]
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Destroy {
         /// Stacks to delete: names or globs.
         #[arg(required_unless_present = "all")]
@@ -156,7 +157,7 @@ enum Command {
     /// are listed apart, broadening ones marked. A stack not deployed diffs
     /// as all new.
     #[cfg(feature = "cloud")]
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Diff {
         /// Stacks to compare: names or globs. Default: all.
         stacks: Vec<String>,
@@ -176,7 +177,7 @@ enum Command {
     /// Exit 0 when nothing drifted, 3 when anything did, 1 when a check
     /// could not be completed.
     #[cfg(feature = "cloud")]
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Drift {
         /// Stacks to check: names or globs. Default: all.
         stacks: Vec<String>,
@@ -192,6 +193,15 @@ enum Command {
         /// Output format (JSON schema in docs/json.md).
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+    /// Print a shell completion script to stdout.
+    ///
+    /// For example: `pipewright completions bash >
+    /// ~/.local/share/bash-completion/completions/pipewright`, or
+    /// `pipewright completions zsh > ~/.zfunc/_pipewright`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
     },
     /// Show each stack's deployed status, last change, drift status and
     /// outputs.
@@ -239,6 +249,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
     let printer = Printer::new(cli.color, cli.quiet, cli.verbose);
     let result = match cli.command {
         Command::List { format } => list::run(&app, &printer, format == ListFormat::Json),
+        Command::Completions { shell } => completions::run(&printer, shell),
         Command::Synth {
             stacks,
             check,

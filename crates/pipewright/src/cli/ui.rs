@@ -161,7 +161,12 @@ pub(super) fn preview_lines(printer: &Printer, preview: &Preview) -> Vec<String>
     let mut out = Vec::new();
     if !preview.iam.is_empty() {
         out.push("IAM statements:".to_owned());
-        out.extend(super::diff::statement_lines(printer, &preview.iam, 2));
+        out.extend(super::diff::statement_lines(
+            printer,
+            super::printer::Stream::Stderr,
+            &preview.iam,
+            2,
+        ));
     }
     if !preview.parameters.is_empty() {
         out.push("parameters:".to_owned());

@@ -1,5 +1,10 @@
 //! Helpers shared by the tests: the built binary, the repository, and the
-//! external tools the suite installs (`scripts/test`).
+//! external tools the suite installs (`scripts/test`). Transcripts of CLI
+//! runs are in [`transcript`]; the Python helpers beside this file
+//! (`aws_state.py`, `aws_update.py`, `yaml11_check.py`) read what boto3 and
+//! PyYAML see.
+
+pub mod transcript;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
