@@ -248,11 +248,19 @@ fn roles_trust_accounts_and_roles_only_with_a_condition() {
         "Loose",
         Principal::account("111111111111"),
     ));
+    s.add(
+        Role::assumed_by("Transport", Principal::account("111111111111")).trust_condition(
+            "Bool",
+            "aws:SecureTransport",
+            "true",
+        ),
+    );
     s.add(Role::assumed_by("Anyone", Principal::Everyone));
     assert_eq!(
         problems(s),
         [
-            "app/Loose: trusts an account or role without a condition: add `trust_condition` (`aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`)",
+            "app/Loose: trusts an account or role without a condition on who calls: add `trust_condition` on `aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`",
+            "app/Transport: trusts an account or role without a condition on who calls: add `trust_condition` on `aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`",
             "app/Anyone: trusts every principal (`*`): name the service, account or role that assumes it",
         ]
     );
@@ -317,5 +325,79 @@ fn construct_problems_are_structured_kinds() {
             ] if actions == &["s3:*"]
         ),
         "{kinds:#?}"
+    );
+}
+
+#[test]
+fn a_grant_never_lands_on_a_same_named_role_of_another_stack() {
+    let mut other = Stack::new("other");
+    let theirs = other.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    let mut s = Stack::new("app");
+    s.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    s.grant(
+        &theirs,
+        Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
+    );
+    assert_eq!(
+        problems(s),
+        ["app/Worker: no role `Worker` in stack `app` to grant to"]
+    );
+}
+
+#[test]
+fn unrestricted_reasons_add_to_those_already_recorded() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Deployer", "cloudformation.amazonaws.com"));
+    s.resource_mut(role.resource()).unwrap().metadata.insert(
+        "pipewright:unrestricted".into(),
+        Expr::list([Expr::from("set by hand")]),
+    );
+    s.grant_unrestricted(
+        &role,
+        Statement::allow(["s3:*"]).resource("arn:aws:s3:::b"),
+        "deploys any object",
+    );
+    let r = resources(s);
+    assert_eq!(
+        r["Deployer"]["Metadata"]["pipewright:unrestricted"],
+        json!(["set by hand", "deploys any object"])
+    );
+}
+
+#[test]
+fn a_policies_value_that_is_not_a_list_is_reported_not_overwritten() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Worker", "codebuild.amazonaws.com"));
+    let prod = s.add_condition("IsProd", Expr::equals(Expr::from("a"), Expr::from("b")));
+    s.resource_mut(role.resource()).unwrap().properties.insert(
+        "Policies".into(),
+        Expr::if_(prod, Expr::list([]), Expr::list([])),
+    );
+    s.grant(
+        &role,
+        Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
+    );
+    assert_eq!(
+        problems(s),
+        [
+            "app/Worker: cannot add granted statements to `Policies`: it is neither a list of policies nor a policy document with a list of statements; build it from grants, or replace it with `override_property`"
+        ]
+    );
+}
+
+#[test]
+fn pass_role_patterns_on_every_resource_are_refused() {
+    let mut s = Stack::new("app");
+    let role = s.add(Role::new("Deployer", "cloudformation.amazonaws.com"));
+    s.grant_unrestricted(
+        &role,
+        Statement::allow(["iam:Pass*"]).resource("*"),
+        "passes anything",
+    );
+    assert_eq!(
+        problems(s),
+        [
+            "app/Deployer: grants `iam:PassRole` on every resource: name the ARNs of the roles it may pass"
+        ]
     );
 }

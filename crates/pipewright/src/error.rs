@@ -211,12 +211,21 @@ pub enum ProblemKind {
     },
     /// A role trusted by an account or role ARN with no condition.
     #[error(
-        "trusts an account or role without a condition: add `trust_condition` (`aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`)"
+        "trusts an account or role without a condition on who calls: add `trust_condition` on `aws:PrincipalArn`, `aws:PrincipalTag/...` or `sts:ExternalId`"
     )]
     UnconditionedTrust,
     /// A role that every principal may assume.
     #[error("trusts every principal (`*`): name the service, account or role that assumes it")]
     TrustsEveryone,
+    /// Granted statements that cannot be merged into what a construct or
+    /// `resource_mut` already wrote.
+    #[error(
+        "cannot add granted statements to `{property}`: it is neither a list of policies nor a policy document with a list of statements; build it from grants, or replace it with `override_property`"
+    )]
+    UnrenderablePolicy {
+        /// The property, e.g. `Policies`.
+        property: String,
+    },
     /// A property override whose path does not fit the resource.
     #[error("cannot override `{property}`: {reason}")]
     Override {

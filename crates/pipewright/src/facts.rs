@@ -5,10 +5,11 @@
 //! things about resource types. Before this registry each kept its own list,
 //! and the lists disagreed; now a new service adds its types here once.
 //!
-//! A type that is not listed has no special facts: not stateful, no IAM, no
-//! policy properties. That is the safe reading for diffs (nothing is hidden)
-//! and for capabilities (CloudFormation itself rejects a change set that
-//! lacks one).
+//! A type that is not listed is read by its shape, never ignored: it is not
+//! stateful, needs no IAM capability, and its permissions are found by the
+//! names AWS gives policy properties ([`GENERIC_POLICY_PROPERTIES`], and a
+//! type or property name ending in `Policy`), so `diff` and the change-set
+//! summary still show an IAM change on a type this registry has not met.
 
 /// What pipewright knows about one resource type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,7 +117,7 @@ pub const TYPES: &[TypeFacts] = &[
         .stateful()
         .policies(&["FileSystemPolicy"])
         .replacing(&["Encrypted", "KmsKeyId", "PerformanceMode"]),
-    TypeFacts::new("AWS::Events::EventBusPolicy").policy_resource(&["Statement"]),
+    TypeFacts::new("AWS::Events::EventBusPolicy").policy_resource(&[]),
     TypeFacts::new("AWS::IAM::AccessKey").iam(""),
     TypeFacts::new("AWS::IAM::Group")
         .iam("GroupName")
@@ -188,10 +189,31 @@ pub fn of(resource_type: &str) -> Option<&'static TypeFacts> {
         .map(|i| &TYPES[i])
 }
 
+/// Property names that hold policy documents on many types; how a type
+/// this registry does not list is read.
+pub const GENERIC_POLICY_PROPERTIES: &[&str] = &[
+    "AssumeRolePolicyDocument",
+    "KeyPolicy",
+    "Policies",
+    "PolicyDocument",
+    "RepositoryPolicyText",
+];
+
 /// Whether a change to `properties` of a `resource_type` resource changes
-/// permissions (see [`TypeFacts::changes_iam`]).
+/// permissions (see [`TypeFacts::changes_iam`]). An unlisted type is read
+/// by its shape: an `AWS::IAM::` type, a type named `...Policy`, or a
+/// changed property named `Policies`, `...Policy` or `...PolicyText`.
 pub fn changes_iam(resource_type: &str, properties: &[String]) -> bool {
-    of(resource_type).is_some_and(|t| t.changes_iam(properties))
+    match of(resource_type) {
+        Some(t) => t.changes_iam(properties),
+        None => {
+            resource_type.starts_with("AWS::IAM::")
+                || resource_type.ends_with("Policy")
+                || properties
+                    .iter()
+                    .any(|p| p == "Policies" || p.ends_with("Policy") || p.ends_with("PolicyText"))
+        }
+    }
 }
 
 /// Whether `resource_type` holds data.
@@ -205,9 +227,10 @@ pub fn carries_iam(resource_type: &str) -> bool {
     of(resource_type).is_some_and(TypeFacts::carries_iam)
 }
 
-/// The properties of `resource_type` that hold policy documents.
+/// The properties of `resource_type` that hold policy documents;
+/// [`GENERIC_POLICY_PROPERTIES`] for a type this registry does not list.
 pub fn policy_properties(resource_type: &str) -> &'static [&'static str] {
-    of(resource_type).map_or(&[], |t| t.policy_properties)
+    of(resource_type).map_or(GENERIC_POLICY_PROPERTIES, |t| t.policy_properties)
 }
 
 /// Whether a change to `property` (a top-level property name) of
@@ -253,6 +276,14 @@ mod tests {
         assert!(carries_iam("AWS::IAM::AccessKey"));
         assert!(!carries_iam("AWS::CodeBuild::Project"));
         assert!(changes_iam("AWS::S3::BucketPolicy", &[]));
+        assert!(changes_iam("AWS::IAM::OIDCProvider", &[]));
+        assert!(changes_iam("AWS::Logs::ResourcePolicy", &[]));
+        assert!(changes_iam("AWS::ApiGateway::RestApi", &["Policy".into()]));
+        assert!(!changes_iam("AWS::ApiGateway::RestApi", &["Name".into()]));
+        assert_eq!(
+            policy_properties("AWS::Custom::Thing"),
+            GENERIC_POLICY_PROPERTIES
+        );
         assert!(!changes_iam(
             "AWS::ECR::Repository",
             &["ImageScanningConfiguration".into()]

@@ -53,7 +53,7 @@ impl ResourcePolicy {
 #[non_exhaustive]
 pub enum GrantTarget {
     /// An identity statement for a principal with an inline `Policies`
-    /// list (a role, a group, a user).
+    /// list (a role).
     Identity(ResourceRef),
     /// A statement of a resource policy.
     Resource(ResourcePolicy),
@@ -106,7 +106,7 @@ impl Grant {
             && s.on_every_resource()
             && s.actions()
                 .iter()
-                .any(|a| a == "iam:PassRole" || a == "iam:*" || a == "*")
+                .any(|a| action_matches(a, "iam:PassRole"))
         {
             out.push(ProblemKind::PassRoleOnEveryResource);
         }
@@ -141,6 +141,21 @@ impl Grant {
     }
 }
 
+/// Whether the IAM action pattern `pattern` (with `*` and `?` wildcards,
+/// matched case-insensitively as IAM does) covers `action`.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    fn matches(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => matches(&p[1..], a) || (!a.is_empty() && matches(p, &a[1..])),
+            (Some(b'?'), Some(_)) => matches(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => matches(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    matches(pattern.as_bytes(), action.as_bytes())
+}
+
 /// A property override, applied after grants are rendered.
 #[derive(Clone, Debug)]
 pub(crate) struct Override {
@@ -165,6 +180,16 @@ pub(crate) fn render(stack: &mut Stack) {
             }
             continue;
         }
+        let (what, target) = match &grant.target {
+            GrantTarget::Identity(r) => ("role", r),
+            GrantTarget::Resource(p) => ("resource", &p.holder),
+        };
+        // A reference to another stack's resource never matches one of
+        // this stack that happens to share its logical ID.
+        if target.stack() != stack.name || find(stack, target.id()).is_none() {
+            missing(stack, what, target.id());
+            continue;
+        }
         match &grant.target {
             GrantTarget::Identity(r) => identity.entry(r.id()).or_default().push(grant),
             GrantTarget::Resource(p) => resource
@@ -184,22 +209,44 @@ pub(crate) fn render(stack: &mut Stack) {
                 PolicyDocument::merged(&statements).to_expr(),
             ),
         ]);
+        let path = stack.path(id);
         let Some(target) = find(stack, id) else {
-            missing(stack, "role", id);
             continue;
         };
-        match target.properties.get_mut("Policies") {
-            Some(Expr::List(list)) => list.push(policy),
-            _ => {
+        let rendered = match target.properties.get_mut("Policies") {
+            Some(Expr::List(list)) => {
+                list.push(policy);
+                true
+            }
+            Some(_) => false,
+            None => {
                 target
                     .properties
                     .insert("Policies".to_owned(), Expr::list([policy]));
+                true
+            }
+        };
+        if !reasons.is_empty() {
+            let list = target
+                .metadata
+                .entry("pipewright:unrestricted".to_owned())
+                .or_insert_with(|| Expr::List(Vec::new()));
+            match list {
+                Expr::List(list) => list.extend(reasons.into_iter().map(Expr::from)),
+                other => {
+                    let earlier = std::mem::replace(other, Expr::Null);
+                    *other = Expr::list(
+                        std::iter::once(earlier).chain(reasons.into_iter().map(Expr::from)),
+                    );
+                }
             }
         }
-        if !reasons.is_empty() {
-            target.metadata.insert(
-                "pipewright:unrestricted".to_owned(),
-                Expr::list(reasons.into_iter().map(Expr::from)),
+        if !rendered {
+            stack.problem(
+                &path,
+                ProblemKind::UnrenderablePolicy {
+                    property: "Policies".to_owned(),
+                },
             );
         }
     }
@@ -207,23 +254,45 @@ pub(crate) fn render(stack: &mut Stack) {
     for ((id, property), grants) in &resource {
         let statements: Vec<Statement> = grants.iter().map(|g| g.statement.clone()).collect();
         let merged = PolicyDocument::merged(&statements);
+        let path = stack.path(id);
         let Some(target) = find(stack, id) else {
-            missing(stack, "resource", id);
             continue;
         };
-        match target
-            .properties
-            .get_mut(*property)
-            .and_then(|doc| match doc {
-                Expr::Map(m) => m.get_mut("Statement"),
-                _ => None,
-            }) {
-            Some(Expr::List(list)) => list.extend(merged.statements.iter().map(Statement::to_expr)),
-            _ => {
+        let rendered = match target.properties.get_mut(*property) {
+            None => {
                 target
                     .properties
                     .insert((*property).to_owned(), merged.to_expr());
+                true
             }
+            Some(Expr::Map(doc)) => {
+                let added = merged.statements.iter().map(Statement::to_expr);
+                match doc.get_mut("Statement") {
+                    Some(Expr::List(list)) => {
+                        list.extend(added);
+                        true
+                    }
+                    Some(one @ Expr::Map(_)) => {
+                        let first = std::mem::replace(one, Expr::Null);
+                        *one = Expr::list(std::iter::once(first).chain(added));
+                        true
+                    }
+                    None => {
+                        doc.insert("Statement".to_owned(), Expr::list(added));
+                        true
+                    }
+                    Some(_) => false,
+                }
+            }
+            Some(_) => false,
+        };
+        if !rendered {
+            stack.problem(
+                &path,
+                ProblemKind::UnrenderablePolicy {
+                    property: (*property).to_owned(),
+                },
+            );
         }
     }
     stack.grants = grants;
@@ -251,11 +320,36 @@ pub(crate) fn render(stack: &mut Stack) {
 }
 
 fn find<'a>(stack: &'a mut Stack, id: &str) -> Option<&'a mut crate::template::Resource> {
+    // Resources are few per stack; a scan is cheaper than keeping an index
+    // in step with `resource_mut` and `add_resource_at`.
     stack
         .resources
         .iter_mut()
         .find(|item| item.id == id)
         .map(|item| &mut item.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_matches;
+
+    #[test]
+    fn action_patterns_match_as_iam_does() {
+        for p in [
+            "iam:PassRole",
+            "iam:passrole",
+            "iam:*",
+            "*",
+            "iam:Pass*",
+            "iam:P?ssRole",
+            "*:PassRole",
+        ] {
+            assert!(action_matches(p, "iam:PassRole"), "{p}");
+        }
+        for p in ["iam:PassRoles", "iam:Get*", "s3:*", "iam:PassRol"] {
+            assert!(!action_matches(p, "iam:PassRole"), "{p}");
+        }
+    }
 }
 
 fn missing(stack: &mut Stack, what: &'static str, id: &str) {

@@ -286,9 +286,8 @@ impl Stack {
         });
     }
 
-    /// Grants identity `statement` to `principal` (a role, or any resource
-    /// with an inline `Policies` list: a group or user). Grants to one
-    /// principal are merged and sorted into one inline policy named
+    /// Grants identity `statement` to `principal` (a role; SECURITY.md keeps
+    /// policies off users). Grants to one principal are merged and sorted into one inline policy named
     /// `grants`. At synth, a wildcard action (`*`, `s3:*`), an action on
     /// `Resource: "*"` that supports narrower resources, or `iam:PassRole`
     /// on `*` is an error; [`Stack::grant_unrestricted`] is the explicit

@@ -163,6 +163,14 @@ impl Statement {
         !self.conditions.is_empty()
     }
 
+    /// The condition keys the statement tests (`aws:PrincipalArn`, ...), in
+    /// the order they were added.
+    pub fn condition_keys(&self) -> impl Iterator<Item = &str> {
+        self.conditions
+            .values()
+            .flat_map(|keys| keys.keys().map(String::as_str))
+    }
+
     /// Whether the statement applies to every resource (`Resource: "*"`).
     pub fn on_every_resource(&self) -> bool {
         self.resources.iter().any(|r| r.as_str() == Some("*"))

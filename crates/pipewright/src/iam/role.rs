@@ -13,9 +13,9 @@ use crate::template::{Expr, Resource};
 /// Defaults: no name (CloudFormation generates one), no permissions
 /// boundary, no tags, and trust in exactly one principal with
 /// `sts:AssumeRole`. A role trusted by an account or a role ARN must carry a
-/// condition that narrows who may assume it (`aws:PrincipalArn`,
-/// `aws:PrincipalTag/...`, `sts:ExternalId`): trust without one is a synth
-/// error.
+/// condition that narrows who may assume it (one of
+/// [`NARROWING_TRUST_KEYS`] or `aws:PrincipalTag/...`): trust without one is
+/// a synth error.
 #[derive(Clone, Debug)]
 pub struct Role {
     id: String,
@@ -88,12 +88,35 @@ impl Role {
         match &self.trusted {
             Principal::Service(_) => None,
             Principal::Everyone => Some(ProblemKind::TrustsEveryone),
-            Principal::Aws(_) if !self.trust.has_condition() => {
+            Principal::Aws(_) if !self.trust.condition_keys().any(narrows) => {
                 Some(ProblemKind::UnconditionedTrust)
             }
             _ => None,
         }
     }
+}
+
+/// Condition keys that narrow who may assume a role trusted by an account
+/// or role ARN: the caller's identity, organization or tags, or an external
+/// ID shared with the caller. A key such as `aws:SecureTransport` says
+/// nothing about who calls, so it does not count.
+pub const NARROWING_TRUST_KEYS: &[&str] = &[
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "sts:ExternalId",
+];
+
+fn narrows(key: &str) -> bool {
+    NARROWING_TRUST_KEYS
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(key))
+        || key
+            .get(..17)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:PrincipalTag/"))
 }
 
 /// A role added to a stack.
