@@ -401,3 +401,50 @@ fn pass_role_patterns_on_every_resource_are_refused() {
         ]
     );
 }
+
+#[test]
+fn every_role_that_touches_artifacts_may_use_the_pipeline_key() {
+    use pipewright::codepipeline::{Action, ConnectionSource, Pipeline, Stage};
+    let key = "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
+    let mut s = Stack::new("app");
+    let bucket = s.add(s3::Bucket::new("Artifacts"));
+    let project = s.add(Project::new("Build", BuildSpec::new().build(["make"])));
+    let deployer = s.add(Role::new("Deployer", "codepipeline.amazonaws.com"));
+    s.add(
+        Pipeline::new("Pipeline", &bucket)
+            .kms_key(key)
+            .stage(
+                Stage::new("Source").action(
+                    Action::connection(
+                        "Source",
+                        ConnectionSource {
+                            connection_arn: "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab".into(),
+                            repository: "octo/app".into(),
+                            branch: "main".into(),
+                        },
+                    )
+                    .output("Src"),
+                ),
+            )
+            .stage(
+                Stage::new("Build").action(
+                    Action::build("Build", &project)
+                        .input("Src")
+                        .role(&deployer),
+                ),
+            ),
+    );
+    let r = resources(s);
+    let uses_key = json!({
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        "Resource": [key],
+    });
+    for id in ["PipelineRole", "BuildRole", "Deployer"] {
+        assert!(
+            granted(&r, id).contains(&uses_key),
+            "{id}: {:#?}",
+            granted(&r, id)
+        );
+    }
+}

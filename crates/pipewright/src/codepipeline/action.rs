@@ -134,6 +134,9 @@ pub struct ActionSite<'a> {
     pub pipeline_role: &'a RoleRef,
     /// The pipeline's artifact bucket.
     pub bucket: &'a BucketRef,
+    /// The KMS key the artifacts are encrypted with, when the pipeline has
+    /// one: every role that reads or writes artifacts needs to use it.
+    pub key: Option<&'a Expr>,
 }
 
 /// A resource an action kind added beside the pipeline.
@@ -197,8 +200,9 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
 
     /// Grants what the action needs: to `site.role` (whoever performs the
     /// action) and to any role of its own (a CodeBuild project's role reads
-    /// and writes the artifact bucket). The pipeline role's access to the
-    /// bucket is granted by the pipeline. Default: nothing.
+    /// and writes the artifact bucket, and uses `site.key`). The pipeline
+    /// role's and the action role's access to the bucket and key are
+    /// granted by the pipeline. Default: nothing.
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         let _ = (stack, site);
     }

@@ -148,6 +148,12 @@ impl Pipeline {
     }
 }
 
+/// Use of the artifact key: what every role that reads or writes
+/// artifacts needs.
+pub(crate) fn kms_use(key: &Expr) -> Statement {
+    Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone())
+}
+
 /// Checks a stage or action name against CodePipeline's rule and against
 /// the names already `seen` in the same scope.
 fn check_name<'a>(
@@ -240,6 +246,9 @@ impl Construct for Pipeline {
                 }
                 if let Some(own) = own {
                     self.bucket.grant_read_write(stack, own);
+                    if let Some(key) = &self.key_arn {
+                        stack.grant(own, kms_use(key));
+                    }
                 }
                 let site = ActionSite {
                     pipeline_id: &self.id,
@@ -249,6 +258,7 @@ impl Construct for Pipeline {
                     role: own.unwrap_or(&role),
                     pipeline_role: &role,
                     bucket: &self.bucket,
+                    key: self.key_arn.as_ref(),
                 };
                 action.kind().grant(stack, &site);
             }
@@ -259,10 +269,7 @@ impl Construct for Pipeline {
                 "EncryptionKey",
                 Expr::map([("Id", key.clone()), ("Type", Expr::from("KMS"))]),
             ));
-            stack.grant(
-                &role,
-                Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone()),
-            );
+            stack.grant(&role, kms_use(key));
         }
         let mut pipeline = Resource::new("AWS::CodePipeline::Pipeline")
             .property(
@@ -302,6 +309,7 @@ impl Construct for Pipeline {
                     role: action.own_role().unwrap_or(&role),
                     pipeline_role: &role,
                     bucket: &self.bucket,
+                    key: self.key_arn.as_ref(),
                 };
                 resources.extend(action.kind().add_resources(stack, &site, &resource));
             }

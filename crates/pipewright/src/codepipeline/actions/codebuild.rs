@@ -3,6 +3,7 @@
 //! and the project's role reads and writes the artifact bucket.
 
 use crate::codebuild::ProjectRef;
+use crate::codepipeline::pipeline::kms_use;
 use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
 use crate::construct::Stack;
 use crate::template::Expr;
@@ -71,6 +72,9 @@ impl ActionKind for CodeBuildAction {
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         self.project.grant_start(stack, site.role);
         site.bucket.grant_read_write(stack, self.project.role());
+        if let Some(key) = site.key {
+            stack.grant(self.project.role(), kms_use(key));
+        }
     }
 
     fn variable(&mut self, name: String, value: String) {
