@@ -338,6 +338,11 @@ pub enum ProblemKind {
         "a webhook needs a repository source: set `.source(Source::GitHub {{ .. }})`, or let the pipeline start the project"
     )]
     WebhookWithoutRepository,
+    /// A CodeBuild webhook without filter groups.
+    #[error(
+        "a webhook without filter groups builds every push and pull request, forks' included: add a `FilterGroup` naming the events and branches to build"
+    )]
+    WebhookWithoutFilters,
     /// A CodeBuild webhook filter group CodeBuild would reject.
     #[error("webhook filter group {group}: {reason}")]
     FilterGroup {

@@ -223,10 +223,12 @@ impl Project {
 
     /// Starts a build on repository events (`Triggers` with `Webhook: true`
     /// and `BuildType: BUILD`): CodeBuild starts one when every filter of
-    /// any one of `groups` matches; no group means every push and pull
-    /// request event. Needs a repository [`Source`] (not
-    /// [`Source::CodePipeline`]); each group is checked at synth (exactly
-    /// one `EVENT` filter, every pattern a valid regular expression).
+    /// any one of `groups` matches. Needs a repository [`Source`] (not
+    /// [`Source::CodePipeline`]) and at least one group: a webhook without
+    /// one builds every push and every pull request, forks' included, with
+    /// the project's role, so it is a synth error. Each group is checked at
+    /// synth (exactly one `EVENT` filter, every pattern a valid regular
+    /// expression).
     /// Default: no webhook (builds start only from a pipeline or the API).
     pub fn webhook(mut self, groups: Vec<FilterGroup>) -> Self {
         self.webhook = Some(groups);
@@ -274,6 +276,9 @@ impl Project {
         if let Some(groups) = &self.webhook {
             if self.source == Source::CodePipeline {
                 problems.push(ProblemKind::WebhookWithoutRepository);
+            }
+            if groups.is_empty() {
+                problems.push(ProblemKind::WebhookWithoutFilters);
             }
             for (i, group) in groups.iter().enumerate() {
                 for problem in group.problems() {
