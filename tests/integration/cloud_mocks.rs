@@ -838,6 +838,40 @@ async fn the_account_guard_refuses_other_credentials() {
 }
 
 #[tokio::test]
+async fn status_keeps_the_account_guard() {
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    let mut s = pipewright::Stack::new("guarded").account("111111111111");
+    s.add_resource(
+        "Topic",
+        pipewright::template::Resource::new("AWS::SNS::Topic"),
+    );
+    let a = pipewright::App::new().stack(s).synth().unwrap();
+    let who = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account("222222222222")
+            .arn("arn:aws:iam::222222222222:user/operator")
+            .user_id("AIDAEXAMPLE")
+            .build()
+    });
+    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]);
+    let states = mock!(Client::describe_stacks).then_error(missing);
+    let cloud = Cloud::from_clients(client(&[&states]), Some(sts));
+    let reports = pipewright::cloud::status::status(&cloud, &[&a.stacks[0]], 1).await;
+    match &reports[0].info {
+        Err(e) => assert_eq!(
+            e.to_string(),
+            "stack `guarded` is declared for account 111111111111, but the credentials are for account 222222222222"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        states.num_calls(),
+        0,
+        "refused before any CloudFormation call"
+    );
+}
+
+#[tokio::test]
 async fn destroy_names_failed_resources_and_respects_termination_protection() {
     let a = assembly();
     let art = store(&a);

@@ -24,10 +24,10 @@ pub async fn status(
     concurrency: usize,
 ) -> Vec<StackStatusReport> {
     stream::iter(stacks.iter().map(|art| async move {
-        let info = match cloud.target(art.env.region.as_deref()) {
-            Ok(t) => t.describe(&art.name).await,
-            Err(e) => Err(e),
-        };
+        // The same opening as every other flow: a stack of the same name
+        // in another account than the one declared is an error, not a
+        // status.
+        let info = cloud.open(art).await.map(|opened| opened.info);
         StackStatusReport {
             stack: art.name.clone(),
             info,
