@@ -122,7 +122,7 @@ impl Ran {
 
 /// Replaces what varies between runs with placeholders: loopback ports,
 /// change-set names (`pipewright[-purpose]-<12 hex>-<unix seconds>`, see
-/// `cloud::api::change_set_name`), temporary paths, timestamps, times of
+/// `cloud::change_set::name`), temporary paths, timestamps, times of
 /// day and durations.
 pub fn filter(text: &str) -> String {
     static FILTERS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();

@@ -3,9 +3,11 @@
 //! them with an assembly (that is `synth --check`); `apply` writes what
 //! changed and removes files of stacks that no longer exist.
 //!
-//! [`stale`] is the one staleness check of committed files: `synth STACK..`
-//! plans with it, `deploy` refuses a stack with a stale file, and `drift`
-//! reports one as layer 1.
+//! One comparison serves every command: [`plan`] (the whole tree, for
+//! `synth` and `synth --check`), [`plan_stacks`] (the files of named stacks,
+//! for `synth STACK..`), and [`stale`] on top of `plan_stacks`, with which
+//! `deploy` refuses a stack with a stale file and `drift` reports one as
+//! layer 1.
 
 use super::{Artifact, Assembly};
 use crate::Error;

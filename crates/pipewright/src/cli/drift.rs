@@ -26,20 +26,30 @@ pub(super) fn run(
     let chosen = prepare::choose(app, stacks, true, "check")?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
+    // One read of the tree for every stack, then each stack's own lines.
+    let stale = files::stale(Path::new("."), &assembly, &artifacts)?;
     let committed: Vec<Committed> = artifacts
         .iter()
         .map(|a| {
-            let files = files::stale(Path::new("."), &assembly, &[a])?;
-            Ok(Committed {
+            let owned = files::owned_paths(&[a]);
+            let files: Vec<String> = stale
+                .iter()
+                .filter(|line| {
+                    line.rsplit_once(": ")
+                        .is_some_and(|(path, _)| owned.iter().any(|o| o == path))
+                })
+                .cloned()
+                .collect();
+            Committed {
                 status: if files.is_empty() {
                     CommittedStatus::Current
                 } else {
                     CommittedStatus::Stale
                 },
                 files,
-            })
+            }
         })
-        .collect::<Result<_, crate::Error>>()?;
+        .collect();
 
     let rt = runtime()?;
     let cloud = prepare::connect(&rt, &connect, &artifacts)?;

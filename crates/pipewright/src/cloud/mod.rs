@@ -1,12 +1,14 @@
-//! Everything that talks to AWS: deploy, destroy and status through the
-//! CloudFormation API, with STS for the account guard.
+//! Everything that talks to AWS: deploy, destroy, status, diff and drift
+//! through the CloudFormation API, with STS for the account guard.
 //!
 //! The pure logic (status classification in [`state`], ordering in
 //! [`plan`], change-set summaries in [`change_set`], event de-duplication
 //! and root causes in [`stack_events`]) is separate from the SDK calls
 //! ([`api`]) and from the flows that combine them ([`deploy`],
-//! [`destroy`], [`status`]). The library never prints: flows report through
-//! a [`Ui`] the caller implements.
+//! [`destroy`], [`status`], [`diff`], [`drift`]). Every flow opens a stack
+//! the same way ([`Cloud`]'s `open`: region, account guard, describe), and
+//! deploy and diff share one change-set module. The library never prints:
+//! flows report through a [`Ui`] the caller implements.
 
 pub mod api;
 pub mod change_set;
