@@ -229,6 +229,23 @@ impl Target {
         Ok(out.template_body().unwrap_or_default().to_owned())
     }
 
+    /// The deployed template (`GetTemplate`, stage `Original`) read into the
+    /// model; a body the reader cannot take (written by another tool in a
+    /// form pipewright does not know) is an error that says so. Deploy
+    /// reads the raw body instead, to compare it byte for byte.
+    pub async fn deployed_template(
+        &self,
+        stack: &str,
+    ) -> Result<crate::template::Template, CloudError> {
+        let body = self.template_body(stack).await?;
+        crate::template::reader::parse(&body).map_err(|e| CloudError::Api {
+            operation: "GetTemplate",
+            stack: Some(stack.to_owned()),
+            code: None,
+            message: format!("the deployed template cannot be read: {e}"),
+        })
+    }
+
     /// Creates a change set; returns its ID and the stack ID.
     pub async fn create_change_set(
         &self,

@@ -9,7 +9,7 @@ use super::stack_events::EventLog;
 use super::state::{Phase, StackStatus};
 use super::{Cloud, CloudError, Opened, Progress, Target, Ui};
 use crate::app::Artifact;
-use crate::template::{Policy, Template, reader};
+use crate::template::{Policy, Template};
 
 /// A resource CloudFormation keeps when the stack is deleted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,8 +166,7 @@ async fn deployed_retained(
     target: &Target,
     art: &Artifact,
 ) -> Result<(Vec<RetainedResource>, Vec<ResourceSummary>), CloudError> {
-    let body = target.template_body(&art.name).await?;
-    let deployed = reader::parse(&body).ok();
+    let deployed = target.deployed_template(&art.name).await.ok();
     let resources = target.resources(&art.name).await?;
     let kept = retained(deployed.as_ref().unwrap_or(&art.template), &resources);
     Ok((kept, resources))
@@ -253,7 +252,7 @@ mod tests {
 
     #[test]
     fn lists_retained_resources_with_their_physical_ids() {
-        let template = reader::parse(
+        let template = crate::template::reader::parse(
             "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    DeletionPolicy: Retain\n  Topic:\n    Type: AWS::SNS::Topic\n",
         )
         .unwrap();

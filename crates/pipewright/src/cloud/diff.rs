@@ -8,7 +8,7 @@ use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{ChangeKind, Replaces, TemplateDiff, diff};
 use crate::parameters::StackParameters;
-use crate::template::{Template, reader};
+use crate::template::Template;
 use serde::Serialize;
 
 /// Where the replacement flags of a diff come from.
@@ -57,13 +57,7 @@ pub async fn diff_stack(
             diff: diff(&Template::default(), &art.template),
         });
     };
-    let body = target.template_body(&art.name).await?;
-    let deployed = reader::parse(&body).map_err(|e| CloudError::Api {
-        operation: "GetTemplate",
-        stack: Some(art.name.clone()),
-        code: None,
-        message: format!("the deployed template cannot be read: {e}"),
-    })?;
+    let deployed = target.deployed_template(&art.name).await?;
     let mut d = diff(&deployed, &art.template);
     let modified = d.resources.iter().any(|r| r.change == ChangeKind::Modified);
     let replacements = if !modified {

@@ -11,7 +11,6 @@ use super::state::{Phase, StackStatus};
 use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{TemplateDiff, diff};
-use crate::template::reader;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -317,21 +316,16 @@ pub async fn check(
     report.deployed = Some(true);
 
     // Layer 2.
-    match target.template_body(&art.name).await {
-        Ok(body) => match reader::parse(&body) {
-            Ok(deployed) => {
-                let d = diff(&deployed, &art.template);
-                report.template.status = if d.is_empty() {
-                    TemplateStatus::InSync
-                } else {
-                    TemplateStatus::Differs
-                };
-                report.template.diff = Some(d);
-            }
-            Err(e) => report
-                .errors
-                .push(format!("the deployed template cannot be read: {e}")),
-        },
+    match target.deployed_template(&art.name).await {
+        Ok(deployed) => {
+            let d = diff(&deployed, &art.template);
+            report.template.status = if d.is_empty() {
+                TemplateStatus::InSync
+            } else {
+                TemplateStatus::Differs
+            };
+            report.template.diff = Some(d);
+        }
         Err(e) => report.errors.push(e.to_string()),
     }
 

@@ -329,6 +329,16 @@ fn find<'a>(stack: &'a mut Stack, id: &str) -> Option<&'a mut crate::template::R
         .map(|item| &mut item.value)
 }
 
+fn missing(stack: &mut Stack, what: &'static str, id: &str) {
+    let path = stack.path(id);
+    let kind = ProblemKind::NoGrantTarget {
+        what,
+        id: id.to_owned(),
+        stack: stack.name.clone(),
+    };
+    stack.problems.push(Problem { path, kind });
+}
+
 #[cfg(test)]
 mod tests {
     use super::action_matches;
@@ -350,14 +360,4 @@ mod tests {
             assert!(!action_matches(p, "iam:PassRole"), "{p}");
         }
     }
-}
-
-fn missing(stack: &mut Stack, what: &'static str, id: &str) {
-    let path = stack.path(id);
-    let kind = ProblemKind::NoGrantTarget {
-        what,
-        id: id.to_owned(),
-        stack: stack.name.clone(),
-    };
-    stack.problems.push(Problem { path, kind });
 }
