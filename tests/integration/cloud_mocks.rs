@@ -801,8 +801,9 @@ async fn dependents_of_a_failed_stack_are_not_attempted() {
     assert_eq!(states.num_calls(), 1, "the dependent was never looked at");
 }
 
-#[tokio::test]
-async fn the_account_guard_refuses_other_credentials() {
+/// A stack declared for account 111111111111, and STS credentials of
+/// account 222222222222.
+fn guarded() -> (Assembly, aws_sdk_sts::Client) {
     use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
     let mut s = pipewright::Stack::new("guarded").account("111111111111");
     s.add_resource(
@@ -817,7 +818,12 @@ async fn the_account_guard_refuses_other_credentials() {
             .user_id("AIDAEXAMPLE")
             .build()
     });
-    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]);
+    (a, mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]))
+}
+
+#[tokio::test]
+async fn the_account_guard_refuses_other_credentials() {
+    let (a, sts) = guarded();
     let states = mock!(Client::describe_stacks).then_error(missing);
     let cloud = Cloud::from_clients(client(&[&states]), Some(sts));
     let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
@@ -839,21 +845,7 @@ async fn the_account_guard_refuses_other_credentials() {
 
 #[tokio::test]
 async fn status_keeps_the_account_guard() {
-    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
-    let mut s = pipewright::Stack::new("guarded").account("111111111111");
-    s.add_resource(
-        "Topic",
-        pipewright::template::Resource::new("AWS::SNS::Topic"),
-    );
-    let a = pipewright::App::new().stack(s).synth().unwrap();
-    let who = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
-        GetCallerIdentityOutput::builder()
-            .account("222222222222")
-            .arn("arn:aws:iam::222222222222:user/operator")
-            .user_id("AIDAEXAMPLE")
-            .build()
-    });
-    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]);
+    let (a, sts) = guarded();
     let states = mock!(Client::describe_stacks).then_error(missing);
     let cloud = Cloud::from_clients(client(&[&states]), Some(sts));
     let reports = pipewright::cloud::status::status(&cloud, &[&a.stacks[0]], 1).await;
