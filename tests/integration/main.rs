@@ -21,4 +21,5 @@ mod s3;
 mod stack_events;
 mod support;
 mod synth;
+mod tls;
 mod yaml11;

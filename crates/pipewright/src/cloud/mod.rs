@@ -89,6 +89,7 @@ impl Cloud {
             }
         }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
@@ -265,6 +266,29 @@ pub(crate) struct Opened {
     pub(crate) target: Target,
     /// The deployed stack; `None` when it does not exist.
     pub(crate) info: Option<StackInfo>,
+}
+
+/// The HTTPS client every AWS call goes through: the SDK's own hyper and
+/// rustls client, the same one its `default-https-client` feature builds
+/// (TLS 1.2 and 1.3, the system's root certificates, `HTTPS_PROXY` /
+/// `NO_PROXY` from the environment), with ring as the crypto provider
+/// instead of aws-lc. aws-lc's C build was a third of a cold release build
+/// (issue #10); ring builds in seconds and serves the same cipher suites
+/// for talking to AWS endpoints.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::Ring));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// A CloudFormation client bound to one region.
