@@ -109,8 +109,32 @@ pub(super) fn to_json(diffs: &[StackDiff]) -> Value {
 fn value(v: &Option<Value>) -> String {
     match v {
         None => "(none)".into(),
-        Some(Value::String(s)) => format!("{s:?}"),
-        Some(v) => v.to_string(),
+        Some(v) => short(v).unwrap_or_else(|| match v {
+            Value::String(s) => format!("{s:?}"),
+            v => v.to_string(),
+        }),
+    }
+}
+
+/// The common intrinsics as a template's reader writes them in YAML
+/// (`!Ref X`, `!GetAtt X.Arn`, `!Sub '...'`, `!ImportValue ...`), so a
+/// diff line reads like the template; `None` for anything else, which is
+/// shown as JSON.
+fn short(v: &Value) -> Option<String> {
+    let Value::Object(m) = v else {
+        return None;
+    };
+    let (key, arg) = m.iter().next().filter(|_| m.len() == 1)?;
+    match (key.as_str(), arg) {
+        ("Ref", Value::String(name)) => Some(format!("!Ref {name}")),
+        ("Fn::GetAtt", Value::Array(parts)) => {
+            let parts: Option<Vec<&str>> = parts.iter().map(Value::as_str).collect();
+            Some(format!("!GetAtt {}", parts?.join(".")))
+        }
+        ("Fn::GetAtt", Value::String(path)) => Some(format!("!GetAtt {path}")),
+        ("Fn::Sub", Value::String(text)) => Some(format!("!Sub {text:?}")),
+        ("Fn::ImportValue", inner) => Some(format!("!ImportValue {}", value(&Some(inner.clone())))),
+        _ => None,
     }
 }
 
@@ -365,4 +389,35 @@ pub(super) fn markdown(diffs: &[StackDiff]) -> String {
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value;
+    use serde_json::json;
+
+    #[test]
+    fn intrinsics_read_as_in_the_template() {
+        let v = |j| value(&Some(j));
+        assert_eq!(v(json!({"Ref": "Bucket"})), "!Ref Bucket");
+        assert_eq!(
+            v(json!({"Fn::GetAtt": ["Bucket", "Arn"]})),
+            "!GetAtt Bucket.Arn"
+        );
+        assert_eq!(
+            v(json!({"Fn::Sub": "${Bucket.Arn}/*"})),
+            "!Sub \"${Bucket.Arn}/*\""
+        );
+        assert_eq!(
+            v(json!({"Fn::ImportValue": {"Fn::Sub": "${Env}:Bucket"}})),
+            "!ImportValue !Sub \"${Env}:Bucket\""
+        );
+        assert_eq!(v(json!("plain")), "\"plain\"");
+        assert_eq!(v(json!({"Fn::If": ["C", 1, 2]})), r#"{"Fn::If":["C",1,2]}"#);
+        assert_eq!(
+            v(json!({"Ref": "A", "Other": 1})),
+            r#"{"Ref":"A","Other":1}"#
+        );
+        assert_eq!(value(&None), "(none)");
+    }
 }
