@@ -4,7 +4,7 @@
 //! [`Grant`] on the stack, either an identity statement for a principal (a
 //! role's inline policy) or a resource-policy statement for a resource (a
 //! bucket policy, an ECR repository policy, a KMS key policy, an SNS topic
-//! policy). Synth calls [`render`] once per stack: it checks every grant
+//! policy). Synth calls `render` once per stack: it checks every grant
 //! with one set of rules, merges the statements of each policy, sorts them
 //! so the same grants give the same template whatever order they were made
 //! in, writes them, and then applies the stack's explicit property
