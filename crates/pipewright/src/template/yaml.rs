@@ -13,10 +13,11 @@
 use super::expr::Expr;
 use super::model::{FORMAT_VERSION, Output, Parameter, Resource, Template};
 use indexmap::IndexMap;
+use std::borrow::Cow;
 
 /// Renders a template as YAML.
 pub fn to_string(template: &Template) -> String {
-    let mut sections: Vec<(String, Node)> = Vec::new();
+    let mut sections: Vec<(Cow<'_, str>, Node<'_>)> = Vec::new();
     let version = template.format_version.as_deref().unwrap_or(FORMAT_VERSION);
     sections.push(("AWSTemplateFormatVersion".into(), Node::str(version)));
     if let Some(d) = &template.description {
@@ -29,7 +30,7 @@ pub fn to_string(template: &Template) -> String {
         let params = template
             .parameters
             .iter()
-            .map(|(id, p)| (id.to_string(), parameter(p)))
+            .map(|(id, p)| (Cow::Borrowed(id.as_str()), parameter(p)))
             .collect();
         sections.push(("Parameters".into(), Node::Map(params)));
     }
@@ -40,9 +41,9 @@ pub fn to_string(template: &Template) -> String {
             .map(|(id, m)| {
                 let top = m
                     .iter()
-                    .map(|(k, second)| (k.clone(), expr_map(second)))
+                    .map(|(k, second)| (Cow::Borrowed(k.as_str()), expr_map(second)))
                     .collect();
-                (id.to_string(), Node::Map(top))
+                (Cow::Borrowed(id.as_str()), Node::Map(top))
             })
             .collect();
         sections.push(("Mappings".into(), Node::Map(maps)));
@@ -51,21 +52,21 @@ pub fn to_string(template: &Template) -> String {
         let conds = template
             .conditions
             .iter()
-            .map(|(id, c)| (id.to_string(), node(c)))
+            .map(|(id, c)| (Cow::Borrowed(id.as_str()), node(c)))
             .collect();
         sections.push(("Conditions".into(), Node::Map(conds)));
     }
     let resources = template
         .resources
         .iter()
-        .map(|(id, r)| (id.to_string(), resource(r)))
+        .map(|(id, r)| (Cow::Borrowed(id.as_str()), resource(r)))
         .collect();
     sections.push(("Resources".into(), Node::Map(resources)));
     if !template.outputs.is_empty() {
         let outputs = template
             .outputs
             .iter()
-            .map(|(id, o)| (id.to_string(), output(o)))
+            .map(|(id, o)| (Cow::Borrowed(id.as_str()), output(o)))
             .collect();
         sections.push(("Outputs".into(), Node::Map(outputs)));
     }
@@ -110,8 +111,8 @@ pub fn expr_to_string(expr: &Expr) -> String {
     w.out
 }
 
-fn parameter(p: &Parameter) -> Node {
-    let mut m: Vec<(String, Node)> = vec![("Type".into(), Node::str(p.kind.as_str()))];
+fn parameter(p: &Parameter) -> Node<'_> {
+    let mut m: Vec<(Cow<'_, str>, Node<'_>)> = vec![("Type".into(), Node::str(p.kind.as_str()))];
     if let Some(d) = &p.description {
         m.push(("Description".into(), Node::str(d)));
     }
@@ -129,16 +130,16 @@ fn parameter(p: &Parameter) -> Node {
         m.push(("AllowedPattern".into(), Node::str(v)));
     }
     if let Some(v) = p.min_length {
-        m.push(("MinLength".into(), Node::Plain(v.to_string())));
+        m.push(("MinLength".into(), Node::plain(v.to_string())));
     }
     if let Some(v) = p.max_length {
-        m.push(("MaxLength".into(), Node::Plain(v.to_string())));
+        m.push(("MaxLength".into(), Node::plain(v.to_string())));
     }
     if let Some(v) = p.min_value {
-        m.push(("MinValue".into(), Node::Plain(float(v))));
+        m.push(("MinValue".into(), Node::plain(float(v))));
     }
     if let Some(v) = p.max_value {
-        m.push(("MaxValue".into(), Node::Plain(float(v))));
+        m.push(("MaxValue".into(), Node::plain(float(v))));
     }
     if let Some(v) = &p.constraint_description {
         m.push(("ConstraintDescription".into(), Node::str(v)));
@@ -146,8 +147,8 @@ fn parameter(p: &Parameter) -> Node {
     Node::Map(m)
 }
 
-fn resource(r: &Resource) -> Node {
-    let mut m: Vec<(String, Node)> = vec![("Type".into(), Node::str(&r.kind))];
+fn resource(r: &Resource) -> Node<'_> {
+    let mut m: Vec<(Cow<'_, str>, Node<'_>)> = vec![("Type".into(), Node::str(&r.kind))];
     if let Some(c) = &r.condition {
         m.push(("Condition".into(), Node::str(c)));
     }
@@ -174,8 +175,8 @@ fn resource(r: &Resource) -> Node {
     Node::Map(m)
 }
 
-fn output(o: &Output) -> Node {
-    let mut m: Vec<(String, Node)> = Vec::new();
+fn output(o: &Output) -> Node<'_> {
+    let mut m: Vec<(Cow<'_, str>, Node<'_>)> = Vec::new();
     if let Some(d) = &o.description {
         m.push(("Description".into(), Node::str(d)));
     }
@@ -215,29 +216,39 @@ fn yaml11_number(s: &str) -> String {
     format!("{mantissa}e{exponent}")
 }
 
-/// The YAML tree the writer prints.
-enum Node {
+/// The YAML tree the writer prints. It borrows the template's strings, so
+/// building it allocates only the tree itself and the few strings that are
+/// formatted (numbers, `GetAtt` paths).
+enum Node<'a> {
     /// A string, quoted as needed.
-    Str(String),
+    Str(Cow<'a, str>),
     /// A number, boolean or null, printed as is.
-    Plain(String),
-    Seq(Vec<Node>),
-    Map(Vec<(String, Node)>),
+    Plain(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
     /// A short-form intrinsic: `!Tag value`.
-    Tagged(&'static str, Box<Node>),
+    Tagged(&'static str, Box<Node<'a>>),
 }
 
-impl Node {
-    fn str(s: &str) -> Node {
-        Node::Str(s.to_owned())
+impl<'a> Node<'a> {
+    fn str(s: &'a str) -> Node<'a> {
+        Node::Str(Cow::Borrowed(s))
+    }
+
+    fn plain(s: impl Into<Cow<'a, str>>) -> Node<'a> {
+        Node::Plain(s.into())
     }
 }
 
-fn expr_map(map: &IndexMap<String, Expr>) -> Node {
-    Node::Map(map.iter().map(|(k, v)| (k.clone(), node(v))).collect())
+fn expr_map(map: &IndexMap<String, Expr>) -> Node<'_> {
+    Node::Map(
+        map.iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), node(v)))
+            .collect(),
+    )
 }
 
-fn tagged(tag: &'static str, args: Vec<Node>) -> Node {
+fn tagged<'a>(tag: &'static str, args: Vec<Node<'a>>) -> Node<'a> {
     Node::Tagged(tag, Box::new(Node::Seq(args)))
 }
 
@@ -246,7 +257,7 @@ fn tagged(tag: &'static str, args: Vec<Node>) -> Node {
 /// (`!ImportValue` over `Fn::Sub: ...`), as CloudFormation's docs advise.
 /// A number, boolean or null argument would be read as a string under a
 /// tag, so then the whole function is written in long form.
-fn tagged_one(tag: &'static str, arg: Node) -> Node {
+fn tagged_one<'a>(tag: &'static str, arg: Node<'a>) -> Node<'a> {
     match arg {
         Node::Tagged(inner, value) => Node::Tagged(tag, Box::new(long_form(inner, *value))),
         Node::Plain(_) => long_form(tag, arg),
@@ -255,33 +266,50 @@ fn tagged_one(tag: &'static str, arg: Node) -> Node {
 }
 
 /// `{Fn::Tag: value}`; the dotted `GetAtt` string becomes its list form.
-fn long_form(tag: &'static str, value: Node) -> Node {
+fn long_form<'a>(tag: &'static str, value: Node<'a>) -> Node<'a> {
     let value = match (tag, value) {
         ("GetAtt", Node::Str(s)) => match s.split_once('.') {
-            Some((resource, attribute)) => {
-                Node::Seq(vec![Node::str(resource), Node::str(attribute)])
-            }
+            Some((resource, attribute)) => Node::Seq(vec![
+                Node::Str(Cow::Owned(resource.to_owned())),
+                Node::Str(Cow::Owned(attribute.to_owned())),
+            ]),
             None => Node::Str(s),
         },
         (_, value) => value,
     };
-    Node::Map(vec![(long_name(tag), value)])
+    Node::Map(vec![(Cow::Borrowed(long_name(tag)), value)])
 }
 
-fn long_name(tag: &str) -> String {
+fn long_name(tag: &'static str) -> &'static str {
     match tag {
-        "Ref" | "Condition" => tag.to_owned(),
-        _ => format!("Fn::{tag}"),
+        "Ref" => "Ref",
+        "Condition" => "Condition",
+        "ImportValue" => "Fn::ImportValue",
+        "Base64" => "Fn::Base64",
+        "GetAZs" => "Fn::GetAZs",
+        "GetAtt" => "Fn::GetAtt",
+        "Sub" => "Fn::Sub",
+        "Join" => "Fn::Join",
+        "Select" => "Fn::Select",
+        "Split" => "Fn::Split",
+        "If" => "Fn::If",
+        "Equals" => "Fn::Equals",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        "Not" => "Fn::Not",
+        "FindInMap" => "Fn::FindInMap",
+        "Cidr" => "Fn::Cidr",
+        other => other,
     }
 }
 
-fn node(e: &Expr) -> Node {
+fn node(e: &Expr) -> Node<'_> {
     match e {
-        Expr::Null => Node::Plain("null".into()),
-        Expr::Bool(b) => Node::Plain(b.to_string()),
-        Expr::Number(n) => Node::Plain(yaml11_number(&n.to_string())),
-        Expr::String(s) => Node::Str(s.clone()),
-        Expr::Dynamic(d) => Node::Str(d.to_string()),
+        Expr::Null => Node::plain("null"),
+        Expr::Bool(b) => Node::plain(if *b { "true" } else { "false" }),
+        Expr::Number(n) => Node::plain(yaml11_number(&n.to_string())),
+        Expr::String(s) => Node::str(s),
+        Expr::Dynamic(d) => Node::Str(Cow::Owned(d.to_string())),
         Expr::List(items) => Node::Seq(items.iter().map(node).collect()),
         Expr::Map(map) => expr_map(map),
         Expr::Ref(name) => Node::Tagged("Ref", Box::new(Node::str(name))),
@@ -291,7 +319,7 @@ fn node(e: &Expr) -> Node {
             attribute,
         } => Node::Tagged(
             "GetAtt",
-            Box::new(Node::Str(format!("{resource}.{attribute}"))),
+            Box::new(Node::Str(Cow::Owned(format!("{resource}.{attribute}")))),
         ),
         Expr::Sub { template, vars } if vars.is_empty() => {
             Node::Tagged("Sub", Box::new(Node::str(template)))
@@ -414,7 +442,7 @@ impl Writer {
         }
     }
 
-    fn entries(&mut self, entries: &[(String, Node)], col: usize, first_inline: bool) {
+    fn entries(&mut self, entries: &[(Cow<'_, str>, Node<'_>)], col: usize, first_inline: bool) {
         for (i, (k, v)) in entries.iter().enumerate() {
             if i > 0 || !first_inline {
                 self.indent(col);
@@ -467,12 +495,12 @@ impl Writer {
 /// without `:` or flow indicators, and short forms of them.
 fn flow(node: &Node, depth: usize) -> Option<String> {
     match node {
-        Node::Plain(s) => Some(s.clone()),
+        Node::Plain(s) => Some(s.to_string()),
         Node::Str(s) => {
             if s.contains([':', ',', '[', ']', '{', '}', '#', '\n']) {
                 None
             } else {
-                Some(quote(s, true))
+                Some(quote(s, true).into_owned())
             }
         }
         Node::Seq(items) if depth < 2 => {
@@ -517,14 +545,14 @@ fn printable(c: char) -> bool {
 /// Returns `s` as a YAML scalar: plain when every YAML 1.1 and 1.2 reader
 /// reads it back as this same string, single-quoted when it needs quoting,
 /// double-quoted when it has characters that need escapes.
-pub(crate) fn quote(s: &str, in_flow: bool) -> String {
+pub(crate) fn quote(s: &str, in_flow: bool) -> Cow<'_, str> {
     if !s.chars().all(printable) {
-        return double_quoted(s);
+        return Cow::Owned(double_quoted(s));
     }
     if plain_ok(s, in_flow) {
-        s.to_owned()
+        Cow::Borrowed(s)
     } else {
-        format!("'{}'", s.replace('\'', "''"))
+        Cow::Owned(format!("'{}'", s.replace('\'', "''")))
     }
 }
 
