@@ -191,6 +191,9 @@ async fn destroy_one(
     if info.termination_protection {
         return Ok(DestroyOutcome::Protected);
     }
+    // Read again, not reused from `retained_before`: the prompt may have
+    // waited while someone changed the stack, and what is reported as
+    // retained or failed must be what this delete acts on.
     let (kept, resources) = deployed_retained(&target, art).await?;
 
     let mut log = EventLog::new();
