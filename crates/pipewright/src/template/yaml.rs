@@ -546,7 +546,10 @@ fn printable(c: char) -> bool {
 /// reads it back as this same string, single-quoted when it needs quoting,
 /// double-quoted when it has characters that need escapes.
 pub(crate) fn quote(s: &str, in_flow: bool) -> Cow<'_, str> {
-    if !s.chars().all(printable) {
+    // Most strings are printable ASCII: a byte scan answers for them
+    // without decoding characters (a tenth of synth's time went here).
+    let printable_ascii = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if !printable_ascii && !s.chars().all(printable) {
         return Cow::Owned(double_quoted(s));
     }
     if plain_ok(s, in_flow) {
@@ -583,11 +586,14 @@ const RESERVED: &[&str] = &[
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "=", "<<",
 ];
 
+/// The longest word in [`RESERVED`]: longer strings skip the comparison.
+const RESERVED_MAX_LEN: usize = 5;
+
 fn plain_ok(s: &str, in_flow: bool) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if RESERVED.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+    if s.len() <= RESERVED_MAX_LEN && RESERVED.iter().any(|w| s.eq_ignore_ascii_case(w)) {
         return false;
     }
     // Indicators that start something other than a plain scalar.
@@ -615,6 +621,12 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserved_words_fit_their_length_bound() {
+        assert!(RESERVED.iter().all(|w| w.len() <= RESERVED_MAX_LEN));
+        assert!(RESERVED.iter().any(|w| w.len() == RESERVED_MAX_LEN));
+    }
 
     #[test]
     fn quotes_what_yaml_would_misread() {
