@@ -11,7 +11,7 @@
 //! there are none.
 
 use super::assembly::{Artifact, Assembly, Capability, Format};
-use super::validate;
+use super::validate::{self, Paths};
 use crate::construct::{Item, Stack, grant};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::facts;
@@ -147,9 +147,9 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
 
     let mut artifacts = Vec::with_capacity(stacks.len());
     for &i in &order {
-        let stack = &resolved[i];
-        let template = build(stack, &mut problems);
-        validate::template(&template, stack, &mut problems);
+        let stack = &mut resolved[i];
+        let (template, paths) = build(stack, &mut problems);
+        validate::template(&template, &paths, stack, &mut problems);
         let body = match format {
             Format::Yaml => template::yaml::to_string(&template),
             Format::Json => template::json::to_string(&template),
@@ -184,7 +184,7 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
             template,
             body,
             format,
-            files: stack.files.clone(),
+            files: std::mem::take(&mut stack.files),
             dependencies: deps[i].iter().map(|&d| stacks[d].name.clone()).collect(),
             hash,
         });
@@ -253,38 +253,73 @@ fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<S
 }
 
 /// Builds the template of one stack, reporting invalid and duplicate IDs.
-fn build(stack: &Stack, problems: &mut Vec<Problem>) -> Template {
+/// The stack is synth's own copy, so accepted items are moved into the
+/// template, not cloned; what stays in the stack are the items refused for
+/// their ID, which validation still reads. `Paths` keeps each accepted
+/// item's construct path, in template order, for the problems validation
+/// finds.
+fn build(stack: &mut Stack, problems: &mut Vec<Problem>) -> (Template, Paths) {
     // Parameters and resources share one namespace: `Ref` reaches both.
     let mut referable = IndexSet::new();
-    Template {
-        description: stack.description.clone(),
-        metadata: stack.metadata.clone(),
-        parameters: section(&stack.parameters, REFERABLE, &mut referable, problems),
-        resources: section(&stack.resources, REFERABLE, &mut referable, problems),
-        mappings: section(&stack.mappings, "mapping", &mut IndexSet::new(), problems),
-        conditions: section(
-            &stack.conditions,
-            "condition",
-            &mut IndexSet::new(),
+    let mut paths = Paths::default();
+    let template = Template {
+        description: stack.description.take(),
+        metadata: std::mem::take(&mut stack.metadata),
+        parameters: section(
+            &mut stack.parameters,
+            REFERABLE,
+            &mut referable,
+            &mut paths.parameters,
             problems,
         ),
-        outputs: section(&stack.outputs, "output", &mut IndexSet::new(), problems),
+        resources: section(
+            &mut stack.resources,
+            REFERABLE,
+            &mut referable,
+            &mut paths.resources,
+            problems,
+        ),
+        mappings: section(
+            &mut stack.mappings,
+            "mapping",
+            &mut IndexSet::new(),
+            &mut Vec::new(),
+            problems,
+        ),
+        conditions: section(
+            &mut stack.conditions,
+            "condition",
+            &mut IndexSet::new(),
+            &mut paths.conditions,
+            problems,
+        ),
+        outputs: section(
+            &mut stack.outputs,
+            "output",
+            &mut IndexSet::new(),
+            &mut paths.outputs,
+            problems,
+        ),
         ..Template::default()
-    }
+    };
+    (template, paths)
 }
 
 const REFERABLE: &str = "resource or parameter";
 
 /// One template section from a stack's items: each ID validated, and
-/// unique among the IDs already in `taken`.
-fn section<T: Clone>(
-    items: &[Item<T>],
+/// unique among the IDs already in `taken`. Accepted items move into the
+/// section (their paths into `paths`); refused ones stay in `items`.
+fn section<T>(
+    items: &mut Vec<Item<T>>,
     namespace: &'static str,
     taken: &mut IndexSet<String>,
+    paths: &mut Vec<String>,
     problems: &mut Vec<Problem>,
 ) -> IndexMap<LogicalId, T> {
-    let mut out = IndexMap::new();
-    for item in items {
+    let mut out = IndexMap::with_capacity(items.len());
+    let mut refused = Vec::new();
+    for item in std::mem::take(items) {
         let kind = match LogicalId::new(item.id.as_str()) {
             Err(e) => e.into(),
             Ok(_) if !taken.insert(item.id.clone()) => ProblemKind::DuplicateId {
@@ -292,7 +327,8 @@ fn section<T: Clone>(
                 id: item.id.clone(),
             },
             Ok(id) => {
-                out.insert(id, item.value.clone());
+                out.insert(id, item.value);
+                paths.push(item.path);
                 continue;
             }
         };
@@ -300,7 +336,9 @@ fn section<T: Clone>(
             path: item.path.clone(),
             kind,
         });
+        refused.push(item);
     }
+    *items = refused;
     out
 }
 

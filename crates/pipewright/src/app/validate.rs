@@ -2,7 +2,7 @@
 //! CloudFormation's limits, and rules such as "a NoEcho parameter has no
 //! Default". Each check adds problems; none stops at the first.
 
-use crate::construct::{Item, Stack};
+use crate::construct::Stack;
 use crate::error::{Problem, ProblemKind};
 use crate::suggest;
 use crate::template::{Expr, Pseudo, Template, sub_references};
@@ -71,8 +71,19 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
     problems.extend(s.problems.iter().cloned());
 }
 
-/// Checks a built template: references, limits, NoEcho defaults.
-pub(super) fn template(t: &Template, s: &Stack, problems: &mut Vec<Problem>) {
+/// The construct paths of a template's items, in template order.
+#[derive(Default)]
+pub(super) struct Paths {
+    pub parameters: Vec<String>,
+    pub resources: Vec<String>,
+    pub conditions: Vec<String>,
+    pub outputs: Vec<String>,
+}
+
+/// Checks a built template: references, limits, NoEcho defaults. `paths`
+/// are the construct paths of the template's items; `s` still holds the
+/// items refused for their ID, whose references are checked too.
+pub(super) fn template(t: &Template, paths: &Paths, s: &Stack, problems: &mut Vec<Problem>) {
     let limits = [
         ("resources", t.resources.len(), MAX_RESOURCES),
         ("parameters", t.parameters.len(), MAX_PARAMETERS),
@@ -87,55 +98,62 @@ pub(super) fn template(t: &Template, s: &Stack, problems: &mut Vec<Problem>) {
             });
         }
     }
-    for p in &s.parameters {
-        if p.value.no_echo && p.value.default.is_some() {
+    let parameters = t.parameters.iter().zip(&paths.parameters);
+    for ((id, p), path) in parameters {
+        if p.no_echo && p.default.is_some() {
             problems.push(Problem {
-                path: p.path.clone(),
+                path: path.clone(),
                 kind: ProblemKind::NoEchoDefault {
-                    parameter: p.id.clone(),
+                    parameter: id.to_string(),
                 },
             });
         }
     }
 
     let refs = Refs { t };
-    for r in &s.resources {
+    let resources = t.resources.values().zip(&paths.resources);
+    let refused = s.resources.iter().map(|i| (&i.value, &i.path));
+    for (r, path) in resources.chain(refused) {
         let mut found = Vec::new();
-        for v in r.value.properties.values().chain(r.value.metadata.values()) {
+        for v in r.properties.values().chain(r.metadata.values()) {
             refs.check(v, &mut found);
         }
-        for d in &r.value.depends_on {
+        for d in &r.depends_on {
             if !t.resources.contains_key(d.as_str()) {
                 found.push(refs.dangling("DependsOn", d, "a resource", Names::Resources));
             }
         }
-        if let Some(c) = &r.value.condition {
+        if let Some(c) = &r.condition {
             refs.condition("Condition", c, &mut found);
         }
-        report(r, found, problems);
+        report(path, found, problems);
     }
-    for o in &s.outputs {
+    let outputs = t.outputs.values().zip(&paths.outputs);
+    let refused = s.outputs.iter().map(|i| (&i.value, &i.path));
+    for (o, path) in outputs.chain(refused) {
         let mut found = Vec::new();
-        refs.check(&o.value.value, &mut found);
-        if let Some(e) = &o.value.export {
+        refs.check(&o.value, &mut found);
+        if let Some(e) = &o.export {
             refs.check(e, &mut found);
         }
-        if let Some(c) = &o.value.condition {
+        if let Some(c) = &o.condition {
             refs.condition("Condition", c, &mut found);
         }
-        report(o, found, problems);
+        report(path, found, problems);
     }
-    for c in &s.conditions {
+    let conditions = t.conditions.values().zip(&paths.conditions);
+    let refused = s.conditions.iter().map(|i| (&i.value, &i.path));
+    for (c, path) in conditions.chain(refused) {
         let mut found = Vec::new();
-        refs.check(&c.value, &mut found);
-        report(c, found, problems);
+        refs.check(c, &mut found);
+        report(path, found, problems);
     }
 }
 
-fn report<T>(item: &Item<T>, found: Vec<ProblemKind>, problems: &mut Vec<Problem>) {
+fn report(path: &str, found: Vec<ProblemKind>, problems: &mut Vec<Problem>) {
     for kind in found {
         let problem = Problem {
-            path: item.path.clone(),
+            path: path.to_owned(),
             kind,
         };
         // The same missing name used twice in one item is one problem.
