@@ -273,11 +273,7 @@ pub(super) fn statement_lines(
                 s.resource,
                 s.effect,
                 s.actions.join(", "),
-                s.resources
-                    .iter()
-                    .map(|r| value(&Some(r.clone())))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                statement_resources(s),
                 s.principal
                     .as_ref()
                     .map(|p| format!(" to {p}"))
@@ -295,6 +291,15 @@ pub(super) fn statement_lines(
             )
         })
         .collect()
+}
+
+/// A statement's resources as one line, intrinsics in short form.
+fn statement_resources(s: &StatementChange) -> String {
+    s.resources
+        .iter()
+        .map(|r| value(&Some(r.clone())))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn md_escape(s: &str) -> String {
@@ -375,13 +380,7 @@ pub(super) fn markdown(diffs: &[StackDiff]) -> String {
                     s.resource,
                     s.effect,
                     md_escape(&s.actions.join(", ")),
-                    md_escape(
-                        &s.resources
-                            .iter()
-                            .map(|r| r.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    md_escape(&statement_resources(s)),
                     if s.broadening { "**broadens**" } else { "" }
                 ));
             }
