@@ -11,6 +11,9 @@
 //! emitted forms; `OUT/refused.tsv` lists each refused file with the
 //! reader's message. Prints the counts.
 
+// A command-line program: printing its counts and errors is its job.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use pipewright::template::{json, reader, yaml};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
