@@ -5,15 +5,33 @@
 //! shape a platform team's infra repository has: editing a stack recompiles
 //! this small crate only.
 
+pub mod accounts;
 pub mod artifact_store;
+pub mod eks_cicd;
 pub mod image_pipeline;
 
 use pipewright::App;
 
 /// Every stack of this repository.
 pub fn app() -> App {
-    App::new()
+    let mut app = App::new()
         .stack(artifact_store::stack())
         .stack(image_pipeline::webhook())
-        .stack(image_pipeline::connection())
+        .stack(image_pipeline::connection());
+    let config = eks_cicd::CONFIG;
+    for cluster in config.clusters {
+        app.add(eks_cicd::deploy_role(&config, cluster));
+    }
+    // Last: each workload account's bootstrap manages the stacks above that
+    // live there.
+    for cluster in config.clusters {
+        let bootstrap = accounts::bootstrap(
+            &app,
+            cluster.name,
+            cluster.account,
+            eks_cicd::execution_grants(cluster),
+        );
+        app.add(bootstrap);
+    }
+    app
 }

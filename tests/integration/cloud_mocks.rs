@@ -801,8 +801,10 @@ async fn dependents_of_a_failed_stack_are_not_attempted() {
     assert_eq!(states.num_calls(), 1, "the dependent was never looked at");
 }
 
-/// A stack declared for account 111111111111, and STS credentials of
-/// account 222222222222.
+/// A stack declared for account 111111111111, STS credentials of account
+/// 222222222222, and a deploy role in 111111111111 whose `AssumeRole`
+/// answers with an identity of account 444444444444: the account guard
+/// checks the identity actually used, not the role's ARN.
 fn guarded() -> (Assembly, aws_sdk_sts::Client) {
     use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
     let mut s = pipewright::Stack::new("guarded").account("111111111111");
@@ -818,8 +820,14 @@ fn guarded() -> (Assembly, aws_sdk_sts::Client) {
             .user_id("AIDAEXAMPLE")
             .build()
     });
-    (a, mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]))
+    let assume = super::accounts::assume_role_as("444444444444");
+    (
+        a,
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who, &assume]),
+    )
 }
+
+const GUARD_REFUSAL: &str = "stack `guarded` is declared for account 111111111111, but the credentials of role arn:aws:iam::111111111111:role/pipewright-deploy are for account 444444444444";
 
 #[tokio::test]
 async fn the_account_guard_refuses_other_credentials() {
@@ -830,10 +838,7 @@ async fn the_account_guard_refuses_other_credentials() {
         .deploy(&[plan(&a.stacks[0])])
         .await;
     match &reports[0].outcome {
-        DeployOutcome::Error(e) => assert_eq!(
-            e.to_string(),
-            "stack `guarded` is declared for account 111111111111, but the credentials are for account 222222222222"
-        ),
+        DeployOutcome::Error(e) => assert_eq!(e.to_string(), GUARD_REFUSAL),
         other => panic!("{other:?}"),
     }
     assert_eq!(
@@ -850,10 +855,7 @@ async fn status_keeps_the_account_guard() {
     let cloud = Cloud::from_clients(client(&[&states]), Some(sts));
     let reports = pipewright::cloud::status::status(&cloud, &[&a.stacks[0]], 1).await;
     match &reports[0].info {
-        Err(e) => assert_eq!(
-            e.to_string(),
-            "stack `guarded` is declared for account 111111111111, but the credentials are for account 222222222222"
-        ),
+        Err(e) => assert_eq!(e.to_string(), GUARD_REFUSAL),
         other => panic!("{other:?}"),
     }
     assert_eq!(

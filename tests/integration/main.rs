@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per subject.
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod cli;
 mod cloud_cli;
 mod cloud_mocks;

@@ -103,9 +103,26 @@ pub fn session() -> Session {
     }
 }
 
+/// The workload accounts of the app (`src/eks_cicd.rs`) and the profiles
+/// the tests reach them with, as `PIPEWRIGHT_ACCOUNT_PROFILES` takes them.
+pub const ACCOUNT_PROFILES: &str = "222222222222=staging,333333333333=production";
+
+/// An AWS config file whose profiles `staging` and `production` assume a
+/// role in the app's workload accounts with the environment's credentials:
+/// moto gives credentials of the role's account, as AWS does.
+const PROFILES: &str = "[profile staging]\nrole_arn = arn:aws:iam::222222222222:role/admin\ncredential_source = Environment\n\n\
+[profile production]\nrole_arn = arn:aws:iam::333333333333:role/admin\ncredential_source = Environment\n";
+
 /// Points a command at `endpoint` with dummy credentials, isolated from
-/// the user's AWS configuration.
+/// the user's AWS configuration. The app's workload accounts are reached
+/// through the profiles of [`PROFILES`] (written to `home/aws-config`), so
+/// `deploy --all` can create their bootstrap stacks; a test of the deploy
+/// role removes `PIPEWRIGHT_ACCOUNT_PROFILES`.
 pub fn aws_env(c: &mut Command, endpoint: &str, home: &Path) {
+    let config = home.join("aws-config");
+    if !config.exists() {
+        std::fs::write(&config, PROFILES).expect("write the AWS config file");
+    }
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -119,7 +136,8 @@ pub fn aws_env(c: &mut Command, endpoint: &str, home: &Path) {
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_CONFIG_FILE", config)
+        .env("PIPEWRIGHT_ACCOUNT_PROFILES", ACCOUNT_PROFILES)
         .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET);
@@ -144,12 +162,29 @@ impl Session {
         out
     }
 
+    /// `pipewright ARGS` as [`Session::run`] does, but with no profile
+    /// mapped to any account: what CI in the operations account runs, which
+    /// reaches the workload accounts through their deploy roles.
+    pub fn run_as_operations(&self, args: &[&str]) -> Output {
+        let mut c = super::support::pipewright(self.dir.path());
+        aws_env(&mut c, &self.endpoint, self.dir.path());
+        c.env_remove("PIPEWRIGHT_ACCOUNT_PROFILES");
+        c.args(args).stdin(Stdio::null());
+        c.output().expect("run pipewright")
+    }
+
     /// What the AWS API holds, through boto3 (`tests/integration/support/aws_state.py`).
     pub fn state(&self) -> serde_json::Value {
+        self.state_of(None)
+    }
+
+    /// What the AWS API holds in `account` (the caller's when `None`).
+    pub fn state_of(&self, account: Option<&str>) -> serde_json::Value {
         let mut c = Command::new("python3");
         aws_env(&mut c, &self.endpoint, self.dir.path());
         let out = c
             .arg(repo().join("tests/integration/support/aws_state.py"))
+            .args(account)
             .output()
             .expect("run python3: run ./scripts/test, which installs boto3 into .venv");
         let (stdout, stderr) = text(&out);

@@ -245,6 +245,7 @@ pub fn replaces(resource_type: &str, property: &str) -> bool {
 /// service in the IAM Service Authorization Reference
 /// (<https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>).
 pub const UNSCOPED_ACTIONS: &[&str] = &[
+    "cloudformation:DescribeStackDriftDetectionStatus",
     "codebuild:ListProjects",
     "codepipeline:ListPipelines",
     "codestar-connections:ListConnections",

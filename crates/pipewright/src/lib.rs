@@ -11,6 +11,7 @@ mod suggest;
 pub use app::App;
 pub use construct::{Construct, Stack};
 pub use error::{Error, Problem, ProblemKind};
+pub mod bootstrap;
 pub mod buildspec;
 pub mod cli;
 #[cfg(feature = "cloud")]

@@ -1,15 +1,30 @@
 """Prints, as JSON, what the AWS API at AWS_ENDPOINT_URL holds: stacks with
-their status, parameters and tags; change sets per stack; ECR repositories;
-S3 buckets. The deploy tests compare it with what pipewright said it did."""
+their status, parameters and tags (and the role CloudFormation acts as, when
+one was passed); change sets per stack; ECR repositories; S3 buckets. The
+deploy tests compare it with what pipewright said it did.
+
+With an account ID as argument, it looks in that account, with credentials
+of a role assumed there (moto gives credentials of the role's account)."""
 
 import json
 import os
+import sys
 
 import boto3
 
 
 def main():
     kw = {"endpoint_url": os.environ["AWS_ENDPOINT_URL"], "region_name": os.environ["AWS_REGION"]}
+    if len(sys.argv) > 1:
+        sts = boto3.client("sts", **kw)
+        c = sts.assume_role(RoleArn=f"arn:aws:iam::{sys.argv[1]}:role/inspector", RoleSessionName="aws-state")[
+            "Credentials"
+        ]
+        kw.update(
+            aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"],
+            aws_session_token=c["SessionToken"],
+        )
     cfn = boto3.client("cloudformation", **kw)
     stacks = {}
     change_sets = {}
@@ -21,6 +36,8 @@ def main():
                 "parameters": {p["ParameterKey"]: p.get("ParameterValue") for p in s.get("Parameters", [])},
                 "tags": {t["Key"]: t["Value"] for t in s.get("Tags", [])},
             }
+            if s.get("RoleARN"):
+                stacks[name]["role"] = s["RoleARN"]
             sets = cfn.list_change_sets(StackName=s["StackId"]).get("Summaries", [])
             change_sets[name] = [
                 {"name": c["ChangeSetName"], "status": c.get("Status"), "execution": c.get("ExecutionStatus")}

@@ -72,7 +72,9 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
                 return;
             };
             let producer = &stacks[p];
-            if producer.env != consumer.env {
+            if (&producer.env.account, &producer.env.region)
+                != (&consumer.env.account, &consumer.env.region)
+            {
                 problems.push(Problem {
                     path: consumer.name.clone(),
                     kind: ProblemKind::CrossEnvironment {
@@ -121,6 +123,23 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
         }
         for v in stack.metadata.values_mut() {
             v.rewrite(&mut resolve);
+        }
+    }
+    // Dependencies declared in code (`Stack::depends_on`), beside those of
+    // the references above.
+    for (i, stack) in stacks.iter().enumerate() {
+        for name in &stack.depends_on {
+            match index.get(name.as_str()) {
+                Some(&d) => {
+                    deps[i].insert(d);
+                }
+                None => problems.push(Problem {
+                    path: stack.name.clone(),
+                    kind: ProblemKind::UnknownStack {
+                        stack: name.clone(),
+                    },
+                }),
+            }
         }
     }
     for (p, outputs) in exports.into_iter().enumerate() {

@@ -68,7 +68,80 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
             });
         }
     }
+    roles(s, problems);
     problems.extend(s.problems.iter().cloned());
+}
+
+/// Checks how deploy reaches the stack: a deploy or execution role needs
+/// the stack's account, is a role name or a role ARN in that account, and a
+/// stack deployed with its own credentials has no deploy role.
+fn roles(s: &Stack, problems: &mut Vec<Problem>) {
+    let mut environment = |what: &'static str, value: &str, expected: &'static str| {
+        problems.push(Problem {
+            path: s.name.clone(),
+            kind: ProblemKind::Environment {
+                what,
+                value: value.to_owned(),
+                expected,
+            },
+        });
+    };
+    for (what, role) in [
+        ("deploy role", &s.env.deploy_role),
+        ("execution role", &s.env.execution_role),
+    ] {
+        let Some(role) = role else { continue };
+        let Some(account) = &s.env.account else {
+            environment(
+                what,
+                role,
+                "a role is in an account: declare the stack's account with `Stack::account`",
+            );
+            continue;
+        };
+        match role.strip_prefix("arn:") {
+            Some(rest) => {
+                let fields: Vec<&str> = rest.splitn(5, ':').collect();
+                let ok = fields.len() == 5
+                    && fields[0].starts_with("aws")
+                    && fields[1] == "iam"
+                    && fields[3] == account.as_str()
+                    && fields[4].strip_prefix("role/").is_some_and(role_name_ok);
+                if !ok {
+                    environment(
+                        what,
+                        role,
+                        "a role ARN is `arn:aws:iam::ACCOUNT:role/NAME` in the stack's own account",
+                    );
+                }
+            }
+            None if !role_name_ok(role) => environment(
+                what,
+                role,
+                "a role name is 1-64 letters, digits and `+=,.@_-`",
+            ),
+            None => {}
+        }
+    }
+    if s.env.own_credentials
+        && let Some(role) = &s.env.deploy_role
+    {
+        environment(
+            "deploy role",
+            role,
+            "a stack deployed with its own credentials is reached through no role: drop one of the two",
+        );
+    }
+}
+
+/// Whether `name` is a valid IAM role name, optionally after a path
+/// (`team/ci/deploy`).
+fn role_name_ok(name: &str) -> bool {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    (1..=64).contains(&last.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
 }
 
 /// The construct paths of a template's items, in template order.

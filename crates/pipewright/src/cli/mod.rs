@@ -57,6 +57,21 @@ pub struct Cli {
     #[cfg(feature = "cloud")]
     #[arg(long, global = true, value_name = "NAME")]
     profile: Option<String>,
+    /// Reach ACCOUNT with the credentials of profile NAME instead of
+    /// assuming its deploy role: `--account-profile 222222222222=staging`,
+    /// repeated for each account. Without it, a stack in another account
+    /// than the caller's is reached by assuming the role the account's
+    /// bootstrap stack created (or the one its code names).
+    #[cfg(feature = "cloud")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "ACCOUNT=NAME",
+        env = "PIPEWRIGHT_ACCOUNT_PROFILES",
+        value_delimiter = ',',
+        value_parser = crate::cloud::accounts::parse_account_profile
+    )]
+    account_profile: Vec<(String, String)>,
     #[command(subcommand)]
     command: Command,
 }
@@ -247,6 +262,8 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
         }
     };
     let printer = Printer::new(cli.color, cli.quiet, cli.verbose);
+    #[cfg(feature = "cloud")]
+    let connect = connect(&cli);
     let result = match cli.command {
         Command::List { format } => list::run(&app, &printer, format == ListFormat::Json),
         Command::Completions { shell } => completions::run(&printer, shell),
@@ -287,7 +304,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                 overrides: &parameters,
 
                 json: format == ListFormat::Json,
-                connect: connect(&cli.region, &cli.profile),
+                connect: connect.clone(),
             },
         ),
         #[cfg(feature = "cloud")]
@@ -303,21 +320,14 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             all,
             yes,
             concurrency.into(),
-            connect(&cli.region, &cli.profile),
+            connect.clone(),
         ),
         #[cfg(feature = "cloud")]
         Command::Diff {
             stacks,
             format,
             exit_code,
-        } => diff::run(
-            &app,
-            &printer,
-            &stacks,
-            format,
-            exit_code,
-            connect(&cli.region, &cli.profile),
-        ),
+        } => diff::run(&app, &printer, &stacks, format, exit_code, connect.clone()),
         #[cfg(feature = "cloud")]
         Command::Drift {
             stacks,
@@ -332,7 +342,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             format == ListFormat::Json,
             template_only,
             concurrency.into(),
-            connect(&cli.region, &cli.profile),
+            connect.clone(),
         ),
         #[cfg(feature = "cloud")]
         Command::Status { stacks, format } => status::run(
@@ -340,7 +350,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             &printer,
             &stacks,
             format == ListFormat::Json,
-            connect(&cli.region, &cli.profile),
+            connect.clone(),
         ),
     };
     match result {
@@ -350,10 +360,12 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
 }
 
 #[cfg(feature = "cloud")]
-fn connect(region: &Option<String>, profile: &Option<String>) -> crate::cloud::Connect {
+fn connect(cli: &Cli) -> crate::cloud::Connect {
     crate::cloud::Connect {
-        region: region.clone(),
-        profile: profile.clone(),
+        region: cli.region.clone(),
+        profile: cli.profile.clone(),
+        account_profiles: cli.account_profile.clone(),
+        profile_credentials_only: false,
     }
 }
 

@@ -157,6 +157,18 @@ where
 }
 
 impl Target {
+    /// Refuses a write call through a read-only client (see
+    /// [`super::accounts::read_only`]).
+    fn writable(&self, stack: &str) -> Result<(), CloudError> {
+        match &self.read_only {
+            Some(account) => Err(CloudError::ReadOnly {
+                stack: stack.to_owned(),
+                account: account.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn fail<E>(
         &self,
         operation: &'static str,
@@ -251,6 +263,7 @@ impl Target {
         &self,
         req: &ChangeSetRequest<'_>,
     ) -> Result<(String, String), CloudError> {
+        self.writable(req.stack)?;
         let parameters = req
             .parameters
             .iter()
@@ -290,6 +303,7 @@ impl Target {
                     .collect(),
             ))
             .description(&req.description)
+            .set_role_arn(self.execution_role.clone())
             .send()
             .await
             .map_err(|e| self.fail("CreateChangeSet", req.stack, e))?;
@@ -342,6 +356,7 @@ impl Target {
 
     /// Executes a change set.
     pub async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
+        self.writable(stack)?;
         self.client
             .execute_change_set()
             .stack_name(stack)
@@ -384,9 +399,11 @@ impl Target {
 
     /// Starts deleting a stack.
     pub async fn delete_stack(&self, stack: &str) -> Result<(), CloudError> {
+        self.writable(stack)?;
         self.client
             .delete_stack()
             .stack_name(stack)
+            .set_role_arn(self.execution_role.clone())
             .send()
             .await
             .map_err(|e| self.fail("DeleteStack", stack, e))?;
@@ -395,6 +412,7 @@ impl Target {
 
     /// Turns termination protection on (pipewright never turns it off).
     pub async fn protect(&self, stack: &str) -> Result<(), CloudError> {
+        self.writable(stack)?;
         self.client
             .update_termination_protection()
             .stack_name(stack)

@@ -161,7 +161,7 @@ async fn replacement_flags(
 pub async fn cleanup(cloud: &Cloud, stacks: &[&Artifact]) -> Vec<(String, String)> {
     let mut deleted = Vec::new();
     for art in stacks {
-        let Ok(target) = cloud.target(art.env.region.as_deref()) else {
+        let Ok(target) = cloud.target(art).await else {
             continue;
         };
         let prefix = format!("pipewright-diff-{}-", &art.hash[..art.hash.len().min(12)]);

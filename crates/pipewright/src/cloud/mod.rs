@@ -10,6 +10,7 @@
 //! deploy and diff share one change-set module. The library never prints:
 //! flows report through a [`Ui`] the caller implements.
 
+pub mod accounts;
 pub mod api;
 pub mod change_set;
 pub mod deploy;
@@ -27,11 +28,13 @@ pub use destroy::{DestroyOutcome, DestroyReport, RetainedResource};
 pub use state::{StackDriftStatus, StackStatus};
 pub use status::StackStatusReport;
 
+use accounts::Access;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudformation::config::Region;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
@@ -50,7 +53,8 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(4);
 /// How often a changing stack is polled for status and events.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Clients for one AWS account and region.
+/// Clients for the caller's account, and the way into every other account
+/// a stack declares (see [`accounts`]).
 #[derive(Debug)]
 pub struct Cloud {
     cfn: aws_sdk_cloudformation::Client,
@@ -60,6 +64,20 @@ pub struct Cloud {
     poll: Duration,
     account: OnceCell<String>,
     credentials: Option<aws_sdk_cloudformation::config::SharedCredentialsProvider>,
+    profiles: Vec<(String, String)>,
+    sessions: Mutex<Vec<(Access, Arc<SessionCell>)>>,
+}
+
+/// One way into an account: opened by the first stack that needs it, then
+/// shared, an error too.
+type SessionCell = OnceCell<Result<Arc<Session>, CloudError>>;
+
+/// The clients of one way into an account, opened once per run.
+#[derive(Debug)]
+struct Session {
+    cfn: aws_sdk_cloudformation::Client,
+    /// The account of the identity actually used.
+    account: String,
 }
 
 /// Where to connect.
@@ -70,6 +88,14 @@ pub struct Connect {
     pub region: Option<String>,
     /// The named profile; the SDK's default (`AWS_PROFILE`) when `None`.
     pub profile: Option<String>,
+    /// Profiles to reach accounts with, as (account, profile) pairs: a
+    /// stack in a mapped account uses that profile's credentials instead of
+    /// a deploy role (see [`accounts`]).
+    pub account_profiles: Vec<(String, String)>,
+    /// Take credentials from `profile` only, never from the environment's
+    /// `AWS_ACCESS_KEY_ID` (which the SDK's default chain reads first): set
+    /// for the profiles of `account_profiles`.
+    pub profile_credentials_only: bool,
 }
 
 impl Cloud {
@@ -108,6 +134,22 @@ impl Cloud {
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
+        if options.profile_credentials_only
+            && let Some(profile) = &options.profile
+        {
+            // The default chain reads AWS_ACCESS_KEY_ID before any profile:
+            // a profile mapped to an account must be what answers.
+            let provider_config = aws_config::provider_config::ProviderConfig::default()
+                .with_http_client(https_client())
+                .with_behavior_version(Some(BehaviorVersion::latest()))
+                .with_region(options.region.clone().map(Region::new));
+            loader = loader.credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .configure(&provider_config)
+                    .profile_name(profile)
+                    .build(),
+            );
+        }
         let config = loader.load().await;
         Ok(Cloud {
             cfn: aws_sdk_cloudformation::Client::new(&config),
@@ -117,17 +159,27 @@ impl Cloud {
             poll: POLL_INTERVAL,
             account: OnceCell::new(),
             credentials: config.credentials_provider(),
+            profiles: options.account_profiles.clone(),
+            sessions: Mutex::new(Vec::new()),
         })
     }
 
     /// Checks what every stack needs before any flow starts, so that a
-    /// problem shared by all of them is said once: credentials that cannot
-    /// be loaded, and no region when no stack declares one.
+    /// problem shared by them is said once: credentials that cannot be
+    /// loaded, and no region while a stack declares none. The caller's
+    /// credentials are checked only when a stack uses them: with every
+    /// account mapped to a profile, none are needed.
     pub async fn preflight(&self, stacks: &[&crate::app::Artifact]) -> Result<(), CloudError> {
-        if self.region.is_none() && stacks.iter().all(|a| a.env.region.is_none()) {
+        if self.region.is_none() && stacks.iter().any(|a| a.env.region.is_none()) {
             return Err(CloudError::NoRegion);
         }
-        if let Some(provider) = &self.credentials {
+        let caller_used = stacks.iter().any(|a| {
+            a.env
+                .account
+                .as_ref()
+                .is_none_or(|acc| !self.profiles.iter().any(|(p, _)| p == acc))
+        });
+        if caller_used && let Some(provider) = &self.credentials {
             use aws_sdk_cloudformation::config::ProvideCredentials;
             provider
                 .provide_credentials()
@@ -156,6 +208,8 @@ impl Cloud {
             poll: POLL_INTERVAL,
             account: OnceCell::new(),
             credentials: None,
+            profiles: Vec::new(),
+            sessions: Mutex::new(Vec::new()),
         }
     }
 
@@ -177,42 +231,189 @@ impl Cloud {
             .unwrap_or_else(|| format!("https://cloudformation.{region}.amazonaws.com"))
     }
 
-    /// A client for `region` (the configured one when `None`).
-    pub(crate) fn target(&self, region: Option<&str>) -> Result<Target, CloudError> {
-        let configured = self.region.as_deref();
-        let region = match (region, configured) {
-            (Some(r), _) | (None, Some(r)) => r.to_owned(),
-            (None, None) => return Err(CloudError::NoRegion),
-        };
-        let client = if Some(region.as_str()) == configured {
-            self.cfn.clone()
+    /// The region a stack goes to: its own, else the configured one.
+    fn region_of<'a>(&'a self, art: &'a crate::app::Artifact) -> Result<&'a str, CloudError> {
+        art.env
+            .region
+            .as_deref()
+            .or(self.region.as_deref())
+            .ok_or(CloudError::NoRegion)
+    }
+
+    /// A client for `region` from `cfn`'s configuration.
+    fn target_with(&self, cfn: &aws_sdk_cloudformation::Client, region: &str) -> Target {
+        let client = if cfn.config().region().map(|r| r.as_ref()) == Some(region) {
+            cfn.clone()
         } else {
             aws_sdk_cloudformation::Client::from_conf(
-                self.cfn
-                    .config()
+                cfn.config()
                     .to_builder()
-                    .region(Region::new(region.clone()))
+                    .region(Region::new(region.to_owned()))
                     .build(),
             )
         };
-        Ok(Target {
-            endpoint: self.endpoint(&region),
-            region,
+        Target {
+            endpoint: self.endpoint(region),
+            region: region.to_owned(),
             client,
             poll: self.poll,
-        })
+            execution_role: None,
+            read_only: None,
+        }
     }
 
-    /// Opens `art` for a flow (deploy, destroy, diff, drift): the client
-    /// for its region, the account guard, and what is deployed.
+    /// How `art`'s account is reached (see [`accounts`]).
+    pub async fn access(&self, art: &crate::app::Artifact) -> Result<Access, CloudError> {
+        let region = self.region_of(art)?;
+        let caller = if accounts::needs_caller(&art.env, &self.profiles) {
+            Some(self.account().await?)
+        } else {
+            None
+        };
+        Ok(accounts::access(&art.env, &self.profiles, caller, region))
+    }
+
+    /// The client for `art`: its account (through the way [`Cloud::access`]
+    /// decides, opened once per run), its region, its execution role, and
+    /// the account guard on the identity actually used.
+    pub(crate) async fn target(&self, art: &crate::app::Artifact) -> Result<Target, CloudError> {
+        let region = self.region_of(art)?.to_owned();
+        let access = self.access(art).await?;
+        let mut target = match &access {
+            Access::Caller => {
+                self.check_account(art).await?;
+                self.target_with(&self.cfn, &region)
+            }
+            other => {
+                let session = self.session(other, art).await?;
+                if let Some(expected) = &art.env.account
+                    && *expected != session.account
+                {
+                    return Err(CloudError::WrongAccount {
+                        stack: art.name.clone(),
+                        expected: expected.clone(),
+                        actual: session.account.clone(),
+                        via: other.describe(),
+                    });
+                }
+                self.target_with(&session.cfn, &region)
+            }
+        };
+        target.execution_role = accounts::execution_role(&art.env, &access, &region);
+        if accounts::read_only(&art.env, &access) {
+            target.read_only = art.env.account.clone();
+        }
+        Ok(target)
+    }
+
+    /// Opens `art` for a flow (deploy, destroy, diff, drift, status): the
+    /// client for its account and region, the account guard, and what is
+    /// deployed.
     pub(crate) async fn open(&self, art: &crate::app::Artifact) -> Result<Opened, CloudError> {
-        let target = self.target(art.env.region.as_deref())?;
-        self.check_account(art).await?;
+        let target = self.target(art).await?;
         let info = target.describe(&art.name).await?;
         Ok(Opened { target, info })
     }
 
-    /// Refuses a stack that declares an account other than the caller's.
+    /// The session of `access`, opened by the first stack that needs it
+    /// and named after it; its outcome, an error too, is shared by every
+    /// stack that uses the same way in, so a role is assumed once per run.
+    async fn session(
+        &self,
+        access: &Access,
+        art: &crate::app::Artifact,
+    ) -> Result<Arc<Session>, CloudError> {
+        let cell = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            match sessions.iter().find(|(a, _)| a == access) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    sessions.push((access.clone(), cell.clone()));
+                    cell
+                }
+            }
+        };
+        cell.get_or_init(|| self.open_session(access, art))
+            .await
+            .clone()
+    }
+
+    async fn open_session(
+        &self,
+        access: &Access,
+        art: &crate::app::Artifact,
+    ) -> Result<Arc<Session>, CloudError> {
+        match access {
+            Access::Caller => Ok(Arc::new(Session {
+                cfn: self.cfn.clone(),
+                account: self.account().await?.to_owned(),
+            })),
+            Access::Profile(profile) => {
+                let cloud = Cloud::connect(&Connect {
+                    region: self.region.clone(),
+                    profile: Some(profile.clone()),
+                    account_profiles: Vec::new(),
+                    profile_credentials_only: true,
+                })
+                .await?;
+                let account = cloud.account().await.map_err(|e| CloudError::Reach {
+                    stack: art.name.clone(),
+                    account: art.env.account.clone().unwrap_or_default(),
+                    via: access.describe(),
+                    source: Box::new(e),
+                })?;
+                Ok(Arc::new(Session {
+                    cfn: cloud.cfn.clone(),
+                    account: account.to_owned(),
+                }))
+            }
+            Access::Role(arn) => {
+                let sts = self.sts.clone().ok_or_else(|| CloudError::Api {
+                    operation: "AssumeRole",
+                    stack: Some(art.name.clone()),
+                    code: None,
+                    message: "no STS client to assume the role with".into(),
+                })?;
+                let region = self.region_of(art)?.to_owned();
+                let endpoint = self
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
+                let role = accounts::AssumedRole::new(
+                    sts,
+                    arn.clone(),
+                    accounts::session_name(&art.name),
+                    endpoint,
+                    region,
+                );
+                let assumed = role.assume().await.map_err(|e| CloudError::Reach {
+                    stack: art.name.clone(),
+                    account: art.env.account.clone().unwrap_or_default(),
+                    via: access.describe(),
+                    source: Box::new(e),
+                })?;
+                let account = accounts::account_of_arn(&assumed)
+                    .unwrap_or_default()
+                    .to_owned();
+                let config = self
+                    .cfn
+                    .config()
+                    .to_builder()
+                    .credentials_provider(
+                        aws_sdk_cloudformation::config::SharedCredentialsProvider::new(role),
+                    )
+                    .build();
+                Ok(Arc::new(Session {
+                    cfn: aws_sdk_cloudformation::Client::from_conf(config),
+                    account,
+                }))
+            }
+        }
+    }
+
+    /// Refuses a stack that declares an account other than the caller's,
+    /// when the caller's credentials are what reaches it.
     pub async fn check_account(&self, art: &crate::app::Artifact) -> Result<(), CloudError> {
         let Some(expected) = &art.env.account else {
             return Ok(());
@@ -225,6 +426,7 @@ impl Cloud {
                 stack: art.name.clone(),
                 expected: expected.clone(),
                 actual: actual.to_owned(),
+                via: Access::Caller.describe(),
             })
         }
     }
@@ -298,10 +500,16 @@ pub(crate) struct Target {
     pub(crate) region: String,
     pub(crate) endpoint: String,
     pub(crate) poll: Duration,
+    /// The role CloudFormation acts as (`RoleARN` of change sets and
+    /// deletes), when the stack's account is reached through one.
+    pub(crate) execution_role: Option<String>,
+    /// The account, when the stack may only be read through this client
+    /// (see [`accounts::read_only`]): every write call is refused.
+    pub(crate) read_only: Option<String>,
 }
 
 /// What went wrong talking to AWS.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CloudError {
     /// The endpoint did not answer (refused, timed out, DNS).
@@ -343,15 +551,42 @@ pub enum CloudError {
     NoRegion,
     /// The credentials are for another account than the stack declares.
     #[error(
-        "stack `{stack}` is declared for account {expected}, but the credentials are for account {actual}"
+        "stack `{stack}` is declared for account {expected}, but {via} are for account {actual}"
     )]
     WrongAccount {
         /// The stack.
         stack: String,
         /// The account the stack declares.
         expected: String,
-        /// The caller's account.
+        /// The account of the identity used.
         actual: String,
+        /// How the account was reached ([`Access::describe`]).
+        via: String,
+    },
+    /// A stack that is changed with its account's own credentials only
+    /// (the bootstrap stack) was reached through the deploy role.
+    #[error(
+        "stack `{stack}` is changed with credentials of account {account} only, never through the deploy role it creates"
+    )]
+    ReadOnly {
+        /// The stack.
+        stack: String,
+        /// Its account.
+        account: String,
+    },
+    /// A stack's account could not be reached: the role could not be
+    /// assumed, or the profile has no working credentials.
+    #[error("cannot reach account {account} for stack `{stack}` through {via}")]
+    Reach {
+        /// The first stack that needed the account.
+        stack: String,
+        /// The account.
+        account: String,
+        /// How it was to be reached ([`Access::describe`]).
+        via: String,
+        /// What went wrong.
+        #[source]
+        source: Box<CloudError>,
     },
     /// The named profile is in no profile file.
     #[error("AWS profile `{name}` does not exist")]
@@ -383,7 +618,10 @@ impl CloudError {
                 if files.is_empty() { "no profile file".to_owned() } else { files.join(", ") }
             ),
             CloudError::NoRegion => "pass --region, set AWS_REGION, or declare the stack's region in code".into(),
-            CloudError::WrongAccount { expected, .. } => format!("use credentials for account {expected}, e.g. --profile NAME"),
+            CloudError::WrongAccount { expected, .. } => format!("use credentials for account {expected}: --profile NAME, or --account-profile {expected}=NAME"),
+            CloudError::ReadOnly { account, .. } => format!("map a profile with credentials of the account: --account-profile {account}=NAME"),
+            CloudError::Reach { account, via, .. } if via.contains(" of role ") => format!("bootstrap account {account} first (deploy its bootstrap stack with --account-profile {account}=PROFILE) and check that the deploy role trusts your identity; or reach the account with --account-profile {account}=PROFILE"),
+            CloudError::Reach { account, .. } => format!("check the profile (`aws sts get-caller-identity --profile NAME`), or map another with --account-profile {account}=NAME"),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
             CloudError::Api { code: Some(code), .. } if code.contains("Throttl") => "the API throttled past the retry budget; run again with --concurrency 1".into(),
             CloudError::Api { code: Some(code), .. } if code == "AccessDenied" || code == "AccessDeniedException" => "the credentials lack the permission; check the role or --profile".into(),
@@ -451,7 +689,7 @@ fn sections_define(text: &str, name: &str) -> bool {
 }
 
 /// An SDK error rendered to text with all its causes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Detail(pub String);
 
 impl fmt::Display for Detail {
@@ -540,7 +778,8 @@ mod tests {
             !CloudError::WrongAccount {
                 stack: "s".into(),
                 expected: "1".into(),
-                actual: "2".into()
+                actual: "2".into(),
+                via: "the caller's credentials".into(),
             }
             .is_shared()
         );

@@ -16,14 +16,55 @@ pub use stack::Stack;
 use crate::template::Expr;
 use std::fmt;
 
-/// Where a stack is deployed. `None` means "whatever the caller's AWS
-/// configuration says at deploy time".
+/// The role a stack in another account is reached through by default:
+/// the deploy role the [`bootstrap`](crate::bootstrap) stack creates in
+/// every target account.
+pub const DEFAULT_DEPLOY_ROLE: &str = "pipewright-deploy";
+
+/// The role CloudFormation acts as by default in an account reached through
+/// the default deploy role: the execution role the bootstrap stack creates.
+pub const DEFAULT_EXECUTION_ROLE: &str = "pipewright-exec";
+
+/// Where a stack is deployed, and how deploy reaches it. `None` means
+/// "whatever the caller's AWS configuration says at deploy time".
+///
+/// A stack that declares an account other than the caller's is reached by
+/// assuming a role there: `deploy_role`, or [`DEFAULT_DEPLOY_ROLE`]. Change
+/// sets then pass `execution_role`, or [`DEFAULT_EXECUTION_ROLE`] when the
+/// default deploy role is used, as `RoleARN`. A profile mapped to the
+/// account on the command line (`--account-profile`) takes precedence over
+/// both: its credentials are used as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Env {
     /// The 12-digit AWS account ID.
     pub account: Option<String>,
     /// The region, e.g. `eu-west-1`.
     pub region: Option<String>,
+    /// The role (a name in `account`, or an ARN) assumed to reach
+    /// `account`. Default: [`DEFAULT_DEPLOY_ROLE`] when the caller is in
+    /// another account; no role when the caller is in `account`. A role
+    /// named here is always assumed.
+    pub deploy_role: Option<String>,
+    /// The role (a name in `account`, or an ARN) CloudFormation acts as,
+    /// passed as the change set's `RoleARN`. Default:
+    /// [`DEFAULT_EXECUTION_ROLE`] when the stack is reached through the
+    /// default deploy role; otherwise none (the caller's own permissions).
+    pub execution_role: Option<String>,
+    /// Reach the account with the caller's own or a mapped profile's
+    /// credentials only, never through a deploy role: set for the bootstrap
+    /// stack, which creates that role. Default: `false`.
+    pub own_credentials: bool,
+}
+
+impl Env {
+    /// An environment in `account`, every other setting at its default.
+    pub fn account(account: impl Into<String>) -> Self {
+        Self {
+            account: Some(account.into()),
+            ..Self::default()
+        }
+    }
 }
 
 impl fmt::Display for Env {

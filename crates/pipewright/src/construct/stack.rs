@@ -43,6 +43,8 @@ pub struct Stack {
     /// Property overrides, applied at synth after grants are rendered, so
     /// an explicit override always wins.
     pub(crate) overrides: Vec<Override>,
+    /// Stacks deployed before this one, beside those whose values it uses.
+    pub(crate) depends_on: Vec<String>,
 }
 
 impl Stack {
@@ -65,6 +67,7 @@ impl Stack {
             problems: Vec::new(),
             grants: Vec::new(),
             overrides: Vec::new(),
+            depends_on: Vec::new(),
         }
     }
 
@@ -83,6 +86,39 @@ impl Stack {
     /// of another account.
     pub fn account(mut self, account: impl Into<String>) -> Self {
         self.env.account = Some(account.into());
+        self
+    }
+
+    /// Reaches the stack's account by assuming `role` (a role name in the
+    /// stack's account, or an ARN) instead of the bootstrap's deploy role
+    /// (see [`Env::deploy_role`]).
+    pub fn deploy_role(mut self, role: impl Into<String>) -> Self {
+        self.env.deploy_role = Some(role.into());
+        self
+    }
+
+    /// Has CloudFormation act as `role` (a role name in the stack's
+    /// account, or an ARN): the change set's `RoleARN` (see
+    /// [`Env::execution_role`]).
+    pub fn execution_role(mut self, role: impl Into<String>) -> Self {
+        self.env.execution_role = Some(role.into());
+        self
+    }
+
+    /// Deploys the stack with the caller's own or a mapped profile's
+    /// credentials only, never through a deploy role (see
+    /// [`Env::own_credentials`]): for a stack that creates the deploy role.
+    pub fn own_credentials(mut self) -> Self {
+        self.env.own_credentials = true;
+        self
+    }
+
+    /// Deploys stack `name` before this one (and destroys it after), for
+    /// an order no value between them shows: a workload stack after the
+    /// bootstrap stack that creates its deploy role. Values used across
+    /// stacks record their dependency by themselves.
+    pub fn depends_on(mut self, name: impl Into<String>) -> Self {
+        self.depends_on.push(name.into());
         self
     }
 

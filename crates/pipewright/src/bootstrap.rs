@@ -1,0 +1,328 @@
+//! The bootstrap stack: what an account needs before pipewright can deploy
+//! into it from another account, like `cdk bootstrap`, but a stack of the
+//! team's own app, reviewed in `stacks/` like every other, and without a
+//! `*` grant unless the team asks for one in writing.
+//!
+//! It holds two roles:
+//! - the **deploy role** ([`DEFAULT_DEPLOY_ROLE`]), which `pipewright
+//!   deploy` assumes from the operations account. It may use CloudFormation
+//!   on the stacks the team names and nothing else, and may pass exactly one
+//!   role to CloudFormation: the execution role. It cannot create a
+//!   resource itself.
+//! - the **execution role** ([`DEFAULT_EXECUTION_ROLE`]), which
+//!   CloudFormation acts as (the change set's `RoleARN`). Its permissions
+//!   come from the team; administrator access only when asked for with
+//!   [`Bootstrap::administrator_access`] and a reason, which lands in the
+//!   role's Metadata.
+//!
+//! The bootstrap stack itself is deployed with the account's own
+//! credentials (a profile mapped with `--account-profile`), never through
+//! the role it creates ([`Stack::own_credentials`]).
+
+use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Stack};
+use crate::error::ProblemKind;
+use crate::iam::{Principal, Role, RoleRef, Statement};
+use crate::template::{Expr, Output};
+
+/// What the deploy role may do on the stacks it manages: the calls
+/// `pipewright deploy`, `destroy`, `diff`, `drift` and `status` make.
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html>
+pub const DEPLOY_ACTIONS: &[&str] = &[
+    "cloudformation:DeleteChangeSet",
+    "cloudformation:DescribeChangeSet",
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DescribeStackResourceDrifts",
+    "cloudformation:DescribeStacks",
+    "cloudformation:DetectStackDrift",
+    "cloudformation:DetectStackResourceDrift",
+    "cloudformation:ExecuteChangeSet",
+    "cloudformation:GetTemplate",
+    "cloudformation:ListChangeSets",
+    "cloudformation:ListStackResources",
+    "cloudformation:UpdateTerminationProtection",
+];
+
+/// The calls that act as a role: allowed only with the execution role as
+/// `RoleARN` (condition `cloudformation:RoleArn`), so the deploy role can
+/// never have CloudFormation act with the deploy role's own permissions.
+pub const ROLE_ACTIONS: &[&str] = &[
+    "cloudformation:CreateChangeSet",
+    "cloudformation:DeleteStack",
+];
+
+/// What the deploy role may do on the bootstrap stack itself: read it, so
+/// that `deploy --all`, `diff` and `drift` from the operations account can
+/// find it unchanged or drifted. Changing it takes the account's own
+/// credentials.
+pub const READ_ACTIONS: &[&str] = &[
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DescribeStackResourceDrifts",
+    "cloudformation:DescribeStacks",
+    "cloudformation:DetectStackDrift",
+    "cloudformation:DetectStackResourceDrift",
+    "cloudformation:GetTemplate",
+    "cloudformation:ListChangeSets",
+    "cloudformation:ListStackResources",
+];
+
+/// Who may assume the deploy role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// One named role of the operations account, by ARN (e.g. the CI role
+    /// or an SSO permission set's role).
+    Role(String),
+    /// Identities of the operations account that match a condition, e.g.
+    /// `ArnLike aws:PrincipalArn arn:aws:iam::111111111111:role/deployers/*`
+    /// or `StringEquals aws:PrincipalTag/pipewright-deployer true`.
+    Account {
+        /// The operations account.
+        account: String,
+        /// The condition operator, e.g. `ArnLike`.
+        operator: String,
+        /// The condition key, e.g. `aws:PrincipalArn`.
+        key: String,
+        /// The value.
+        value: String,
+    },
+}
+
+/// The bootstrap stack of one target account.
+///
+/// Defaults: role names [`DEFAULT_DEPLOY_ROLE`] and
+/// [`DEFAULT_EXECUTION_ROLE`] (what `deploy` assumes and passes unless a
+/// stack names others); the managed stacks in the bootstrap stack's own
+/// region; an execution role with no permissions, which is a synth error
+/// until the team grants some.
+#[derive(Clone, Debug)]
+pub struct Bootstrap {
+    stack: String,
+    account: String,
+    region: Option<String>,
+    trust: Trust,
+    managed: Vec<String>,
+    regions: Vec<String>,
+    execution: Vec<Statement>,
+    administrator: Option<String>,
+}
+
+impl Bootstrap {
+    /// The bootstrap stack named `stack` for `account`, whose deploy role
+    /// `trust` may assume.
+    pub fn new(stack: impl Into<String>, account: impl Into<String>, trust: Trust) -> Self {
+        Self {
+            stack: stack.into(),
+            account: account.into(),
+            region: None,
+            trust,
+            managed: Vec::new(),
+            regions: Vec::new(),
+            execution: Vec::new(),
+            administrator: None,
+        }
+    }
+
+    /// Pins the bootstrap stack to a region. Default: the caller's.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The stacks the deploy role may create, change and delete. At least
+    /// one is needed; the bootstrap stack itself is refused (the deploy
+    /// role could otherwise widen its own permissions).
+    pub fn manages<S: Into<String>>(mut self, stacks: impl IntoIterator<Item = S>) -> Self {
+        self.managed.extend(stacks.into_iter().map(Into::into));
+        self
+    }
+
+    /// The regions the managed stacks live in. Default: the bootstrap
+    /// stack's own region (`${AWS::Region}`). The roles are global, so one
+    /// bootstrap stack serves every region of its account.
+    pub fn regions<S: Into<String>>(mut self, regions: impl IntoIterator<Item = S>) -> Self {
+        self.regions.extend(regions.into_iter().map(Into::into));
+        self
+    }
+
+    /// Grants the execution role `statement`: what the managed stacks'
+    /// resources need CloudFormation to do (e.g. `iam:CreateRole` on
+    /// `arn:aws:iam::ACCOUNT:role/app-*`). Checked like every grant: no
+    /// wildcard action, no `*` resource where a narrower one exists.
+    pub fn execution_grant(mut self, statement: Statement) -> Self {
+        self.execution.push(statement);
+        self
+    }
+
+    /// Gives the execution role the AWS managed `AdministratorAccess`
+    /// policy, with `reason` recorded in the role's Metadata
+    /// (`pipewright:administrator-access`) so a reviewer sees why. Default:
+    /// off. Prefer [`Bootstrap::execution_grant`].
+    pub fn administrator_access(mut self, reason: impl Into<String>) -> Self {
+        self.administrator = Some(reason.into());
+        self
+    }
+
+    /// The stack.
+    pub fn stack(self) -> Stack {
+        let mut stack = Stack::new(&self.stack)
+            .description(format!(
+                "pipewright bootstrap of account {}: the deploy role pipewright assumes and the role CloudFormation acts as (managed by pipewright)",
+                self.account
+            ))
+            .account(&self.account)
+            .own_credentials()
+            .tag("managed-by", "pipewright");
+        if let Some(region) = &self.region {
+            stack = stack.region(region);
+        }
+        let path = stack.path("DeployRole");
+        if self.managed.is_empty() {
+            stack.problem(
+                &path,
+                ProblemKind::Custom {
+                    message:
+                        "the deploy role manages no stack: name them with `Bootstrap::manages`"
+                            .into(),
+                },
+            );
+        }
+        if self.managed.contains(&self.stack) {
+            stack.problem(
+                &path,
+                ProblemKind::Custom {
+                    message: format!(
+                        "the deploy role may not manage its own bootstrap stack `{}`: deploy it with the account's own credentials (`--account-profile`)",
+                        self.stack
+                    ),
+                },
+            );
+        }
+        if self.execution.is_empty() && self.administrator.is_none() {
+            stack.problem(
+                &stack.path("ExecutionRole"),
+                ProblemKind::Custom {
+                    message: "the execution role has no permissions: grant what the managed stacks need with `Bootstrap::execution_grant`, or `administrator_access` with a reason".into(),
+                },
+            );
+        }
+
+        let execution = stack.add(
+            Role::new("ExecutionRole", "cloudformation.amazonaws.com")
+                .name(DEFAULT_EXECUTION_ROLE)
+                .description(
+                    "CloudFormation acts as this role for the stacks pipewright deploys here",
+                ),
+        );
+        let deploy_role = match &self.trust {
+            Trust::Role(arn) => Role::assumed_by("DeployRole", Principal::arn(arn.as_str()))
+                .trust_condition("ArnEquals", "aws:PrincipalArn", arn.as_str()),
+            Trust::Account {
+                account,
+                operator,
+                key,
+                value,
+            } => Role::assumed_by("DeployRole", Principal::account(account)).trust_condition(
+                operator,
+                key,
+                value.as_str(),
+            ),
+        };
+        let deploy = stack.add(
+            deploy_role
+                .name(DEFAULT_DEPLOY_ROLE)
+                .description("pipewright assumes this role to deploy the stacks it manages here"),
+        );
+
+        self.grant_deploy(&mut stack, &deploy, &execution);
+        for statement in self.execution {
+            stack.grant(&execution, statement);
+        }
+        if let Some(reason) = self.administrator
+            && let Some(role) = stack.resource_mut(execution.resource())
+        {
+            role.properties.insert(
+                "ManagedPolicyArns".into(),
+                Expr::list([Expr::sub(
+                    "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess",
+                )]),
+            );
+            role.metadata
+                .insert("pipewright:administrator-access".into(), Expr::from(reason));
+        }
+
+        stack.add_output(
+            "DeployRoleArn",
+            Output::new(deploy.arn()).description("The role pipewright deploy assumes"),
+        );
+        stack.add_output(
+            "ExecutionRoleArn",
+            Output::new(execution.arn()).description("The role CloudFormation acts as"),
+        );
+        stack
+    }
+
+    fn grant_deploy(&self, stack: &mut Stack, deploy: &RoleRef, execution: &RoleRef) {
+        let regions: Vec<&str> = if self.regions.is_empty() {
+            vec!["${AWS::Region}"]
+        } else {
+            self.regions.iter().map(String::as_str).collect()
+        };
+        let mut stacks = Vec::new();
+        let mut change_sets = Vec::new();
+        for region in &regions {
+            for name in &self.managed {
+                stacks.push(Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:cloudformation:{region}:${{AWS::AccountId}}:stack/{name}/*"
+                )));
+            }
+            change_sets.push(Expr::sub(format!(
+                "arn:${{AWS::Partition}}:cloudformation:{region}:${{AWS::AccountId}}:changeSet/pipewright-*/*"
+            )));
+        }
+        let on = |mut s: Statement, resources: &[Expr]| {
+            for r in resources {
+                s = s.resource(r.clone());
+            }
+            s
+        };
+        let all: Vec<Expr> = stacks.iter().chain(&change_sets).cloned().collect();
+        stack.grant(
+            deploy,
+            on(Statement::allow(DEPLOY_ACTIONS.iter().copied()), &all),
+        );
+        stack.grant(
+            deploy,
+            on(Statement::allow(ROLE_ACTIONS.iter().copied()), &all).condition(
+                "StringEquals",
+                "cloudformation:RoleArn",
+                execution.arn(),
+            ),
+        );
+        let own: Vec<Expr> = regions
+            .iter()
+            .map(|region| {
+                Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:cloudformation:{region}:${{AWS::AccountId}}:stack/{}/*",
+                    self.stack
+                ))
+            })
+            .collect();
+        stack.grant(
+            deploy,
+            on(Statement::allow(READ_ACTIONS.iter().copied()), &own),
+        );
+        stack.grant(
+            deploy,
+            Statement::allow(["cloudformation:DescribeStackDriftDetectionStatus"]).resource("*"),
+        );
+        stack.grant(
+            deploy,
+            Statement::allow(["iam:PassRole"])
+                .resource(execution.arn())
+                .condition(
+                    "StringEquals",
+                    "iam:PassedToService",
+                    "cloudformation.amazonaws.com",
+                ),
+        );
+    }
+}

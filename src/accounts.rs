@@ -1,0 +1,62 @@
+//! The accounts this repository deploys to, and the bootstrap stack of
+//! each workload account.
+//!
+//! The operations account holds the pipelines, images and artifacts and is
+//! where `pipewright deploy --all` runs; each workload account holds what
+//! runs there (deploy roles, image copies, application stacks). A workload
+//! account is reached by assuming the deploy role its bootstrap stack
+//! creates; the bootstrap stack itself is deployed once with the account's
+//! own credentials:
+//!
+//! ```sh
+//! pipewright deploy bootstrap-staging --account-profile 222222222222=staging
+//! ```
+
+use pipewright::bootstrap::{Bootstrap, Trust};
+use pipewright::iam::Statement;
+use pipewright::{App, Stack};
+
+/// The operations account: pipelines, images, artifacts.
+pub const OPERATIONS: &str = "111111111111";
+
+/// The region every account's stacks live in.
+pub const REGION: &str = "us-east-1";
+
+/// Who in the operations account may assume a workload account's deploy
+/// role: principals tagged `pipewright-deployer=true` (the CI role and the
+/// operators' roles).
+pub const DEPLOYER_TAG: &str = "pipewright-deployer";
+
+/// The bootstrap stack's name for workload account `name`.
+pub fn bootstrap_name(name: &str) -> String {
+    format!("bootstrap-{name}")
+}
+
+/// The bootstrap stack of workload account `account` (called `name` in
+/// stack names), whose deploy role manages exactly the stacks of `app` in
+/// that account and whose execution role may do exactly `grants`.
+pub fn bootstrap(app: &App, name: &str, account: &str, grants: Vec<Statement>) -> Stack {
+    let own = bootstrap_name(name);
+    let managed: Vec<&str> = app
+        .stacks()
+        .iter()
+        .filter(|s| s.env().account.as_deref() == Some(account) && s.name() != own)
+        .map(|s| s.name())
+        .collect();
+    let mut bootstrap = Bootstrap::new(
+        own,
+        account,
+        Trust::Account {
+            account: OPERATIONS.into(),
+            operator: "StringEquals".into(),
+            key: format!("aws:PrincipalTag/{DEPLOYER_TAG}"),
+            value: "true".into(),
+        },
+    )
+    .region(REGION)
+    .manages(managed);
+    for statement in grants {
+        bootstrap = bootstrap.execution_grant(statement);
+    }
+    bootstrap.stack()
+}
