@@ -27,6 +27,7 @@ pub mod stage;
 pub use action::{
     Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Category, CloneActionKind, Owner,
 };
+pub use actions::cloudformation::{Artifact, ArtifactPath, CloudFormationDeploy, DeployMode};
 pub use actions::codebuild::CodeBuildAction;
 pub use actions::connection::ConnectionSource;
 pub use actions::github::GitHubSource;
