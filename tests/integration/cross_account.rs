@@ -735,6 +735,48 @@ fn a_cross_account_action_needs_a_key_the_pipeline_can_edit() {
     App::new().stack(s).synth().unwrap();
 }
 
+/// A kind defined outside the library that performs its action with a
+/// role of another account of its own.
+#[derive(Clone, Debug)]
+struct RemoteInvoke;
+
+impl pipewright::codepipeline::ActionKind for RemoteInvoke {
+    fn type_id(&self) -> pipewright::codepipeline::ActionTypeId {
+        use pipewright::codepipeline::{ActionTypeId, Category, Owner};
+        ActionTypeId::new(Category::Invoke, Owner::Aws, "Lambda")
+    }
+
+    fn configuration(&self) -> Expr {
+        Expr::map([("FunctionName", Expr::from("notify"))])
+    }
+
+    fn role_arn(&self) -> Option<RoleArn> {
+        Some(deploy_role())
+    }
+}
+
+#[test]
+fn a_kinds_own_remote_role_is_cross_account_too_unless_an_action_role_replaces_it() {
+    let mut s = Stack::new("pipeline");
+    let bucket = s.add(s3::Bucket::new("Artifacts"));
+    let local = s.add(Role::new("Local", "codepipeline.amazonaws.com"));
+    s.add(
+        Pipeline::new("Pipeline", &bucket)
+            .stage(Stage::new("Source").action(source()))
+            .stage(
+                Stage::new("Notify")
+                    .action(Action::new("Remote", RemoteInvoke).input("Src"))
+                    .action(Action::new("Local", RemoteInvoke).input("Src").role(&local)),
+            ),
+    );
+    assert_eq!(
+        problems(App::new().stack(s)),
+        [
+            "pipeline/Pipeline: action `Remote` runs in account `222222222222`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key`, encrypt the bucket with it (`Bucket::kms_key`) and pass it to `Pipeline::key`"
+        ]
+    );
+}
+
 #[test]
 fn import_value_across_accounts_is_a_synth_error() {
     let mut shared = Stack::new("shared").account("111111111111");
