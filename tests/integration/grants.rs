@@ -437,7 +437,7 @@ fn every_role_that_touches_artifacts_may_use_the_pipeline_key() {
     let r = resources(s);
     let uses_key = json!({
         "Effect": "Allow",
-        "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"],
         "Resource": [key],
     });
     for id in ["PipelineRole", "BuildRole", "Deployer"] {

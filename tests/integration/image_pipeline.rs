@@ -220,10 +220,29 @@ fn ecr_repository_meets_security_defaults() {
         at(&filters[0], "ImageTagMutabilityExclusionFilterValue"),
         &"latest".into()
     );
+    // KMS with the AWS managed key (CKV_AWS_136): no `KmsKey`.
     assert_eq!(
-        at(&r, "EncryptionConfiguration.EncryptionType"),
-        &"AES256".into()
+        at(&r, "EncryptionConfiguration"),
+        &Expr::map([("EncryptionType", Expr::from("KMS"))])
     );
+    // The moving tag's CKV_AWS_51 finding is suppressed with its reason,
+    // and nothing else is.
+    assert_eq!(
+        repo.metadata["checkov"],
+        Expr::map([(
+            "skip",
+            Expr::list([Expr::map([
+                ("id", Expr::from("CKV_AWS_51")),
+                (
+                    "comment",
+                    Expr::from(
+                        "tag `latest` moves to the newest image on purpose; every other tag is immutable (IMMUTABLE_WITH_EXCLUSION)"
+                    ),
+                ),
+            ])]),
+        )])
+    );
+    assert_eq!(repo.metadata.len(), 1);
     let lifecycle: serde_json::Value = serde_json::from_str(
         at(&r, "LifecyclePolicy.LifecyclePolicyText")
             .as_str()

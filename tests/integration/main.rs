@@ -7,6 +7,7 @@ mod cloud_cli;
 mod cloud_mocks;
 mod color;
 mod constructs;
+mod cross_account;
 mod deploy;
 mod diff_drift;
 mod errors;

@@ -1,14 +1,20 @@
 //! Amazon ECR: image repositories.
 //!
 //! A [`Repository`] scans on push, keeps tags immutable (one moving tag such
-//! as `latest` may be excluded), encrypts (AES-256, or KMS with a key),
-//! expires untagged images and keeps the newest ones, and is retained when
-//! its stack is deleted or the repository replaced: images are data.
+//! as `latest` may be excluded, with its scanner suppression), encrypts with
+//! KMS (the AWS managed key `aws/ecr`, or a customer key), expires untagged
+//! images and keeps the newest ones, and is retained when its stack is
+//! deleted or the repository replaced: images are data.
+//!
+//! A repository policy is written only when access from other accounts is
+//! asked for ([`RepositoryRef::allow_pull`], [`RepositoryRef::allow_push`]),
+//! and it always names accounts or roles, never `*` (SECURITY.md, ECR).
 
 use crate::construct::{Construct, ResourcePolicy, ResourceRef, Stack};
 use crate::error::ProblemKind;
-use crate::iam::{RoleRef, Statement};
+use crate::iam::{Principal, RoleArn, RoleRef, Statement};
 use crate::template::{Expr, Resource};
+use indexmap::IndexMap;
 
 /// Days after which untagged images expire by default.
 pub const DEFAULT_UNTAGGED_DAYS: u32 = 14;
@@ -38,7 +44,7 @@ pub struct Repository {
     id: String,
     name: Option<Expr>,
     moving_tag: Option<String>,
-    kms_key_arn: Option<Expr>,
+    encryption: Encryption,
     untagged_days: u32,
     keep_images: u32,
 }
@@ -50,7 +56,7 @@ impl Repository {
             id: id.into(),
             name: None,
             moving_tag: None,
-            kms_key_arn: None,
+            encryption: Encryption::AwsManagedKey,
             untagged_days: DEFAULT_UNTAGGED_DAYS,
             keep_images: DEFAULT_KEEP_IMAGES,
         }
@@ -66,18 +72,38 @@ impl Repository {
     }
 
     /// Lets one tag move between images (e.g. `latest`) while every other
-    /// tag stays immutable (`IMMUTABLE_WITH_EXCLUSION`). Default: every tag
-    /// immutable.
+    /// tag stays immutable (`IMMUTABLE_WITH_EXCLUSION`), and records the
+    /// checkov suppression of CKV_AWS_51 (tags not immutable) with that
+    /// reason in the repository's Metadata. Default: every tag immutable
+    /// (`IMMUTABLE`).
     pub fn moving_tag(mut self, tag: impl Into<String>) -> Self {
         self.moving_tag = Some(tag.into());
         self
     }
 
-    /// Encrypts images with this KMS key. Default: AES-256 with keys ECR
-    /// manages. Encryption can only be set when the repository is created:
-    /// changing it replaces the repository.
+    /// Encrypts images with this customer managed KMS key (its ARN, e.g.
+    /// [`crate::kms::KeyRef::arn`]). Default: KMS with the AWS managed key
+    /// `aws/ecr`.
+    ///
+    /// Encryption can only be set when the repository is created: changing
+    /// it replaces the repository (the old one is retained; a named
+    /// repository cannot be replaced in place, so rename it or delete the
+    /// retained one first).
     pub fn kms_key(mut self, key_arn: impl Into<Expr>) -> Self {
-        self.kms_key_arn = Some(key_arn.into());
+        self.encryption = Encryption::Key(key_arn.into());
+        self
+    }
+
+    /// Encrypts images with AES-256 and keys ECR manages instead of KMS,
+    /// recording the checkov suppression of CKV_AWS_136 with `reason` in the
+    /// repository's Metadata. Meant for a repository created before KMS was
+    /// pipewright's default, which keeping AES-256 spares a replacement.
+    /// Default: KMS with the AWS managed key. Like [`Repository::kms_key`],
+    /// a change replaces the repository.
+    pub fn aes256(mut self, reason: impl Into<String>) -> Self {
+        self.encryption = Encryption::Aes256 {
+            reason: reason.into(),
+        };
         self
     }
 
@@ -124,6 +150,57 @@ impl Repository {
         text.push('\n');
         text
     }
+
+    /// `EncryptionConfiguration`.
+    fn encryption(&self) -> Expr {
+        match &self.encryption {
+            Encryption::AwsManagedKey => Expr::map([("EncryptionType", Expr::from("KMS"))]),
+            Encryption::Key(key) => Expr::map([
+                ("EncryptionType", Expr::from("KMS")),
+                ("KmsKey", key.clone()),
+            ]),
+            Encryption::Aes256 { .. } => Expr::map([("EncryptionType", Expr::from("AES256"))]),
+        }
+    }
+
+    /// Scanner suppressions, each with its reason, for the choices scanners
+    /// flag but this repository made on purpose.
+    fn suppressions(&self) -> IndexMap<String, Expr> {
+        let mut skip = Vec::new();
+        if let Some(tag) = &self.moving_tag {
+            skip.push((
+                "CKV_AWS_51",
+                format!(
+                    "tag `{tag}` moves to the newest image on purpose; every other tag is immutable (IMMUTABLE_WITH_EXCLUSION)"
+                ),
+            ));
+        }
+        if let Encryption::Aes256 { reason } = &self.encryption {
+            skip.push(("CKV_AWS_136", reason.clone()));
+        }
+        let mut m = IndexMap::new();
+        if !skip.is_empty() {
+            let entries = skip.into_iter().map(|(id, reason)| {
+                Expr::map([("id", Expr::from(id)), ("comment", Expr::from(reason))])
+            });
+            m.insert(
+                "checkov".to_owned(),
+                Expr::map([("skip", Expr::list(entries))]),
+            );
+        }
+        m
+    }
+}
+
+/// How a repository encrypts its images.
+#[derive(Clone, Debug)]
+enum Encryption {
+    /// KMS with the AWS managed key `aws/ecr`.
+    AwsManagedKey,
+    /// KMS with a customer managed key.
+    Key(Expr),
+    /// AES-256 with keys ECR manages, and the reason for not using KMS.
+    Aes256 { reason: String },
 }
 
 /// Checks a literal repository name against ECR's rules; `None` when valid.
@@ -217,6 +294,56 @@ impl RepositoryRef {
         self.grant(stack, role, &actions);
     }
 
+    /// Lets every identity of each of the 12-digit `accounts` whose own
+    /// policies allow it pull images: a repository-policy statement with
+    /// the accounts' principals and [`PULL_ACTIONS`]. Each account still
+    /// grants its roles `ecr:GetAuthorizationToken` and the pull actions on
+    /// this repository. An invalid account ID is reported at synth.
+    pub fn allow_pull<S: AsRef<str>>(
+        &self,
+        stack: &mut Stack,
+        accounts: impl IntoIterator<Item = S>,
+    ) {
+        let accounts: Vec<String> = accounts
+            .into_iter()
+            .map(|a| a.as_ref().to_owned())
+            .collect();
+        let path = stack.path(self.id());
+        for a in &accounts {
+            if !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit())) {
+                stack.problem(
+                    &path,
+                    ProblemKind::Environment {
+                        what: "account",
+                        value: a.clone(),
+                        expected: "an AWS account ID is 12 digits",
+                    },
+                );
+            }
+        }
+        stack.grant_resource(
+            &self.policy,
+            Statement::allow(PULL_ACTIONS.iter().copied())
+                .principal(Principal::accounts(&accounts)),
+        );
+    }
+
+    /// Lets exactly `role`, a role of another account, push images: a
+    /// repository-policy statement naming its account, narrowed to the role
+    /// by `aws:PrincipalArn` ([`RoleArn::admit`]), with [`PUSH_ACTIONS`].
+    /// The role's own account still grants it `ecr:GetAuthorizationToken`
+    /// and the push actions on this repository.
+    pub fn allow_push(&self, stack: &mut Stack, role: &RoleArn) {
+        let path = stack.path(self.id());
+        for problem in role.problems() {
+            stack.problem(&path, problem);
+        }
+        stack.grant_resource(
+            &self.policy,
+            role.admit(Statement::allow(PUSH_ACTIONS.iter().copied())),
+        );
+    }
+
     fn grant(&self, stack: &mut Stack, role: &RoleRef, actions: &[&str]) {
         stack.grant(
             role,
@@ -243,6 +370,7 @@ impl Construct for Repository {
             stack.problem(&path, problem);
         }
         let mut repo = Resource::new("AWS::ECR::Repository").retain();
+        repo.metadata = self.suppressions();
         if let Some(name) = &self.name {
             repo = repo.property("RepositoryName", name.clone());
         }
@@ -270,15 +398,8 @@ impl Construct for Repository {
                     )
             }
         }
-        let encryption = match &self.kms_key_arn {
-            Some(key) => Expr::map([
-                ("EncryptionType", Expr::from("KMS")),
-                ("KmsKey", key.clone()),
-            ]),
-            None => Expr::map([("EncryptionType", Expr::from("AES256"))]),
-        };
         repo = repo
-            .property("EncryptionConfiguration", encryption)
+            .property("EncryptionConfiguration", self.encryption())
             .property(
                 "LifecyclePolicy",
                 Expr::map([("LifecyclePolicyText", Expr::from(self.lifecycle_policy()))]),

@@ -330,6 +330,35 @@ pub enum ProblemKind {
         /// The artifact.
         artifact: String,
     },
+    /// A cross-account action in a pipeline without a customer managed key.
+    #[error(
+        "action `{action}` runs in account `{account}`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key`, encrypt the bucket with it (`Bucket::kms_key`) and pass it to `Pipeline::key`"
+    )]
+    CrossAccountWithoutKey {
+        /// The action's name.
+        action: String,
+        /// The account of the action's role.
+        account: String,
+    },
+    /// A cross-account action in a pipeline whose key is given by ARN only.
+    #[error(
+        "action `{action}` runs in account `{account}`, but the artifact key is given by ARN, so the pipeline cannot admit the action's role in its key policy: pass the `kms::KeyRef` to `Pipeline::key`"
+    )]
+    CrossAccountKeyByArn {
+        /// The action's name.
+        action: String,
+        /// The account of the action's role.
+        account: String,
+    },
+    /// A pipeline with cross-account actions whose bucket does not encrypt
+    /// with the pipeline's key.
+    #[error(
+        "artifact bucket `{bucket}` is not encrypted with the pipeline's key, which cross-account actions need: pass `key.arn()` to `Bucket::kms_key`"
+    )]
+    BucketWithoutPipelineKey {
+        /// The bucket's logical ID.
+        bucket: String,
+    },
     /// A GitHub source whose webhook secret is its OAuth token.
     #[error("the webhook secret is the OAuth token: give the webhook its own secret")]
     SharedWebhookSecret,

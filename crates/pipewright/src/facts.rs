@@ -11,6 +11,9 @@
 //! type or property name ending in `Policy`), so `diff` and the change-set
 //! summary still show an IAM change on a type this registry has not met.
 
+use crate::template::Template;
+use std::fmt;
+
 /// What pipewright knows about one resource type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TypeFacts {
@@ -151,6 +154,7 @@ pub const TYPES: &[TypeFacts] = &[
         .iam("")
         .policies(POLICY_DOCUMENT),
     TypeFacts::new("AWS::IAM::UserToGroupAddition").iam(""),
+    TypeFacts::new("AWS::KMS::Alias").replacing(&["AliasName"]),
     TypeFacts::new("AWS::KMS::Key")
         .stateful()
         .policies(&["KeyPolicy"]),
@@ -237,6 +241,54 @@ pub fn policy_properties(resource_type: &str) -> &'static [&'static str] {
 /// `resource_type` replaces the resource.
 pub fn replaces(resource_type: &str, property: &str) -> bool {
     of(resource_type).is_some_and(|t| t.replacing_properties.contains(&property))
+}
+
+/// An IAM capability a stack needs to be created or updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Capability {
+    /// `CAPABILITY_IAM`: the template creates IAM resources.
+    Iam,
+    /// `CAPABILITY_NAMED_IAM`: the template creates IAM resources with
+    /// custom names.
+    NamedIam,
+}
+
+impl Capability {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Iam => "CAPABILITY_IAM",
+            Capability::NamedIam => "CAPABILITY_NAMED_IAM",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The capabilities a template needs: `CAPABILITY_NAMED_IAM` when an IAM
+/// resource has a custom name, `CAPABILITY_IAM` when it has any IAM
+/// resource, none otherwise. Synth records them per stack, and a
+/// CloudFormation deploy action of a pipeline can take them from the
+/// template it deploys.
+pub fn capabilities(t: &Template) -> Vec<Capability> {
+    let mut iam = false;
+    let mut named = false;
+    for r in t.resources.values() {
+        if let Some(facts) = of(&r.kind).filter(|f| f.iam) {
+            iam = true;
+            named |= !facts.iam_name.is_empty() && r.properties.contains_key(facts.iam_name);
+        }
+    }
+    match (iam, named) {
+        (_, true) => vec![Capability::NamedIam],
+        (true, false) => vec![Capability::Iam],
+        _ => vec![],
+    }
 }
 
 /// Actions that support no resource-level permission: the only actions a

@@ -21,5 +21,6 @@ pub mod codepipeline;
 pub mod diff;
 pub mod ecr;
 pub mod iam;
+pub mod kms;
 pub mod parameters;
 pub mod s3;

@@ -9,7 +9,7 @@
 //! lifecycle rule that expires old artifacts.
 
 use crate::construct::{Construct, ResourcePolicy, ResourceRef, Stack};
-use crate::iam::{Principal, RoleRef, Statement};
+use crate::iam::{Grantee, Principal, Statement};
 use crate::template::{Expr, Resource};
 use indexmap::IndexMap;
 
@@ -160,6 +160,7 @@ impl Bucket {
 pub struct BucketRef {
     resource: ResourceRef,
     policy: ResourcePolicy,
+    kms_key_arn: Option<Expr>,
 }
 
 impl BucketRef {
@@ -184,6 +185,12 @@ impl BucketRef {
         self.resource.reference()
     }
 
+    /// The KMS key the bucket encrypts with by default, when it has one
+    /// ([`Bucket::kms_key`]).
+    pub fn kms_key(&self) -> Option<&Expr> {
+        self.kms_key_arn.as_ref()
+    }
+
     /// The bucket ARN (`!GetAtt Bucket.Arn`).
     pub fn arn(&self) -> Expr {
         self.resource.get_att("Arn")
@@ -197,32 +204,48 @@ impl BucketRef {
     }
 }
 
+/// Actions on objects to read them (and their versions).
+pub const READ_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
+/// Actions on objects to read and write them: what a pipeline and its
+/// actions need to pass artifacts.
+pub const READ_WRITE_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"];
+/// Actions on the bucket itself that readers and writers of its objects
+/// need (CodePipeline and CodeBuild check the location and versioning).
+/// See <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>.
+pub const BUCKET_ACTIONS: &[&str] = &["s3:GetBucketLocation", "s3:GetBucketVersioning"];
+
 impl BucketRef {
-    /// Lets `role` read objects (and their versions) of the bucket.
-    pub fn grant_read(&self, stack: &mut Stack, role: &RoleRef) {
-        self.grant(stack, role, &["s3:GetObject", "s3:GetObjectVersion"]);
+    /// Lets `grantee` read objects (and their versions) of the bucket: a
+    /// role of this stack in its own policy, a role of another account in
+    /// the bucket policy.
+    pub fn grant_read<'a>(&self, stack: &mut Stack, grantee: impl Into<Grantee<'a>>) {
+        self.grant(stack, grantee.into(), READ_ACTIONS);
     }
 
-    /// Lets `role` read and write objects of the bucket: what a pipeline and
-    /// its build projects need to pass artifacts.
-    pub fn grant_read_write(&self, stack: &mut Stack, role: &RoleRef) {
-        self.grant(
-            stack,
-            role,
-            &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-        );
+    /// Lets `grantee` read and write objects of the bucket: what a pipeline
+    /// and its actions need to pass artifacts. A role of this stack gets it
+    /// in its own policy, a role of another account in the bucket policy.
+    pub fn grant_read_write<'a>(&self, stack: &mut Stack, grantee: impl Into<Grantee<'a>>) {
+        self.grant(stack, grantee.into(), READ_WRITE_ACTIONS);
     }
 
-    fn grant(&self, stack: &mut Stack, role: &RoleRef, object_actions: &[&str]) {
-        stack.grant(
-            role,
-            Statement::allow(object_actions.iter().copied()).resource(self.objects_arn()),
-        );
-        stack.grant(
-            role,
-            Statement::allow(["s3:GetBucketLocation", "s3:GetBucketVersioning"])
-                .resource(self.arn()),
-        );
+    fn grant(&self, stack: &mut Stack, grantee: Grantee<'_>, object_actions: &[&str]) {
+        let objects = Statement::allow(object_actions.iter().copied()).resource(self.objects_arn());
+        let bucket = Statement::allow(BUCKET_ACTIONS.iter().copied()).resource(self.arn());
+        match grantee {
+            Grantee::Role(role) => {
+                stack.grant(role, objects);
+                stack.grant(role, bucket);
+            }
+            Grantee::Remote(role) => {
+                let path = stack.path(self.id());
+                for problem in role.problems() {
+                    stack.problem(&path, problem);
+                }
+                stack.grant_resource(&self.policy, role.admit(objects));
+                stack.grant_resource(&self.policy, role.admit(bucket));
+            }
+        }
     }
 }
 
@@ -275,6 +298,7 @@ impl Construct for Bucket {
         let bucket = BucketRef {
             policy: ResourcePolicy::new(&resource, "PolicyDocument"),
             resource,
+            kms_key_arn: self.kms_key_arn.clone(),
         };
 
         let policy = Resource::new("AWS::S3::BucketPolicy").property("Bucket", bucket.name());

@@ -3,7 +3,6 @@
 use crate::construct::{Env, File};
 use crate::template::Template;
 use indexmap::IndexMap;
-use std::fmt;
 
 /// The template file format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,32 +25,7 @@ impl Format {
     }
 }
 
-/// An IAM capability a stack needs to be created or updated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Capability {
-    /// `CAPABILITY_IAM`: the template creates IAM resources.
-    Iam,
-    /// `CAPABILITY_NAMED_IAM`: the template creates IAM resources with
-    /// custom names.
-    NamedIam,
-}
-
-impl Capability {
-    /// The API name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Iam => "CAPABILITY_IAM",
-            Capability::NamedIam => "CAPABILITY_NAMED_IAM",
-        }
-    }
-}
-
-impl fmt::Display for Capability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::facts::Capability;
 
 /// One synthesized stack.
 #[derive(Clone, Debug)]

@@ -10,7 +10,7 @@
 //! Every problem of every stack is collected; nothing is rendered unless
 //! there are none.
 
-use super::assembly::{Artifact, Assembly, Capability, Format};
+use super::assembly::{Artifact, Assembly, Format};
 use super::validate::{self, Paths};
 use crate::construct::{Item, Stack, grant};
 use crate::error::{Error, Problem, ProblemKind};
@@ -199,7 +199,7 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
             env: stack.env.clone(),
             tags: stack.tags.clone(),
             termination_protection: stack.termination_protection,
-            capabilities: capabilities(&template),
+            capabilities: facts::capabilities(&template),
             template,
             body,
             format,
@@ -359,22 +359,4 @@ fn section<T>(
     }
     *items = refused;
     out
-}
-
-/// The capabilities a template needs: `CAPABILITY_NAMED_IAM` when an IAM
-/// resource has a custom name, `CAPABILITY_IAM` when it has any IAM resource.
-pub(crate) fn capabilities(t: &Template) -> Vec<Capability> {
-    let mut iam = false;
-    let mut named = false;
-    for r in t.resources.values() {
-        if let Some(facts) = facts::of(&r.kind).filter(|f| f.iam) {
-            iam = true;
-            named |= !facts.iam_name.is_empty() && r.properties.contains_key(facts.iam_name);
-        }
-    }
-    match (iam, named) {
-        (_, true) => vec![Capability::NamedIam],
-        (true, false) => vec![Capability::Iam],
-        _ => vec![],
-    }
 }

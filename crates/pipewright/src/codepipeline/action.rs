@@ -14,7 +14,7 @@ use std::fmt;
 
 use crate::construct::{ResourceRef, Stack};
 use crate::error::ProblemKind;
-use crate::iam::RoleRef;
+use crate::iam::{RoleArn, RoleRef};
 use crate::s3::BucketRef;
 use crate::template::Expr;
 
@@ -202,7 +202,9 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
     /// action) and to any role of its own (a CodeBuild project's role reads
     /// and writes the artifact bucket, and uses `site.key`). The pipeline
     /// role's and the action role's access to the bucket and key are
-    /// granted by the pipeline. Default: nothing.
+    /// granted by the pipeline. Not called for an action performed by a
+    /// role of another account ([`Action::cross_account_role`]): that role's
+    /// permissions live in its own account. Default: nothing.
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         let _ = (stack, site);
     }
@@ -227,10 +229,11 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
         None
     }
 
-    /// The action's `RoleArn` when the kind has a role of its own (a role
-    /// in another account); the pipeline role may then assume it. An
-    /// [`Action::role`] takes precedence. Default: none.
-    fn role_arn(&self) -> Option<Expr> {
+    /// The action's `RoleArn` when the kind performs it with a role of its
+    /// own in another account; the pipeline role may then assume it, and
+    /// the artifact bucket and key admit it. [`Action::role`] and
+    /// [`Action::cross_account_role`] take precedence. Default: none.
+    fn role_arn(&self) -> Option<RoleArn> {
         None
     }
 
@@ -252,6 +255,7 @@ pub struct Action {
     namespace: Option<String>,
     run_order: Option<u32>,
     role: Option<RoleRef>,
+    remote: Option<RoleArn>,
 }
 
 impl Action {
@@ -267,6 +271,7 @@ impl Action {
             namespace: None,
             run_order: None,
             role: None,
+            remote: None,
         }
     }
 
@@ -300,6 +305,23 @@ impl Action {
     /// pipeline role). Default: the pipeline's role.
     pub fn role(mut self, role: &RoleRef) -> Self {
         self.role = Some(role.clone());
+        self.remote = None;
+        self
+    }
+
+    /// Performs the action with `role`, a role of another account named by
+    /// a literal ARN (a value of another account's stack cannot be
+    /// imported). The pipeline role may assume exactly that ARN, and the
+    /// artifact bucket's and key's policies admit the role; the pipeline
+    /// then needs a customer managed key ([`Pipeline::key`]), which synth
+    /// checks. `role` must trust the pipeline's role, and its own account
+    /// must grant it what the action does. Replaces an [`Action::role`].
+    /// Default: the pipeline's role.
+    ///
+    /// [`Pipeline::key`]: crate::codepipeline::Pipeline::key
+    pub fn cross_account_role(mut self, role: &RoleArn) -> Self {
+        self.remote = Some(role.clone());
+        self.role = None;
         self
     }
 
@@ -336,12 +358,22 @@ impl Action {
         self.role.as_ref()
     }
 
-    /// `RoleArn`: the action's own role, else the kind's.
+    /// The role of another account that performs the action: the one set
+    /// with [`Action::cross_account_role`], else the kind's, unless an
+    /// [`Action::role`] is set.
+    pub fn remote_role(&self) -> Option<RoleArn> {
+        if self.role.is_some() {
+            return None;
+        }
+        self.remote.clone().or_else(|| self.kind.role_arn())
+    }
+
+    /// `RoleArn`: the action's own role, else the role of another account.
     pub(crate) fn role_arn(&self) -> Option<Expr> {
-        self.role
-            .as_ref()
-            .map(RoleRef::arn)
-            .or_else(|| self.kind.role_arn())
+        match &self.role {
+            Some(role) => Some(role.arn()),
+            None => self.remote_role().map(|r| r.arn()),
+        }
     }
 
     /// The action as a stage's `Actions` renders it.

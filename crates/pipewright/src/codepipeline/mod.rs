@@ -9,10 +9,14 @@
 //! between kinds (the `ActionTypeId`, the `Configuration`, the grants, extra
 //! resources such as a webhook, V2 triggers, the kind's own checks) is the
 //! [`ActionKind`] trait, and each kind lives in its own file under
-//! [`actions`]. A new kind (manual approval, CloudFormation deploy, an ECR
-//! source) is a new file with a struct, its `ActionKind` impl and an
-//! `Action` constructor, with no edit to the pipeline; a kind defined
-//! outside this crate works the same way through [`Action::new`].
+//! [`actions`]. A new kind (manual approval, an ECR source) is a new file
+//! with a struct, its `ActionKind` impl and an `Action` constructor, with
+//! no edit to the pipeline; a kind defined outside this crate works the
+//! same way through [`Action::new`].
+//!
+//! An action may run in another account with a role named by a literal ARN
+//! ([`Action::cross_account_role`]); the pipeline then needs a customer
+//! managed key ([`Pipeline::key`]), and synth says so when it has none.
 //!
 //! - [`pipeline`]: `AWS::CodePipeline::Pipeline`, its role and its checks;
 //! - [`stage`]: a stage, a named list of actions;
@@ -27,6 +31,7 @@ pub mod stage;
 pub use action::{
     Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Category, CloneActionKind, Owner,
 };
+pub use actions::cloudformation::{Artifact, ArtifactPath, CloudFormationDeploy, DeployMode};
 pub use actions::codebuild::CodeBuildAction;
 pub use actions::connection::ConnectionSource;
 pub use actions::github::GitHubSource;

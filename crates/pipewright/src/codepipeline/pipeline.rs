@@ -4,11 +4,21 @@
 //! granted by its actions' kinds (start and watch a CodeBuild project, use
 //! a connection). An action with a role of its own performs it with that
 //! role, which the pipeline role may assume.
+//!
+//! An action performed by a role of another account
+//! ([`Action::cross_account_role`](crate::codepipeline::Action::cross_account_role))
+//! reads and writes artifacts from that account. The artifacts must then be
+//! encrypted with a customer managed key ([`Pipeline::key`]) whose policy,
+//! like the bucket policy, admits exactly those roles; the AWS managed key
+//! for S3 cannot be shared. A pipeline with such an action and no key, or
+//! with a key given only by ARN (whose policy the pipeline cannot edit), is
+//! a synth error.
 
 use crate::codepipeline::{ActionResource, ActionSite, Stage};
 use crate::construct::{Construct, ResourceRef, Stack};
 use crate::error::ProblemKind;
-use crate::iam::{Role, RoleRef, Statement};
+use crate::iam::{Role, RoleArn, RoleRef, Statement};
+use crate::kms::KeyRef;
 use crate::s3::BucketRef;
 use crate::template::{Expr, Resource};
 
@@ -30,6 +40,8 @@ pub struct Pipeline {
     stages: Vec<Stage>,
     kind: PipelineType,
     key_arn: Option<Expr>,
+    key: Option<KeyRef>,
+    role_name: Option<String>,
 }
 
 impl Pipeline {
@@ -41,6 +53,8 @@ impl Pipeline {
             stages: Vec::new(),
             kind: PipelineType::default(),
             key_arn: None,
+            key: None,
+            role_name: None,
         }
     }
 
@@ -50,10 +64,35 @@ impl Pipeline {
         self
     }
 
-    /// Encrypts artifacts with this KMS key (needed for cross-account
-    /// actions). Default: the AWS managed key for S3.
+    /// Encrypts artifacts with the KMS key `key_arn`, a key managed
+    /// elsewhere whose policy the pipeline cannot edit: enough for actions
+    /// of this account, not for a cross-account action (use
+    /// [`Pipeline::key`]). Default: the AWS managed key for S3.
     pub fn kms_key(mut self, key_arn: impl Into<Expr>) -> Self {
         self.key_arn = Some(key_arn.into());
+        self.key = None;
+        self
+    }
+
+    /// Encrypts artifacts with `key` (`ArtifactStore.EncryptionKey`), and
+    /// admits the role of every cross-account action in its key policy.
+    /// Encrypt the bucket with the same key ([`crate::s3::Bucket::kms_key`]
+    /// with [`KeyRef::arn`]); synth checks it when an action is
+    /// cross-account. Default: the AWS managed key for S3.
+    pub fn key(mut self, key: &KeyRef) -> Self {
+        self.key_arn = Some(key.arn());
+        self.key = Some(key.clone());
+        self
+    }
+
+    /// Names the pipeline's role (`RoleName`), so that a role of another
+    /// account can trust exactly it by a literal ARN
+    /// ([`crate::iam::Role::assumed_by_role`] with a
+    /// [`RoleArn`] of this account). A named role needs
+    /// `CAPABILITY_NAMED_IAM`, and renaming replaces it. Default: none,
+    /// CloudFormation generates a name.
+    pub fn role_name(mut self, name: impl Into<String>) -> Self {
+        self.role_name = Some(name.into());
         self
     }
 
@@ -148,6 +187,35 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    /// What a cross-account action performed by `remote` needs of the
+    /// pipeline: a customer managed key the pipeline can edit, which also
+    /// encrypts the bucket.
+    fn cross_account_problems(&self, action: &str, remote: &RoleArn) -> Vec<ProblemKind> {
+        let mut out = Vec::new();
+        let (action, account) = (action.to_owned(), remote.account().to_owned());
+        match (&self.key, &self.key_arn) {
+            (None, None) => out.push(ProblemKind::CrossAccountWithoutKey { action, account }),
+            (None, Some(_)) => out.push(ProblemKind::CrossAccountKeyByArn { action, account }),
+            (Some(key), _) if self.bucket.kms_key() != Some(&key.arn()) => {
+                out.push(ProblemKind::BucketWithoutPipelineKey {
+                    bucket: self.bucket.id().to_owned(),
+                })
+            }
+            (Some(_), _) => {}
+        }
+        out
+    }
+
+    /// Admits `remote` to the artifact bucket's and key's policies.
+    fn admit(&self, stack: &mut Stack, remote: &RoleArn) {
+        self.bucket.grant_read_write(stack, remote);
+        if let Some(key) = &self.key {
+            key.grant_encrypt_decrypt(stack, remote);
+        }
+    }
+}
+
 /// Use of the artifact key: what every role that reads or writes
 /// artifacts needs.
 pub(crate) fn kms_use(key: &Expr) -> Statement {
@@ -233,16 +301,27 @@ impl Construct for Pipeline {
         for problem in self.problems() {
             stack.problem(&path, problem);
         }
-        let role = stack.add(
-            Role::new(format!("{}Role", self.id), "codepipeline.amazonaws.com")
-                .description(format!("Service role of the {} pipeline", self.id)),
-        );
+        let mut role = Role::new(format!("{}Role", self.id), "codepipeline.amazonaws.com")
+            .description(format!("Service role of the {} pipeline", self.id));
+        if let Some(name) = &self.role_name {
+            role = role.name(name.as_str());
+        }
+        let role = stack.add(role);
         self.bucket.grant_read_write(stack, &role);
+        let account = stack.env().account.clone();
+        let mut cross_account = Vec::new();
         for stage in &self.stages {
             for action in &stage.actions {
                 let own = action.own_role();
                 if let Some(arn) = action.role_arn() {
                     stack.grant(&role, Statement::allow(["sts:AssumeRole"]).resource(arn));
+                }
+                if let Some(remote) = action.remote_role() {
+                    if account.as_deref() != Some(remote.account()) {
+                        cross_account.extend(self.cross_account_problems(action.name(), &remote));
+                    }
+                    self.admit(stack, &remote);
+                    continue;
                 }
                 if let Some(own) = own {
                     self.bucket.grant_read_write(stack, own);
@@ -261,6 +340,14 @@ impl Construct for Pipeline {
                     key: self.key_arn.as_ref(),
                 };
                 action.kind().grant(stack, &site);
+            }
+        }
+        // The bucket's problem is the same for every cross-account action.
+        let mut seen = Vec::new();
+        for problem in cross_account {
+            if !seen.contains(&problem) {
+                stack.problem(&path, problem.clone());
+                seen.push(problem);
             }
         }
         let mut store = vec![("Type", Expr::from("S3")), ("Location", self.bucket.name())];

@@ -26,6 +26,7 @@ pub const INLINE_POLICY_NAME: &str = "grants";
 pub struct ResourcePolicy {
     holder: ResourceRef,
     property: &'static str,
+    every_resource_is_holder: bool,
 }
 
 impl ResourcePolicy {
@@ -34,6 +35,18 @@ impl ResourcePolicy {
         Self {
             holder: holder.clone(),
             property,
+            every_resource_is_holder: false,
+        }
+    }
+
+    /// A policy in which `Resource: "*"` means the holder itself, as in a
+    /// KMS key policy, where `*` is the only resource allowed and names the
+    /// key. Its statements may use `*` for actions that support narrower
+    /// resources; the other checks still apply.
+    pub fn on_holder(holder: &ResourceRef, property: &'static str) -> Self {
+        Self {
+            every_resource_is_holder: true,
+            ..Self::new(holder, property)
         }
     }
 
@@ -131,8 +144,13 @@ impl Grant {
             });
             return out;
         }
+        let on_holder =
+            matches!(&self.target, GrantTarget::Resource(p) if p.every_resource_is_holder);
         let unscoped = s.unscoped_actions();
-        if !unscoped.is_empty() && !out.contains(&ProblemKind::PassRoleOnEveryResource) {
+        if !on_holder
+            && !unscoped.is_empty()
+            && !out.contains(&ProblemKind::PassRoleOnEveryResource)
+        {
             out.push(ProblemKind::UnscopedAction {
                 actions: unscoped.into_iter().map(str::to_owned).collect(),
             });

@@ -10,4 +10,4 @@ pub mod role;
 pub use policy::{
     Effect, KMS_USE_ACTIONS, POLICY_VERSION, PolicyDocument, Principal, Statement, UNSCOPED_ACTIONS,
 };
-pub use role::{Role, RoleRef};
+pub use role::{Grantee, NARROWING_TRUST_KEYS, Role, RoleArn, RoleRef};

@@ -15,13 +15,16 @@ pub use crate::facts::UNSCOPED_ACTIONS;
 /// The policy language version every document uses.
 pub const POLICY_VERSION: &str = "2012-10-17";
 
-/// Actions to encrypt and decrypt with a KMS key (artifacts, build output).
+/// Actions to encrypt and decrypt with a KMS key (artifacts, build output):
+/// what S3 server-side encryption with the key needs of whoever reads and
+/// writes the objects. `kms:ReEncrypt*` is left out: S3 never re-encrypts
+/// under another key on a caller's behalf
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html>).
 pub const KMS_USE_ACTIONS: &[&str] = &[
     "kms:Decrypt",
     "kms:DescribeKey",
     "kms:Encrypt",
     "kms:GenerateDataKey*",
-    "kms:ReEncrypt*",
 ];
 
 /// `Allow` or `Deny`.
@@ -58,6 +61,14 @@ impl Principal {
     /// needs a condition that narrows it (see [`crate::iam::Role`]).
     pub fn account(id: &str) -> Self {
         Self::Aws(Expr::sub(format!("arn:${{AWS::Partition}}:iam::{id}:root")))
+    }
+
+    /// Every identity of each of the 12-digit `accounts` whose own policies
+    /// allow it: one principal entry listing each account's root.
+    pub fn accounts<S: AsRef<str>>(ids: impl IntoIterator<Item = S>) -> Self {
+        Self::Aws(Expr::list(ids.into_iter().map(|id| {
+            Expr::sub(format!("arn:${{AWS::Partition}}:iam::{}:root", id.as_ref()))
+        })))
     }
 
     /// A role (or other IAM principal) by ARN.
@@ -169,6 +180,20 @@ impl Statement {
         self.conditions
             .values()
             .flat_map(|keys| keys.keys().map(String::as_str))
+    }
+
+    /// Each condition key the statement tests, with its values (a list
+    /// condition value gives every item), in the order they were added.
+    pub fn conditions(&self) -> impl Iterator<Item = (&str, Vec<&Expr>)> {
+        self.conditions.values().flat_map(|keys| {
+            keys.iter().map(|(k, v)| {
+                let values = match v {
+                    Expr::List(items) => items.iter().collect(),
+                    one => vec![one],
+                };
+                (k.as_str(), values)
+            })
+        })
     }
 
     /// Whether the statement applies to every resource (`Resource: "*"`).

@@ -2,6 +2,13 @@
 //! grants attach to. What a role may do is never written here: constructs
 //! grant statements to it through the stack, and synth renders them into
 //! its inline policy (see `crate::construct::grant`).
+//!
+//! A role of another account is a [`RoleArn`]: a literal ARN built from the
+//! account and a deterministic role name. It is the only way to name a role
+//! across accounts, since `Fn::ImportValue` cannot cross them (synth reports
+//! such a reference). Constructs take a [`Grantee`] in their `grant_*`
+//! methods: a role of the same stack gets an identity statement, a role of
+//! another account a statement in the resource's own policy.
 
 use super::policy::{PolicyDocument, Principal, Statement};
 use crate::construct::{Construct, ResourceRef, Stack};
@@ -51,12 +58,40 @@ impl Role {
         }
     }
 
+    /// A role with logical ID `id` that exactly `role`, a role of another
+    /// account, may assume: the trust names that account
+    /// ([`Principal::account`]) with the condition `ArnEquals` on
+    /// `aws:PrincipalArn`. Naming the account rather than the role ARN keeps
+    /// the trust valid when the other role does not exist yet or is
+    /// re-created (a role ARN principal would turn into the deleted role's
+    /// unique ID).
+    pub fn assumed_by_role(id: impl Into<String>, role: &RoleArn) -> Self {
+        Self::assumed_by(id, Principal::account(role.account())).trust_condition(
+            "ArnEquals",
+            "aws:PrincipalArn",
+            role.arn(),
+        )
+    }
+
     /// Adds a condition to the trust statement: `operator` (e.g.
     /// `StringEquals`, `ArnEquals`) on `key` (e.g. `aws:PrincipalArn`,
     /// `aws:PrincipalTag/team`, `sts:ExternalId`).
     pub fn trust_condition(mut self, operator: &str, key: &str, value: impl Into<Expr>) -> Self {
         self.trust = self.trust.condition(operator, key, value);
         self
+    }
+
+    /// Requires the caller to pass `external_id` (`StringEquals` on
+    /// `sts:ExternalId`), the identifier a third party shares with the
+    /// account it assumes roles in. Default: none.
+    pub fn external_id(self, external_id: impl Into<Expr>) -> Self {
+        self.trust_condition("StringEquals", "sts:ExternalId", external_id)
+    }
+
+    /// Requires the caller to carry the tag `key` with `value`
+    /// (`StringEquals` on `aws:PrincipalTag/<key>`). Default: none.
+    pub fn principal_tag(self, key: &str, value: impl Into<Expr>) -> Self {
+        self.trust_condition("StringEquals", &format!("aws:PrincipalTag/{key}"), value)
     }
 
     /// Sets `RoleName`. Default: none, CloudFormation generates one. A named
@@ -88,7 +123,7 @@ impl Role {
         match &self.trusted {
             Principal::Service(_) => None,
             Principal::Everyone => Some(ProblemKind::TrustsEveryone),
-            Principal::Aws(_) if !self.trust.condition_keys().any(narrows) => {
+            Principal::Aws(_) if !self.trust.conditions().any(narrows) => {
                 Some(ProblemKind::UnconditionedTrust)
             }
             _ => None,
@@ -110,13 +145,129 @@ pub const NARROWING_TRUST_KEYS: &[&str] = &[
     "sts:ExternalId",
 ];
 
-fn narrows(key: &str) -> bool {
+/// Whether a condition on `key` with `values` narrows who calls: a
+/// narrowing key whose every value is a bare `*` matches everyone and does
+/// not count.
+fn narrows((key, values): (&str, Vec<&Expr>)) -> bool {
+    let everyone = !values.is_empty() && values.iter().all(|v| v.as_str() == Some("*"));
+    !everyone && narrowing_key(key)
+}
+
+fn narrowing_key(key: &str) -> bool {
     NARROWING_TRUST_KEYS
         .iter()
         .any(|k| k.eq_ignore_ascii_case(key))
         || key
             .get(..17)
             .is_some_and(|p| p.eq_ignore_ascii_case("aws:PrincipalTag/"))
+}
+
+/// A role of an account, known by its deterministic name: the literal ARN
+/// `arn:${AWS::Partition}:iam::<account>:role/<name>`. This is how a stack
+/// names a role of another account (a cross-account action's role, a
+/// CloudFormation execution role, a role a key or bucket policy admits):
+/// values of another account's stack cannot be imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleArn {
+    account: String,
+    name: String,
+}
+
+impl RoleArn {
+    /// The role `name` of the 12-digit `account`. Both are checked where a
+    /// construct uses the value: an invalid one is reported at synth.
+    pub fn new(account: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            account: account.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The account ID.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The role name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The role ARN, `arn:${AWS::Partition}:iam::<account>:role/<name>`.
+    pub fn arn(&self) -> Expr {
+        Expr::sub(format!(
+            "arn:${{AWS::Partition}}:iam::{}:role/{}",
+            self.account, self.name
+        ))
+    }
+
+    /// Makes `statement` of a resource policy apply to exactly this role:
+    /// the principal is the role's account, narrowed by `ArnEquals` on
+    /// `aws:PrincipalArn`. Unlike the role ARN as principal, this stays
+    /// valid when the role is created after the policy or re-created.
+    pub fn admit(&self, statement: Statement) -> Statement {
+        statement
+            .principal(Principal::account(&self.account))
+            .condition("ArnEquals", "aws:PrincipalArn", self.arn())
+    }
+
+    /// What is wrong with the account or the name: an account ID is 12
+    /// digits, and a role name 1 to 64 letters, digits and `+=,.@_-`.
+    pub fn problems(&self) -> Vec<ProblemKind> {
+        let mut out = Vec::new();
+        if !(self.account.len() == 12 && self.account.chars().all(|c| c.is_ascii_digit())) {
+            out.push(ProblemKind::Environment {
+                what: "account",
+                value: self.account.clone(),
+                expected: "an AWS account ID is 12 digits",
+            });
+        }
+        let valid_name = (1..=64).contains(&self.name.len())
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+        if !valid_name {
+            out.push(ProblemKind::InvalidName {
+                what: "role name",
+                name: self.name.clone(),
+                reason: "is invalid: use 1 to 64 letters, digits and `+=,.@_-`".to_owned(),
+            });
+        }
+        out
+    }
+}
+
+impl From<&RoleArn> for Expr {
+    fn from(role: &RoleArn) -> Expr {
+        role.arn()
+    }
+}
+
+/// Who a construct's `grant_*` method grants to.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Grantee<'a> {
+    /// A role of the same stack: the grant is an identity statement in its
+    /// inline policy.
+    Role(&'a RoleRef),
+    /// A role of another account: the grant is a statement of the
+    /// resource's own policy (a bucket policy, a key policy) that admits
+    /// exactly that role ([`RoleArn::admit`]). The role's own account must
+    /// still allow it the same actions in the role's policies.
+    Remote(&'a RoleArn),
+}
+
+impl<'a> From<&'a RoleRef> for Grantee<'a> {
+    fn from(role: &'a RoleRef) -> Self {
+        Grantee::Role(role)
+    }
+}
+
+impl<'a> From<&'a RoleArn> for Grantee<'a> {
+    fn from(role: &'a RoleArn) -> Self {
+        Grantee::Remote(role)
+    }
 }
 
 /// A role added to a stack.
