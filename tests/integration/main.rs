@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod bootstrap;
 mod cli;
 mod cloud_cli;
 mod cloud_mocks;

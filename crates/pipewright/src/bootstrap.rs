@@ -21,7 +21,7 @@
 
 use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Stack};
 use crate::error::ProblemKind;
-use crate::iam::{Principal, Role, RoleRef, Statement};
+use crate::iam::{Principal, Role, RoleArn, RoleRef, Statement};
 use crate::template::{Expr, Output};
 
 /// What the deploy role may do on the stacks it manages: the calls
@@ -66,11 +66,12 @@ pub const READ_ACTIONS: &[&str] = &[
 ];
 
 /// Who may assume the deploy role.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Trust {
-    /// One named role of the operations account, by ARN (e.g. the CI role
-    /// or an SSO permission set's role).
-    Role(String),
+    /// One named role of the operations account (e.g. the CI role), trusted
+    /// as [`Role::assumed_by_role`] does: the account, with the condition
+    /// `ArnEquals aws:PrincipalArn` on the role's ARN.
+    Role(RoleArn),
     /// Identities of the operations account that match a condition, e.g.
     /// `ArnLike aws:PrincipalArn arn:aws:iam::111111111111:role/deployers/*`
     /// or `StringEquals aws:PrincipalTag/pipewright-deployer true`.
@@ -213,8 +214,12 @@ impl Bootstrap {
                 ),
         );
         let deploy_role = match &self.trust {
-            Trust::Role(arn) => Role::assumed_by("DeployRole", Principal::arn(arn.as_str()))
-                .trust_condition("ArnEquals", "aws:PrincipalArn", arn.as_str()),
+            Trust::Role(role) => {
+                for problem in role.problems() {
+                    stack.problem(&path, problem);
+                }
+                Role::assumed_by_role("DeployRole", role)
+            }
             Trust::Account {
                 account,
                 operator,

@@ -72,9 +72,19 @@ impl fmt::Display for Env {
         let account = self.account.as_deref().unwrap_or("default account");
         let region = self.region.as_deref().unwrap_or("default region");
         match (&self.account, &self.region) {
-            (Some(_), _) => write!(f, "account {account}, {region}"),
-            (None, _) => write!(f, "{account}, {region}"),
+            (Some(_), _) => write!(f, "account {account}, {region}")?,
+            (None, _) => write!(f, "{account}, {region}")?,
         }
+        if self.own_credentials {
+            write!(f, ", own credentials")?;
+        }
+        if let Some(role) = &self.deploy_role {
+            write!(f, ", deploy role {role}")?;
+        }
+        if let Some(role) = &self.execution_role {
+            write!(f, ", execution role {role}")?;
+        }
+        Ok(())
     }
 }
 
