@@ -1,5 +1,5 @@
 //! One run across accounts: the app's stacks live in the caller's account
-//! (moto's default, 123456789012) and in two workload accounts. The
+//! (the operations account, 111111111111) and in two workload accounts. The
 //! bootstrap stacks are deployed with the workload accounts' own
 //! credentials (profiles); every other command runs as the operations
 //! account does, through the deploy roles. moto gives credentials of the

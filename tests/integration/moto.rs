@@ -107,38 +107,51 @@ pub fn session() -> Session {
 /// the tests reach them with, as `PIPEWRIGHT_ACCOUNT_PROFILES` takes them.
 pub const ACCOUNT_PROFILES: &str = "222222222222=staging,333333333333=production";
 
-/// An AWS config file whose profiles `staging` and `production` assume a
-/// role in the app's workload accounts with the environment's credentials:
-/// moto gives credentials of the role's account, as AWS does.
-const PROFILES: &str = "[profile staging]\nrole_arn = arn:aws:iam::222222222222:role/admin\ncredential_source = Environment\n\n\
-[profile production]\nrole_arn = arn:aws:iam::333333333333:role/admin\ncredential_source = Environment\n";
+/// The account the tests run as: the operations account of the app
+/// (`src/accounts.rs`).
+pub const OPERATIONS: &str = "111111111111";
+
+/// An AWS config file: the default profile is a role in the operations
+/// account, and the profiles `staging` and `production` roles in the app's
+/// workload accounts, each assumed with the static keys of profile `base`
+/// (in [`CREDENTIALS`]). moto gives credentials of the role's account from
+/// `sts:AssumeRole`, as AWS does.
+const PROFILES: &str = "[default]\nrole_arn = arn:aws:iam::111111111111:role/operator\nsource_profile = base\n\n\
+[profile staging]\nrole_arn = arn:aws:iam::222222222222:role/admin\nsource_profile = base\n\n\
+[profile production]\nrole_arn = arn:aws:iam::333333333333:role/admin\nsource_profile = base\n";
+
+/// The static keys the profiles start from.
+const CREDENTIALS: &str = "[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n";
 
 /// Points a command at `endpoint` with dummy credentials, isolated from
-/// the user's AWS configuration. The app's workload accounts are reached
-/// through the profiles of [`PROFILES`] (written to `home/aws-config`), so
-/// `deploy --all` can create their bootstrap stacks; a test of the deploy
-/// role removes `PIPEWRIGHT_ACCOUNT_PROFILES`.
+/// the user's AWS configuration. The caller is a role in the operations
+/// account; the app's workload accounts are reached through the profiles
+/// of [`PROFILES`] (written to `home`), so `deploy --all` can create their
+/// bootstrap stacks. A test of the deploy roles removes
+/// `PIPEWRIGHT_ACCOUNT_PROFILES`.
 pub fn aws_env(c: &mut Command, endpoint: &str, home: &Path) {
     let config = home.join("aws-config");
+    let credentials = home.join("aws-credentials");
     if !config.exists() {
         std::fs::write(&config, PROFILES).expect("write the AWS config file");
+        std::fs::write(&credentials, CREDENTIALS).expect("write the AWS credentials file");
     }
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
         "AWS_DEFAULT_REGION",
     ] {
         c.env_remove(var);
     }
     c.env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", credentials)
         .env("PIPEWRIGHT_ACCOUNT_PROFILES", ACCOUNT_PROFILES)
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET);
 }
