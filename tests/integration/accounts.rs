@@ -7,7 +7,7 @@
 //! account. What moto cannot refuse (an `AssumeRole` denied) is served by
 //! `aws-smithy-mocks`.
 
-use super::moto::session;
+use super::moto::{OPERATIONS, session};
 use super::support::text;
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
@@ -68,6 +68,11 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     // Each stack exists in its own account, and only there; a stack reached
     // through the deploy role runs as the execution role.
     let caller = s.state();
+    assert_eq!(
+        s.state_of(Some(OPERATIONS)),
+        caller,
+        "the caller is the operations account"
+    );
     let staging = s.state_of(Some(STAGING));
     let production = s.state_of(Some(PRODUCTION));
     assert_eq!(
