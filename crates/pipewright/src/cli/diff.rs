@@ -267,17 +267,29 @@ pub(super) fn statement_lines(
     statements
         .iter()
         .map(|s| {
+            // A trust or resource policy statement has a principal and may
+            // have no resource: say only what it has.
+            let on = if s.resources.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", statement_resources(s))
+            };
+            let to = s
+                .principal
+                .as_ref()
+                .map(|p| format!(" to {}", principal(p)))
+                .unwrap_or_default();
+            let when = s
+                .condition
+                .as_ref()
+                .map(|c| format!(" when {}", condition(c)))
+                .unwrap_or_default();
             let line = format!(
-                "{pad}{} {} {} {} on {}{}{}",
+                "{pad}{} {} {} {}{on}{to}{when}{}",
                 s.change.sign(),
                 s.resource,
                 s.effect,
                 s.actions.join(", "),
-                statement_resources(s),
-                s.principal
-                    .as_ref()
-                    .map(|p| format!(" to {p}"))
-                    .unwrap_or_default(),
                 if s.broadening { "  (broadens)" } else { "" }
             );
             printer.paint_on(
@@ -291,6 +303,50 @@ pub(super) fn statement_lines(
             )
         })
         .collect()
+}
+
+/// A principal as one line: `AWS !Sub "arn:...:root"`, `Service
+/// codebuild.amazonaws.com`, `*`.
+fn principal(p: &Value) -> String {
+    match p {
+        Value::Object(m) => m
+            .iter()
+            .map(|(kind, who)| {
+                let who = match who {
+                    Value::Array(list) => list
+                        .iter()
+                        .map(|w| value(&Some(w.clone())))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Value::String(s) => s.clone(),
+                    other => value(&Some(other.clone())),
+                };
+                format!("{kind} {who}")
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::String(s) => s.clone(),
+        other => value(&Some(other.clone())),
+    }
+}
+
+/// A condition block as one line: `StringEquals aws:PrincipalTag/x "true"`,
+/// so the preview shows what narrows a trust or a grant.
+fn condition(c: &Value) -> String {
+    let Value::Object(operators) = c else {
+        return value(&Some(c.clone()));
+    };
+    operators
+        .iter()
+        .flat_map(|(op, keys)| match keys {
+            Value::Object(keys) => keys
+                .iter()
+                .map(|(k, v)| format!("{op} {k} {}", value(&Some(v.clone()))))
+                .collect::<Vec<_>>(),
+            other => vec![format!("{op} {}", value(&Some(other.clone())))],
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// A statement's resources as one line, intrinsics in short form.
