@@ -2,16 +2,13 @@
 //! CloudFormation on the managed stacks only and pass exactly the execution
 //! role; an execution role whose permissions come from the team.
 
+use super::support::sub;
 use super::support::{text, tool};
 use pipewright::bootstrap::{Bootstrap, Trust};
 use pipewright::iam::{RoleArn, Statement};
 use pipewright::template::{Expr, json};
 use pipewright::{App, Error};
 use serde_json::{Value, json};
-
-fn sub(text: &str) -> Value {
-    json!({ "Fn::Sub": text })
-}
 
 fn staging() -> Bootstrap {
     Bootstrap::new(

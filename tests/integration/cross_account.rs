@@ -5,6 +5,7 @@
 //! one account out of another's stack. Policies are asserted statement by
 //! statement.
 
+use super::support::{granted, sub};
 use pipewright::app::Capability;
 use pipewright::codepipeline::{
     Action, Artifact, CloudFormationDeploy, ConnectionSource, Pipeline, Stage,
@@ -27,25 +28,6 @@ fn problems(app: App) -> Vec<String> {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("synth succeeded"),
     }
-}
-
-fn sub(text: &str) -> Value {
-    json!({ "Fn::Sub": text })
-}
-
-/// The statements of the `grants` inline policy of role `id`.
-fn granted(resources: &Value, id: &str) -> Vec<Value> {
-    let policies = resources[id]["Properties"]["Policies"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{id} has no Policies: {resources:#}"));
-    let grants = policies
-        .iter()
-        .find(|p| p["PolicyName"] == "grants")
-        .expect("a `grants` policy");
-    grants["PolicyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 fn statements(policy: &Value) -> Vec<Value> {

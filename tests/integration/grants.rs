@@ -1,6 +1,7 @@
 //! Grants as values: identity and resource-policy statements, validated and
 //! rendered at synth, with explicit overrides winning.
 
+use super::support::{granted, sub};
 use pipewright::buildspec::BuildSpec;
 use pipewright::codebuild::Project;
 use pipewright::iam::{Principal, Role, Statement};
@@ -19,25 +20,6 @@ fn problems(stack: Stack) -> Vec<String> {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("synth succeeded"),
     }
-}
-
-/// The statements of the `grants` inline policy of role `id`.
-fn granted(resources: &Value, id: &str) -> Vec<Value> {
-    let policies = resources[id]["Properties"]["Policies"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{id} has no Policies: {resources:#}"));
-    let grants = policies
-        .iter()
-        .find(|p| p["PolicyName"] == "grants")
-        .expect("a `grants` policy");
-    grants["PolicyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn sub(text: &str) -> Value {
-    json!({ "Fn::Sub": text })
 }
 
 /// Before the fix, `BuildSpec::secret` and `BuildSpec::parameter` wrote the

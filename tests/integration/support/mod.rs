@@ -6,6 +6,7 @@
 
 pub mod transcript;
 
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -94,4 +95,25 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
             ));
         }
     }
+}
+
+/// `{"Fn::Sub": text}`, as templates are compared in JSON.
+pub fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+/// The statements of the `grants` inline policy of role `id` among a
+/// template's `resources`.
+pub fn granted(resources: &Value, id: &str) -> Vec<Value> {
+    let policies = resources[id]["Properties"]["Policies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{id} has no Policies: {resources:#}"));
+    let grants = policies
+        .iter()
+        .find(|p| p["PolicyName"] == "grants")
+        .expect("a `grants` policy");
+    grants["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
