@@ -1,7 +1,8 @@
 //! `AWS::CodeBuild::Project`: a build project.
 //!
 //! A [`Project`] gets its own role with exactly the permissions it needs
-//! (its log group, the variables it reads, what others grant it), CloudWatch
+//! (its log group, the variables it reads, the report groups of its
+//! buildspec, what others grant it), CloudWatch
 //! logging, bounded timeouts, a current managed image, privileged mode only
 //! when asked (for Docker builds), and refuses plaintext variables that look
 //! like secrets.
@@ -12,6 +13,7 @@
 //! emulator the tests deploy to cannot resolve `GetAtt` on this type.
 
 use crate::buildspec::{self, BuildSpec};
+use crate::codebuild::report_group::{ReportGroup, ReportType};
 use crate::codebuild::webhook::FilterGroup;
 use crate::construct::{Construct, ResourceRef, Stack};
 use crate::error::ProblemKind;
@@ -248,6 +250,7 @@ impl Project {
                 });
             }
         }
+        problems.extend(self.spec.problems().iter().cloned());
         for name in self.spec.plaintext_secrets() {
             problems.push(ProblemKind::PlaintextSecret {
                 place: "buildspec",
@@ -364,6 +367,16 @@ impl Construct for Project {
         for statement in self.spec.read_grants() {
             stack.grant(&role, statement);
         }
+        for (group, report) in self.spec.reports() {
+            let reports = stack.add(
+                ReportGroup::new(
+                    format!("{}{}Reports", self.id, camel(group)),
+                    format!("${{AWS::StackName}}-{}-{group}", self.id),
+                )
+                .kind(ReportType::of(report.format())),
+            );
+            reports.grant_write(stack, &role);
+        }
         let mut env_vars = Vec::new();
         for v in &self.variables {
             let (name, kind, value) = match v {
@@ -464,5 +477,26 @@ impl Construct for Project {
         }
         let resource = stack.add_resource_at(path, &self.id, project);
         ProjectRef { resource, role }
+    }
+}
+
+/// `junit-results` as `JunitResults`: a report group's name as part of a
+/// logical ID.
+fn camel(name: &str) -> String {
+    let out: String = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        "Report".to_owned()
+    } else {
+        out
     }
 }
