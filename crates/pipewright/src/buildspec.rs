@@ -950,11 +950,19 @@ pub fn docker_build_save(options: DockerBuild) -> BuildSpec {
 /// before succeeded. The action sets `IMAGE_TAG`; the project sets
 /// `target_var` and needs privileged mode, and its role push permission on
 /// that one repository.
-pub fn docker_load_push(target_var: &str) -> BuildSpec {
+///
+/// With `role_arn_var`, the build first assumes the role whose ARN is in
+/// that variable ([`BuildSpec::assume_role`]), so that the login and the
+/// push run with that role's temporary credentials: a push into another
+/// account's registry as a role of that account.
+pub fn docker_load_push(target_var: &str, role_arn_var: Option<&str>) -> BuildSpec {
     let target = Registry::new(target_var);
     let image = format!(r#""{}:$IMAGE_TAG""#, target.value);
-    BuildSpec::new()
-        .load_image()
+    let spec = match role_arn_var {
+        Some(var) => BuildSpec::new().assume_role(var),
+        None => BuildSpec::new(),
+    };
+    spec.load_image()
         .pre_build([target.login()])
         .build([format!(r#"docker tag "{LOCAL_IMAGE}:$IMAGE_TAG" {image}"#)])
         .post_build([when_succeeding(&format!("docker push {image}"))])

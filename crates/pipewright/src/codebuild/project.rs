@@ -106,6 +106,7 @@ pub struct Project {
     queued_timeout: u32,
     key_arn: Option<Expr>,
     webhook: Option<Vec<FilterGroup>>,
+    role_name: Option<String>,
 }
 
 impl Project {
@@ -127,6 +128,7 @@ impl Project {
             queued_timeout: DEFAULT_QUEUED_TIMEOUT_MINUTES,
             key_arn: None,
             webhook: None,
+            role_name: None,
         }
     }
 
@@ -140,6 +142,16 @@ impl Project {
     /// Sets `Description`.
     pub fn description(mut self, text: impl Into<String>) -> Self {
         self.description = Some(text.into());
+        self
+    }
+
+    /// Names the project's role (`RoleName`), so that a role of another
+    /// account can trust exactly it by a literal ARN
+    /// ([`crate::iam::Role::assumed_by_role`]). A named role needs
+    /// `CAPABILITY_NAMED_IAM`, and renaming replaces it. Default: none,
+    /// CloudFormation generates a name.
+    pub fn role_name(mut self, name: impl Into<String>) -> Self {
+        self.role_name = Some(name.into());
         self
     }
 
@@ -346,10 +358,12 @@ impl Construct for Project {
         for problem in self.problems() {
             stack.problem(&path, problem);
         }
-        let role = stack.add(
-            Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
-                .description(format!("Service role of the {} CodeBuild project", self.id)),
-        );
+        let mut role = Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
+            .description(format!("Service role of the {} CodeBuild project", self.id));
+        if let Some(name) = &self.role_name {
+            role = role.name(name.as_str());
+        }
+        let role = stack.add(role);
         let project_name = format!("${{AWS::StackName}}-{}", self.id);
         let log_group = format!(
             "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
