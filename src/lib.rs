@@ -7,8 +7,11 @@
 
 pub mod accounts;
 pub mod artifact_store;
+pub mod build_once_push_many;
+pub mod dockerhub;
 pub mod eks_cicd;
 pub mod image_pipeline;
+pub mod make_pipeline;
 
 use pipewright::App;
 
@@ -17,7 +20,15 @@ pub fn app() -> App {
     let mut app = App::new()
         .stack(artifact_store::stack())
         .stack(image_pipeline::webhook())
-        .stack(image_pipeline::connection());
+        .stack(image_pipeline::connection())
+        .stack(build_once_push_many::pipeline(
+            &build_once_push_many::CONFIG,
+        ))
+        .stack(build_once_push_many::production(
+            &build_once_push_many::CONFIG,
+        ))
+        .stack(dockerhub::stack(&dockerhub::CONFIG))
+        .stack(make_pipeline::stack(&make_pipeline::CONFIG));
     let config = eks_cicd::CONFIG;
     for cluster in config.clusters {
         app.add(eks_cicd::deploy_role(&config, cluster));
@@ -25,12 +36,13 @@ pub fn app() -> App {
     // Last: each workload account's bootstrap manages the stacks above that
     // live there.
     for cluster in config.clusters {
-        let bootstrap = accounts::bootstrap(
-            &app,
-            cluster.name,
-            cluster.account,
-            eks_cicd::execution_grants(cluster),
-        );
+        let mut grants = eks_cicd::execution_grants(cluster);
+        if cluster.account == build_once_push_many::CONFIG.production.account {
+            grants.extend(build_once_push_many::execution_grants(
+                &build_once_push_many::CONFIG,
+            ));
+        }
+        let bootstrap = accounts::bootstrap(&app, cluster.name, cluster.account, grants);
         app.add(bootstrap);
     }
     app

@@ -58,7 +58,11 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     for stack in ["bootstrap-staging", "bootstrap-production"] {
         assert!(stderr.contains(&format!("{stack}: no changes")), "{stderr}");
     }
-    for stack in ["deploy-role-staging", "deploy-role-production"] {
+    for stack in [
+        "deploy-role-staging",
+        "deploy-role-production",
+        "build-once-production",
+    ] {
         assert!(
             stderr.contains(&format!("{stack}: created CREATE_COMPLETE")),
             "{stderr}"
@@ -79,8 +83,11 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         names(&caller),
         set(&[
             "artifact-store",
+            "build-once-pipeline",
+            "dockerhub-pipeline",
             "image-pipeline",
-            "image-pipeline-connection"
+            "image-pipeline-connection",
+            "make-pipeline"
         ])
     );
     assert_eq!(
@@ -89,7 +96,11 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     );
     assert_eq!(
         names(&production),
-        set(&["bootstrap-production", "deploy-role-production"])
+        set(&[
+            "bootstrap-production",
+            "build-once-production",
+            "deploy-role-production"
+        ])
     );
     assert_eq!(
         staging["stacks"]["deploy-role-staging"]["role"],
@@ -105,13 +116,17 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         "the bootstrap stack runs with the account's own credentials"
     );
     assert_eq!(caller["stacks"]["artifact-store"].get("role"), None);
+    assert_eq!(
+        production["stacks"]["build-once-production"]["role"],
+        json!("arn:aws:iam::333333333333:role/pipewright-exec")
+    );
 
     // A second deploy of everything makes no write call: every stack is
     // unchanged, and no account holds a change set.
     let out = s.run_as_operations(&["deploy", "--all", "--yes"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches(": no changes").count(), 7, "{stderr}");
+    assert_eq!(stderr.matches(": no changes").count(), 11, "{stderr}");
     assert!(!stderr.contains("change set"), "{stderr}");
     assert_eq!(s.state(), caller);
     assert_eq!(s.state_of(Some(STAGING)), staging);
@@ -128,7 +143,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         .iter()
         .map(|s| (s["stack"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses.len(), 7, "{stdout}");
+    assert_eq!(statuses.len(), 11, "{stdout}");
     assert!(
         statuses.iter().all(|(_, st)| *st == "CREATE_COMPLETE"),
         "{stdout}"
@@ -169,6 +184,13 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
             .collect();
         assert!(left.is_empty(), "{account:?}: {left:?}");
     }
+    // The repositories are retained, in their own accounts.
+    let repositories = |account| s.state_of(account)["repositories"].clone();
+    let kept = repositories(None);
+    for name in ["acme/app", "acme/app-mirror", "acme/make-app"] {
+        assert!(kept.as_array().unwrap().contains(&json!(name)), "{kept}");
+    }
+    assert_eq!(repositories(Some(PRODUCTION)), json!(["acme/app"]));
 }
 
 /// `AssumeRole` answering with credentials of `account`.

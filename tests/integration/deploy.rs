@@ -70,7 +70,13 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["repositories"],
-        serde_json::json!(["sample-app", "sample-service"])
+        serde_json::json!([
+            "acme/app",
+            "acme/app-mirror",
+            "acme/make-app",
+            "sample-app",
+            "sample-service"
+        ])
     );
     let buckets: Vec<&str> = state["buckets"]
         .as_array()
@@ -181,10 +187,16 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["repositories"],
-        serde_json::json!(["sample-app", "sample-service"]),
+        serde_json::json!([
+            "acme/app",
+            "acme/app-mirror",
+            "acme/make-app",
+            "sample-app",
+            "sample-service"
+        ]),
         "retained"
     );
-    assert_eq!(state["buckets"].as_array().unwrap().len(), 3, "retained");
+    assert_eq!(state["buckets"].as_array().unwrap().len(), 6, "retained");
 
     // Destroying again succeeds: the stacks are already gone.
     let out = s.run(&["destroy", "artifact-store", "--yes"]);

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bootstrap;
+mod circleci;
 mod cli;
 mod cloud_cli;
 mod cloud_mocks;

@@ -22,6 +22,7 @@
 //! actions. Its commands are POSIX `sh` (CodeBuild's default shell), quote
 //! every expansion, and pass registry passwords on stdin, never in argv.
 
+use crate::error::ProblemKind;
 use crate::iam::policy::Statement;
 use crate::template::Expr;
 use crate::template::yaml::expr_to_string;
@@ -186,6 +187,11 @@ impl Report {
         self
     }
 
+    /// The format of the report's files.
+    pub fn format(&self) -> ReportFormat {
+        self.file_format
+    }
+
     fn to_expr(&self) -> Expr {
         let mut m = IndexMap::new();
         m.insert("files".to_owned(), strings(&self.files));
@@ -265,6 +271,7 @@ pub struct BuildSpec {
     base_directory: Option<String>,
     reports: IndexMap<String, Report>,
     cache_paths: Vec<String>,
+    problems: Vec<ProblemKind>,
 }
 
 impl BuildSpec {
@@ -435,6 +442,25 @@ impl BuildSpec {
                 self.cache_paths.push(path);
             }
         }
+        self
+    }
+
+    /// The reports (`reports`), by report group name, in order.
+    pub fn reports(&self) -> &IndexMap<String, Report> {
+        &self.reports
+    }
+
+    /// Problems a recipe found in its options (a credential where a secret's
+    /// name belongs); a CodeBuild project reports them at synth with its
+    /// path. Default: none.
+    pub fn problems(&self) -> &[ProblemKind] {
+        &self.problems
+    }
+
+    /// Records a problem found by a recipe, reported by the project that
+    /// runs the buildspec.
+    pub fn problem(mut self, problem: ProblemKind) -> Self {
+        self.problems.push(problem);
         self
     }
 
@@ -839,6 +865,246 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
         .pre_build(pre_build)
         .build([build])
         .post_build(post_build)
+}
+
+/// The file the build-once recipes hand the image over in: the output of
+/// `docker save`, gzipped, in the build's output artifact.
+pub const IMAGE_ARCHIVE: &str = "image.tar.gz";
+
+/// The name the build-once recipes give the image inside the build
+/// (`pipewright-image:$IMAGE_TAG`); it never leaves the build host except
+/// inside [`IMAGE_ARCHIVE`].
+pub const LOCAL_IMAGE: &str = "pipewright-image";
+
+/// The short commit: `IMAGE_TAG` set to the first 7 characters of the
+/// commit CodeBuild resolved.
+fn short_commit() -> String {
+    r#"IMAGE_TAG="$(printf '%s' "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c 1-7)""#.to_owned()
+}
+
+impl BuildSpec {
+    /// Saves the image `pipewright-image:$IMAGE_TAG` ([`LOCAL_IMAGE`]) at
+    /// the end of the `build` phase with `docker save | gzip` into
+    /// [`IMAGE_ARCHIVE`], and lists the archive in the artifacts: the
+    /// hand-off from a build to later actions that load it. Runs under
+    /// `bash` with `pipefail`, so a failed `docker save` fails the build.
+    pub fn save_image(self) -> Self {
+        self.shell("bash")
+            .build([format!(
+                r#"set -o pipefail && docker save "{LOCAL_IMAGE}:$IMAGE_TAG" | gzip > {IMAGE_ARCHIVE}"#
+            )])
+            .artifact_files([IMAGE_ARCHIVE])
+    }
+
+    /// Loads the image a [`BuildSpec::save_image`] build saved, from
+    /// [`IMAGE_ARCHIVE`] in the input artifact, at the end of `pre_build`
+    /// (`gunzip | docker load`, under `bash` with `pipefail`). The action
+    /// must set `IMAGE_TAG` (e.g. `#{BuildVariables.IMAGE_TAG}`).
+    pub fn load_image(self) -> Self {
+        self.shell("bash").pre_build([format!(
+            "set -o pipefail && gunzip -c {IMAGE_ARCHIVE} | docker load"
+        )])
+    }
+
+    /// Runs the rest of the build with temporary credentials of the role
+    /// whose ARN is in the environment variable `role_arn_var`: `pre_build`
+    /// assumes it (`aws sts assume-role`, one hour) and exports its session
+    /// credentials, never printing them. The project's role needs
+    /// `sts:AssumeRole` on exactly that role, and the role must trust it;
+    /// no long-lived key is involved.
+    pub fn assume_role(self, role_arn_var: &str) -> Self {
+        let arn = Registry::new(role_arn_var).value;
+        self.shell("bash").pre_build([
+            format!(
+                r#"CREDENTIALS="$(aws sts assume-role --role-arn "{arn}" --role-session-name "codebuild-$CODEBUILD_BUILD_NUMBER" --duration-seconds 3600 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)""#
+            ),
+            r#"read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$CREDENTIALS" && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN && unset CREDENTIALS"#.to_owned(),
+        ])
+    }
+}
+
+/// Build once: a buildspec that builds the Docker image, tags it
+/// `pipewright-image:$IMAGE_TAG` with `IMAGE_TAG` the short commit, saves
+/// it into [`IMAGE_ARCHIVE`] ([`BuildSpec::save_image`]) and exports
+/// `IMAGE_TAG`. It pushes nowhere and needs no registry permission; each
+/// registry gets its own [`docker_load_push`] action. Uses the
+/// Dockerfile and context of `options` (its moving tag, image definitions
+/// and extra registries do not apply). The project needs privileged mode.
+pub fn docker_build_save(options: DockerBuild) -> BuildSpec {
+    BuildSpec::new()
+        .exported(["IMAGE_TAG"])
+        .pre_build([short_commit()])
+        .build([format!(
+            r#"docker build --file {} --tag "{LOCAL_IMAGE}:$IMAGE_TAG" {}"#,
+            sh_word(&options.dockerfile),
+            sh_word(&options.context)
+        )])
+        .save_image()
+}
+
+/// Push to one registry: a buildspec that loads the image a
+/// [`docker_build_save`] build saved ([`BuildSpec::load_image`]), logs in
+/// to the ECR registry of the repository URI in the environment variable
+/// `target_var` (in that registry's region, the password on stdin),
+/// tags the image `<uri>:$IMAGE_TAG` and pushes it only when everything
+/// before succeeded. The action sets `IMAGE_TAG`; the project sets
+/// `target_var` and needs privileged mode, and its role push permission on
+/// that one repository.
+///
+/// With `role_arn_var`, the build first assumes the role whose ARN is in
+/// that variable ([`BuildSpec::assume_role`]), so that the login and the
+/// push run with that role's temporary credentials: a push into another
+/// account's registry as a role of that account.
+pub fn docker_load_push(target_var: &str, role_arn_var: Option<&str>) -> BuildSpec {
+    let target = Registry::new(target_var);
+    let image = format!(r#""{}:$IMAGE_TAG""#, target.value);
+    let spec = match role_arn_var {
+        Some(var) => BuildSpec::new().assume_role(var),
+        None => BuildSpec::new(),
+    };
+    spec.load_image()
+        .pre_build([target.login()])
+        .build([format!(r#"docker tag "{LOCAL_IMAGE}:$IMAGE_TAG" {image}"#)])
+        .post_build([when_succeeding(&format!("docker push {image}"))])
+}
+
+/// The Docker Hub registry's host, for `docker login`.
+pub const DOCKER_HUB: &str = "docker.io";
+
+/// Options of the [`dockerhub_build_push`] recipe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DockerHub {
+    repository: String,
+    secret: String,
+    username_key: String,
+    token_key: String,
+    moving_tag: Option<String>,
+}
+
+impl DockerHub {
+    /// Pushes to the Docker Hub repository `repository` (`owner/name`),
+    /// logging in with the credentials in the Secrets Manager secret
+    /// `secret` (its name, not its value). Defaults: the username under the
+    /// JSON key `username`, the access token under `token`, no moving tag.
+    pub fn new(repository: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            repository: repository.into(),
+            secret: secret.into(),
+            username_key: "username".to_owned(),
+            token_key: "token".to_owned(),
+            moving_tag: None,
+        }
+    }
+
+    /// Sets the JSON keys of the username and the token in the secret.
+    /// Default: `username` and `token`.
+    pub fn keys(mut self, username: impl Into<String>, token: impl Into<String>) -> Self {
+        self.username_key = username.into();
+        self.token_key = token.into();
+        self
+    }
+
+    /// Also pushes `tag` (e.g. `latest`), which moves to every new build.
+    /// Default: only the commit tag.
+    pub fn moving_tag(mut self, tag: impl Into<String>) -> Self {
+        self.moving_tag = Some(tag.into());
+        self
+    }
+
+    /// What is wrong: a secret "name" that is a credential (a Docker Hub
+    /// token starts with `dckr_`; a secret name has only letters, digits
+    /// and `/_+=.@-`).
+    fn problems(&self) -> Vec<ProblemKind> {
+        let name_like = !self.secret.is_empty()
+            && self.secret.len() <= 512
+            && self
+                .secret
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+        let token_like = ["dckr_pat_", "dckr_oat_", "dckr_"]
+            .iter()
+            .any(|p| self.secret.starts_with(p));
+        if name_like && !token_like {
+            return Vec::new();
+        }
+        let shown: String = self.secret.chars().take(5).collect();
+        vec![ProblemKind::SecretAsPlaintext {
+            what: "Docker Hub secret",
+            shown: format!("{shown}…"),
+        }]
+    }
+}
+
+/// A buildspec that builds a Docker image and pushes it to Docker Hub.
+///
+/// - `env.secrets-manager` reads `DOCKERHUB_USERNAME` and `DOCKERHUB_TOKEN`
+///   from the secret at build time (the project's role may read exactly
+///   that secret, `...:secret:<name>-??????`); `DOCKERHUB_REPOSITORY` is a
+///   plain variable.
+/// - `pre_build` logs in with the token on stdin, never in argv, and sets
+///   `IMAGE_TAG` to the short commit.
+/// - `build` builds `$DOCKERHUB_REPOSITORY:$IMAGE_TAG` (and the moving tag).
+/// - `post_build` pushes only when the build succeeded, then logs out.
+///
+/// A secret given as a credential instead of a name is a synth error of the
+/// project that runs the buildspec. The project needs privileged mode.
+pub fn dockerhub_build_push(options: DockerHub) -> BuildSpec {
+    let mut spec = BuildSpec::new();
+    for problem in options.problems() {
+        spec = spec.problem(problem);
+    }
+    let reference = |key: &str| format!("{}:{key}", options.secret);
+    let mut tags = vec![r#""$DOCKERHUB_REPOSITORY:$IMAGE_TAG""#.to_owned()];
+    if let Some(tag) = &options.moving_tag {
+        tags.push(image_ref("$DOCKERHUB_REPOSITORY", tag));
+    }
+    let build = format!(
+        "docker build {} .",
+        tags.iter()
+            .map(|t| format!("--tag {t}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let pushes: Vec<String> = tags.iter().map(|t| format!("docker push {t}")).collect();
+    spec.variable("DOCKERHUB_REPOSITORY", options.repository.as_str())
+        .secret("DOCKERHUB_USERNAME", reference(&options.username_key))
+        .secret("DOCKERHUB_TOKEN", reference(&options.token_key))
+        .exported(["IMAGE_TAG"])
+        .pre_build([
+            format!(
+                r#"printf '%s' "$DOCKERHUB_TOKEN" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin {DOCKER_HUB}"#
+            ),
+            short_commit(),
+        ])
+        .build([build])
+        .post_build([
+            when_succeeding(&pushes.join(" &&\n  ")),
+            format!("docker logout {DOCKER_HUB}"),
+        ])
+}
+
+/// A buildspec that runs `make <target>` for each of `targets`, in order,
+/// in the `build` phase: the repository's Makefile is the build's
+/// interface (`make build`, `make test`, `make deploy`). Add variables,
+/// reports and hand-offs with the [`BuildSpec`] setters.
+pub fn make<S: AsRef<str>>(targets: impl IntoIterator<Item = S>) -> BuildSpec {
+    BuildSpec::new().build(
+        targets
+            .into_iter()
+            .map(|t| format!("make {}", sh_word(t.as_ref())))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `BUILD_NUMBER` set to CodeBuild's build number and `IMAGE_TAG` to the
+/// short commit, the tags the make recipes publish; add them with
+/// `.pre_build(build_tags())` and export them with
+/// `.exported(["IMAGE_TAG", "BUILD_NUMBER"])`.
+pub fn build_tags() -> Vec<String> {
+    vec![
+        short_commit(),
+        r#"BUILD_NUMBER="$CODEBUILD_BUILD_NUMBER""#.to_owned(),
+    ]
 }
 
 /// `body` run only when every command before it succeeded.

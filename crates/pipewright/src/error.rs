@@ -388,6 +388,61 @@ pub enum ProblemKind {
         /// What the token is instead, e.g. `token is a literal`.
         what: String,
     },
+    /// A manual approval action that names no approvers.
+    #[error(
+        "approval action `{action}` names no approvers: add an `iam::Group` with `ManualApproval::approvers`, so that someone may approve it and nobody else"
+    )]
+    ApprovalWithoutApprovers {
+        /// The action's name.
+        action: String,
+    },
+    /// A manual approval whose timeout CodePipeline refuses.
+    #[error(
+        "approval action `{action}` times out after {minutes} minutes: CodePipeline accepts 5 to 86400 minutes (60 days)"
+    )]
+    ApprovalTimeout {
+        /// The action's name.
+        action: String,
+        /// The timeout given.
+        minutes: u32,
+    },
+    /// A manual approval whose approver group is not in the pipeline's stack.
+    #[error(
+        "approval action `{action}` names approver group `{group}`, which is not in stack `{stack}`: add the `iam::Group` to that stack{}",
+        choices(.groups)
+    )]
+    UnknownApprover {
+        /// The action's name.
+        action: String,
+        /// The group's logical ID.
+        group: String,
+        /// The pipeline's stack.
+        stack: String,
+        /// The groups the stack has.
+        groups: Vec<String>,
+    },
+    /// Two push targets of one image that name the same repository.
+    #[error(
+        "push targets `{first}` and `{second}` both push to repository `{repository}`: give each target its own repository, or remove one"
+    )]
+    DuplicatePushTarget {
+        /// The first target's name.
+        first: String,
+        /// The second target's name.
+        second: String,
+        /// The repository both name.
+        repository: String,
+    },
+    /// A credential given where the name of a Secrets Manager secret belongs.
+    #[error(
+        "{what} `{shown}` looks like the credential itself, not the name of a Secrets Manager secret: store it in Secrets Manager and pass the secret's name"
+    )]
+    SecretAsPlaintext {
+        /// What was expected, e.g. `Docker Hub secret`.
+        what: &'static str,
+        /// The first characters of the value, the rest masked.
+        shown: String,
+    },
     /// A problem a construct outside this library found in its own
     /// configuration ([`crate::Stack::report`]). pipewright's own constructs
     /// use the structured kinds above.
@@ -420,4 +475,19 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
         .as_ref()
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
+}
+
+fn choices(groups: &[String]) -> String {
+    if groups.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (it has {})",
+            groups
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }

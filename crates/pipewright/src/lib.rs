@@ -24,3 +24,4 @@ pub mod iam;
 pub mod kms;
 pub mod parameters;
 pub mod s3;
+pub mod sns;

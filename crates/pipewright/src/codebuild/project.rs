@@ -1,7 +1,8 @@
 //! `AWS::CodeBuild::Project`: a build project.
 //!
 //! A [`Project`] gets its own role with exactly the permissions it needs
-//! (its log group, the variables it reads, what others grant it), CloudWatch
+//! (its log group, the variables it reads, the report groups of its
+//! buildspec, what others grant it), CloudWatch
 //! logging, bounded timeouts, a current managed image, privileged mode only
 //! when asked (for Docker builds), and refuses plaintext variables that look
 //! like secrets.
@@ -12,6 +13,7 @@
 //! emulator the tests deploy to cannot resolve `GetAtt` on this type.
 
 use crate::buildspec::{self, BuildSpec};
+use crate::codebuild::report_group::{ReportGroup, ReportType};
 use crate::codebuild::webhook::FilterGroup;
 use crate::construct::{Construct, ResourceRef, Stack};
 use crate::error::ProblemKind;
@@ -104,6 +106,7 @@ pub struct Project {
     queued_timeout: u32,
     key_arn: Option<Expr>,
     webhook: Option<Vec<FilterGroup>>,
+    role_name: Option<String>,
 }
 
 impl Project {
@@ -125,6 +128,7 @@ impl Project {
             queued_timeout: DEFAULT_QUEUED_TIMEOUT_MINUTES,
             key_arn: None,
             webhook: None,
+            role_name: None,
         }
     }
 
@@ -138,6 +142,16 @@ impl Project {
     /// Sets `Description`.
     pub fn description(mut self, text: impl Into<String>) -> Self {
         self.description = Some(text.into());
+        self
+    }
+
+    /// Names the project's role (`RoleName`), so that a role of another
+    /// account can trust exactly it by a literal ARN
+    /// ([`crate::iam::Role::assumed_by_role`]). A named role needs
+    /// `CAPABILITY_NAMED_IAM`, and renaming replaces it. Default: none,
+    /// CloudFormation generates a name.
+    pub fn role_name(mut self, name: impl Into<String>) -> Self {
+        self.role_name = Some(name.into());
         self
     }
 
@@ -248,6 +262,7 @@ impl Project {
                 });
             }
         }
+        problems.extend(self.spec.problems().iter().cloned());
         for name in self.spec.plaintext_secrets() {
             problems.push(ProblemKind::PlaintextSecret {
                 place: "buildspec",
@@ -343,10 +358,12 @@ impl Construct for Project {
         for problem in self.problems() {
             stack.problem(&path, problem);
         }
-        let role = stack.add(
-            Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
-                .description(format!("Service role of the {} CodeBuild project", self.id)),
-        );
+        let mut role = Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
+            .description(format!("Service role of the {} CodeBuild project", self.id));
+        if let Some(name) = &self.role_name {
+            role = role.name(name.as_str());
+        }
+        let role = stack.add(role);
         let project_name = format!("${{AWS::StackName}}-{}", self.id);
         let log_group = format!(
             "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
@@ -363,6 +380,16 @@ impl Construct for Project {
         );
         for statement in self.spec.read_grants() {
             stack.grant(&role, statement);
+        }
+        for (group, report) in self.spec.reports() {
+            let reports = stack.add(
+                ReportGroup::new(
+                    format!("{}{}Reports", self.id, camel(group)),
+                    format!("${{AWS::StackName}}-{}-{group}", self.id),
+                )
+                .kind(ReportType::of(report.format())),
+            );
+            reports.grant_write(stack, &role);
         }
         let mut env_vars = Vec::new();
         for v in &self.variables {
@@ -464,5 +491,26 @@ impl Construct for Project {
         }
         let resource = stack.add_resource_at(path, &self.id, project);
         ProjectRef { resource, role }
+    }
+}
+
+/// `junit-results` as `JunitResults`: a report group's name as part of a
+/// logical ID.
+fn camel(name: &str) -> String {
+    let out: String = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        "Report".to_owned()
+    } else {
+        out
     }
 }

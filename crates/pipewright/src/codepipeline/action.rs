@@ -237,6 +237,12 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
         None
     }
 
+    /// The action's `TimeoutInMinutes`, which CodePipeline accepts for
+    /// manual approvals only. Default: none (the action type's own timeout).
+    fn timeout_in_minutes(&self) -> Option<u32> {
+        None
+    }
+
     /// Records a plaintext environment variable, for kinds that take them
     /// (CodeBuild); the value may use pipeline variables
     /// (`#{SourceVariables.CommitId}`). Default: ignored.
@@ -404,6 +410,9 @@ impl Action {
         }
         if let Some(order) = self.run_order {
             m.push(("RunOrder", order.into()));
+        }
+        if let Some(minutes) = self.kind.timeout_in_minutes() {
+            m.push(("TimeoutInMinutes", minutes.into()));
         }
         Expr::map(m)
     }

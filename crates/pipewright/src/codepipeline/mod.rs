@@ -31,6 +31,7 @@ pub mod stage;
 pub use action::{
     Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Category, CloneActionKind, Owner,
 };
+pub use actions::approval::ManualApproval;
 pub use actions::cloudformation::{Artifact, ArtifactPath, CloudFormationDeploy, DeployMode};
 pub use actions::codebuild::CodeBuildAction;
 pub use actions::connection::ConnectionSource;

@@ -2,6 +2,7 @@
 //! the kind's struct, its [`ActionKind`](crate::codepipeline::ActionKind)
 //! impl and its [`Action`](crate::codepipeline::Action) constructors.
 
+pub mod approval;
 pub mod cloudformation;
 pub mod codebuild;
 pub mod connection;

@@ -1,0 +1,370 @@
+//! The CircleCI "build once, push to many registries" system, approved by a
+//! restricted group (issue #13).
+//!
+//! `build-once-pipeline` (operations account): Source → Build →
+//! PushNonProd → ApproveProd → PushProd. `Build` builds the image once and
+//! hands it over as a gzipped `docker save` archive, exporting `IMAGE_TAG`
+//! under the namespace `BuildVariables`; it has no registry permission.
+//! Each push action loads the archive and pushes to one registry with a
+//! project of its own, whose role may push to that one repository only.
+//! The push actions of a stage run in parallel.
+//!
+//! `ApproveProd` waits for a member of the approvers group, who may approve
+//! exactly that action and read the pipeline; the encrypted topic tells
+//! them (and the configured addresses) what is waiting.
+//!
+//! `build-once-production` (production account): the production repository,
+//! whose policy admits exactly the production push role, and that role,
+//! which trusts exactly the production push project's role of the
+//! operations account. The production push assumes it in the build: it
+//! pushes with temporary credentials of the production account, never
+//! with long-lived keys.
+
+use crate::accounts::{OPERATIONS, REGION, bootstrap_name};
+use pipewright::buildspec::{DockerBuild, docker_build_save, docker_load_push};
+use pipewright::codebuild::{Project, ProjectRef};
+use pipewright::codepipeline::{Action, ConnectionSource, ManualApproval, Pipeline, Stage};
+use pipewright::iam::{Group, Role, RoleArn, Statement};
+use pipewright::template::{Expr, Output, Parameter};
+use pipewright::{ProblemKind, Stack, ecr, kms, s3, sns};
+
+/// One registry the image is pushed to.
+#[derive(Clone, Copy, Debug)]
+pub struct PushTarget {
+    /// The target's name: the push action is `Push<name>`, its project
+    /// `Push<name>`.
+    pub name: &'static str,
+    /// The ECR repository's name.
+    pub repository: &'static str,
+    /// The account the repository lives in.
+    pub account: &'static str,
+}
+
+/// The system's configuration: the one value to change to point it at
+/// other repositories, accounts or approvers.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// The source repository, `owner/name`.
+    pub source: &'static str,
+    /// The branch whose pushes start the pipeline.
+    pub branch: &'static str,
+    /// The registries of the `PushNonProd` stage, in the operations account.
+    pub non_production: &'static [PushTarget],
+    /// The registry of the `PushProd` stage, in the production account.
+    pub production: PushTarget,
+    /// The name of the approvers' IAM group.
+    pub approvers: &'static str,
+    /// Addresses notified when an approval waits (each confirms by mail).
+    pub emails: &'static [&'static str],
+    /// Minutes before a waiting approval is rejected.
+    pub approval_timeout_minutes: u32,
+}
+
+/// This repository's configuration (example accounts and addresses).
+pub const CONFIG: Config = Config {
+    source: "acme/app",
+    branch: "main",
+    non_production: &[
+        PushTarget {
+            name: "Internal",
+            repository: "acme/app",
+            account: OPERATIONS,
+        },
+        PushTarget {
+            name: "Mirror",
+            repository: "acme/app-mirror",
+            account: OPERATIONS,
+        },
+    ],
+    production: PushTarget {
+        name: "Production",
+        repository: "acme/app",
+        account: "333333333333",
+    },
+    approvers: "build-once-release-approvers",
+    emails: &["release-approvers@example.com"],
+    approval_timeout_minutes: 1440,
+};
+
+/// The pipeline stack's name.
+pub const PIPELINE_STACK: &str = "build-once-pipeline";
+/// The production stack's name.
+pub const PRODUCTION_STACK: &str = "build-once-production";
+
+/// The production push project's role in the operations account: the only
+/// principal the production push role trusts.
+pub fn production_builder(config: &Config) -> RoleArn {
+    RoleArn::new(
+        OPERATIONS,
+        format!(
+            "build-once-push-{}-builder",
+            config.production.name.to_ascii_lowercase()
+        ),
+    )
+}
+
+/// The production push role in the production account: the only principal
+/// the production repository admits.
+pub fn production_pusher(config: &Config) -> RoleArn {
+    RoleArn::new(
+        config.production.account,
+        format!(
+            "build-once-push-{}",
+            config.production.name.to_ascii_lowercase()
+        ),
+    )
+}
+
+/// The URI of `target`'s repository, a literal (the production repository
+/// lives in another account, whose values cannot be imported).
+fn uri(target: &PushTarget) -> String {
+    format!(
+        "{}.dkr.ecr.{REGION}.amazonaws.com/{}",
+        target.account, target.repository
+    )
+}
+
+/// The `build-once-pipeline` stack.
+pub fn pipeline(config: &Config) -> Stack {
+    let mut stack = Stack::new(PIPELINE_STACK)
+        .description("Builds an image once and pushes it to several registries, production after an approval (managed by pipewright)")
+        .account(OPERATIONS)
+        .region(REGION)
+        .tag("project", "pipewright");
+    let path = stack.path("Pipeline");
+    let all: Vec<&PushTarget> = config
+        .non_production
+        .iter()
+        .chain([&config.production])
+        .collect();
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            if a.repository == b.repository && a.account == b.account {
+                stack.problem(
+                    &path,
+                    ProblemKind::DuplicatePushTarget {
+                        first: a.name.to_owned(),
+                        second: b.name.to_owned(),
+                        repository: format!("{}/{}", a.account, a.repository),
+                    },
+                );
+            }
+        }
+    }
+
+    let connection = stack.add_parameter(
+        "ConnectionArn",
+        Parameter::string()
+            .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
+            .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
+    );
+    let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
+    let key = stack.add(
+        kms::Key::new("NotificationKey", "pipewright/build-once-approvals")
+            .description("Encrypts the approval notifications of the build-once pipeline"),
+    );
+    let mut topic = sns::Topic::new("ApprovalTopic", &key).display_name("Release approvals");
+    for email in config.emails {
+        topic = topic.email(*email);
+    }
+    let topic = stack.add(topic);
+    let approvers = stack.add(Group::new("Approvers").name(config.approvers));
+
+    let build = stack.add(
+        Project::new("Build", docker_build_save(DockerBuild::new()))
+            .buildspec_copy(format!("{PIPELINE_STACK}/build.yml"))
+            .description("Builds the image once and saves it into the output artifact")
+            .privileged(),
+    );
+
+    let mut non_production = Stage::new("PushNonProd");
+    for target in config.non_production {
+        let repo = stack.add(
+            ecr::Repository::new(format!("{}Repository", target.name)).name(target.repository),
+        );
+        let project = push_project(&mut stack, config, target);
+        repo.grant_push(&mut stack, project.role());
+        non_production = non_production.action(push_action(target, &project));
+    }
+    let production = push_project(&mut stack, config, &config.production);
+    stack.grant(
+        production.role(),
+        Statement::allow(["sts:AssumeRole"]).resource(production_pusher(config).arn()),
+    );
+
+    let pipeline = stack.add(
+        Pipeline::new("Pipeline", &bucket)
+            .stage(
+                Stage::new("Source").action(
+                    Action::connection(
+                        "Source",
+                        ConnectionSource {
+                            connection_arn: connection,
+                            repository: config.source.into(),
+                            branch: config.branch.into(),
+                        },
+                    )
+                    .output("SourceOutput")
+                    .namespace("SourceVariables"),
+                ),
+            )
+            .stage(
+                Stage::new("Build").action(
+                    Action::build("Build", &build)
+                        .input("SourceOutput")
+                        .output("BuildOutput")
+                        .namespace("BuildVariables"),
+                ),
+            )
+            .stage(non_production)
+            .stage(
+                Stage::new("ApproveProd").action(Action::approval(
+                    "ApproveProd",
+                    ManualApproval::new()
+                        .topic(&topic)
+                        .message(Expr::from(
+                            "Push image #{BuildVariables.IMAGE_TAG} of commit #{SourceVariables.CommitId} to the production registry?",
+                        ))
+                        .external_link(Expr::from(format!(
+                            "https://github.com/{}/commit/#{{SourceVariables.CommitId}}",
+                            config.source
+                        )))
+                        .timeout_minutes(config.approval_timeout_minutes)
+                        .approvers(&approvers),
+                )),
+            )
+            .stage(Stage::new("PushProd").action(push_action(&config.production, &production))),
+    );
+
+    stack.add_output(
+        "PipelineName",
+        Output::new(pipeline.name()).description("Name of the pipeline"),
+    );
+    stack.add_output(
+        "ApprovalTopicArn",
+        Output::new(topic.arn())
+            .description("Topic notified when a production push waits for approval"),
+    );
+    stack
+}
+
+/// The project that pushes the image to `target`, with its own role. The
+/// production project's role is named, so the production push role can
+/// trust exactly it, and assumes that role in the build.
+fn push_project(stack: &mut Stack, config: &Config, target: &PushTarget) -> ProjectRef {
+    let id = format!("Push{}", target.name);
+    let production = target.account != OPERATIONS;
+    let spec = docker_load_push("TARGET_URI", production.then_some("PUSH_ROLE_ARN"));
+    let mut project = Project::new(&id, spec)
+        .buildspec_copy(format!(
+            "{PIPELINE_STACK}/push-{}.yml",
+            target.name.to_ascii_lowercase()
+        ))
+        .description(format!(
+            "Loads the image and pushes it to {} in account {}",
+            target.repository, target.account
+        ))
+        .privileged()
+        .variable("TARGET_URI", uri(target));
+    if production {
+        project = project
+            .role_name(production_builder(config).name())
+            .variable("PUSH_ROLE_ARN", production_pusher(config).arn());
+    }
+    stack.add(project)
+}
+
+/// The action that runs `project`, pushing the tag the build exported.
+fn push_action(target: &PushTarget, project: &ProjectRef) -> Action {
+    Action::build(format!("Push{}", target.name), project)
+        .input("BuildOutput")
+        .variable("IMAGE_TAG", "#{BuildVariables.IMAGE_TAG}")
+}
+
+/// The `build-once-production` stack, in the production account: the
+/// production repository and the push role, the only principal it admits.
+pub fn production(config: &Config) -> Stack {
+    let target = &config.production;
+    let mut stack = Stack::new(PRODUCTION_STACK)
+        .description("The production registry of the build-once pipeline and the role that pushes to it (managed by pipewright)")
+        .account(target.account)
+        .region(REGION)
+        .depends_on(bootstrap_name("production"))
+        .tag("project", "pipewright");
+    let pusher = production_pusher(config);
+    let repo = stack.add(ecr::Repository::new("Repository").name(target.repository));
+    repo.allow_push(&mut stack, &pusher);
+    let role = stack.add(
+        Role::assumed_by_role("PushRole", &production_builder(config))
+            .name(pusher.name())
+            .description("Pushes the build-once pipeline's image to the production registry"),
+    );
+    repo.grant_push(&mut stack, &role);
+    stack.add_output(
+        "RepositoryUri",
+        Output::new(repo.uri()).description("URI of the production repository"),
+    );
+    stack
+}
+
+/// What CloudFormation needs in the production account to manage
+/// `build-once-production`: the repository with its policy and the push
+/// role with its inline policy, by their ARNs, and the grant ECR makes on
+/// its managed key for the repository's encryption.
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html>
+pub fn execution_grants(config: &Config) -> Vec<Statement> {
+    let repository = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{}",
+        config.production.repository
+    ));
+    let role = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}",
+        production_pusher(config).name()
+    ));
+    vec![
+        Statement::allow([
+            "ecr:CreateRepository",
+            "ecr:DeleteLifecyclePolicy",
+            "ecr:DeleteRepository",
+            "ecr:DeleteRepositoryPolicy",
+            "ecr:DescribeRepositories",
+            "ecr:GetLifecyclePolicy",
+            "ecr:GetRepositoryPolicy",
+            "ecr:ListTagsForResource",
+            "ecr:PutImageScanningConfiguration",
+            "ecr:PutImageTagMutability",
+            "ecr:PutLifecyclePolicy",
+            "ecr:SetRepositoryPolicy",
+            "ecr:TagResource",
+            "ecr:UntagResource",
+        ])
+        .resource(repository),
+        // ECR encrypts the repository with the AWS managed key `aws/ecr`,
+        // creating a grant on it through ECR in the creator's name.
+        Statement::allow(["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"])
+            .resource(Expr::sub(
+                "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*",
+            ))
+            .condition(
+                "StringEquals",
+                "kms:ViaService",
+                Expr::sub("ecr.${AWS::Region}.amazonaws.com"),
+            ),
+        Statement::allow([
+            "iam:CreateRole",
+            "iam:DeleteRole",
+            "iam:DeleteRolePolicy",
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListRolePolicies",
+            "iam:PutRolePolicy",
+            "iam:TagRole",
+            "iam:UntagRole",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateRoleDescription",
+        ])
+        .resource(role),
+    ]
+}
