@@ -19,8 +19,8 @@ pub fn app() -> App {
         .stack(image_pipeline::webhook())
         .stack(image_pipeline::connection());
     let config = eks_cicd::CONFIG;
-    for cluster in config.clusters {
-        app.add(eks_cicd::deploy_role(&config, cluster));
+    for stack in eks_cicd::stacks(&config) {
+        app.add(stack);
     }
     // Last: each workload account's bootstrap manages the stacks above that
     // live there.

@@ -105,6 +105,7 @@ pub struct Project {
     key_arn: Option<Expr>,
     webhook: Option<Vec<FilterGroup>>,
     secondary: Vec<(String, Source)>,
+    role_tags: Vec<(String, String)>,
 }
 
 impl Project {
@@ -127,6 +128,7 @@ impl Project {
             key_arn: None,
             webhook: None,
             secondary: Vec::new(),
+            role_tags: Vec::new(),
         }
     }
 
@@ -211,6 +213,14 @@ impl Project {
     /// identifier and one buildspec serves both. Default: none.
     pub fn secondary_source(mut self, identifier: impl Into<String>, source: Source) -> Self {
         self.secondary.push((identifier.into(), source));
+        self
+    }
+
+    /// Tags the project's role: builds then run as a principal with that
+    /// tag, which another account's trust policy can require
+    /// (`aws:PrincipalTag/<key>`). Default: no tags.
+    pub fn role_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.role_tags.push((key.into(), value.into()));
         self
     }
 
@@ -382,10 +392,12 @@ impl Construct for Project {
         for problem in self.problems() {
             stack.problem(&path, problem);
         }
-        let role = stack.add(
-            Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
-                .description(format!("Service role of the {} CodeBuild project", self.id)),
-        );
+        let mut role = Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
+            .description(format!("Service role of the {} CodeBuild project", self.id));
+        for (key, value) in &self.role_tags {
+            role = role.tag(key.as_str(), value.as_str());
+        }
+        let role = stack.add(role);
         let project_name = format!("${{AWS::StackName}}-{}", self.id);
         let log_group = format!(
             "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
