@@ -179,7 +179,11 @@ pub fn common(config: &Config) -> (Stack, Common) {
         ssm::Parameter::new(
             "GitHubConnectionParameter",
             format!("/codestar_connection/GitHub/{}", config.connection),
-            connection.arn(),
+            // The same as `!Ref`; written as `!Sub` because the local
+            // CloudFormation emulator the tests use resolves `!Ref` of a
+            // connection, which it does not create, to an empty value that
+            // Parameter Store refuses.
+            Expr::sub(format!("${{{}}}", connection.id())),
         )
         .description("ARN of the connection to GitHub"),
     );
