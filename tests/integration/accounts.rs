@@ -7,7 +7,7 @@
 //! account. What moto cannot refuse (an `AssumeRole` denied) is served by
 //! `aws-smithy-mocks`.
 
-use super::moto::{OPERATIONS, session};
+use super::moto::{OPERATIONS, session, with_deployable};
 use super::support::text;
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
@@ -26,25 +26,6 @@ use std::collections::BTreeSet;
 
 const STAGING: &str = "222222222222";
 
-/// Every stack moto can create. moto registers the exports of a stack
-/// only when it is created with `CreateStack`, never through a change set
-/// (moto 5.2.1, `execute_change_set`), so a stack that imports a value
-/// (`eks-ci`, `eks-cd`) cannot be created there; their templates are
-/// checked by cfn-lint and `tests/integration/eks_cicd.rs`.
-const DEPLOYABLE: &[&str] = &[
-    "artifact-store",
-    "image-pipeline",
-    "image-pipeline-connection",
-    "eks-common",
-    "bootstrap-*",
-    "deploy-role-*",
-];
-
-fn with_deployable<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut out = args.to_vec();
-    out.splice(1..1, DEPLOYABLE.iter().copied());
-    out
-}
 const PRODUCTION: &str = "333333333333";
 
 fn names(state: &Value) -> BTreeSet<String> {

@@ -1,7 +1,7 @@
 //! deploy, destroy and status end to end: the built binary against
 //! `moto_server`, checked through the AWS API (CloudFormation, ECR, S3).
 
-use super::moto::{free_port, session};
+use super::moto::{free_port, session, with_deployable};
 use super::support::text;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     let s = session();
 
     // Deploy everything.
-    let out = s.run(&["deploy", "--all", "--yes"]);
+    let out = s.run(&with_deployable(&["deploy", "--yes"]));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     for stack in STACKS {
@@ -70,7 +70,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["repositories"],
-        serde_json::json!(["sample-app", "sample-service"])
+        serde_json::json!(["acme/app", "acme/app-base", "sample-app", "sample-service"])
     );
     let buckets: Vec<&str> = state["buckets"]
         .as_array()
@@ -88,7 +88,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     let sets = change_set_count(&state);
 
     // Deploy again: nothing differs, no change set is created.
-    let out = s.run(&["deploy", "--all", "--yes"]);
+    let out = s.run(&with_deployable(&["deploy", "--yes"]));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     for stack in STACKS {
@@ -181,10 +181,11 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["repositories"],
-        serde_json::json!(["sample-app", "sample-service"]),
+        serde_json::json!(["acme/app", "acme/app-base", "sample-app", "sample-service"]),
         "retained"
     );
-    assert_eq!(state["buckets"].as_array().unwrap().len(), 3, "retained");
+    // One artifact bucket per stack of STACKS, and eks-common's.
+    assert_eq!(state["buckets"].as_array().unwrap().len(), 4, "retained");
 
     // Destroying again succeeds: the stacks are already gone.
     let out = s.run(&["destroy", "artifact-store", "--yes"]);
@@ -310,7 +311,7 @@ fn refuses_a_committed_template_that_differs_from_the_code() {
         body.replace("Name of the artifact bucket", "edited by hand"),
     )
     .unwrap();
-    let out = s.run(&["deploy", "--all", "--yes"]);
+    let out = s.run(&with_deployable(&["deploy", "--yes"]));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

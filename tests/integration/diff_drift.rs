@@ -1,7 +1,7 @@
 //! diff and the template layers of drift end to end: the built binary
 //! against `moto_server`, with stacks changed behind pipewright's back.
 
-use super::moto::{Session, session};
+use super::moto::{Session, session, with_deployable};
 use super::support::{repo, text};
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ fn edited_store() -> String {
 
 fn deployed() -> Session {
     let s = session();
-    let out = s.run(&["deploy", "--all", "--yes"]);
+    let out = s.run(&with_deployable(&["deploy", "--yes"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     s
 }
@@ -30,7 +30,7 @@ fn deployed() -> Session {
 #[test]
 fn drift_reports_each_layer_on_its_own() {
     let s = deployed();
-    let out = s.run(&["drift", "--all", "--template-only"]);
+    let out = s.run(&with_deployable(&["drift", "--template-only"]));
     let (stdout, stderr) = text(&out);
     assert_eq!(
         out.status.code(),
@@ -150,9 +150,9 @@ fn diff_before_deploy_after_deploy_and_after_an_out_of_band_change() {
     assert_eq!(out.status.code(), Some(3), "all new is a difference");
     insta::assert_snapshot!("diff_not_deployed", stable(&text(&out).0));
 
-    let out = s.run(&["deploy", "--all", "--yes"]);
+    let out = s.run(&with_deployable(&["deploy", "--yes"]));
     assert_eq!(out.status.code(), Some(0));
-    let out = s.run(&["diff", "--exit-code"]);
+    let out = s.run(&with_deployable(&["diff", "--exit-code"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     insta::assert_snapshot!("diff_in_sync", stable(&text(&out).0));
 

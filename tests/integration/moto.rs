@@ -227,3 +227,25 @@ impl Session {
         );
     }
 }
+
+/// Every stack of the app moto can create. moto registers the exports of a
+/// stack only when it is created with `CreateStack`, never through a change
+/// set (moto 5.2.1, `execute_change_set`), so a stack that imports a value
+/// (`eks-ci`, `eks-cd`) cannot be created there; their templates are
+/// checked by cfn-lint and `tests/integration/eks_cicd.rs`.
+pub const DEPLOYABLE: &[&str] = &[
+    "artifact-store",
+    "image-pipeline",
+    "image-pipeline-connection",
+    "eks-common",
+    "bootstrap-*",
+    "deploy-role-*",
+];
+
+/// `args` (a command and its options) with the [`DEPLOYABLE`] stacks after
+/// the command, where `--all` would be.
+pub fn with_deployable<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut out = args.to_vec();
+    out.splice(1..1, DEPLOYABLE.iter().copied());
+    out
+}
