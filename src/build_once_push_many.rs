@@ -62,23 +62,23 @@ pub struct Config {
 
 /// This repository's configuration (example accounts and addresses).
 pub const CONFIG: Config = Config {
-    source: "acme/app",
+    source: "acme/web",
     branch: "main",
     non_production: &[
         PushTarget {
             name: "Internal",
-            repository: "acme/app",
+            repository: "acme/web",
             account: OPERATIONS,
         },
         PushTarget {
             name: "Mirror",
-            repository: "acme/app-mirror",
+            repository: "acme/web-mirror",
             account: OPERATIONS,
         },
     ],
     production: PushTarget {
         name: "Production",
-        repository: "acme/app",
+        repository: "acme/web",
         account: "333333333333",
     },
     approvers: "build-once-release-approvers",

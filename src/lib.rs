@@ -30,8 +30,8 @@ pub fn app() -> App {
         .stack(dockerhub::stack(&dockerhub::CONFIG))
         .stack(make_pipeline::stack(&make_pipeline::CONFIG));
     let config = eks_cicd::CONFIG;
-    for cluster in config.clusters {
-        app.add(eks_cicd::deploy_role(&config, cluster));
+    for stack in eks_cicd::stacks(&config) {
+        app.add(stack);
     }
     // Last: each workload account's bootstrap manages the stacks above that
     // live there.

@@ -62,12 +62,22 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         "deploy-role-staging",
         "deploy-role-production",
         "build-once-production",
+        "eks-common",
+        "eks-ci",
+        "eks-cd",
     ] {
         assert!(
             stderr.contains(&format!("{stack}: created CREATE_COMPLETE")),
             "{stderr}"
         );
     }
+    // The connection the common stack creates needs a person to complete it.
+    let pending: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("a new connection stays PENDING until someone completes it: console, Developer Tools > Settings > Connections, choose the connection, Update pending connection"))
+        .collect();
+    assert_eq!(pending.len(), 1, "{stderr}");
+    assert!(pending[0].contains("eks-common"), "{stderr}");
 
     // Each stack exists in its own account, and only there; a stack reached
     // through the deploy role runs as the execution role.
@@ -85,6 +95,9 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
             "artifact-store",
             "build-once-pipeline",
             "dockerhub-pipeline",
+            "eks-cd",
+            "eks-ci",
+            "eks-common",
             "image-pipeline",
             "image-pipeline-connection",
             "make-pipeline"
@@ -126,7 +139,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     let out = s.run_as_operations(&["deploy", "--all", "--yes"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches(": no changes").count(), 11, "{stderr}");
+    assert_eq!(stderr.matches(": no changes").count(), 14, "{stderr}");
     assert!(!stderr.contains("change set"), "{stderr}");
     assert_eq!(s.state(), caller);
     assert_eq!(s.state_of(Some(STAGING)), staging);
@@ -143,7 +156,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         .iter()
         .map(|s| (s["stack"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses.len(), 11, "{stdout}");
+    assert_eq!(statuses.len(), 14, "{stdout}");
     assert!(
         statuses.iter().all(|(_, st)| *st == "CREATE_COMPLETE"),
         "{stdout}"
@@ -174,6 +187,25 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     let out = s.run(&["destroy", "--all", "--yes"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The EKS system's image repositories and artifact bucket are retained.
+    let after = s.state_of(None);
+    for repository in ["acme/app", "acme/app-base"] {
+        assert!(
+            after["repositories"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(repository)),
+            "{after}"
+        );
+    }
+    assert!(
+        after["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b.as_str().unwrap().starts_with("eks-common-artifactbucket")),
+        "{after}"
+    );
     for account in [None, Some(STAGING), Some(PRODUCTION)] {
         let left: Vec<(String, Value)> = s.state_of(account)["stacks"]
             .as_object()
@@ -187,10 +219,16 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     // The repositories are retained, in their own accounts.
     let repositories = |account| s.state_of(account)["repositories"].clone();
     let kept = repositories(None);
-    for name in ["acme/app", "acme/app-mirror", "acme/make-app"] {
+    for name in [
+        "acme/app",
+        "acme/app-base",
+        "acme/make-app",
+        "acme/web",
+        "acme/web-mirror",
+    ] {
         assert!(kept.as_array().unwrap().contains(&json!(name)), "{kept}");
     }
-    assert_eq!(repositories(Some(PRODUCTION)), json!(["acme/app"]));
+    assert_eq!(repositories(Some(PRODUCTION)), json!(["acme/web"]));
 }
 
 /// `AssumeRole` answering with credentials of `account`.

@@ -116,7 +116,7 @@ fn build_once_pipeline_stages_actions_artifacts_and_variables() {
             "Configuration": {
                 "NotificationArn": {"Ref": "ApprovalTopic"},
                 "CustomData": "Push image #{BuildVariables.IMAGE_TAG} of commit #{SourceVariables.CommitId} to the production registry?",
-                "ExternalEntityLink": "https://github.com/acme/app/commit/#{SourceVariables.CommitId}",
+                "ExternalEntityLink": "https://github.com/acme/web/commit/#{SourceVariables.CommitId}",
             },
             "TimeoutInMinutes": 1440,
         }])
@@ -236,7 +236,7 @@ fn each_push_role_pushes_to_one_repository_and_the_build_role_to_none() {
         r["ApprovalTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"],
         json!([
             {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": ["sns:Publish"], "Resource": [{"Ref": "ApprovalTopic"}], "Condition": {"StringEquals": {"aws:SourceAccount": sub("${AWS::AccountId}")}}},
-            {"Sid": "DenyWithoutTls", "Effect": "Deny", "Principal": "*", "Action": ["sns:Publish"], "Resource": [{"Ref": "ApprovalTopic"}], "Condition": {"Bool": {"aws:SecureTransport": false}}},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": ["sns:Publish"], "Resource": [{"Ref": "ApprovalTopic"}], "Condition": {"Bool": {"aws:SecureTransport": false}}},
         ])
     );
     assert_eq!(

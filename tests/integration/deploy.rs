@@ -72,8 +72,10 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         state["repositories"],
         serde_json::json!([
             "acme/app",
-            "acme/app-mirror",
+            "acme/app-base",
             "acme/make-app",
+            "acme/web",
+            "acme/web-mirror",
             "sample-app",
             "sample-service"
         ])
@@ -189,14 +191,16 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         state["repositories"],
         serde_json::json!([
             "acme/app",
-            "acme/app-mirror",
+            "acme/app-base",
             "acme/make-app",
+            "acme/web",
+            "acme/web-mirror",
             "sample-app",
             "sample-service"
         ]),
         "retained"
     );
-    assert_eq!(state["buckets"].as_array().unwrap().len(), 6, "retained");
+    assert_eq!(state["buckets"].as_array().unwrap().len(), 7, "retained");
 
     // Destroying again succeeds: the stacks are already gone.
     let out = s.run(&["destroy", "artifact-store", "--yes"]);

@@ -209,7 +209,7 @@ fn pass_role_on_every_resource_is_refused_even_when_unrestricted() {
 }
 
 #[test]
-fn a_grant_to_a_role_of_another_stack_is_an_error() {
+fn a_grant_to_a_role_of_another_stack_is_a_policy_of_this_stack_attached_by_name() {
     let mut other = Stack::new("other");
     let role = other.add(Role::new("Worker", "codebuild.amazonaws.com"));
     let mut s = Stack::new("app");
@@ -217,10 +217,22 @@ fn a_grant_to_a_role_of_another_stack_is_an_error() {
         &role,
         Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
     );
+    let assembly = App::new().stack(other).stack(s).synth().unwrap();
+    let app = assembly.stacks.iter().find(|a| a.name == "app").unwrap();
+    let r = json::to_value(&app.template)["Resources"].clone();
+    assert_eq!(r["WorkerGrants"]["Type"], "AWS::IAM::Policy");
     assert_eq!(
-        problems(s),
-        ["app/Worker: no role `Worker` in stack `app` to grant to"]
+        r["WorkerGrants"]["Properties"],
+        serde_json::json!({
+            "PolicyName": "grants-app",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}]
+            },
+            "Roles": [{"Fn::ImportValue": "other:Worker"}]
+        })
     );
+    assert_eq!(app.dependencies, ["other"]);
 }
 
 #[test]
@@ -311,7 +323,7 @@ fn construct_problems_are_structured_kinds() {
 }
 
 #[test]
-fn a_grant_never_lands_on_a_same_named_role_of_another_stack() {
+fn a_grant_to_a_role_of_another_stack_never_lands_on_a_same_named_role() {
     let mut other = Stack::new("other");
     let theirs = other.add(Role::new("Worker", "codebuild.amazonaws.com"));
     let mut s = Stack::new("app");
@@ -320,9 +332,12 @@ fn a_grant_never_lands_on_a_same_named_role_of_another_stack() {
         &theirs,
         Statement::allow(["s3:GetObject"]).resource("arn:aws:s3:::b/*"),
     );
+    let assembly = App::new().stack(other).stack(s).synth().unwrap();
+    let r = json::to_value(&assembly.stacks[1].template)["Resources"].clone();
+    assert_eq!(r["Worker"]["Properties"].get("Policies"), None);
     assert_eq!(
-        problems(s),
-        ["app/Worker: no role `Worker` in stack `app` to grant to"]
+        r["WorkerGrants"]["Properties"]["Roles"],
+        serde_json::json!([{"Fn::ImportValue": "other:Worker"}])
     );
 }
 

@@ -12,6 +12,7 @@ mod constructs;
 mod cross_account;
 mod deploy;
 mod diff_drift;
+mod eks_cicd;
 mod errors;
 mod generate;
 mod grants;

@@ -41,9 +41,10 @@ fn start() -> Server {
     let child = Command::new("sh")
         .args([
             "-c",
-            "moto_server -H 127.0.0.1 -p \"$0\" >/dev/null 2>&1 & moto=$!; read _; kill $moto",
+            "python3 \"$1\" -H 127.0.0.1 -p \"$0\" >/dev/null 2>&1 & moto=$!; read _; kill $moto",
         ])
         .arg(port.to_string())
+        .arg(repo().join("tests/integration/support/moto_server.py"))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -443,6 +443,24 @@ pub enum ProblemKind {
         /// The first characters of the value, the rest masked.
         shown: String,
     },
+    /// An EKS access entry that grants too much or names an invalid
+    /// namespace.
+    #[error("access entry {reason}")]
+    AccessEntry {
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// A CodeBuild action with several input artifacts and no primary
+    /// source.
+    #[error(
+        "action `{action}` has {inputs} input artifacts and no primary source: name the one whose buildspec runs with `primary_source`"
+    )]
+    NoPrimarySource {
+        /// The action's name.
+        action: String,
+        /// How many inputs it has.
+        inputs: usize,
+    },
     /// A problem a construct outside this library found in its own
     /// configuration ([`crate::Stack::report`]). pipewright's own constructs
     /// use the structured kinds above.

@@ -105,6 +105,11 @@ pub const TYPES: &[TypeFacts] = &[
     TypeFacts::new("AWS::CodeCommit::Repository")
         .stateful()
         .replacing(&["RepositoryName"]),
+    TypeFacts::new("AWS::CodeStarConnections::Connection").replacing(&[
+        "ConnectionName",
+        "ProviderType",
+        "HostArn",
+    ]),
     TypeFacts::new("AWS::DynamoDB::GlobalTable")
         .stateful()
         .replacing(&["TableName", "KeySchema"]),
@@ -120,6 +125,7 @@ pub const TYPES: &[TypeFacts] = &[
         .stateful()
         .policies(&["FileSystemPolicy"])
         .replacing(&["Encrypted", "KmsKeyId", "PerformanceMode"]),
+    TypeFacts::new("AWS::EKS::AccessEntry").replacing(&["ClusterName", "PrincipalArn", "Type"]),
     TypeFacts::new("AWS::Events::EventBusPolicy").policy_resource(&[]),
     TypeFacts::new("AWS::IAM::AccessKey").iam(""),
     TypeFacts::new("AWS::IAM::Group")
@@ -179,6 +185,7 @@ pub const TYPES: &[TypeFacts] = &[
         .stateful()
         .replacing(&["QueueName", "FifoQueue"]),
     TypeFacts::new("AWS::SQS::QueuePolicy").policy_resource(POLICY_DOCUMENT),
+    TypeFacts::new("AWS::SSM::Parameter").replacing(&["Name"]),
     TypeFacts::new("AWS::SecretsManager::ResourcePolicy").policy_resource(&["ResourcePolicy"]),
     TypeFacts::new("AWS::SecretsManager::Secret")
         .stateful()

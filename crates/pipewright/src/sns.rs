@@ -171,7 +171,7 @@ impl Construct for Topic {
         stack.grant_resource(
             &topic.policy,
             Statement::deny(["sns:Publish"])
-                .sid("DenyWithoutTls")
+                .sid("DenyInsecureTransport")
                 .principal(Principal::Everyone)
                 .resource(topic.arn())
                 .condition("Bool", "aws:SecureTransport", false),

@@ -86,11 +86,20 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
                 });
                 return;
             }
-            match export(producer, &value) {
-                Ok((output_id, export_name, output)) => {
-                    exports[p].entry(output_id).or_insert(output);
+            let imported = match *value {
+                Expr::Sub { template, vars } => import_sub(producer, template, vars),
+                value => export(producer, &value).map(|(output_id, export_name, output)| {
+                    let import = Expr::import_value(Expr::String(export_name.clone()));
+                    (import, vec![(output_id, output)])
+                }),
+            };
+            match imported {
+                Ok((import, outputs)) => {
+                    for (output_id, output) in outputs {
+                        exports[p].entry(output_id).or_insert(output);
+                    }
                     deps[i].insert(p);
-                    *e = Expr::import_value(Expr::String(export_name));
+                    *e = import;
                 }
                 Err(what) => {
                     problems.push(Problem {
@@ -235,6 +244,37 @@ fn export(producer: &Stack, value: &Expr) -> Result<(String, String, Output), St
     let export_name = format!("{}:{key}", producer.name);
     let output = Output::new(value.clone()).export(export_name.as_str());
     Ok((format!("Export{key}"), export_name, output))
+}
+
+/// A `Fn::Sub` of `producer` used in another stack (an ARN built from a
+/// name, `${Bucket.Arn}/*`): each `${Name}` or `${Name.Attribute}` of the
+/// producer becomes a variable bound to `Fn::ImportValue` of its export,
+/// and pseudo parameters stay as they are (both stacks share the account
+/// and region). Returns the new `Fn::Sub` and the exports it needs.
+#[allow(clippy::type_complexity)]
+fn import_sub(
+    producer: &Stack,
+    mut template: String,
+    mut vars: IndexMap<String, Expr>,
+) -> Result<(Expr, Vec<(String, Output)>), String> {
+    let mut outputs = Vec::new();
+    let names: Vec<String> = template::sub_references(&template)
+        .into_iter()
+        .filter(|n| !n.starts_with("AWS::") && !vars.contains_key(*n))
+        .map(str::to_owned)
+        .collect();
+    for name in names {
+        let value = match name.split_once('.') {
+            Some((resource, attribute)) => Expr::get_att(resource, attribute),
+            None => Expr::Ref(name.clone()),
+        };
+        let (output_id, export_name, output) = export(producer, &value)?;
+        let var = name.replace('.', "");
+        template = template.replace(&format!("${{{name}}}"), &format!("${{{var}}}"));
+        vars.insert(var, Expr::import_value(Expr::String(export_name)));
+        outputs.push((output_id, output));
+    }
+    Ok((Expr::Sub { template, vars }, outputs))
 }
 
 /// Stack indexes in dependency order, stable otherwise; or the stacks of a

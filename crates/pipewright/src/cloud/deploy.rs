@@ -625,6 +625,9 @@ impl<'a> Deployer<'a> {
             return Ok(self.failed(name, &last, &events));
         }
         self.protect(target, art, &last).await?;
+        if let Some(note) = pending_connection_note(&art.template) {
+            self.ui.progress(name, Progress::Note(note));
+        }
         let outcome = if request.create {
             DeployOutcome::Created
         } else {
@@ -672,6 +675,28 @@ impl<'a> Deployer<'a> {
             Some(last),
         )
     }
+}
+
+/// The types of a connection to a repository host, which CloudFormation
+/// creates `PENDING`: only a person in the console can complete the
+/// handshake with the host.
+const CONNECTION_TYPES: &[&str] = &[
+    "AWS::CodeStarConnections::Connection",
+    "AWS::CodeConnections::Connection",
+];
+
+/// What to tell the operator after a create or update of a stack with a
+/// connection: it stays `PENDING`, and nothing that uses it works, until
+/// someone completes it in the console
+/// (<https://docs.aws.amazon.com/dtconsole/latest/userguide/connections-update.html>).
+pub fn pending_connection_note(template: &crate::template::Template) -> Option<&'static str> {
+    template
+        .resources
+        .values()
+        .any(|r| CONNECTION_TYPES.contains(&r.kind.as_str()))
+        .then_some(
+            "a new connection stays PENDING until someone completes it: console, Developer Tools > Settings > Connections, choose the connection, Update pending connection",
+        )
 }
 
 /// Tells the operator that `info`'s stack is changing and follows it until

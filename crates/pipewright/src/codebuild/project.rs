@@ -107,6 +107,8 @@ pub struct Project {
     key_arn: Option<Expr>,
     webhook: Option<Vec<FilterGroup>>,
     role_name: Option<String>,
+    secondary: Vec<(String, Source)>,
+    role_tags: Vec<(String, String)>,
 }
 
 impl Project {
@@ -129,6 +131,8 @@ impl Project {
             key_arn: None,
             webhook: None,
             role_name: None,
+            secondary: Vec::new(),
+            role_tags: Vec::new(),
         }
     }
 
@@ -215,6 +219,25 @@ impl Project {
         self
     }
 
+    /// Adds a secondary source (`SecondarySources`) with `SourceIdentifier`
+    /// `identifier` (1 to 128 letters, digits and `_`, checked at synth):
+    /// the build finds it in `$CODEBUILD_SRC_DIR_<identifier>`. In a
+    /// pipeline, CodePipeline passes the action's other input artifacts
+    /// instead, under their artifact names: name the artifact like the
+    /// identifier and one buildspec serves both. Default: none.
+    pub fn secondary_source(mut self, identifier: impl Into<String>, source: Source) -> Self {
+        self.secondary.push((identifier.into(), source));
+        self
+    }
+
+    /// Tags the project's role: builds then run as a principal with that
+    /// tag, which another account's trust policy can require
+    /// (`aws:PrincipalTag/<key>`). Default: no tags.
+    pub fn role_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.role_tags.push((key.into(), value.into()));
+        self
+    }
+
     /// Sets `TimeoutInMinutes` (5 to 2160). Default: [`DEFAULT_TIMEOUT_MINUTES`].
     pub fn timeout_minutes(mut self, minutes: u32) -> Self {
         self.timeout = minutes;
@@ -287,6 +310,32 @@ impl Project {
                 min: 5,
                 max: 480,
             });
+        }
+        for (identifier, _) in &self.secondary {
+            let valid = (1..=128).contains(&identifier.len())
+                && identifier
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                problems.push(ProblemKind::InvalidName {
+                    what: "source identifier",
+                    name: identifier.clone(),
+                    reason: "is invalid: use 1 to 128 letters, digits and `_`".to_owned(),
+                });
+            }
+            if self
+                .secondary
+                .iter()
+                .filter(|(i, _)| i == identifier)
+                .count()
+                > 1
+            {
+                problems.push(ProblemKind::Duplicate {
+                    what: "source identifier",
+                    name: identifier.clone(),
+                    verb: "used",
+                });
+            }
         }
         if let Some(groups) = &self.webhook {
             if self.source == Source::CodePipeline {
@@ -362,6 +411,9 @@ impl Construct for Project {
             .description(format!("Service role of the {} CodeBuild project", self.id));
         if let Some(name) = &self.role_name {
             role = role.name(name.as_str());
+        }
+        for (key, value) in &self.role_tags {
+            role = role.tag(key.as_str(), value.as_str());
         }
         let role = stack.add(role);
         let project_name = format!("${{AWS::StackName}}-{}", self.id);
@@ -447,6 +499,21 @@ impl Construct for Project {
                 Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
             ),
         };
+        let secondary: Vec<Expr> = self
+            .secondary
+            .iter()
+            .map(|(identifier, source)| {
+                let mut m = match source {
+                    Source::CodePipeline => vec![("Type", Expr::from("CODEPIPELINE"))],
+                    Source::GitHub { location } => vec![
+                        ("Type", Expr::from("GITHUB")),
+                        ("Location", location.clone()),
+                    ],
+                };
+                m.push(("SourceIdentifier", Expr::from(identifier.as_str())));
+                Expr::map(m)
+            })
+            .collect();
         let mut project =
             Resource::new("AWS::CodeBuild::Project").property("Name", Expr::sub(project_name));
         if let Some(d) = &self.description {
@@ -454,7 +521,11 @@ impl Construct for Project {
         }
         project = project
             .property("ServiceRole", role.arn())
-            .property("Source", source)
+            .property("Source", source);
+        if !secondary.is_empty() {
+            project = project.property("SecondarySources", Expr::List(secondary));
+        }
+        project = project
             .property("Artifacts", artifacts)
             .property("Environment", Expr::map(environment))
             .property(

@@ -34,7 +34,7 @@ pub use action::{
 pub use actions::approval::ManualApproval;
 pub use actions::cloudformation::{Artifact, ArtifactPath, CloudFormationDeploy, DeployMode};
 pub use actions::codebuild::CodeBuildAction;
-pub use actions::connection::ConnectionSource;
+pub use actions::connection::{ConnectionSource, FullCloneSource};
 pub use actions::github::GitHubSource;
 pub use pipeline::{Pipeline, PipelineRef, PipelineType};
 pub use stage::Stage;

@@ -182,6 +182,18 @@ impl Pipeline {
         }
         for a in self.stages.iter().flat_map(|s| &s.actions) {
             problems.extend(a.kind().problems(a.name()));
+            // CodeBuild refuses several inputs without a primary one; the
+            // CodeBuild kind says which in its configuration.
+            let config = a.kind().configuration();
+            if a.kind().type_id().provider == "CodeBuild"
+                && a.inputs().len() > 1
+                && config.at("PrimarySource").is_none()
+            {
+                problems.push(ProblemKind::NoPrimarySource {
+                    action: a.name().to_owned(),
+                    inputs: a.inputs().len(),
+                });
+            }
         }
         problems
     }

@@ -190,6 +190,7 @@ pub(crate) fn render(stack: &mut Stack) {
     let grants = std::mem::take(&mut stack.grants);
     let mut identity: IndexMap<&str, Vec<&Grant>> = IndexMap::new();
     let mut resource: IndexMap<(&str, &'static str), Vec<&Grant>> = IndexMap::new();
+    let mut foreign: IndexMap<(&str, &str), Vec<&Grant>> = IndexMap::new();
     for grant in &grants {
         let problems = grant.problems();
         if !problems.is_empty() {
@@ -202,6 +203,14 @@ pub(crate) fn render(stack: &mut Stack) {
             GrantTarget::Identity(r) => ("role", r),
             GrantTarget::Resource(p) => ("resource", &p.holder),
         };
+        // A role of another stack gets this stack's statements in a policy
+        // of this stack attached to it by name (below).
+        if let GrantTarget::Identity(r) = &grant.target
+            && r.stack() != stack.name
+        {
+            foreign.entry((r.stack(), r.id())).or_default().push(grant);
+            continue;
+        }
         // A reference to another stack's resource never matches one of
         // this stack that happens to share its logical ID.
         if target.stack() != stack.name || find(stack, target.id()).is_none() {
@@ -267,6 +276,42 @@ pub(crate) fn render(stack: &mut Stack) {
                 },
             );
         }
+    }
+
+    // Grants to a role of another stack (a pipeline of this stack runs a
+    // CodeBuild project of another): an `AWS::IAM::Policy` `<Role>Grants`
+    // in this stack, attached to the role by its name, which synth imports.
+    // The statements then live and die with the stack that needs them.
+    for ((owner, id), grants) in &foreign {
+        let statements: Vec<Statement> = grants.iter().map(|g| g.statement.clone()).collect();
+        let role = ResourceRef {
+            stack: (*owner).to_owned(),
+            id: (*id).to_owned(),
+        };
+        let policy = crate::template::Resource::new("AWS::IAM::Policy")
+            .property(
+                "PolicyName",
+                format!("{INLINE_POLICY_NAME}-{}", stack.name).as_str(),
+            )
+            .property(
+                "PolicyDocument",
+                PolicyDocument::merged(&statements).to_expr(),
+            )
+            .property("Roles", Expr::list([role.reference()]));
+        let reasons: Vec<Expr> = grants
+            .iter()
+            .filter_map(|g| g.unrestricted())
+            .map(Expr::from)
+            .collect();
+        let mut policy = policy;
+        if !reasons.is_empty() {
+            policy
+                .metadata
+                .insert("pipewright:unrestricted".to_owned(), Expr::List(reasons));
+        }
+        let policy_id = format!("{id}Grants");
+        let path = stack.path(&policy_id);
+        stack.add_resource_at(path, policy_id, policy);
     }
 
     for ((id, property), grants) in &resource {

@@ -222,20 +222,24 @@ impl RoleArn {
                 expected: "an AWS account ID is 12 digits",
             });
         }
-        let valid_name = (1..=64).contains(&self.name.len())
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-        if !valid_name {
-            out.push(ProblemKind::InvalidName {
-                what: "role name",
-                name: self.name.clone(),
-                reason: "is invalid: use 1 to 64 letters, digits and `+=,.@_-`".to_owned(),
-            });
-        }
+        out.extend(name_problem(&self.name));
         out
     }
+}
+
+/// Checks a literal role name against IAM's rule (1 to 64 letters, digits
+/// and `+=,.@_-`); `None` when valid.
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>
+pub fn name_problem(name: &str) -> Option<ProblemKind> {
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    (!valid).then(|| ProblemKind::InvalidName {
+        what: "role name",
+        name: name.to_owned(),
+        reason: "is invalid: use 1 to 64 letters, digits and `+=,.@_-`".to_owned(),
+    })
 }
 
 impl From<&RoleArn> for Expr {
@@ -310,6 +314,14 @@ impl Construct for Role {
     fn add_to(self, stack: &mut Stack) -> RoleRef {
         let path = stack.path(&self.id);
         if let Some(problem) = self.trust_problem() {
+            stack.problem(&path, problem);
+        }
+        if let Some(problem) = self
+            .name
+            .as_ref()
+            .and_then(Expr::as_str)
+            .and_then(name_problem)
+        {
             stack.problem(&path, problem);
         }
         let mut role = Resource::new("AWS::IAM::Role");

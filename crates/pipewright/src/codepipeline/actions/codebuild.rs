@@ -14,6 +14,7 @@ pub struct CodeBuildAction {
     project: ProjectRef,
     category: Category,
     variables: Vec<(String, String)>,
+    primary_source: Option<String>,
 }
 
 impl CodeBuildAction {
@@ -32,7 +33,17 @@ impl CodeBuildAction {
             project: project.clone(),
             category,
             variables: Vec::new(),
+            primary_source: None,
         }
+    }
+
+    /// Sets `PrimarySource`: of several input artifacts, the one whose
+    /// buildspec runs and which is the build's working directory; each other
+    /// input is in `$CODEBUILD_SRC_DIR_<artifact>`. An action with several
+    /// inputs needs it (checked at synth). Default: none.
+    pub fn primary_source(mut self, artifact: impl Into<String>) -> Self {
+        self.primary_source = Some(artifact.into());
+        self
     }
 }
 
@@ -55,6 +66,9 @@ impl ActionKind for CodeBuildAction {
 
     fn configuration(&self) -> Expr {
         let mut config = vec![("ProjectName", self.project.name())];
+        if let Some(primary) = &self.primary_source {
+            config.push(("PrimarySource", Expr::from(primary.as_str())));
+        }
         if !self.variables.is_empty() {
             let vars: Vec<serde_json::Value> = self
                 .variables

@@ -1,6 +1,13 @@
 //! The CodeStar / CodeConnections source: what new pipelines should use to
 //! read GitHub, GitLab or Bitbucket. On a V2 pipeline, a push to the branch
 //! starts the pipeline through a `Triggers` entry instead of a webhook.
+//!
+//! The output is a ZIP of the commit (`CODE_ZIP`), or with
+//! [`Action::connection_full_clone`] a reference that a CodeBuild action
+//! clones with git history (`CODEBUILD_CLONE_REF`): every CodeBuild
+//! project that reads that artifact then needs `UseConnection` on the
+//! connection in its own role
+//! ([`crate::codestar::ConnectionRef::grant_use`]).
 
 use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
 use crate::construct::Stack;
@@ -18,10 +25,53 @@ pub struct ConnectionSource {
     pub branch: Expr,
 }
 
+/// A connection source whose output artifact is a `CODEBUILD_CLONE_REF`:
+/// a reference CodeBuild clones (full history, `git` works in the build).
+/// Only CodeBuild actions can read it.
+#[derive(Clone, Debug)]
+pub struct FullCloneSource(pub ConnectionSource);
+
 impl Action {
-    /// A CodeStar / CodeConnections source action.
+    /// A CodeStar / CodeConnections source action (`CODE_ZIP` output).
     pub fn connection(name: impl Into<String>, source: ConnectionSource) -> Self {
         Self::new(name, source)
+    }
+
+    /// A CodeStar / CodeConnections source action whose output is a
+    /// `CODEBUILD_CLONE_REF` ([`FullCloneSource`]): the CodeBuild projects
+    /// that read it clone the repository through the connection, so grant
+    /// each project's role its use.
+    pub fn connection_full_clone(name: impl Into<String>, source: ConnectionSource) -> Self {
+        Self::new(name, FullCloneSource(source))
+    }
+}
+
+impl ConnectionSource {
+    fn configuration_as(&self, format: &str) -> Expr {
+        Expr::map([
+            ("ConnectionArn", self.connection_arn.clone()),
+            ("FullRepositoryId", self.repository.clone()),
+            ("BranchName", self.branch.clone()),
+            ("OutputArtifactFormat", Expr::from(format)),
+        ])
+    }
+}
+
+impl ActionKind for FullCloneSource {
+    fn type_id(&self) -> ActionTypeId {
+        self.0.type_id()
+    }
+
+    fn configuration(&self) -> Expr {
+        self.0.configuration_as("CODEBUILD_CLONE_REF")
+    }
+
+    fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
+        self.0.grant(stack, site);
+    }
+
+    fn trigger(&self, action: &str) -> Option<Expr> {
+        self.0.trigger(action)
     }
 }
 
@@ -31,23 +81,15 @@ impl ActionKind for ConnectionSource {
     }
 
     fn configuration(&self) -> Expr {
-        Expr::map([
-            ("ConnectionArn", self.connection_arn.clone()),
-            ("FullRepositoryId", self.repository.clone()),
-            ("BranchName", self.branch.clone()),
-            ("OutputArtifactFormat", Expr::from("CODE_ZIP")),
-        ])
+        self.configuration_as("CODE_ZIP")
     }
 
     /// Both service prefixes: the connection may be named either way.
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         stack.grant(
             site.role,
-            Statement::allow([
-                "codeconnections:UseConnection",
-                "codestar-connections:UseConnection",
-            ])
-            .resource(self.connection_arn.clone()),
+            Statement::allow(crate::codestar::USE_ACTIONS.iter().copied())
+                .resource(self.connection_arn.clone()),
         );
     }
 
