@@ -284,10 +284,8 @@ fn order(names: &[String], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<S
                     at = deps[at].iter().copied().find(|&d| !done[d]).unwrap_or(at);
                 }
                 let start = path.iter().position(|&i| i == at).unwrap_or(0);
-                let mut cycle: Vec<String> = path[start..]
-                    .iter()
-                    .map(|&i| names[i].clone())
-                    .collect();
+                let mut cycle: Vec<String> =
+                    path[start..].iter().map(|&i| names[i].clone()).collect();
                 cycle.push(names[at].clone());
                 return Err(cycle);
             }
