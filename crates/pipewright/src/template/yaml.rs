@@ -286,7 +286,13 @@ struct Writer {
 
 impl Writer {
     fn indent(&mut self, n: usize) {
-        self.out.extend(std::iter::repeat_n(' ', n));
+        const SPACES: &str = "                                ";
+        let mut left = n;
+        while left > 0 {
+            let step = left.min(SPACES.len());
+            self.out.push_str(&SPACES[..step]);
+            left -= step;
+        }
     }
 
     fn key(&mut self, key: &str) {
@@ -732,7 +738,27 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
     // Indicators that start something other than a plain scalar. Every
     // byte compared here and below is ASCII, which in UTF-8 is never part
     // of a longer character, so bytes answer for characters.
-    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
+    if matches!(
+        first,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) {
         return false;
     }
     // Numbers, dates, times, sexagesimals, `.inf`, `.nan`: anything that
