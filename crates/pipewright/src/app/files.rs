@@ -166,10 +166,12 @@ impl Tree {
     /// Moves every staged file into place and removes the files that
     /// `changes` mark [`Change::Remove`].
     pub fn publish(mut self, changes: &[FileChange]) -> Result<(), Error> {
-        for (tmp, path) in std::mem::take(&mut self.staged) {
+        let mut staged = std::mem::take(&mut self.staged).into_iter();
+        while let Some((tmp, path)) = staged.next() {
             if let Err(source) = fs::rename(&tmp, &path) {
-                // Not published: the drop removes it with the rest.
+                // Not published: the drop removes it and those after it.
                 self.staged.push((tmp, path.clone()));
+                self.staged.extend(staged);
                 return Err(Error::Io {
                     action: "write",
                     path,
@@ -357,4 +359,108 @@ fn list(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::App;
+    use crate::app::{Format, Stack};
+    use crate::template::Resource;
+
+    /// A directory of the test's own below the system's temporary
+    /// directory, removed when the test ends.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("pipewright-files-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            Self(dir)
+        }
+
+        /// Every file below the directory, relative and sorted.
+        fn files(&self) -> Vec<String> {
+            fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) {
+                let Ok(entries) = fs::read_dir(dir) else {
+                    return;
+                };
+                for entry in entries.flatten() {
+                    let name = format!("{rel}{}", entry.file_name().to_string_lossy());
+                    if entry.path().is_dir() {
+                        walk(&entry.path(), &format!("{name}/"), out);
+                    } else {
+                        out.push(name);
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            walk(&self.0, "", &mut out);
+            out.sort();
+            out
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn topic(name: &str) -> Stack {
+        let mut stack = Stack::new(name);
+        stack.add_resource("Topic", Resource::new("AWS::SNS::Topic"));
+        stack
+    }
+
+    #[test]
+    fn a_published_tree_holds_what_synth_made() {
+        let dir = Scratch::new("published");
+        let mut tree = Tree::stage(&dir.0);
+        App::new()
+            .stack(topic("a"))
+            .synth_each(Format::Yaml, |a| tree.add(&a))
+            .unwrap();
+        let changes = tree.changes(true).unwrap();
+        assert_eq!(
+            changes,
+            [FileChange {
+                path: "stacks/a.yaml".to_owned(),
+                change: Change::Create,
+            }]
+        );
+        tree.publish(&changes).unwrap();
+        assert_eq!(dir.files(), ["stacks/a.yaml"]);
+
+        let mut tree = Tree::compare(&dir.0);
+        App::new()
+            .stack(topic("a"))
+            .synth_each(Format::Yaml, |a| tree.add(&a))
+            .unwrap();
+        assert_eq!(tree.changes(true).unwrap()[0].change, Change::Unchanged);
+    }
+
+    #[test]
+    fn a_tree_dropped_unpublished_leaves_the_directory_as_it_was() {
+        let dir = Scratch::new("dropped");
+        // A second resource `Topic` in `b` is found when `b` is built,
+        // after `a` went to the sink and was staged.
+        let mut bad = topic("b");
+        bad.add_resource("Topic", Resource::new("AWS::SNS::Topic"));
+        let mut tree = Tree::stage(&dir.0);
+        let mut handed = Vec::new();
+        let result = App::new()
+            .stack(topic("a"))
+            .stack(bad)
+            .synth_each(Format::Yaml, |a| {
+                handed.push(a.name.clone());
+                tree.add(&a)
+            });
+        assert!(matches!(result, Err(Error::Synth(_))), "{result:?}");
+        assert_eq!(handed, ["a"]);
+        assert_eq!(dir.files(), ["stacks/a.yaml.pipewright-tmp"]);
+        drop(tree);
+        assert!(dir.files().is_empty(), "{:?}", dir.files());
+    }
 }

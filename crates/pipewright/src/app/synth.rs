@@ -18,8 +18,8 @@
 //!
 //! Grants and resolution rewrite a stack, so synth works on stacks it owns:
 //! an app handed over by value ([`super::App::synth_each`]) is moved in,
-//! and only a borrowed one ([`super::App::synth_as`]) is copied, one stack
-//! at a time as synth reaches it.
+//! and only a borrowed one ([`super::App::synth_as`]) is copied. Each stack
+//! is dropped as soon as its artifact is made.
 
 use super::assembly::{Artifact, Capability, Format};
 use super::validate::{self, Paths};
