@@ -25,7 +25,7 @@ fn synth(c: &mut Criterion) {
                     Ok(())
                 })
             },
-            BatchSize::SmallInput,
+            BatchSize::PerIteration,
         )
     });
     let Ok(assembly) = app.synth() else {
