@@ -1,6 +1,7 @@
-//! The app: stacks, synthesis into an assembly, and the files synth writes.
-//! It sits above the constructs: it takes finished [`Stack`]s from the
-//! construct core and never builds resources itself.
+//! The app: stacks, synthesis into an assembly or one artifact at a time,
+//! and the files synth writes. It sits above the constructs: it takes
+//! finished [`Stack`]s from the construct core and never builds resources
+//! itself.
 
 mod assembly;
 pub mod files;
@@ -9,6 +10,7 @@ mod validate;
 
 pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{Artifact, Assembly, Capability, Format};
+use std::borrow::Cow;
 
 /// An app: every stack this repository deploys.
 #[derive(Clone, Debug, Default)]
@@ -45,7 +47,39 @@ impl App {
 
     /// Validates every stack and synthesizes templates in `format`. Every
     /// problem in every stack is reported at once, with its construct path.
+    ///
+    /// The assembly keeps every template and body, which `deploy`, `diff`
+    /// and `drift` need; to write files, [`App::synth_each`] holds one
+    /// stack's at a time.
     pub fn synth_as(&self, format: Format) -> Result<Assembly, crate::Error> {
-        synth::synth(&self.stacks, format)
+        let mut stacks = Vec::with_capacity(self.stacks.len());
+        synth::synth(
+            self.stacks.iter().map(Cow::Borrowed),
+            format,
+            &mut |artifact| {
+                stacks.push(artifact);
+                Ok(())
+            },
+        )?;
+        Ok(Assembly { stacks })
+    }
+
+    /// Validates every stack and synthesizes templates in `format`, handing
+    /// each stack's artifact to `sink` as soon as it is rendered, in
+    /// dependency order; what the sink drops is freed before the next stack
+    /// is rendered. The app is consumed, so its stacks are moved into synth
+    /// rather than copied.
+    ///
+    /// Once synth finds a problem it stops calling `sink`, checks the rest,
+    /// and returns every problem: a sink that writes must therefore stage
+    /// what it gets and publish it only when this returns `Ok`, as
+    /// [`files::Tree`] does. An error returned by `sink` ends synth with
+    /// that error.
+    pub fn synth_each(
+        self,
+        format: Format,
+        mut sink: impl FnMut(Artifact) -> Result<(), crate::Error>,
+    ) -> Result<(), crate::Error> {
+        synth::synth(self.stacks.into_iter().map(Cow::Owned), format, &mut sink)
     }
 }

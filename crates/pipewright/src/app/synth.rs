@@ -1,4 +1,4 @@
-//! Synthesis: stacks in, assembly out.
+//! Synthesis: stacks in, one artifact at a time out.
 //!
 //! 1. Resolve values that belong to stacks ([`Expr::Owned`]): inside their
 //!    own stack they become the value; in another stack of the same account
@@ -7,10 +7,21 @@
 //! 2. Build each template, check it (see `validate`), order the stacks by
 //!    dependency, render, and compute capabilities and a content hash.
 //!
-//! Every problem of every stack is collected; nothing is rendered unless
-//! there are none.
+//! Every problem of every stack is collected. Step 2 runs one stack at a
+//! time and hands each finished artifact to a sink, which may write it and
+//! drop it, so memory holds the app's stacks and one rendered template, not
+//! every template and body at once (issue #10: 5,000 stacks took 772 MiB
+//! when the assembly kept them all). Once a problem is known the sink is not
+//! called again; the rest is still checked so that every problem is
+//! reported, and the caller learns from the error that what the sink was
+//! given must not be used (the file tree discards what it staged).
+//!
+//! Grants and resolution rewrite a stack, so synth works on stacks it owns:
+//! an app handed over by value ([`super::App::synth_each`]) is moved in,
+//! and only a borrowed one ([`super::App::synth_as`]) is copied. Each stack
+//! is dropped as soon as its artifact is made.
 
-use super::assembly::{Artifact, Assembly, Format};
+use super::assembly::{Artifact, Format};
 use super::validate::{self, Paths};
 use crate::construct::{Item, Stack, grant};
 use crate::error::{Error, Problem, ProblemKind};
@@ -18,13 +29,23 @@ use crate::facts;
 use crate::template::{self, Expr, LogicalId, Output, Template};
 use indexmap::{IndexMap, IndexSet};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
-pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error> {
+/// Synthesizes `stacks` and hands each artifact, in dependency order, to
+/// `sink`. An error of the sink ends synth at once; problems are returned
+/// together at the end.
+pub(super) fn synth<'a>(
+    stacks: impl IntoIterator<Item = Cow<'a, Stack>>,
+    format: Format,
+    sink: &mut dyn FnMut(Artifact) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut problems = Vec::new();
-    let mut index: IndexMap<&str, usize> = IndexMap::new();
-    for (i, s) in stacks.iter().enumerate() {
-        validate::stack(s, &mut problems);
-        if index.insert(&s.name, i).is_some() {
+    // Synth's own stacks: resolution and grants rewrite them in place.
+    let mut resolved: Vec<Stack> = Vec::new();
+    let mut index: IndexMap<String, usize> = IndexMap::new();
+    for (i, s) in stacks.into_iter().enumerate() {
+        validate::stack(&s, &mut problems);
+        if index.insert(s.name.clone(), i).is_some() {
             problems.push(Problem {
                 path: s.name.clone(),
                 kind: ProblemKind::DuplicateStack {
@@ -32,21 +53,30 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
                 },
             });
         }
+        resolved.push(s.into_owned());
     }
+    let count = resolved.len();
 
     // Resolve owned values, collecting exports and dependencies.
-    let mut resolved: Vec<Stack> = stacks.to_vec();
     for stack in &mut resolved {
         // Problems rendering adds (a refused grant, a grant to a role not
         // in the stack, an override that does not fit).
         let known = stack.problems.len();
         grant::render(stack);
         problems.extend(stack.problems[known..].iter().cloned());
+        // Rendered into the resources; synth's own stack needs them no more.
+        stack.grants = Vec::new();
+        stack.overrides = Vec::new();
     }
-    let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); stacks.len()];
-    let mut deps: Vec<IndexSet<usize>> = vec![IndexSet::new(); stacks.len()];
-    for (i, stack) in resolved.iter_mut().enumerate() {
-        let consumer = &stacks[i];
+    let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); count];
+    let mut deps: Vec<IndexSet<usize>> = vec![IndexSet::new(); count];
+    for i in 0..count {
+        // Out of the list while it is rewritten, so that the producers it
+        // imports from can be read; a stack never imports from itself.
+        let mut stack = std::mem::replace(&mut resolved[i], Stack::new(String::new()));
+        let producers = &resolved;
+        let consumer_name = stack.name.clone();
+        let consumer_env = stack.env.clone();
         let mut resolve = |e: &mut Expr| {
             if !matches!(e, Expr::Owned { .. }) {
                 return;
@@ -60,26 +90,27 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
             else {
                 return;
             };
-            if owner == consumer.name {
+            if owner == consumer_name {
                 *e = *value;
                 return;
             }
             let Some(&p) = index.get(owner.as_str()) else {
                 problems.push(Problem {
-                    path: consumer.name.clone(),
+                    path: consumer_name.clone(),
                     kind: ProblemKind::UnknownStack { stack: owner },
                 });
                 return;
             };
-            let producer = &stacks[p];
+            let producer = &producers[p];
+            // Only where a stack lives matters here, not how it is reached.
             if (&producer.env.account, &producer.env.region)
-                != (&consumer.env.account, &consumer.env.region)
+                != (&consumer_env.account, &consumer_env.region)
             {
                 problems.push(Problem {
-                    path: consumer.name.clone(),
+                    path: consumer_name.clone(),
                     kind: ProblemKind::CrossEnvironment {
-                        consumer: consumer.name.clone(),
-                        consumer_env: consumer.env.to_string(),
+                        consumer: consumer_name.clone(),
+                        consumer_env: consumer_env.to_string(),
                         producer: producer.name.clone(),
                         producer_env: producer.env.to_string(),
                     },
@@ -103,9 +134,9 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
                 }
                 Err(what) => {
                     problems.push(Problem {
-                        path: consumer.name.clone(),
+                        path: consumer_name.clone(),
                         kind: ProblemKind::NotExportable {
-                            consumer: consumer.name.clone(),
+                            consumer: consumer_name.clone(),
                             producer: producer.name.clone(),
                             what,
                         },
@@ -133,10 +164,11 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
         for v in stack.metadata.values_mut() {
             v.rewrite(&mut resolve);
         }
+        resolved[i] = stack;
     }
     // Dependencies declared in code (`Stack::depends_on`), beside those of
     // the references above.
-    for (i, stack) in stacks.iter().enumerate() {
+    for (i, stack) in resolved.iter().enumerate() {
         for name in &stack.depends_on {
             match index.get(name.as_str()) {
                 Some(&d) => {
@@ -162,22 +194,24 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
         }
     }
 
-    let order = match order(stacks, &deps) {
+    let names: Vec<String> = resolved.iter().map(|s| s.name.clone()).collect();
+    let order = match order(&names, &deps) {
         Ok(order) => order,
         Err(cycle) => {
             problems.push(Problem {
                 path: cycle[0].clone(),
                 kind: ProblemKind::Cycle { cycle },
             });
-            (0..stacks.len()).collect()
+            (0..count).collect()
         }
     };
 
-    let mut artifacts = Vec::with_capacity(stacks.len());
     for &i in &order {
-        let stack = &mut resolved[i];
-        let (template, paths) = build(stack, &mut problems);
-        validate::template(&template, &paths, stack, &mut problems);
+        // Taken out of the list, and dropped with its template once the
+        // sink has the artifact.
+        let mut stack = std::mem::replace(&mut resolved[i], Stack::new(String::new()));
+        let (template, paths) = build(&mut stack, &mut problems);
+        validate::template(&template, &paths, &stack, &mut problems);
         let body = match format {
             Format::Yaml => template::yaml::to_string(&template),
             Format::Json => template::json::to_string(&template),
@@ -191,37 +225,48 @@ pub(super) fn synth(stacks: &[Stack], format: Format) -> Result<Assembly, Error>
                 },
             });
         }
-        let mut hasher = Sha256::new();
-        hasher.update(body.as_bytes());
-        for f in &stack.files {
-            hasher.update(f.path.as_bytes());
-            hasher.update([0]);
-            hasher.update(f.contents.as_bytes());
+        if !problems.is_empty() {
+            continue;
         }
-        let hash = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        artifacts.push(Artifact {
-            name: stack.name.clone(),
-            env: stack.env.clone(),
-            tags: stack.tags.clone(),
+        let hash = hash(&body, &stack.files);
+        sink(Artifact {
+            name: stack.name,
+            env: stack.env,
+            tags: stack.tags,
             termination_protection: stack.termination_protection,
             capabilities: facts::capabilities(&template),
             template,
             body,
             format,
-            files: std::mem::take(&mut stack.files),
-            dependencies: deps[i].iter().map(|&d| stacks[d].name.clone()).collect(),
+            files: stack.files,
+            dependencies: deps[i].iter().map(|&d| names[d].clone()).collect(),
             hash,
-        });
+        })?;
     }
     if problems.is_empty() {
-        Ok(Assembly { stacks: artifacts })
+        Ok(())
     } else {
         Err(Error::Synth(problems))
     }
+}
+
+/// A SHA-256 of a template body and the files beside it, hex.
+fn hash(body: &str, files: &[crate::construct::File]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(body.as_bytes());
+    for f in files {
+        hasher.update(f.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(f.contents.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(2 * digest.len());
+    for b in digest {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 /// The export for a value of `producer`: (output ID, export name, output).
@@ -279,11 +324,11 @@ fn import_sub(
 
 /// Stack indexes in dependency order, stable otherwise; or the stacks of a
 /// cycle.
-fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<String>> {
-    let mut done = vec![false; stacks.len()];
-    let mut order = Vec::with_capacity(stacks.len());
-    while order.len() < stacks.len() {
-        let next = (0..stacks.len()).find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]));
+fn order(names: &[String], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<String>> {
+    let mut done = vec![false; names.len()];
+    let mut order = Vec::with_capacity(names.len());
+    while order.len() < names.len() {
+        let next = (0..names.len()).find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]));
         match next {
             Some(i) => {
                 done[i] = true;
@@ -293,17 +338,15 @@ fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<S
                 // Follow unfinished dependencies from an unfinished stack
                 // until one repeats: that is the cycle.
                 let mut path: Vec<usize> = Vec::new();
-                let mut at = (0..stacks.len()).find(|&i| !done[i]).unwrap_or(0);
+                let mut at = (0..names.len()).find(|&i| !done[i]).unwrap_or(0);
                 while !path.contains(&at) {
                     path.push(at);
                     at = deps[at].iter().copied().find(|&d| !done[d]).unwrap_or(at);
                 }
                 let start = path.iter().position(|&i| i == at).unwrap_or(0);
-                let mut cycle: Vec<String> = path[start..]
-                    .iter()
-                    .map(|&i| stacks[i].name.clone())
-                    .collect();
-                cycle.push(stacks[at].name.clone());
+                let mut cycle: Vec<String> =
+                    path[start..].iter().map(|&i| names[i].clone()).collect();
+                cycle.push(names[at].clone());
                 return Err(cycle);
             }
         }
@@ -312,7 +355,7 @@ fn order(stacks: &[Stack], deps: &[IndexSet<usize>]) -> Result<Vec<usize>, Vec<S
 }
 
 /// Builds the template of one stack, reporting invalid and duplicate IDs.
-/// The stack is synth's own copy, so accepted items are moved into the
+/// The stack is synth's own, so accepted items are moved into the
 /// template, not cloned; what stays in the stack are the items refused for
 /// their ID, which validation still reads. `Paths` keeps each accepted
 /// item's construct path, in template order, for the problems validation

@@ -277,7 +277,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                 TemplateFormat::Yaml => crate::app::Format::Yaml,
                 TemplateFormat::Json => crate::app::Format::Json,
             };
-            synth::run(&app, &printer, &stacks, check, format, &out)
+            synth::run(app, &printer, &stacks, check, format, &out)
         }
         #[cfg(feature = "cloud")]
         Command::Deploy {

@@ -1,15 +1,21 @@
 //! `pipewright synth`: validate, then write stacks/ and buildspecs/, or
 //! with `--check` write nothing and say what is stale.
+//!
+//! Synth hands over one stack at a time ([`App::synth_each`]) and the file
+//! tree compares it with the disk, staging what changed, so only one stack's
+//! text is held at once; the staged files are published only when every
+//! stack synthesized without a problem.
 
 use super::select::select;
 use super::{Exit, Printer, printer::style};
 use crate::App;
 use crate::app::Format;
-use crate::app::files::{self, Change};
+use crate::app::files::{Change, Tree};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 pub(super) fn run(
-    app: &App,
+    app: App,
     printer: &Printer,
     args: &[String],
     check: bool,
@@ -18,19 +24,21 @@ pub(super) fn run(
 ) -> anyhow::Result<Exit> {
     let names: Vec<&str> = app.stacks().iter().map(|s| s.name()).collect();
     let chosen = select(&names, args)?;
-    let assembly = app.synth_as(format)?;
+    let named: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
 
-    let changes = if args.is_empty() {
-        files::plan(out, &assembly)?
+    let mut tree = if check {
+        Tree::compare(out)
     } else {
-        // Only the named stacks' files; nothing is removed.
-        let named: Vec<&crate::app::Artifact> = assembly
-            .stacks
-            .iter()
-            .filter(|s| chosen.contains(&s.name))
-            .collect();
-        files::plan_stacks(out, &assembly, &named)?
+        Tree::stage(out)
     };
+    app.synth_each(format, |artifact| {
+        // With stack names, only the named stacks' files; nothing is removed.
+        if args.is_empty() || named.contains(artifact.name.as_str()) {
+            tree.add(&artifact)?;
+        }
+        Ok(())
+    })?;
+    let changes = tree.changes(args.is_empty())?;
     let count = |kind: Change| changes.iter().filter(|c| c.change == kind).count();
     let (created, updated, removed, unchanged) = (
         count(Change::Create),
@@ -65,7 +73,7 @@ pub(super) fn run(
         return Ok(Exit::Success);
     }
 
-    files::apply(out, &assembly, &changes)?;
+    tree.publish(&changes)?;
     for c in &changes {
         let (word, s) = match c.change {
             Change::Create => ("created", style::ADD),
