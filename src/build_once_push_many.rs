@@ -322,23 +322,7 @@ pub fn execution_grants(config: &Config) -> Vec<Statement> {
         production_pusher(config).name()
     ));
     vec![
-        Statement::allow([
-            "ecr:CreateRepository",
-            "ecr:DeleteLifecyclePolicy",
-            "ecr:DeleteRepository",
-            "ecr:DeleteRepositoryPolicy",
-            "ecr:DescribeRepositories",
-            "ecr:GetLifecyclePolicy",
-            "ecr:GetRepositoryPolicy",
-            "ecr:ListTagsForResource",
-            "ecr:PutImageScanningConfiguration",
-            "ecr:PutImageTagMutability",
-            "ecr:PutLifecyclePolicy",
-            "ecr:SetRepositoryPolicy",
-            "ecr:TagResource",
-            "ecr:UntagResource",
-        ])
-        .resource(repository),
+        Statement::allow(ecr::MANAGE_ACTIONS.iter().copied()).resource(repository),
         // ECR encrypts the repository with the AWS managed key `aws/ecr`,
         // creating a grant on it through ECR in the creator's name.
         Statement::allow(["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"])
@@ -350,21 +334,6 @@ pub fn execution_grants(config: &Config) -> Vec<Statement> {
                 "kms:ViaService",
                 Expr::sub("ecr.${AWS::Region}.amazonaws.com"),
             ),
-        Statement::allow([
-            "iam:CreateRole",
-            "iam:DeleteRole",
-            "iam:DeleteRolePolicy",
-            "iam:GetRole",
-            "iam:GetRolePolicy",
-            "iam:ListAttachedRolePolicies",
-            "iam:ListRolePolicies",
-            "iam:PutRolePolicy",
-            "iam:TagRole",
-            "iam:UntagRole",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:UpdateRole",
-            "iam:UpdateRoleDescription",
-        ])
-        .resource(role),
+        Statement::allow(pipewright::iam::role::MANAGE_ACTIONS.iter().copied()).resource(role),
     ]
 }

@@ -567,33 +567,9 @@ pub fn execution_grants(cluster: &Cluster) -> Vec<Statement> {
         ))
     };
     vec![
-        Statement::allow([
-            "iam:CreateRole",
-            "iam:DeleteRole",
-            "iam:DeleteRolePolicy",
-            "iam:GetRole",
-            "iam:GetRolePolicy",
-            "iam:ListAttachedRolePolicies",
-            "iam:ListRolePolicies",
-            "iam:PutRolePolicy",
-            "iam:TagRole",
-            "iam:UntagRole",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:UpdateRole",
-        ])
-        .resource(role),
-        Statement::allow([
-            "eks:AssociateAccessPolicy",
-            "eks:CreateAccessEntry",
-            "eks:DeleteAccessEntry",
-            "eks:DescribeAccessEntry",
-            "eks:DisassociateAccessPolicy",
-            "eks:ListAssociatedAccessPolicies",
-            "eks:TagResource",
-            "eks:UntagResource",
-            "eks:UpdateAccessEntry",
-        ])
-        .resource(eks(&format!("cluster/{}", cluster.name)))
-        .resource(eks(&format!("access-entry/{}/*", cluster.name))),
+        Statement::allow(pipewright::iam::role::MANAGE_ACTIONS.iter().copied()).resource(role),
+        Statement::allow(pipewright::eks::MANAGE_ACTIONS.iter().copied())
+            .resource(eks(&format!("cluster/{}", cluster.name)))
+            .resource(eks(&format!("access-entry/{}/*", cluster.name))),
     ]
 }

@@ -16,6 +16,28 @@ use crate::iam::{Principal, RoleArn, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 use indexmap::IndexMap;
 
+/// What CloudFormation needs to create, update and delete a [`Repository`]
+/// with its policy, lifecycle policy, scanning, tag mutability and tags:
+/// the grants of the role CloudFormation acts as (a bootstrap's execution
+/// role), on the repository's ARN.
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html>
+pub const MANAGE_ACTIONS: &[&str] = &[
+    "ecr:CreateRepository",
+    "ecr:DeleteLifecyclePolicy",
+    "ecr:DeleteRepository",
+    "ecr:DeleteRepositoryPolicy",
+    "ecr:DescribeRepositories",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource",
+    "ecr:PutImageScanningConfiguration",
+    "ecr:PutImageTagMutability",
+    "ecr:PutLifecyclePolicy",
+    "ecr:SetRepositoryPolicy",
+    "ecr:TagResource",
+    "ecr:UntagResource",
+];
+
 /// Days after which untagged images expire by default.
 pub const DEFAULT_UNTAGGED_DAYS: u32 = 14;
 /// How many images are kept by default.

@@ -13,6 +13,22 @@ use crate::construct::{Construct, ResourceRef, Stack};
 use crate::error::ProblemKind;
 use crate::template::{Expr, Resource};
 
+/// What CloudFormation needs to create, update and delete an
+/// [`AccessEntry`] with its access policies and tags: the grants of the
+/// role CloudFormation acts as, on the cluster's and the entry's ARNs.
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html>
+pub const MANAGE_ACTIONS: &[&str] = &[
+    "eks:AssociateAccessPolicy",
+    "eks:CreateAccessEntry",
+    "eks:DeleteAccessEntry",
+    "eks:DescribeAccessEntry",
+    "eks:DisassociateAccessPolicy",
+    "eks:ListAssociatedAccessPolicies",
+    "eks:TagResource",
+    "eks:UntagResource",
+    "eks:UpdateAccessEntry",
+];
+
 /// An EKS access policy (`PolicyArn`: `arn:aws:eks::aws:cluster-access-policy/<name>`).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

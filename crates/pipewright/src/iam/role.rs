@@ -15,6 +15,26 @@ use crate::construct::{Construct, ResourceRef, Stack};
 use crate::error::ProblemKind;
 use crate::template::{Expr, Resource};
 
+/// What CloudFormation needs to create, update and delete a [`Role`] with
+/// its inline policy, description and tags: the grants of the role that
+/// CloudFormation acts as (a bootstrap's execution role), on the role's ARN.
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html>
+pub const MANAGE_ACTIONS: &[&str] = &[
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+];
+
 /// An IAM role.
 ///
 /// Defaults: no name (CloudFormation generates one), no permissions
