@@ -376,6 +376,72 @@ mod tests {
         assert!(parse_account_profile("222222222222=").is_err());
     }
 
+    /// An AssumeRole rule whose credentials expire `seconds` from now.
+    fn assume_role_expiring_in(seconds: u64) -> aws_smithy_mocks::Rule {
+        use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
+        use aws_sdk_sts::primitives::DateTime;
+        use aws_sdk_sts::types::{AssumedRoleUser, Credentials as StsCredentials};
+        aws_smithy_mocks::mock!(aws_sdk_sts::Client::assume_role).then_output(move || {
+            let expires = SystemTime::now() + Duration::from_secs(seconds);
+            AssumeRoleOutput::builder()
+                .credentials(
+                    StsCredentials::builder()
+                        .access_key_id("ASIAEXAMPLE")
+                        .secret_access_key("secret")
+                        .session_token("token")
+                        .expiration(DateTime::from(expires))
+                        .build()
+                        .expect("credentials"),
+                )
+                .assumed_role_user(
+                    AssumedRoleUser::builder()
+                        .arn("arn:aws:sts::222222222222:assumed-role/pipewright-deploy/s")
+                        .assumed_role_id("AROAEXAMPLE:s")
+                        .build()
+                        .expect("user"),
+                )
+                .build()
+        })
+    }
+
+    fn role(rule: &aws_smithy_mocks::Rule) -> AssumedRole {
+        let sts = aws_smithy_mocks::mock_client!(
+            aws_sdk_sts,
+            aws_smithy_mocks::RuleMode::MatchAny,
+            [rule]
+        );
+        AssumedRole::new(
+            sts,
+            "arn:aws:iam::222222222222:role/pipewright-deploy".into(),
+            "pipewright-app".into(),
+            "http://sts.invalid".into(),
+            "us-east-1".into(),
+        )
+    }
+
+    #[tokio::test]
+    async fn assumed_credentials_are_kept_until_they_near_their_expiry() {
+        let hour = assume_role_expiring_in(3600);
+        let r = role(&hour);
+        assert_eq!(
+            r.assume().await.expect("assume"),
+            "arn:aws:sts::222222222222:assumed-role/pipewright-deploy/s"
+        );
+        for _ in 0..3 {
+            r.credentials().await.expect("credentials");
+        }
+        assert_eq!(hour.num_calls(), 1, "fetched once, then cached");
+
+        // Credentials that expire within REFRESH_BEFORE are fetched again
+        // at every use.
+        let minute = assume_role_expiring_in(60);
+        let r = role(&minute);
+        r.assume().await.expect("assume");
+        r.credentials().await.expect("credentials");
+        r.credentials().await.expect("credentials");
+        assert_eq!(minute.num_calls(), 3, "refreshed before expiry");
+    }
+
     #[test]
     fn session_names_say_pipewright_and_the_stack_within_64_characters() {
         assert_eq!(session_name("deploy-role"), "pipewright-deploy-role");
