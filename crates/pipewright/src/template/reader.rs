@@ -4,6 +4,16 @@
 //!
 //! YAML goes through `yaml_serde` and its short-form tags are rewritten to
 //! their long form; from there YAML and JSON share one converter.
+//!
+//! `diff` and `drift` read templates someone else may have written, so the
+//! reader takes every template CloudFormation takes (issue #14): what the
+//! model does not type (a `Transform` or `Rules` section, `CreationPolicy`,
+//! `UpdatePolicy`, `Fn::ForEach`, `Fn::Length`, the rule functions, a
+//! section or `Properties` that is present but empty) is kept verbatim in
+//! `Template::verbatim`, `Resource::attributes` or `Expr::Function`, so the
+//! emitters write it back unchanged and a diff compares it by meaning.
+//! Errors are left for what CloudFormation refuses too: a resource without
+//! a `Type`, an output without a `Value`, an unknown short-form tag.
 
 use super::expr::{DynamicRef, Expr, Number, Pseudo};
 use super::logical_id::LogicalId;
@@ -92,6 +102,11 @@ fn from_yaml(v: &yaml_serde::Value, path: &str) -> Result<Value> {
                     Y::String(s) => s.clone(),
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
+                    // `! "Ref"`: the non-specific tag, a plain string.
+                    Y::Tagged(t) if t.tag == yaml_serde::value::Tag::new("!") => match &t.value {
+                        Y::String(s) => s.clone(),
+                        _ => return err(path, "a mapping key must be a string"),
+                    },
                     _ => return err(path, "a mapping key must be a string"),
                 };
                 let value = from_yaml(v, &join(path, &key))?;
@@ -102,8 +117,15 @@ fn from_yaml(v: &yaml_serde::Value, path: &str) -> Result<Value> {
         Y::Tagged(t) => {
             let tag = t.tag.to_string();
             let tag = tag.trim_start_matches('!');
-            let inner = from_yaml(&t.value, path)?;
+            let inner = match from_yaml(&t.value, path)? {
+                // `!GetAZs` with no value is the empty string, as a YAML
+                // 1.1 reader (and CloudFormation) reads an empty tagged scalar.
+                Value::Null => Value::String(String::new()),
+                inner => inner,
+            };
             let (name, arg) = match tag {
+                // The non-specific tag `!`: the value itself.
+                "" => return Ok(inner),
                 "Ref" | "Condition" => (tag.to_owned(), inner),
                 "GetAtt" => match inner {
                     Value::String(s) => match s.split_once('.') {
@@ -115,9 +137,9 @@ fn from_yaml(v: &yaml_serde::Value, path: &str) -> Result<Value> {
                     other => ("Fn::GetAtt".to_owned(), other),
                 },
                 "Base64" | "Cidr" | "FindInMap" | "GetAZs" | "ImportValue" | "Join" | "Select"
-                | "Split" | "Sub" | "If" | "Equals" | "And" | "Or" | "Not" => {
-                    (format!("Fn::{tag}"), inner)
-                }
+                | "Split" | "Sub" | "If" | "Equals" | "And" | "Or" | "Not" | "Transform"
+                | "Length" | "ToJsonString" | "Contains" | "EachMemberEquals" | "EachMemberIn"
+                | "RefAll" | "ValueOf" | "ValueOfAll" => (format!("Fn::{tag}"), inner),
                 other => return err(path, format!("unsupported tag `!{other}`")),
             };
             let mut m = serde_json::Map::new();
@@ -161,49 +183,72 @@ fn string(v: &Value, path: &str) -> Result<String> {
     }
 }
 
-fn id(key: &str, path: &str) -> Result<LogicalId> {
-    LogicalId::new(key).or_else(|e| err(path, e.to_string()))
-}
-
 fn template(v: &Value) -> Result<Template> {
     let mut t = Template::default();
     for (section, value) in object(v, "")? {
         let path = section.as_str();
-        match path {
-            "AWSTemplateFormatVersion" => t.format_version = Some(string(value, path)?),
-            "Description" => t.description = Some(string(value, path)?),
-            "Metadata" => t.metadata = expr_map(value, path, false)?,
-            "Parameters" => {
-                for (k, p) in object(value, path)? {
-                    let here = join(path, k);
-                    t.parameters.insert(id(k, &here)?, parameter(p, &here)?);
+        // A typed section that is present but empty (or null) is kept as
+        // written; so is a section the model does not type.
+        let typed = matches!(
+            path,
+            "Metadata" | "Parameters" | "Mappings" | "Conditions" | "Resources" | "Outputs"
+        );
+        let entries = match value {
+            Value::Object(entries) if typed && !entries.is_empty() => entries,
+            // The emitters always write `Resources`, `{}` when empty.
+            Value::Object(entries) if path == "Resources" => entries,
+            _ if matches!(path, "AWSTemplateFormatVersion" | "Description") => {
+                let text = Some(string(value, path)?);
+                if path == "Description" {
+                    t.description = text;
+                } else {
+                    t.format_version = text;
+                }
+                continue;
+            }
+            _ => {
+                t.verbatim
+                    .insert(section.clone(), expr(value, path, false)?);
+                continue;
+            }
+        };
+        let mut kept = IndexMap::new();
+        for (k, entry) in entries {
+            let here = join(path, k);
+            if path == "Metadata" {
+                t.metadata.insert(k.clone(), expr(entry, &here, false)?);
+                continue;
+            }
+            // An entry the typed section cannot hold: a key that is not a
+            // logical ID (`Fn::ForEach::Name`), or a resource whose `Type`
+            // is not a name (a module reference).
+            let Ok(key) = LogicalId::new(k.as_str()) else {
+                kept.insert(k.clone(), expr(entry, &here, path == "Conditions")?);
+                continue;
+            };
+            match path {
+                "Parameters" => {
+                    t.parameters.insert(key, parameter(entry, &here)?);
+                }
+                "Mappings" => {
+                    t.mappings.insert(key, mapping(entry, &here)?);
+                }
+                "Conditions" => {
+                    t.conditions.insert(key, expr(entry, &here, true)?);
+                }
+                "Resources" if entry.get("Type").is_some_and(|k| !k.is_string()) => {
+                    kept.insert(k.clone(), expr(entry, &here, false)?);
+                }
+                "Resources" => {
+                    t.resources.insert(key, resource(entry, &here)?);
+                }
+                _ => {
+                    t.outputs.insert(key, output(entry, &here)?);
                 }
             }
-            "Mappings" => {
-                for (k, m) in object(value, path)? {
-                    let here = join(path, k);
-                    t.mappings.insert(id(k, &here)?, mapping(m, &here)?);
-                }
-            }
-            "Conditions" => {
-                for (k, c) in object(value, path)? {
-                    let here = join(path, k);
-                    t.conditions.insert(id(k, &here)?, expr(c, &here, true)?);
-                }
-            }
-            "Resources" => {
-                for (k, r) in object(value, path)? {
-                    let here = join(path, k);
-                    t.resources.insert(id(k, &here)?, resource(r, &here)?);
-                }
-            }
-            "Outputs" => {
-                for (k, o) in object(value, path)? {
-                    let here = join(path, k);
-                    t.outputs.insert(id(k, &here)?, output(o, &here)?);
-                }
-            }
-            other => return err(other, format!("unsupported template section `{other}`")),
+        }
+        if !kept.is_empty() {
+            t.verbatim.insert(section.clone(), Expr::Map(kept));
         }
     }
     Ok(t)
@@ -296,8 +341,8 @@ fn resource(v: &Value, path: &str) -> Result<Resource> {
         let here = join(path, k);
         match k.as_str() {
             "Type" => {}
-            "Properties" => r.properties = expr_map(v, &here, false)?,
-            "Metadata" => r.metadata = expr_map(v, &here, false)?,
+            "Properties" if non_empty(v) => r.properties = expr_map(v, &here, false)?,
+            "Metadata" if non_empty(v) => r.metadata = expr_map(v, &here, false)?,
             "Condition" => r.condition = Some(string(v, &here)?),
             "DependsOn" => {
                 r.depends_on = match v {
@@ -309,17 +354,27 @@ fn resource(v: &Value, path: &str) -> Result<Resource> {
                     other => vec![string(other, &here)?],
                 }
             }
-            "DeletionPolicy" => r.deletion_policy = Some(policy(v, &here)?),
-            "UpdateReplacePolicy" => r.update_replace_policy = Some(policy(v, &here)?),
-            other => return err(&here, format!("unsupported resource attribute `{other}`")),
+            "DeletionPolicy" if policy(v).is_some() => r.deletion_policy = policy(v),
+            "UpdateReplacePolicy" if policy(v).is_some() => r.update_replace_policy = policy(v),
+            // `CreationPolicy`, `UpdatePolicy`, a policy chosen by an
+            // intrinsic, an empty `Properties`, and any other attribute.
+            _ => {
+                r.attributes.insert(k.clone(), expr(v, &here, false)?);
+            }
         }
     }
     Ok(r)
 }
 
-fn policy(v: &Value, path: &str) -> Result<Policy> {
-    let s = string(v, path)?;
-    Policy::parse(&s).map_or_else(|| err(path, format!("unknown policy `{s}`")), Ok)
+/// True for a mapping with entries: what a typed map field holds.
+fn non_empty(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| !m.is_empty())
+}
+
+/// A policy written as its name; `None` for anything else (an intrinsic
+/// that chooses one), which is kept verbatim.
+fn policy(v: &Value) -> Option<Policy> {
+    v.as_str().and_then(Policy::parse)
 }
 
 fn output(v: &Value, path: &str) -> Result<Output> {
@@ -388,7 +443,15 @@ fn expr(v: &Value, path: &str, cond: bool) -> Result<Expr> {
                 let (k, arg) = m.iter().next().unwrap_or_else(|| unreachable!());
                 let here = join(path, k);
                 if k == "Ref" || k.starts_with("Fn::") || (cond && k == "Condition") {
-                    return intrinsic(k, arg, &here, cond);
+                    // A function the model does not type, or a typed one in
+                    // a shape it does not hold, is kept as written; an
+                    // error inside its argument still surfaces here.
+                    return intrinsic(k, arg, &here, cond).or_else(|_| {
+                        Ok(Expr::Function {
+                            name: k.clone(),
+                            arg: boxed(arg, &here, cond)?,
+                        })
+                    });
                 }
             }
             Expr::Map(
@@ -537,10 +600,10 @@ mod tests {
             "at `Resources.R.Properties.A`: unsupported tag `!Foo`"
         );
         assert_eq!(
-            parse("Transform: AWS::Serverless-2016-10-31\n")
+            parse("Outputs:\n  O:\n    Description: x\n")
                 .unwrap_err()
                 .to_string(),
-            "at `Transform`: unsupported template section `Transform`"
+            "at `Outputs.O`: an output needs a `Value`"
         );
     }
 }
