@@ -341,8 +341,20 @@ fn resource(v: &Value, path: &str) -> Result<Resource> {
         let here = join(path, k);
         match k.as_str() {
             "Type" => {}
-            "Properties" if non_empty(v) => r.properties = expr_map(v, &here, false)?,
-            "Metadata" if non_empty(v) => r.metadata = expr_map(v, &here, false)?,
+            "Properties" | "Metadata" => match expr(v, &here, false)? {
+                // A map with entries; anything else (empty, null, or a
+                // macro call such as `Fn::Transform`) is kept as written.
+                Expr::Map(m) if !m.is_empty() => {
+                    if k == "Properties" {
+                        r.properties = m;
+                    } else {
+                        r.metadata = m;
+                    }
+                }
+                kept => {
+                    r.attributes.insert(k.clone(), kept);
+                }
+            },
             "Condition" => r.condition = Some(string(v, &here)?),
             "DependsOn" => {
                 r.depends_on = match v {
@@ -364,11 +376,6 @@ fn resource(v: &Value, path: &str) -> Result<Resource> {
         }
     }
     Ok(r)
-}
-
-/// True for a mapping with entries: what a typed map field holds.
-fn non_empty(v: &Value) -> bool {
-    v.as_object().is_some_and(|m| !m.is_empty())
 }
 
 /// A policy written as its name; `None` for anything else (an intrinsic
