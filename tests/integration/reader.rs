@@ -399,3 +399,42 @@ Outputs:
         json!([{"JsonPath": "$.ref", "MatchEquals": {"Fn::Sub": "refs/heads/${Branch}"}}])
     );
 }
+
+#[test]
+fn plain_scalars_are_read_as_yaml_1_1_reads_them() {
+    // CloudFormation reads YAML 1.1: unquoted `Yes` is true and `000400`
+    // is octal; quoted, a key, or under a tag, they stay text.
+    let (t, v) = read(
+        "Conditions:
+  On: !Equals [!Ref Enabled, Yes]
+  Quoted: !Equals [!Ref Enabled, 'Yes']
+Resources:
+  I:
+    Type: AWS::EC2::Instance
+    Metadata:
+      files:
+        mode: 000400
+        owner: '000400'
+        Yes: off
+        at: 1:30
+        big: 1_000
+        tagged: !Sub yes
+    Properties:
+      Name: \"on\"
+",
+    );
+    assert_eq!(
+        t.conditions["On"],
+        Expr::equals(Expr::reference("Enabled"), Expr::Bool(true))
+    );
+    assert_eq!(
+        t.conditions["Quoted"],
+        Expr::equals(Expr::reference("Enabled"), "Yes".into())
+    );
+    assert_eq!(
+        v["Resources"]["I"]["Metadata"],
+        json!({"files": {"mode": 256, "owner": "000400", "Yes": false, "at": 90,
+            "big": 1000, "tagged": {"Fn::Sub": "yes"}}})
+    );
+    assert_eq!(v["Resources"]["I"]["Properties"]["Name"], json!("on"));
+}

@@ -69,9 +69,185 @@ pub fn parse_json(body: &str) -> Result<Template> {
 
 /// Parses a YAML template (short-form tags or long form).
 pub fn parse_yaml(body: &str) -> Result<Template> {
-    let value: yaml_serde::Value =
-        yaml_serde::from_str(body).or_else(|e| err("", format!("invalid YAML: {e}")))?;
+    use serde::de::DeserializeSeed;
+    let seed = Yaml11 {
+        body,
+        resolve: false,
+    };
+    let value = seed
+        .deserialize(yaml_serde::Deserializer::from_str(body))
+        .or_else(|e| err("", format!("invalid YAML: {e}")))?;
     template(&from_yaml(&value, "")?)
+}
+
+/// Reads YAML into a `yaml_serde::Value` as YAML 1.1 reads plain scalars.
+///
+/// CloudFormation reads YAML 1.1, where an unquoted `Yes`, `off` or
+/// `0644` is a boolean or a number, while `yaml_serde` reads YAML 1.2, where
+/// they are strings (issue #14: `!Equals [!Ref Enabled, Yes]` compares with
+/// `true`). Whether a string was quoted is not in the value `yaml_serde`
+/// hands over, but a plain or quoted scalar without escapes is borrowed from
+/// the body: a quote just before it says it was quoted. A string that is not
+/// borrowed (a block scalar, a quoted one with escapes, a plain one over
+/// several lines) is never one of these words.
+///
+/// `resolve` is false for mapping keys and for the scalar right under a
+/// short-form tag, which YAML 1.1 readers keep as text.
+#[derive(Clone, Copy)]
+struct Yaml11<'a> {
+    body: &'a str,
+    resolve: bool,
+}
+
+impl<'a> Yaml11<'a> {
+    fn with(self, resolve: bool) -> Self {
+        Self { resolve, ..self }
+    }
+
+    /// Whether `s`, borrowed from the body, was written without quotes.
+    fn plain(self, s: &str) -> bool {
+        let start = (s.as_ptr() as usize).checked_sub(self.body.as_ptr() as usize);
+        match start {
+            Some(start) if start <= self.body.len() => !matches!(
+                self.body.as_bytes().get(start.wrapping_sub(1)),
+                Some(b'\'' | b'"')
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// The YAML 1.1 value of a plain scalar that YAML 1.2 reads as a string:
+/// the booleans `yes`, `no`, `on`, `off`, octal (`0644`), integers with
+/// `_` and base-60 integers (`1:30`), as PyYAML's resolver reads them.
+fn yaml11_scalar(s: &str) -> Option<yaml_serde::Value> {
+    use yaml_serde::Value as Y;
+    match s {
+        "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Some(Y::Bool(true)),
+        "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Some(Y::Bool(false)),
+        _ => {}
+    }
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = digits.replace('_', "");
+    let value = if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        i64::from_str_radix(&digits, 8).ok()?
+    } else if digits.contains(':') && !digits.starts_with('0') {
+        let mut total: i64 = 0;
+        for (i, part) in digits.split(':').enumerate() {
+            let n: i64 = part.parse().ok()?;
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || (i > 0 && n > 59) {
+                return None;
+            }
+            total = total.checked_mul(60)?.checked_add(n)?;
+        }
+        total
+    } else if s.contains('_') && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(Y::Number(if negative { -value } else { value }.into()))
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Yaml11<'_> {
+    type Value = yaml_serde::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Yaml11<'_> {
+    type Value = yaml_serde::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(n.into()))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Self::Value, E> {
+        if self.resolve
+            && self.plain(s)
+            && let Some(v) = yaml11_scalar(s)
+        {
+            return Ok(v);
+        }
+        Ok(yaml_serde::Value::String(s.to_owned()))
+    }
+
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::String(s.to_owned()))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.with(true))? {
+            items.push(item);
+        }
+        Ok(yaml_serde::Value::Sequence(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = yaml_serde::Mapping::new();
+        while let Some((k, v)) = map.next_entry_seed(self.with(false), self.with(true))? {
+            out.insert(k, v);
+        }
+        Ok(yaml_serde::Value::Mapping(out))
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(
+        self,
+        data: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents) = data.variant::<String>()?;
+        let value = contents.newtype_variant_seed(self.with(false))?;
+        Ok(yaml_serde::Value::Tagged(Box::new(
+            yaml_serde::value::TaggedValue {
+                tag: yaml_serde::value::Tag::new(tag),
+                value,
+            },
+        )))
+    }
 }
 
 /// Converts a JSON value with long-form intrinsics into an [`Expr`]
