@@ -4,6 +4,12 @@
 //! Every section is an ordered map, so the order in which a stack adds
 //! things is the order a reviewer reads them in, and synthesizing twice gives
 //! the same bytes.
+//!
+//! A template read back from CloudFormation may hold what pipewright never
+//! writes (a `Transform`, `Rules`, `CreationPolicy`, an empty section): the
+//! model keeps that verbatim (`Template::verbatim`, `Resource::attributes`,
+//! `Expr::Function`) rather than refusing the template, so `diff` and
+//! `drift` work on any deployed stack (issue #14).
 
 use super::expr::Expr;
 use super::logical_id::LogicalId;

@@ -363,6 +363,17 @@ fn template(v: &Value) -> Result<Template> {
     let mut t = Template::default();
     for (section, value) in object(v, "")? {
         let path = section.as_str();
+        match path {
+            "AWSTemplateFormatVersion" => {
+                t.format_version = Some(string(value, path)?);
+                continue;
+            }
+            "Description" => {
+                t.description = Some(string(value, path)?);
+                continue;
+            }
+            _ => {}
+        }
         // A typed section that is present but empty (or null) is kept as
         // written; so is a section the model does not type.
         let typed = matches!(
@@ -373,15 +384,6 @@ fn template(v: &Value) -> Result<Template> {
             Value::Object(entries) if typed && !entries.is_empty() => entries,
             // The emitters always write `Resources`, `{}` when empty.
             Value::Object(entries) if path == "Resources" => entries,
-            _ if matches!(path, "AWSTemplateFormatVersion" | "Description") => {
-                let text = Some(string(value, path)?);
-                if path == "Description" {
-                    t.description = text;
-                } else {
-                    t.format_version = text;
-                }
-                continue;
-            }
             _ => {
                 t.verbatim
                     .insert(section.clone(), expr(value, path, false)?);
