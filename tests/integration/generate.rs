@@ -307,6 +307,7 @@ pub fn template() -> impl Strategy<Value = Template> {
                     conditions: conditions.into_iter().collect(),
                     resources: resources.into_iter().collect(),
                     outputs: outputs.into_iter().collect(),
+                    verbatim: IndexMap::new(),
                 }
             },
         )

@@ -21,6 +21,7 @@ mod layers;
 mod lint;
 mod moto;
 mod new_app;
+mod reader;
 mod roundtrip;
 mod s3;
 mod stack_events;

@@ -11,7 +11,7 @@
 //! type or property name ending in `Policy`), so `diff` and the change-set
 //! summary still show an IAM change on a type this registry has not met.
 
-use crate::template::Template;
+use crate::template::{Expr, Template};
 use std::fmt;
 
 /// What pipewright knows about one resource type.
@@ -250,7 +250,7 @@ pub fn replaces(resource_type: &str, property: &str) -> bool {
     of(resource_type).is_some_and(|t| t.replacing_properties.contains(&property))
 }
 
-/// An IAM capability a stack needs to be created or updated.
+/// A capability a stack needs to be created or updated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Capability {
@@ -259,6 +259,12 @@ pub enum Capability {
     /// `CAPABILITY_NAMED_IAM`: the template creates IAM resources with
     /// custom names.
     NamedIam,
+    /// `CAPABILITY_AUTO_EXPAND`: the template uses a transform or a macro
+    /// (a `Transform` section, e.g. `AWS::Serverless-2016-10-31`, or
+    /// `Fn::Transform` in its body), which CloudFormation expands before it
+    /// creates anything
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html>).
+    AutoExpand,
 }
 
 impl Capability {
@@ -267,6 +273,7 @@ impl Capability {
         match self {
             Capability::Iam => "CAPABILITY_IAM",
             Capability::NamedIam => "CAPABILITY_NAMED_IAM",
+            Capability::AutoExpand => "CAPABILITY_AUTO_EXPAND",
         }
     }
 }
@@ -279,7 +286,9 @@ impl fmt::Display for Capability {
 
 /// The capabilities a template needs: `CAPABILITY_NAMED_IAM` when an IAM
 /// resource has a custom name, `CAPABILITY_IAM` when it has any IAM
-/// resource, none otherwise. Synth records them per stack, and a
+/// resource, none otherwise; and `CAPABILITY_AUTO_EXPAND` when the template
+/// has a `Transform` section or calls `Fn::Transform` (a macro) anywhere.
+/// Synth records them per stack, and a
 /// CloudFormation deploy action of a pipeline can take them from the
 /// template it deploys.
 pub fn capabilities(t: &Template) -> Vec<Capability> {
@@ -291,11 +300,24 @@ pub fn capabilities(t: &Template) -> Vec<Capability> {
             named |= !facts.iam_name.is_empty() && r.properties.contains_key(facts.iam_name);
         }
     }
-    match (iam, named) {
+    let mut needed = match (iam, named) {
         (_, true) => vec![Capability::NamedIam],
         (true, false) => vec![Capability::Iam],
         _ => vec![],
+    };
+    if t.verbatim.contains_key("Transform") || t.values().any(calls_macro) {
+        needed.push(Capability::AutoExpand);
     }
+    needed
+}
+
+/// Whether `e` calls `Fn::Transform` anywhere inside it.
+fn calls_macro(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |e| {
+        found |= matches!(e, Expr::Function { name, .. } if name == "Fn::Transform");
+    });
+    found
 }
 
 /// Actions that support no resource-level permission: the only actions a

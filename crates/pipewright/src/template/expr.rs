@@ -114,6 +114,19 @@ pub enum Expr {
     /// A dynamic reference resolved by CloudFormation at deploy time
     /// (`{{resolve:secretsmanager:...}}`), so secrets never enter the template.
     Dynamic(DynamicRef),
+    /// An intrinsic function the model does not type, kept as written:
+    /// `Fn::ForEach::Name`, `Fn::Length`, `Fn::ToJsonString`,
+    /// `Fn::Transform`, the rule functions (`Fn::Contains`,
+    /// `Fn::EachMemberEquals`, `Fn::EachMemberIn`, `Fn::RefAll`,
+    /// `Fn::ValueOf`, `Fn::ValueOfAll`), or a typed one in a shape the model
+    /// does not hold (`Fn::FindInMap` with a default value). Emitted in long
+    /// form, `{name: arg}`.
+    Function {
+        /// The function's name as written, e.g. `Fn::Length`.
+        name: String,
+        /// Its argument.
+        arg: Box<Expr>,
+    },
     /// A value that belongs to stack `stack` (a resource attribute or a
     /// parameter). Constructs return these; synth turns them into the value
     /// itself inside that stack, and into an export plus `Fn::ImportValue`
@@ -442,6 +455,7 @@ impl Expr {
             | Expr::ImportValue(a)
             | Expr::Base64(a)
             | Expr::GetAzs(a)
+            | Expr::Function { arg: a, .. }
             | Expr::Owned { value: a, .. } => a.walk(f),
             Expr::Select { index: a, list: b }
             | Expr::If {
@@ -489,6 +503,7 @@ impl Expr {
             | Expr::ImportValue(a)
             | Expr::Base64(a)
             | Expr::GetAzs(a)
+            | Expr::Function { arg: a, .. }
             | Expr::Owned { value: a, .. } => a.rewrite(f),
             Expr::Select { index: a, list: b }
             | Expr::If {

@@ -1,5 +1,7 @@
 //! The JSON emitter: the long form of every intrinsic
-//! (`{"Fn::GetAtt": ["Role", "Arn"]}`), sections in canonical order,
+//! (`{"Fn::GetAtt": ["Role", "Arn"]}`), sections in canonical order
+//! (the order of the template anatomy page, with sections the model does
+//! not type after the others),
 //! two-space indentation.
 
 use super::expr::Expr;
@@ -23,51 +25,77 @@ pub fn to_value(template: &Template) -> Value {
     if let Some(d) = &template.description {
         m.insert("Description".into(), d.as_str().into());
     }
-    if !template.metadata.is_empty() {
-        m.insert("Metadata".into(), map(&template.metadata));
-    }
-    if !template.parameters.is_empty() {
-        let params = template
-            .parameters
-            .iter()
-            .map(|(id, p)| (id.to_string(), parameter(p)))
-            .collect();
-        m.insert("Parameters".into(), Value::Object(params));
-    }
-    if !template.mappings.is_empty() {
-        let maps = template
-            .mappings
-            .iter()
-            .map(|(id, mapping)| {
-                let top = mapping.iter().map(|(k, v)| (k.clone(), map(v))).collect();
-                (id.to_string(), Value::Object(top))
-            })
-            .collect();
-        m.insert("Mappings".into(), Value::Object(maps));
-    }
-    if !template.conditions.is_empty() {
-        let conds = template
-            .conditions
-            .iter()
-            .map(|(id, c)| (id.to_string(), expr(c)))
-            .collect();
-        m.insert("Conditions".into(), Value::Object(conds));
-    }
+    let metadata = template
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), expr(v)))
+        .collect();
+    section(&mut m, template, "Metadata", metadata, false);
+    let params = template
+        .parameters
+        .iter()
+        .map(|(id, p)| (id.to_string(), parameter(p)))
+        .collect();
+    section(&mut m, template, "Parameters", params, false);
+    section(&mut m, template, "Rules", Map::new(), false);
+    let maps = template
+        .mappings
+        .iter()
+        .map(|(id, mapping)| {
+            let top = mapping.iter().map(|(k, v)| (k.clone(), map(v))).collect();
+            (id.to_string(), Value::Object(top))
+        })
+        .collect();
+    section(&mut m, template, "Mappings", maps, false);
+    let conds = template
+        .conditions
+        .iter()
+        .map(|(id, c)| (id.to_string(), expr(c)))
+        .collect();
+    section(&mut m, template, "Conditions", conds, false);
+    section(&mut m, template, "Transform", Map::new(), false);
     let resources = template
         .resources
         .iter()
         .map(|(id, r)| (id.to_string(), resource(r)))
         .collect();
-    m.insert("Resources".into(), Value::Object(resources));
-    if !template.outputs.is_empty() {
-        let outputs = template
-            .outputs
-            .iter()
-            .map(|(id, o)| (id.to_string(), output(o)))
-            .collect();
-        m.insert("Outputs".into(), Value::Object(outputs));
+    section(&mut m, template, "Resources", resources, true);
+    let outputs = template
+        .outputs
+        .iter()
+        .map(|(id, o)| (id.to_string(), output(o)))
+        .collect();
+    section(&mut m, template, "Outputs", outputs, false);
+    for (name, value) in &template.verbatim {
+        if !m.contains_key(name) {
+            m.insert(name.clone(), expr(value));
+        }
     }
     Value::Object(m)
+}
+
+/// Adds section `name`: its typed entries, then the entries
+/// `template.verbatim` keeps under that name; a section kept whole (present
+/// but empty, or not typed) as written. Written when it has entries, was
+/// kept, or is `always` written.
+fn section(
+    m: &mut Map<String, Value>,
+    template: &Template,
+    name: &str,
+    mut entries: Map<String, Value>,
+    always: bool,
+) {
+    match template.verbatim.get(name) {
+        Some(Expr::Map(kept)) => entries.extend(kept.iter().map(|(k, v)| (k.clone(), expr(v)))),
+        Some(kept) if entries.is_empty() => {
+            m.insert(name.to_owned(), expr(kept));
+            return;
+        }
+        Some(_) => {}
+        None if entries.is_empty() && !always => return,
+        None => {}
+    }
+    m.insert(name.to_owned(), Value::Object(entries));
 }
 
 fn parameter(p: &Parameter) -> Value {
@@ -132,6 +160,9 @@ fn resource(r: &Resource) -> Value {
     }
     if !r.properties.is_empty() {
         m.insert("Properties".into(), map(&r.properties));
+    }
+    for (name, value) in &r.attributes {
+        m.insert(name.clone(), expr(value));
     }
     Value::Object(m)
 }
@@ -203,6 +234,7 @@ pub fn expr(e: &Expr) -> Value {
         Expr::Cidr { block, count, bits } => {
             func("Fn::Cidr", json!([expr(block), expr(count), expr(bits)]))
         }
+        Expr::Function { name, arg } => func(name, expr(arg)),
         Expr::Owned { value, .. } => expr(value),
     }
 }

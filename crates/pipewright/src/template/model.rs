@@ -4,6 +4,12 @@
 //! Every section is an ordered map, so the order in which a stack adds
 //! things is the order a reviewer reads them in, and synthesizing twice gives
 //! the same bytes.
+//!
+//! A template read back from CloudFormation may hold what pipewright never
+//! writes (a `Transform`, `Rules`, `CreationPolicy`, an empty section): the
+//! model keeps that verbatim (`Template::verbatim`, `Resource::attributes`,
+//! `Expr::Function`) rather than refusing the template, so `diff` and
+//! `drift` work on any deployed stack (issue #14).
 
 use super::expr::Expr;
 use super::logical_id::LogicalId;
@@ -31,6 +37,15 @@ pub struct Template {
     pub resources: IndexMap<LogicalId, Resource>,
     /// `Outputs`.
     pub outputs: IndexMap<LogicalId, Output>,
+    /// What the model does not type, kept as written so it is emitted
+    /// unchanged and compared by meaning: sections it does not type
+    /// (`Transform`, `Rules`, any other) under their name, and under a typed
+    /// section's name either the whole section when it is present but empty
+    /// (`Outputs: {}`) or the entries the typed fields cannot hold
+    /// (`Fn::ForEach::Name` loops, a resource whose `Type` is not a string).
+    /// A template read from somewhere else needs this; one pipewright
+    /// synthesizes leaves it empty. Default: empty.
+    pub verbatim: IndexMap<String, Expr>,
 }
 
 /// A mapping: top-level key → second-level key → value.
@@ -196,6 +211,12 @@ pub struct Resource {
     pub update_replace_policy: Option<Policy>,
     /// `Metadata`, e.g. scanner suppressions with their reasons.
     pub metadata: IndexMap<String, Expr>,
+    /// Attributes the model does not type (`CreationPolicy`,
+    /// `UpdatePolicy`, `Version`, any other), and typed ones it cannot hold
+    /// as typed (`Properties: {}`, a `DeletionPolicy` chosen by `Fn::If`),
+    /// as written, in order; the emitters write them after the typed ones.
+    /// Default: empty.
+    pub attributes: IndexMap<String, Expr>,
 }
 
 impl Resource {
@@ -209,6 +230,7 @@ impl Resource {
             deletion_policy: None,
             update_replace_policy: None,
             metadata: IndexMap::new(),
+            attributes: IndexMap::new(),
         }
     }
 
@@ -358,8 +380,19 @@ impl Output {
 }
 
 impl Template {
+    /// The names in `Transform`: one name, or each name of a list (e.g.
+    /// `AWS::Serverless-2016-10-31`, `AWS::LanguageExtensions`).
+    pub fn transforms(&self) -> Vec<&str> {
+        match self.verbatim.get("Transform") {
+            Some(Expr::String(name)) => vec![name.as_str()],
+            Some(Expr::List(names)) => names.iter().filter_map(Expr::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Every value in the template (metadata, conditions, mappings, resource
-    /// properties and metadata, outputs), for checks that walk them all.
+    /// properties and metadata, outputs, and what is kept verbatim), for
+    /// checks that walk them all.
     pub fn values(&self) -> impl Iterator<Item = &Expr> {
         self.metadata
             .values()
@@ -379,6 +412,8 @@ impl Template {
                     .values()
                     .flat_map(|o| std::iter::once(&o.value).chain(o.export.iter())),
             )
+            .chain(self.resources.values().flat_map(|r| r.attributes.values()))
+            .chain(self.verbatim.values())
     }
 }
 

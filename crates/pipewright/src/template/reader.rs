@@ -4,6 +4,16 @@
 //!
 //! YAML goes through `yaml_serde` and its short-form tags are rewritten to
 //! their long form; from there YAML and JSON share one converter.
+//!
+//! `diff` and `drift` read templates someone else may have written, so the
+//! reader takes every template CloudFormation takes (issue #14): what the
+//! model does not type (a `Transform` or `Rules` section, `CreationPolicy`,
+//! `UpdatePolicy`, `Fn::ForEach`, `Fn::Length`, the rule functions, a
+//! section or `Properties` that is present but empty) is kept verbatim in
+//! `Template::verbatim`, `Resource::attributes` or `Expr::Function`, so the
+//! emitters write it back unchanged and a diff compares it by meaning.
+//! Errors are left for what CloudFormation refuses too: a resource without
+//! a `Type`, an output without a `Value`, an unknown short-form tag.
 
 use super::expr::{DynamicRef, Expr, Number, Pseudo};
 use super::logical_id::LogicalId;
@@ -59,9 +69,185 @@ pub fn parse_json(body: &str) -> Result<Template> {
 
 /// Parses a YAML template (short-form tags or long form).
 pub fn parse_yaml(body: &str) -> Result<Template> {
-    let value: yaml_serde::Value =
-        yaml_serde::from_str(body).or_else(|e| err("", format!("invalid YAML: {e}")))?;
+    use serde::de::DeserializeSeed;
+    let seed = Yaml11 {
+        body,
+        resolve: false,
+    };
+    let value = seed
+        .deserialize(yaml_serde::Deserializer::from_str(body))
+        .or_else(|e| err("", format!("invalid YAML: {e}")))?;
     template(&from_yaml(&value, "")?)
+}
+
+/// Reads YAML into a `yaml_serde::Value` as YAML 1.1 reads plain scalars.
+///
+/// CloudFormation reads YAML 1.1, where an unquoted `Yes`, `off` or
+/// `0644` is a boolean or a number, while `yaml_serde` reads YAML 1.2, where
+/// they are strings (issue #14: `!Equals [!Ref Enabled, Yes]` compares with
+/// `true`). Whether a string was quoted is not in the value `yaml_serde`
+/// hands over, but a plain or quoted scalar without escapes is borrowed from
+/// the body: a quote just before it says it was quoted. A string that is not
+/// borrowed (a block scalar, a quoted one with escapes, a plain one over
+/// several lines) is never one of these words.
+///
+/// `resolve` is false for mapping keys and for the scalar right under a
+/// short-form tag, which YAML 1.1 readers keep as text.
+#[derive(Clone, Copy)]
+struct Yaml11<'a> {
+    body: &'a str,
+    resolve: bool,
+}
+
+impl<'a> Yaml11<'a> {
+    fn with(self, resolve: bool) -> Self {
+        Self { resolve, ..self }
+    }
+
+    /// Whether `s`, borrowed from the body, was written without quotes.
+    fn plain(self, s: &str) -> bool {
+        let start = (s.as_ptr() as usize).checked_sub(self.body.as_ptr() as usize);
+        match start {
+            Some(start) if start <= self.body.len() => !matches!(
+                self.body.as_bytes().get(start.wrapping_sub(1)),
+                Some(b'\'' | b'"')
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// The YAML 1.1 value of a plain scalar that YAML 1.2 reads as a string:
+/// the booleans `yes`, `no`, `on`, `off`, octal (`0644`), integers with
+/// `_` and base-60 integers (`1:30`), as PyYAML's resolver reads them.
+fn yaml11_scalar(s: &str) -> Option<yaml_serde::Value> {
+    use yaml_serde::Value as Y;
+    match s {
+        "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Some(Y::Bool(true)),
+        "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Some(Y::Bool(false)),
+        _ => {}
+    }
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = digits.replace('_', "");
+    let value = if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        i64::from_str_radix(&digits, 8).ok()?
+    } else if digits.contains(':') && !digits.starts_with('0') {
+        let mut total: i64 = 0;
+        for (i, part) in digits.split(':').enumerate() {
+            let n: i64 = part.parse().ok()?;
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || (i > 0 && n > 59) {
+                return None;
+            }
+            total = total.checked_mul(60)?.checked_add(n)?;
+        }
+        total
+    } else if s.contains('_') && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(Y::Number(if negative { -value } else { value }.into()))
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Yaml11<'_> {
+    type Value = yaml_serde::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Yaml11<'_> {
+    type Value = yaml_serde::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::Number(n.into()))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Self::Value, E> {
+        if self.resolve
+            && self.plain(s)
+            && let Some(v) = yaml11_scalar(s)
+        {
+            return Ok(v);
+        }
+        Ok(yaml_serde::Value::String(s.to_owned()))
+    }
+
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Self::Value, E> {
+        Ok(yaml_serde::Value::String(s.to_owned()))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.with(true))? {
+            items.push(item);
+        }
+        Ok(yaml_serde::Value::Sequence(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = yaml_serde::Mapping::new();
+        while let Some((k, v)) = map.next_entry_seed(self.with(false), self.with(true))? {
+            out.insert(k, v);
+        }
+        Ok(yaml_serde::Value::Mapping(out))
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(
+        self,
+        data: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents) = data.variant::<String>()?;
+        let value = contents.newtype_variant_seed(self.with(false))?;
+        Ok(yaml_serde::Value::Tagged(Box::new(
+            yaml_serde::value::TaggedValue {
+                tag: yaml_serde::value::Tag::new(tag),
+                value,
+            },
+        )))
+    }
 }
 
 /// Converts a JSON value with long-form intrinsics into an [`Expr`]
@@ -92,6 +278,11 @@ fn from_yaml(v: &yaml_serde::Value, path: &str) -> Result<Value> {
                     Y::String(s) => s.clone(),
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
+                    // `! "Ref"`: the non-specific tag, a plain string.
+                    Y::Tagged(t) if t.tag == yaml_serde::value::Tag::new("!") => match &t.value {
+                        Y::String(s) => s.clone(),
+                        _ => return err(path, "a mapping key must be a string"),
+                    },
                     _ => return err(path, "a mapping key must be a string"),
                 };
                 let value = from_yaml(v, &join(path, &key))?;
@@ -102,8 +293,15 @@ fn from_yaml(v: &yaml_serde::Value, path: &str) -> Result<Value> {
         Y::Tagged(t) => {
             let tag = t.tag.to_string();
             let tag = tag.trim_start_matches('!');
-            let inner = from_yaml(&t.value, path)?;
+            let inner = match from_yaml(&t.value, path)? {
+                // `!GetAZs` with no value is the empty string, as a YAML
+                // 1.1 reader (and CloudFormation) reads an empty tagged scalar.
+                Value::Null => Value::String(String::new()),
+                inner => inner,
+            };
             let (name, arg) = match tag {
+                // The non-specific tag `!`: the value itself.
+                "" => return Ok(inner),
                 "Ref" | "Condition" => (tag.to_owned(), inner),
                 "GetAtt" => match inner {
                     Value::String(s) => match s.split_once('.') {
@@ -115,9 +313,9 @@ fn from_yaml(v: &yaml_serde::Value, path: &str) -> Result<Value> {
                     other => ("Fn::GetAtt".to_owned(), other),
                 },
                 "Base64" | "Cidr" | "FindInMap" | "GetAZs" | "ImportValue" | "Join" | "Select"
-                | "Split" | "Sub" | "If" | "Equals" | "And" | "Or" | "Not" => {
-                    (format!("Fn::{tag}"), inner)
-                }
+                | "Split" | "Sub" | "If" | "Equals" | "And" | "Or" | "Not" | "Transform"
+                | "Length" | "ToJsonString" | "Contains" | "EachMemberEquals" | "EachMemberIn"
+                | "RefAll" | "ValueOf" | "ValueOfAll" => (format!("Fn::{tag}"), inner),
                 other => return err(path, format!("unsupported tag `!{other}`")),
             };
             let mut m = serde_json::Map::new();
@@ -161,49 +359,74 @@ fn string(v: &Value, path: &str) -> Result<String> {
     }
 }
 
-fn id(key: &str, path: &str) -> Result<LogicalId> {
-    LogicalId::new(key).or_else(|e| err(path, e.to_string()))
-}
-
 fn template(v: &Value) -> Result<Template> {
     let mut t = Template::default();
     for (section, value) in object(v, "")? {
         let path = section.as_str();
         match path {
-            "AWSTemplateFormatVersion" => t.format_version = Some(string(value, path)?),
-            "Description" => t.description = Some(string(value, path)?),
-            "Metadata" => t.metadata = expr_map(value, path, false)?,
-            "Parameters" => {
-                for (k, p) in object(value, path)? {
-                    let here = join(path, k);
-                    t.parameters.insert(id(k, &here)?, parameter(p, &here)?);
+            "AWSTemplateFormatVersion" => {
+                t.format_version = Some(string(value, path)?);
+                continue;
+            }
+            "Description" => {
+                t.description = Some(string(value, path)?);
+                continue;
+            }
+            _ => {}
+        }
+        // A typed section that is present but empty (or null) is kept as
+        // written; so is a section the model does not type.
+        let typed = matches!(
+            path,
+            "Metadata" | "Parameters" | "Mappings" | "Conditions" | "Resources" | "Outputs"
+        );
+        let entries = match value {
+            Value::Object(entries) if typed && !entries.is_empty() => entries,
+            // The emitters always write `Resources`, `{}` when empty.
+            Value::Object(entries) if path == "Resources" => entries,
+            _ => {
+                t.verbatim
+                    .insert(section.clone(), expr(value, path, false)?);
+                continue;
+            }
+        };
+        let mut kept = IndexMap::new();
+        for (k, entry) in entries {
+            let here = join(path, k);
+            if path == "Metadata" {
+                t.metadata.insert(k.clone(), expr(entry, &here, false)?);
+                continue;
+            }
+            // An entry the typed section cannot hold: a key that is not a
+            // logical ID (`Fn::ForEach::Name`), or a resource whose `Type`
+            // is not a name (a module reference).
+            let Ok(key) = LogicalId::new(k.as_str()) else {
+                kept.insert(k.clone(), expr(entry, &here, path == "Conditions")?);
+                continue;
+            };
+            match path {
+                "Parameters" => {
+                    t.parameters.insert(key, parameter(entry, &here)?);
+                }
+                "Mappings" => {
+                    t.mappings.insert(key, mapping(entry, &here)?);
+                }
+                "Conditions" => {
+                    t.conditions.insert(key, expr(entry, &here, true)?);
+                }
+                "Resources" if entry.get("Type").is_some_and(|k| !k.is_string()) => {
+                    kept.insert(k.clone(), expr(entry, &here, false)?);
+                }
+                "Resources" => {
+                    t.resources.insert(key, resource(entry, &here)?);
+                }
+                _ => {
+                    t.outputs.insert(key, output(entry, &here)?);
                 }
             }
-            "Mappings" => {
-                for (k, m) in object(value, path)? {
-                    let here = join(path, k);
-                    t.mappings.insert(id(k, &here)?, mapping(m, &here)?);
-                }
-            }
-            "Conditions" => {
-                for (k, c) in object(value, path)? {
-                    let here = join(path, k);
-                    t.conditions.insert(id(k, &here)?, expr(c, &here, true)?);
-                }
-            }
-            "Resources" => {
-                for (k, r) in object(value, path)? {
-                    let here = join(path, k);
-                    t.resources.insert(id(k, &here)?, resource(r, &here)?);
-                }
-            }
-            "Outputs" => {
-                for (k, o) in object(value, path)? {
-                    let here = join(path, k);
-                    t.outputs.insert(id(k, &here)?, output(o, &here)?);
-                }
-            }
-            other => return err(other, format!("unsupported template section `{other}`")),
+        }
+        if !kept.is_empty() {
+            t.verbatim.insert(section.clone(), Expr::Map(kept));
         }
     }
     Ok(t)
@@ -296,8 +519,20 @@ fn resource(v: &Value, path: &str) -> Result<Resource> {
         let here = join(path, k);
         match k.as_str() {
             "Type" => {}
-            "Properties" => r.properties = expr_map(v, &here, false)?,
-            "Metadata" => r.metadata = expr_map(v, &here, false)?,
+            "Properties" | "Metadata" => match expr(v, &here, false)? {
+                // A map with entries; anything else (empty, null, or a
+                // macro call such as `Fn::Transform`) is kept as written.
+                Expr::Map(m) if !m.is_empty() => {
+                    if k == "Properties" {
+                        r.properties = m;
+                    } else {
+                        r.metadata = m;
+                    }
+                }
+                kept => {
+                    r.attributes.insert(k.clone(), kept);
+                }
+            },
             "Condition" => r.condition = Some(string(v, &here)?),
             "DependsOn" => {
                 r.depends_on = match v {
@@ -309,17 +544,22 @@ fn resource(v: &Value, path: &str) -> Result<Resource> {
                     other => vec![string(other, &here)?],
                 }
             }
-            "DeletionPolicy" => r.deletion_policy = Some(policy(v, &here)?),
-            "UpdateReplacePolicy" => r.update_replace_policy = Some(policy(v, &here)?),
-            other => return err(&here, format!("unsupported resource attribute `{other}`")),
+            "DeletionPolicy" if policy(v).is_some() => r.deletion_policy = policy(v),
+            "UpdateReplacePolicy" if policy(v).is_some() => r.update_replace_policy = policy(v),
+            // `CreationPolicy`, `UpdatePolicy`, a policy chosen by an
+            // intrinsic, an empty `Properties`, and any other attribute.
+            _ => {
+                r.attributes.insert(k.clone(), expr(v, &here, false)?);
+            }
         }
     }
     Ok(r)
 }
 
-fn policy(v: &Value, path: &str) -> Result<Policy> {
-    let s = string(v, path)?;
-    Policy::parse(&s).map_or_else(|| err(path, format!("unknown policy `{s}`")), Ok)
+/// A policy written as its name; `None` for anything else (an intrinsic
+/// that chooses one), which is kept verbatim.
+fn policy(v: &Value) -> Option<Policy> {
+    v.as_str().and_then(Policy::parse)
 }
 
 fn output(v: &Value, path: &str) -> Result<Output> {
@@ -388,7 +628,15 @@ fn expr(v: &Value, path: &str, cond: bool) -> Result<Expr> {
                 let (k, arg) = m.iter().next().unwrap_or_else(|| unreachable!());
                 let here = join(path, k);
                 if k == "Ref" || k.starts_with("Fn::") || (cond && k == "Condition") {
-                    return intrinsic(k, arg, &here, cond);
+                    // A function the model does not type, or a typed one in
+                    // a shape it does not hold, is kept as written; an
+                    // error inside its argument still surfaces here.
+                    return intrinsic(k, arg, &here, cond).or_else(|_| {
+                        Ok(Expr::Function {
+                            name: k.clone(),
+                            arg: boxed(arg, &here, cond)?,
+                        })
+                    });
                 }
             }
             Expr::Map(
@@ -537,10 +785,10 @@ mod tests {
             "at `Resources.R.Properties.A`: unsupported tag `!Foo`"
         );
         assert_eq!(
-            parse("Transform: AWS::Serverless-2016-10-31\n")
+            parse("Outputs:\n  O:\n    Description: x\n")
                 .unwrap_err()
                 .to_string(),
-            "at `Transform`: unsupported template section `Transform`"
+            "at `Outputs.O`: an output needs a `Value`"
         );
     }
 }

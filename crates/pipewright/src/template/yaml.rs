@@ -29,12 +29,16 @@ pub fn to_string(template: &Template) -> String {
         w.key("Description");
         w.str_value(d, 0);
     }
-    if !template.metadata.is_empty() {
+    // Sections in the order of the template anatomy page
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.html);
+    // `kept_whole` writes a section the model holds only in `verbatim`.
+    if !w.kept_whole(template, "Metadata", template.metadata.is_empty()) {
         w.out.push('\n');
         w.key("Metadata");
         w.map_value(&template.metadata, 0);
+        w.kept_entries(template, "Metadata");
     }
-    if !template.parameters.is_empty() {
+    if !w.kept_whole(template, "Parameters", template.parameters.is_empty()) {
         w.out.push_str("\nParameters:\n");
         for (id, p) in &template.parameters {
             w.indent(2);
@@ -42,8 +46,10 @@ pub fn to_string(template: &Template) -> String {
             w.out.push('\n');
             w.parameter(p, 4);
         }
+        w.kept_entries(template, "Parameters");
     }
-    if !template.mappings.is_empty() {
+    w.kept_whole(template, "Rules", true);
+    if !w.kept_whole(template, "Mappings", template.mappings.is_empty()) {
         w.out.push_str("\nMappings:\n");
         for (id, m) in &template.mappings {
             w.indent(2);
@@ -59,29 +65,35 @@ pub fn to_string(template: &Template) -> String {
                 w.map_value(second, 4);
             }
         }
+        w.kept_entries(template, "Mappings");
     }
-    if !template.conditions.is_empty() {
+    if !w.kept_whole(template, "Conditions", template.conditions.is_empty()) {
         w.out.push_str("\nConditions:\n");
         for (id, c) in &template.conditions {
             w.indent(2);
             w.key(id.as_str());
             w.expr(c, 2, false);
         }
+        w.kept_entries(template, "Conditions");
     }
-    w.out.push_str("\nResources:");
-    if template.resources.is_empty() {
-        w.out.push_str(" {}\n");
+    w.kept_whole(template, "Transform", true);
+    let no_resources = template.resources.is_empty();
+    if no_resources && !template.verbatim.contains_key("Resources") {
+        w.out.push_str("\nResources: {}\n");
+    } else if !w.kept_whole(template, "Resources", no_resources) {
+        w.out.push_str("\nResources:");
+        for (id, r) in &template.resources {
+            // Ends the `Resources:` line, or is the blank line between two
+            // resources: each reads as its own block.
+            w.out.push('\n');
+            w.indent(2);
+            w.key(id.as_str());
+            w.out.push('\n');
+            w.resource(r, 4);
+        }
+        w.kept_entries(template, "Resources");
     }
-    for (id, r) in &template.resources {
-        // Ends the `Resources:` line, or is the blank line between two
-        // resources: each reads as its own block.
-        w.out.push('\n');
-        w.indent(2);
-        w.key(id.as_str());
-        w.out.push('\n');
-        w.resource(r, 4);
-    }
-    if !template.outputs.is_empty() {
+    if !w.kept_whole(template, "Outputs", template.outputs.is_empty()) {
         w.out.push_str("\nOutputs:\n");
         for (id, o) in &template.outputs {
             w.indent(2);
@@ -89,9 +101,32 @@ pub fn to_string(template: &Template) -> String {
             w.out.push('\n');
             w.output(o, 4);
         }
+        w.kept_entries(template, "Outputs");
+    }
+    for (name, value) in &template.verbatim {
+        if !TYPED_AND_PLACED.contains(&name.as_str()) {
+            w.out.push('\n');
+            w.key(name);
+            w.expr(value, 0, false);
+        }
     }
     w.out
 }
+
+/// Sections written in their place by [`to_string`]; any other section kept
+/// verbatim follows them.
+const TYPED_AND_PLACED: [&str; 10] = [
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+];
 
 /// Renders one value as a YAML document (used for buildspecs and tests).
 pub fn expr_to_string(expr: &Expr) -> String {
@@ -272,6 +307,7 @@ fn node(e: &Expr) -> Node<'_> {
         Expr::Cidr { block, count, bits } => {
             tagged("Cidr", vec![node(block), node(count), node(bits)])
         }
+        Expr::Function { name, arg } => Node::Map(vec![(Cow::Borrowed(name.as_str()), node(arg))]),
         Expr::Owned { value, .. } => node(value),
     }
 }
@@ -399,6 +435,31 @@ impl Writer {
         }
     }
 
+    /// When the typed section `name` is empty (`typed_empty`) and
+    /// `template.verbatim` keeps it, writes it as kept. Returns true when
+    /// the typed section is empty, so there is nothing more to write.
+    fn kept_whole(&mut self, template: &Template, name: &str, typed_empty: bool) -> bool {
+        if !typed_empty {
+            return false;
+        }
+        if let Some(kept) = template.verbatim.get(name) {
+            self.out.push('\n');
+            self.key(name);
+            self.expr(kept, 0, false);
+        }
+        true
+    }
+
+    /// After a typed section's entries, the entries `template.verbatim`
+    /// keeps under its name.
+    fn kept_entries(&mut self, template: &Template, name: &str) {
+        if let Some(Expr::Map(kept)) = template.verbatim.get(name)
+            && !kept.is_empty()
+        {
+            self.entries_expr(kept, 2, false);
+        }
+    }
+
     /// A parameter's settings, one a line at `col`.
     fn parameter(&mut self, p: &Parameter, col: usize) {
         self.str_entry(col, "Type", p.kind.as_str());
@@ -476,6 +537,11 @@ impl Writer {
             self.indent(col);
             self.key("Properties");
             self.map_value(&r.properties, col);
+        }
+        for (name, value) in &r.attributes {
+            self.indent(col);
+            self.key(name);
+            self.expr(value, col, false);
         }
     }
 
