@@ -625,7 +625,7 @@ impl<'a> Deployer<'a> {
             return Ok(self.failed(name, &last, &events));
         }
         self.protect(target, art, &last).await?;
-        if let Some(note) = pending_connection_note(&art.template) {
+        if let Some(note) = pending_connection_note(&state.summary) {
             self.ui.progress(name, Progress::Note(note));
         }
         let outcome = if request.create {
@@ -685,15 +685,20 @@ const CONNECTION_TYPES: &[&str] = &[
     "AWS::CodeConnections::Connection",
 ];
 
-/// What to tell the operator after a create or update of a stack with a
-/// connection: it stays `PENDING`, and nothing that uses it works, until
-/// someone completes it in the console
+/// What to tell the operator after a change set that creates a connection
+/// (or replaces one): it stays `PENDING`, and nothing that uses it works,
+/// until someone completes it in the console
 /// (<https://docs.aws.amazon.com/dtconsole/latest/userguide/connections-update.html>).
-pub fn pending_connection_note(template: &crate::template::Template) -> Option<&'static str> {
-    template
-        .resources
-        .values()
-        .any(|r| CONNECTION_TYPES.contains(&r.kind.as_str()))
+/// A connection that already exists and stays is not mentioned again.
+pub fn pending_connection_note(summary: &change_set::Summary) -> Option<&'static str> {
+    summary
+        .changes
+        .iter()
+        .any(|c| {
+            CONNECTION_TYPES.contains(&c.resource_type.as_str())
+                && (c.action == change_set::Action::Add
+                    || c.replacement != change_set::Replacement::No)
+        })
         .then_some(
             "a new connection stays PENDING until someone completes it: console, Developer Tools > Settings > Connections, choose the connection, Update pending connection",
         )
@@ -746,6 +751,27 @@ pub(crate) async fn follow(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_is_announced_only_when_the_change_set_creates_or_replaces_it() {
+        use super::change_set::{Action, Replacement, ResourceChange, Summary};
+        let change = |action, replacement| ResourceChange {
+            action,
+            logical_id: "GitHubConnection".into(),
+            resource_type: "AWS::CodeStarConnections::Connection".into(),
+            physical_id: None,
+            replacement,
+            scope: Vec::new(),
+            properties: Vec::new(),
+        };
+        let note = |c| pending_connection_note(&Summary::new(vec![c]));
+        assert!(note(change(Action::Add, Replacement::No)).is_some());
+        assert!(note(change(Action::Modify, Replacement::Yes)).is_some());
+        assert_eq!(note(change(Action::Modify, Replacement::No)), None);
+        let mut other = change(Action::Add, Replacement::No);
+        other.resource_type = "AWS::S3::Bucket".into();
+        assert_eq!(note(other), None);
+    }
     use crate::App;
     use crate::parameters::StackParameters;
 
