@@ -419,3 +419,26 @@ async fn an_account_whose_role_cannot_be_assumed_stops_only_its_stacks() {
     );
     assert_eq!(caller.num_calls(), 1, "the caller's account is asked once");
 }
+
+/// Before the fix, with no region configured and every stack of the run
+/// declaring its own, the caller's STS client had no region: the account
+/// could not be checked nor a role assumed ("missing signing region").
+#[test]
+fn a_stack_that_declares_its_region_is_reached_without_a_configured_region() {
+    let s = session();
+    let mut c = super::support::pipewright(s.dir.path());
+    super::moto::aws_env(&mut c, &s.endpoint, s.dir.path());
+    c.env_remove("AWS_REGION")
+        .env_remove("PIPEWRIGHT_ACCOUNT_PROFILES")
+        .env("AWS_CONFIG_FILE", s.dir.path().join("no-config"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    let out = c
+        .args(["status", "deploy-role-staging"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "deploy-role-staging\tnot deployed\n");
+}

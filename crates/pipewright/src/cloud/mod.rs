@@ -376,6 +376,18 @@ impl Cloud {
                     message: "no STS client to assume the role with".into(),
                 })?;
                 let region = self.region_of(art)?.to_owned();
+                // The stack's region: the configuration may have none when
+                // every stack declares its own.
+                let sts = if sts.config().region().is_none() {
+                    aws_sdk_sts::Client::from_conf(
+                        sts.config()
+                            .to_builder()
+                            .region(aws_sdk_sts::config::Region::new(region.clone()))
+                            .build(),
+                    )
+                } else {
+                    sts
+                };
                 let endpoint = self
                     .endpoint
                     .clone()
@@ -446,6 +458,17 @@ impl Cloud {
             .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
         self.account
             .get_or_try_init(|| async {
+                // With no region configured (every stack declares its own),
+                // ask the region the endpoint is named after.
+                let sts = match sts.config().region() {
+                    Some(_) => sts.clone(),
+                    None => aws_sdk_sts::Client::from_conf(
+                        sts.config()
+                            .to_builder()
+                            .region(aws_sdk_sts::config::Region::new(region.clone()))
+                            .build(),
+                    ),
+                };
                 let out = sts.get_caller_identity().send().await.map_err(|e| {
                     api::classify_error("GetCallerIdentity", None, &endpoint, &region, e)
                 })?;
