@@ -441,4 +441,17 @@ fn a_stack_that_declares_its_region_is_reached_without_a_configured_region() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout, "deploy-role-staging\tnot deployed\n");
+
+    // A profile that assumes a role calls STS in the stack's region too.
+    let mut c = super::support::pipewright(s.dir.path());
+    super::moto::aws_env(&mut c, &s.endpoint, s.dir.path());
+    c.env_remove("AWS_REGION");
+    let out = c
+        .args(["status", "bootstrap-staging"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "bootstrap-staging\tnot deployed\n");
 }

@@ -350,8 +350,11 @@ impl Cloud {
                 account: self.account().await?.to_owned(),
             })),
             Access::Profile(profile) => {
+                // The configured region, else the stack's: a profile that
+                // assumes a role needs one to call STS.
+                let region = self.region.clone().or_else(|| art.env.region.clone());
                 let cloud = Cloud::connect(&Connect {
-                    region: self.region.clone(),
+                    region,
                     profile: Some(profile.clone()),
                     account_profiles: Vec::new(),
                     profile_credentials_only: true,
