@@ -23,9 +23,9 @@
 use crate::accounts::{OPERATIONS, REGION, bootstrap_name};
 use pipewright::buildspec::{DockerBuild, docker_build_save, docker_load_push};
 use pipewright::codebuild::{Project, ProjectRef};
-use pipewright::codepipeline::{Action, ConnectionSource, ManualApproval, Pipeline, Stage};
+use pipewright::codepipeline::{Action, ManualApproval, Pipeline, Stage};
 use pipewright::iam::{Group, Role, RoleArn, Statement};
-use pipewright::template::{Expr, Output, Parameter};
+use pipewright::template::{Expr, Output};
 use pipewright::{ProblemKind, Stack, ecr, kms, s3, sns};
 
 /// One registry the image is pushed to.
@@ -152,12 +152,7 @@ pub fn pipeline(config: &Config) -> Stack {
         }
     }
 
-    let connection = stack.add_parameter(
-        "ConnectionArn",
-        Parameter::string()
-            .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-            .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-    );
+    let connection = crate::github::connection_parameter(&mut stack);
     let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
     let key = stack.add(
         kms::Key::new("NotificationKey", "pipewright/build-once-approvals")
@@ -195,23 +190,15 @@ pub fn pipeline(config: &Config) -> Stack {
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
             .stage(
-                Stage::new("Source").action(
-                    Action::connection(
-                        "Source",
-                        ConnectionSource {
-                            connection_arn: connection,
-                            repository: config.source.into(),
-                            branch: config.branch.into(),
-                        },
-                    )
-                    .output("SourceOutput")
+                crate::github::stage(
+                    crate::github::source(connection, config.source, config.branch)
                     .namespace("SourceVariables"),
                 ),
             )
             .stage(
                 Stage::new("Build").action(
                     Action::build("Build", &build)
-                        .input("SourceOutput")
+                        .input(crate::github::SOURCE_OUTPUT)
                         .output("BuildOutput")
                         .namespace("BuildVariables"),
                 ),

@@ -14,9 +14,9 @@ use crate::accounts::{OPERATIONS, REGION};
 use pipewright::Stack;
 use pipewright::buildspec::{DockerHub, Report, dockerhub_build_push, make};
 use pipewright::codebuild::Project;
-use pipewright::codepipeline::{Action, ConnectionSource, Pipeline, Stage};
+use pipewright::codepipeline::{Action, Pipeline, Stage};
 use pipewright::s3;
-use pipewright::template::{Output, Parameter};
+use pipewright::template::Output;
 
 /// The system's configuration: the one value to change to point it at
 /// another repository or Docker Hub account.
@@ -57,12 +57,7 @@ pub fn stack(config: &Config) -> Stack {
         .account(OPERATIONS)
         .region(REGION)
         .tag("project", "pipewright");
-    let connection = stack.add_parameter(
-        "ConnectionArn",
-        Parameter::string()
-            .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-            .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-    );
+    let connection = crate::github::connection_parameter(&mut stack);
     let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
     let analyze = stack.add(
         Project::new(
@@ -84,27 +79,19 @@ pub fn stack(config: &Config) -> Stack {
     );
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
-            .stage(
-                Stage::new("Source").action(
-                    Action::connection(
-                        "Source",
-                        ConnectionSource {
-                            connection_arn: connection,
-                            repository: config.source.into(),
-                            branch: config.branch.into(),
-                        },
-                    )
-                    .output("SourceOutput"),
-                ),
-            )
+            .stage(crate::github::stage(crate::github::source(
+                connection,
+                config.source,
+                config.branch,
+            )))
             .stage(
                 Stage::new("Analyze")
-                    .action(Action::test("Analyze", &analyze).input("SourceOutput")),
+                    .action(Action::test("Analyze", &analyze).input(crate::github::SOURCE_OUTPUT)),
             )
             .stage(
                 Stage::new("Image").action(
                     Action::build("Image", &image)
-                        .input("SourceOutput")
+                        .input(crate::github::SOURCE_OUTPUT)
                         .namespace("ImageVariables"),
                 ),
             ),

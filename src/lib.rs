@@ -10,6 +10,7 @@ pub mod artifact_store;
 pub mod build_once_push_many;
 pub mod dockerhub;
 pub mod eks_cicd;
+pub mod github;
 pub mod image_pipeline;
 pub mod make_pipeline;
 

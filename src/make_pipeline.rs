@@ -21,8 +21,8 @@
 use crate::accounts::{OPERATIONS, REGION};
 use pipewright::buildspec::{BuildSpec, LOCAL_IMAGE, Report, build_tags, make};
 use pipewright::codebuild::{EventAction, FilterGroup, Project, Source};
-use pipewright::codepipeline::{Action, ConnectionSource, Pipeline, Stage};
-use pipewright::template::{Output, Parameter};
+use pipewright::codepipeline::{Action, Pipeline, Stage};
+use pipewright::template::Output;
 use pipewright::{Stack, ecr, s3};
 
 /// The system's configuration.
@@ -65,12 +65,7 @@ pub fn stack(config: &Config) -> Stack {
         .account(OPERATIONS)
         .region(REGION)
         .tag("project", "pipewright");
-    let connection = stack.add_parameter(
-        "ConnectionArn",
-        Parameter::string()
-            .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-            .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-    );
+    let connection = crate::github::connection_parameter(&mut stack);
     let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
     let repo = stack.add(
         ecr::Repository::new("Repository")
@@ -128,23 +123,15 @@ pub fn stack(config: &Config) -> Stack {
     };
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
-            .stage(
-                Stage::new("Source").action(
-                    Action::connection(
-                        "Source",
-                        ConnectionSource {
-                            connection_arn: connection,
-                            repository: config.source.into(),
-                            branch: config.branch.into(),
-                        },
-                    )
-                    .output("SourceOutput"),
-                ),
-            )
+            .stage(crate::github::stage(crate::github::source(
+                connection,
+                config.source,
+                config.branch,
+            )))
             .stage(
                 Stage::new("Build").action(
                     Action::build("Build", &build)
-                        .input("SourceOutput")
+                        .input(crate::github::SOURCE_OUTPUT)
                         .output("BuildOutput")
                         .namespace("BuildVariables"),
                 ),

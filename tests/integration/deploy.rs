@@ -20,6 +20,18 @@ fn change_set_count(state: &Value) -> usize {
         .sum()
 }
 
+/// The ECR repositories the app's operations-account stacks create; they
+/// are retained when the stacks are destroyed.
+const REPOSITORIES: [&str; 7] = [
+    "acme/app",
+    "acme/app-base",
+    "acme/make-app",
+    "acme/web",
+    "acme/web-mirror",
+    "sample-app",
+    "sample-service",
+];
+
 #[test]
 fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     let s = session();
@@ -68,18 +80,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         state["stacks"]["image-pipeline-connection"]["tags"]["pipewright:example"], "connection",
         "tags from the template-configuration file reach the stack"
     );
-    assert_eq!(
-        state["repositories"],
-        serde_json::json!([
-            "acme/app",
-            "acme/app-base",
-            "acme/make-app",
-            "acme/web",
-            "acme/web-mirror",
-            "sample-app",
-            "sample-service"
-        ])
-    );
+    assert_eq!(state["repositories"], serde_json::json!(REPOSITORIES));
     let buckets: Vec<&str> = state["buckets"]
         .as_array()
         .unwrap()
@@ -189,15 +190,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["repositories"],
-        serde_json::json!([
-            "acme/app",
-            "acme/app-base",
-            "acme/make-app",
-            "acme/web",
-            "acme/web-mirror",
-            "sample-app",
-            "sample-service"
-        ]),
+        serde_json::json!(REPOSITORIES),
         "retained"
     );
     assert_eq!(state["buckets"].as_array().unwrap().len(), 7, "retained");
