@@ -279,21 +279,18 @@ impl Cloud {
     pub(crate) async fn target(&self, art: &crate::app::Artifact) -> Result<Target, CloudError> {
         let region = self.region_of(art)?.to_owned();
         let access = self.access(art).await?;
-        let mut target = match &access {
-            Access::Caller => {
-                self.check_account(art).await?;
-                self.target_with(&self.cfn, &region)
-            }
-            other => {
-                let session = self.session(other, art).await?;
-                if let Some(expected) = &art.env.account
-                    && *expected != session.account
-                {
+        // A stack that declares no account goes wherever the caller is;
+        // every other one is checked against the identity actually used.
+        let mut target = match &art.env.account {
+            None => self.target_with(&self.cfn, &region),
+            Some(expected) => {
+                let session = self.session(&access, art).await?;
+                if *expected != session.account {
                     return Err(CloudError::WrongAccount {
                         stack: art.name.clone(),
                         expected: expected.clone(),
                         actual: session.account.clone(),
-                        via: other.describe(),
+                        via: access.describe(),
                     });
                 }
                 self.target_with(&session.cfn, &region)
@@ -424,25 +421,6 @@ impl Cloud {
                     account,
                 }))
             }
-        }
-    }
-
-    /// Refuses a stack that declares an account other than the caller's,
-    /// when the caller's credentials are what reaches it.
-    pub async fn check_account(&self, art: &crate::app::Artifact) -> Result<(), CloudError> {
-        let Some(expected) = &art.env.account else {
-            return Ok(());
-        };
-        let actual = self.account().await?;
-        if actual == expected {
-            Ok(())
-        } else {
-            Err(CloudError::WrongAccount {
-                stack: art.name.clone(),
-                expected: expected.clone(),
-                actual: actual.to_owned(),
-                via: Access::Caller.describe(),
-            })
         }
     }
 
