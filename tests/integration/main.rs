@@ -17,6 +17,7 @@ mod errors;
 mod generate;
 mod grants;
 mod image_pipeline;
+mod import;
 mod layers;
 mod lint;
 mod moto;

@@ -402,6 +402,7 @@ fn build(stack: &mut Stack, problems: &mut Vec<Problem>) -> (Template, Paths) {
             &mut paths.outputs,
             problems,
         ),
+        verbatim: std::mem::take(&mut stack.verbatim),
         ..Template::default()
     };
     (template, paths)

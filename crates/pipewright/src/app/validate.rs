@@ -183,6 +183,12 @@ pub(super) fn template(t: &Template, paths: &Paths, s: &Stack, problems: &mut Ve
         }
     }
 
+    // A transform (SAM, `AWS::LanguageExtensions`) or a resource kept
+    // verbatim (a `Fn::ForEach` loop, a module) makes resources the
+    // template does not list: references to them cannot be checked.
+    if !t.transforms().is_empty() || t.verbatim.contains_key("Resources") {
+        return;
+    }
     let refs = Refs { t };
     let resources = t.resources.values().zip(&paths.resources);
     let refused = s.resources.iter().map(|i| (&i.value, &i.path));

@@ -14,6 +14,7 @@ mod diff;
 #[cfg(feature = "cloud")]
 mod drift;
 mod exit;
+mod import;
 mod list;
 #[cfg(feature = "cloud")]
 mod prepare;
@@ -209,6 +210,43 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Adopt a stack created from a template by other means (the AWS CLI,
+    /// the console): write Rust source that synthesizes the same template.
+    ///
+    /// Writes SRC/<stack>.rs (dashes become underscores), declares it in
+    /// SRC/lib.rs and adds the stack to the app, and copies a parameters
+    /// file next to the template (TEMPLATE's name + .parameters.json or
+    /// -parameters.json, or parameters.json) to parameters/<stack>.json.
+    /// Every resource becomes a raw resource with its logical ID, so a
+    /// deploy replaces nothing; `diff` then shows no change. Nothing that
+    /// exists is replaced without --force.
+    #[command(after_help = exit::help())]
+    Import {
+        /// The template the stack was created from (YAML or JSON).
+        template: PathBuf,
+        /// The stack's name in CloudFormation.
+        #[arg(long, value_name = "NAME")]
+        stack: String,
+        /// Print the source to stdout and write nothing.
+        #[arg(long)]
+        stdout: bool,
+        /// The parameters file (AWS CLI array, plain object, or
+        /// {"Parameters": {}, "Tags": {}}). Default: one next to the template.
+        #[arg(long, value_name = "FILE")]
+        parameters: Option<PathBuf>,
+        /// Pin the stack to this account in the source.
+        #[arg(long, value_name = "ACCOUNT")]
+        account: Option<String>,
+        /// Pin the stack to this region in the source.
+        #[arg(long, value_name = "REGION")]
+        stack_region: Option<String>,
+        /// The app crate's source directory.
+        #[arg(long, value_name = "DIR", default_value = "src")]
+        src: PathBuf,
+        /// Replace the module or parameters file when it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script to stdout.
     ///
     /// For example: `pipewright completions bash >
@@ -267,6 +305,30 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
     let result = match cli.command {
         Command::List { format } => list::run(&app, &printer, format == ListFormat::Json),
         Command::Completions { shell } => completions::run(&printer, shell),
+        Command::Import {
+            template,
+            stack,
+            stdout,
+            parameters,
+            account,
+            stack_region,
+            src,
+            force,
+        } => import::run(
+            &app,
+            &printer,
+            import::Args {
+                template: &template,
+                stack: &stack,
+                stdout,
+                parameters: parameters.as_deref(),
+                account: account.as_deref(),
+                region: stack_region.as_deref(),
+                src: &src,
+                root: std::path::Path::new("."),
+                force,
+            },
+        ),
         Command::Synth {
             stacks,
             check,
@@ -385,6 +447,10 @@ fn report(printer: &Printer, e: &anyhow::Error) -> Exit {
             details = problems.iter().map(ToString::to_string).collect();
         }
         hint = lib.hint();
+    }
+    if let Some(i) = e.downcast_ref::<import::ImportError>() {
+        hint = i.hint.clone();
+        exit = i.exit;
     }
     if let Some(sel) = e.downcast_ref::<select::SelectError>() {
         hint = sel.hint();

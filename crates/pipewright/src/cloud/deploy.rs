@@ -272,17 +272,23 @@ pub fn wanted_tags(artifact: &Artifact, parameters: &StackParameters) -> IndexMa
     tags
 }
 
-/// Whether a deployed stack already matches: same template bytes, same
-/// parameter values (`NoEcho` and previous values cannot be compared and
-/// count as equal) and same tags. Termination protection is not part of a
-/// change set and is handled apart.
+/// Whether a deployed stack already matches: the same template (the same
+/// bytes, or the same meaning: a stack created from a template written by
+/// hand and adopted with `pipewright import` reads differently but
+/// changes nothing), the same parameter values (`NoEcho` and previous
+/// values cannot be compared and count as equal) and the same tags.
+/// Termination protection is not part of a change set and is handled
+/// apart.
 pub fn unchanged(
     deployed: &StackInfo,
     deployed_body: &str,
     artifact: &Artifact,
     parameters: &StackParameters,
 ) -> bool {
-    if deployed_body != artifact.body {
+    let same_template = deployed_body == artifact.body
+        || reader::parse(deployed_body)
+            .is_ok_and(|t| crate::diff::diff(&t, &artifact.template).is_empty());
+    if !same_template {
         return false;
     }
     let effective = parameters.effective();
@@ -819,6 +825,15 @@ mod tests {
         let info = deployed(&art);
         assert!(unchanged(&info, &art.body, &art, &params("app")));
         assert!(!unchanged(&info, "other", &art, &params("app")));
+        // The same template written another way (an adopted stack's
+        // hand-written YAML) changes nothing; another meaning does.
+        let as_json = crate::template::json::to_string(&art.template);
+        assert_ne!(as_json, art.body);
+        assert!(unchanged(&info, &as_json, &art, &params("app")));
+        let mut other = art.template.clone();
+        other.description = Some("another description".into());
+        let other = crate::template::json::to_string(&other);
+        assert!(!unchanged(&info, &other, &art, &params("app")));
         assert!(!unchanged(&info, &art.body, &art, &params("other")));
         let mut retagged = info.clone();
         retagged.tags.insert("extra".into(), "x".into());

@@ -45,6 +45,9 @@ pub struct Stack {
     pub(crate) overrides: Vec<Override>,
     /// Stacks deployed before this one, beside those whose values it uses.
     pub(crate) depends_on: Vec<String>,
+    /// What the model does not type, written as given (see
+    /// [`Stack::add_verbatim`]).
+    pub(crate) verbatim: IndexMap<String, Expr>,
 }
 
 impl Stack {
@@ -68,6 +71,7 @@ impl Stack {
             grants: Vec::new(),
             overrides: Vec::new(),
             depends_on: Vec::new(),
+            verbatim: IndexMap::new(),
         }
     }
 
@@ -155,6 +159,18 @@ impl Stack {
     /// Adds a template-level metadata entry.
     pub fn add_metadata(&mut self, key: impl Into<String>, value: Expr) {
         self.metadata.insert(key.into(), value);
+    }
+
+    /// Adds what the template model does not type, written as given:
+    /// a section such as `Transform` (a name or a list of names) or
+    /// `Rules`, or, under a typed section's name, entries its fields
+    /// cannot hold (`Resources` → `Fn::ForEach::Name` loops). This is how a
+    /// stack imported from an existing template (`pipewright import`)
+    /// keeps all of it; see [`Template::verbatim`](crate::template::Template::verbatim).
+    /// A template with a `Transform` or such entries names resources the
+    /// transform makes, so synth does not check its references.
+    pub fn add_verbatim(&mut self, section: impl Into<String>, value: Expr) {
+        self.verbatim.insert(section.into(), value);
     }
 
     /// Adds a parameter and returns `!Ref` to it.

@@ -571,6 +571,14 @@ macro_rules! number_from {
 }
 number_from!(i32, i64, u8, u16, u32, u64, usize);
 
+/// A float literal; `null` for NaN and the infinities, which no template
+/// can hold.
+impl From<f64> for Expr {
+    fn from(n: f64) -> Self {
+        Number::from_f64(n).map_or(Expr::Null, Expr::Number)
+    }
+}
+
 impl From<Pseudo> for Expr {
     fn from(p: Pseudo) -> Self {
         Expr::Pseudo(p)

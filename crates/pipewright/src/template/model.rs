@@ -145,6 +145,30 @@ impl Parameter {
         self.constraint_description = Some(text.into());
         self
     }
+
+    /// Sets `MinLength`.
+    pub fn min_length(mut self, min: u32) -> Self {
+        self.min_length = Some(min);
+        self
+    }
+
+    /// Sets `MaxLength`.
+    pub fn max_length(mut self, max: u32) -> Self {
+        self.max_length = Some(max);
+        self
+    }
+
+    /// Sets `MinValue` (Number parameters).
+    pub fn min_value(mut self, min: f64) -> Self {
+        self.min_value = Some(min);
+        self
+    }
+
+    /// Sets `MaxValue` (Number parameters).
+    pub fn max_value(mut self, max: f64) -> Self {
+        self.max_value = Some(max);
+        self
+    }
 }
 
 /// A parameter `Type`.
@@ -245,6 +269,46 @@ impl Resource {
     pub fn retain(mut self) -> Self {
         self.deletion_policy = Some(Policy::Retain);
         self.update_replace_policy = Some(Policy::Retain);
+        self
+    }
+
+    /// Adds logical IDs to `DependsOn` (chained).
+    pub fn depends_on<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.depends_on.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets `Condition`: the resource exists only when condition `name` is
+    /// true (chained).
+    pub fn condition(mut self, name: impl Into<String>) -> Self {
+        self.condition = Some(name.into());
+        self
+    }
+
+    /// Sets `DeletionPolicy` (chained).
+    pub fn deletion_policy(mut self, policy: Policy) -> Self {
+        self.deletion_policy = Some(policy);
+        self
+    }
+
+    /// Sets `UpdateReplacePolicy` (chained).
+    pub fn update_replace_policy(mut self, policy: Policy) -> Self {
+        self.update_replace_policy = Some(policy);
+        self
+    }
+
+    /// Sets a `Metadata` entry (chained).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<Expr>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets an attribute the model does not type, written as given after
+    /// the typed ones: `CreationPolicy`, `UpdatePolicy`, or a typed one in
+    /// a shape the fields cannot hold (chained). See
+    /// [`Resource::attributes`].
+    pub fn attribute(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
+        self.attributes.insert(name.into(), value.into());
         self
     }
 
@@ -377,6 +441,30 @@ impl Output {
         self.export = Some(name.into());
         self
     }
+
+    /// Sets `Condition`: the output exists only when condition `name` is
+    /// true.
+    pub fn condition(mut self, name: impl Into<String>) -> Self {
+        self.condition = Some(name.into());
+        self
+    }
+}
+
+/// A mapping from its entries: top-level key → (second-level key, value)
+/// pairs, in order.
+pub fn mapping<K, L, V>(entries: impl IntoIterator<Item = (K, V)>) -> Mapping
+where
+    K: Into<String>,
+    L: Into<String>,
+    V: IntoIterator<Item = (L, Expr)>,
+{
+    entries
+        .into_iter()
+        .map(|(top, second)| {
+            let second = second.into_iter().map(|(k, v)| (k.into(), v)).collect();
+            (top.into(), second)
+        })
+        .collect()
 }
 
 impl Template {
