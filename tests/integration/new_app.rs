@@ -5,7 +5,8 @@
 //! README cannot rot. `cargo run -- synth` in it must write the stack.
 
 use crate::support::repo;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The first ```` ```rust ```` block after `marker` in `section`.
 fn rust_block_after(section: &str, marker: &str) -> String {
@@ -29,23 +30,23 @@ fn readme_section() -> String {
     rest.split("\n## ").next().unwrap_or(rest).to_owned()
 }
 
-#[test]
-fn the_readme_snippets_make_an_infra_crate_that_synthesizes() {
+/// Writes the README's infra crate `acme-infra` into `krate`: its
+/// `src/lib.rs` and `src/main.rs` are the README's snippets, and it
+/// depends on this repository's pipewright, with the `cloud` feature when
+/// `cloud` (to deploy) and without it otherwise (to synthesize only).
+pub fn write_infra_crate(krate: &Path, cloud: bool) {
     let section = readme_section();
     let lib = rust_block_after(&section, "`src/lib.rs`");
     let main = rust_block_after(&section, "`src/main.rs`");
     assert!(lib.contains("pub fn app() -> App"), "{lib}");
     assert!(main.contains("fn main()"), "{main}");
-
-    let dir = tempfile::tempdir().unwrap();
-    let krate = dir.path().join("acme-infra");
     std::fs::create_dir_all(krate.join("src")).unwrap();
     let library = repo().join("crates/pipewright");
     std::fs::write(
         krate.join("Cargo.toml"),
         format!(
             "[package]\nname = \"acme-infra\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-             [dependencies]\npipewright = {{ path = {:?}, default-features = false }}\n\n\
+             [dependencies]\npipewright = {{ path = {:?}, default-features = {cloud} }}\n\n\
              # Its own workspace, wherever the temporary directory is.\n[workspace]\n",
             library.to_str().unwrap()
         ),
@@ -56,16 +57,34 @@ fn the_readme_snippets_make_an_infra_crate_that_synthesizes() {
     std::fs::copy(repo().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
     std::fs::write(krate.join("src/lib.rs"), &lib).unwrap();
     std::fs::write(krate.join("src/main.rs"), &main).unwrap();
+}
 
-    let out = Command::new(env!("CARGO"))
-        .args(["run", "--offline", "--quiet", "--", "synth"])
-        .current_dir(&krate)
-        .env("CARGO_TARGET_DIR", repo().join("target/new-app"))
+/// `cargo ARGS` in the infra crate, with a target directory shared by the
+/// tests that build one (kept between runs, so only the first builds the
+/// dependencies).
+pub fn cargo(krate: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(krate)
+        .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("CARGO_MANIFEST_DIR")
         .env_remove("CARGO_PRIMARY_PACKAGE")
         .env("NO_COLOR", "1")
         .output()
-        .expect("run cargo");
+        .expect("run cargo")
+}
+
+/// Where the infra crates are built.
+pub fn target_dir() -> PathBuf {
+    repo().join("target/new-app")
+}
+
+#[test]
+fn the_readme_snippets_make_an_infra_crate_that_synthesizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("acme-infra");
+    write_infra_crate(&krate, false);
+    let out = cargo(&krate, &["run", "--offline", "--quiet", "--", "synth"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "cargo run -- synth:\n{stderr}");
     let template = std::fs::read_to_string(krate.join("stacks/artifact-store.yaml"))

@@ -90,6 +90,15 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         )
     })?;
 
+    if template.resources.is_empty() && !template.verbatim.contains_key("Resources") {
+        return Err(refuse(
+            format!(
+                "{} has no resources: it is not a stack's template",
+                args.template.display()
+            ),
+            Some("a CloudFormation template declares at least one resource".to_owned()),
+        ));
+    }
     let origin = args.template.file_name().map_or_else(
         || args.template.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -325,7 +325,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                 account: account.as_deref(),
                 region: stack_region.as_deref(),
                 src: &src,
-                root: std::path::Path::new("."),
+                root: std::path::Path::new(""),
                 force,
             },
         ),
