@@ -110,6 +110,14 @@ fn imported_stacks_synthesize_their_templates() {
             diff::diff(&original, &synthesized).is_empty(),
             "{file}: diff finds a change"
         );
+        let direct = App::new()
+            .stack(Stack::from_template(*name, original))
+            .synth()
+            .unwrap();
+        assert_eq!(
+            direct.stacks[0].body, artifact.body,
+            "{file}: Stack::from_template builds what the source builds"
+        );
     }
 }
 
@@ -415,4 +423,30 @@ fn an_app_of_another_shape_is_left_to_the_user_with_the_line_to_add() {
         !dir.path().join("parameters").exists(),
         "no parameters file to copy"
     );
+}
+
+#[test]
+fn import_says_what_keeps_the_stack_from_synthesizing() {
+    let dir = project();
+    // A NoEcho default is refused at synth (SECURITY.md); a reference into
+    // a module's resources is not a dangling one.
+    std::fs::write(
+        dir.path().join("module.yaml"),
+        "Parameters:\n  Token:\n    Type: String\n    NoEcho: true\n    Default: abc\n\
+         Resources:\n  Store:\n    Type: Acme::S3::Bucket::MODULE\n\
+         Outputs:\n  Bucket:\n    Value: !Ref StoreBucket\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = import(dir.path(), &["module.yaml", "--stack", "store"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(
+            "warning: the imported stack does not synthesize until this problem is fixed in its source:\n  \
+             store/Token: parameter `Token` is NoEcho but has a Default, which anyone can read in the template\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("StoreBucket"), "{stderr}");
+    assert!(dir.path().join("src/store.rs").is_file());
 }

@@ -285,7 +285,20 @@ impl Refs<'_> {
         }
     }
 
+    /// Whether `name` is one of the resources a module resource (type
+    /// `...::MODULE`) expands to: their logical IDs start with the
+    /// module's.
+    fn in_module(&self, name: &str) -> bool {
+        self.t
+            .resources
+            .iter()
+            .any(|(id, r)| r.kind.ends_with("::MODULE") && name.starts_with(id.as_str()))
+    }
+
     fn referable(&self, function: &'static str, name: &str, found: &mut Vec<ProblemKind>) {
+        if self.in_module(name) {
+            return;
+        }
         if name.starts_with("AWS::") {
             if Pseudo::from_name(name).is_none() {
                 found.push(ProblemKind::UnknownPseudo {
@@ -300,7 +313,7 @@ impl Refs<'_> {
     }
 
     fn resource(&self, function: &'static str, name: &str, found: &mut Vec<ProblemKind>) {
-        if !self.t.resources.contains_key(name) {
+        if !self.t.resources.contains_key(name) && !self.in_module(name) {
             found.push(self.dangling(function, name, "a resource", Names::Resources));
         }
     }

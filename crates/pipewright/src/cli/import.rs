@@ -115,6 +115,21 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         None => (generated, false),
     };
 
+    // What synth will say of the imported stack, before anything is
+    // written: the same stack the source builds.
+    let mut check = crate::Stack::from_template(args.stack, template.clone());
+    if let Some(a) = args.account {
+        check = check.account(a);
+    }
+    if let Some(r) = args.region {
+        check = check.region(r);
+    }
+    let problems = match App::new().stack(check).synth() {
+        Ok(_) => Vec::new(),
+        Err(crate::Error::Synth(problems)) => problems,
+        Err(e) => return Err(e.into()),
+    };
+
     let parameters = parameters_file(&args, &template)?;
     for (key, problem) in parameters.iter().flat_map(|p| &p.warnings) {
         printer.status(&format!(
@@ -124,6 +139,21 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
                 .as_ref()
                 .map_or(String::new(), |p| p.path.display().to_string())
         ));
+    }
+
+    if !problems.is_empty() {
+        printer.status(&format!(
+            "{} the imported stack does not synthesize until {} fixed in its source:",
+            printer.paint(super::printer::style::CHANGE, "warning:"),
+            if problems.len() == 1 {
+                "this problem is"
+            } else {
+                "these problems are"
+            },
+        ));
+        for p in &problems {
+            printer.status(&format!("  {p}"));
+        }
     }
 
     if args.stdout {

@@ -10,7 +10,7 @@ use super::grant::{Grant, GrantTarget, Override, ResourcePolicy};
 use super::{Construct, Env, File, ResourceRef};
 use crate::error::{Problem, ProblemKind};
 use crate::iam::policy::Statement;
-use crate::template::{Expr, Mapping, Output, Parameter, Resource};
+use crate::template::{Expr, Mapping, Output, Parameter, Resource, Template};
 use indexmap::IndexMap;
 
 /// An item of a stack section, with the construct path that added it.
@@ -73,6 +73,36 @@ impl Stack {
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),
         }
+    }
+
+    /// A stack that synthesizes `template` as it is, under the same
+    /// logical IDs: the stack the source `pipewright import` writes
+    /// builds (see [`crate::template::rust`]), without the source. The
+    /// template's format version is not kept; synth writes the only one
+    /// there is.
+    pub fn from_template(name: impl Into<String>, template: Template) -> Self {
+        let mut stack = Stack::new(name);
+        stack.description = template.description;
+        for (key, value) in template.metadata {
+            stack.add_metadata(key, value);
+        }
+        for (id, parameter) in template.parameters {
+            stack.add_parameter(id.as_str(), parameter);
+        }
+        for (id, mapping) in template.mappings {
+            stack.add_mapping(id.as_str(), mapping);
+        }
+        for (id, condition) in template.conditions {
+            stack.add_condition(id.as_str(), condition);
+        }
+        for (id, resource) in template.resources {
+            stack.add_resource(id.as_str(), resource);
+        }
+        for (id, output) in template.outputs {
+            stack.add_output(id.as_str(), output);
+        }
+        stack.verbatim = template.verbatim;
+        stack
     }
 
     /// The stack's name.

@@ -357,14 +357,26 @@ impl Generator {
     /// The code of `e`; `into` when the position takes `impl Into<Expr>`,
     /// so a literal needs no `Expr::from`.
     fn expr(&mut self, e: &Expr, into: bool) -> Code {
-        self.uses.insert("Expr");
+        // A literal is written bare or with `.into()`, a pseudo parameter
+        // where `impl Into<Expr>` is taken as `Pseudo::Name`: neither
+        // names `Expr`.
+        let literal = matches!(e, Expr::Bool(_) | Expr::Number(_) | Expr::String(_));
+        if !(literal || into && matches!(e, Expr::Pseudo(_))) {
+            self.uses.insert("Expr");
+        }
         // Where an `Expr` is wanted, a literal converts with `.into()`: the
         // array or tuple it is in gives the type.
         let literal = |code: Code| {
             if into {
                 code
             } else {
-                Code::Atom(format!("{}.into()", code.flat()))
+                let flat = code.flat();
+                if flat.starts_with('-') {
+                    // `-1.into()` would negate the converted value.
+                    Code::Atom(format!("({flat}).into()"))
+                } else {
+                    Code::Atom(format!("{flat}.into()"))
+                }
             }
         };
         match e {
