@@ -300,6 +300,28 @@ fn import_writes_the_module_declares_it_and_copies_the_parameters() {
         "{stderr}"
     );
     assert_eq!(snapshot_tree(dir.path()), before, "nothing was written");
+
+    // With --force the module is written again; the app is not declared twice.
+    std::fs::write(dir.path().join("src/web_pipeline.rs"), "// edited\n").unwrap();
+    let lib = std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    let (code, _, stderr) = import(
+        dir.path(),
+        &["pipeline.yml", "--stack", "web-pipeline", "--force"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("src/lib.rs declares `web_pipeline` already: the app is left as it is"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
+        lib
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("src/web_pipeline.rs"))
+            .unwrap()
+            .starts_with("//! The `web-pipeline` stack")
+    );
 }
 
 #[test]

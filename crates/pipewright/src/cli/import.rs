@@ -131,20 +131,21 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     };
 
     let parameters = parameters_file(&args, &template)?;
-    for (key, problem) in parameters.iter().flat_map(|p| &p.warnings) {
+    let warn = |text: &str| {
         printer.status(&format!(
-            "{} {}: `{key}`: {problem}",
-            printer.paint(super::printer::style::CHANGE, "warning:"),
-            parameters
-                .as_ref()
-                .map_or(String::new(), |p| p.path.display().to_string())
+            "{} {text}",
+            printer.paint(super::printer::style::CHANGE, "warning:")
         ));
+    };
+    if let Some(p) = &parameters {
+        for (key, problem) in &p.warnings {
+            warn(&format!("{}: `{key}`: {problem}", p.path.display()));
+        }
     }
 
     if !problems.is_empty() {
-        printer.status(&format!(
-            "{} the imported stack does not synthesize until {} fixed in its source:",
-            printer.paint(super::printer::style::CHANGE, "warning:"),
+        warn(&format!(
+            "the imported stack does not synthesize until {} fixed in its source:",
             if problems.len() == 1 {
                 "this problem is"
             } else {
@@ -187,7 +188,14 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
             ));
         }
     };
-    let edited = lib.as_deref().map(|text| {
+    // Imported again (with --force): the app has the module already.
+    let declared = lib.as_deref().is_some_and(|text| {
+        text.lines().any(|l| {
+            let l = l.trim();
+            l == format!("pub mod {module};") || l == format!("mod {module};")
+        })
+    });
+    let edited = lib.as_deref().filter(|_| !declared).map(|text| {
         let was_formatted = formatted && rustfmt(text).as_deref() == Some(text);
         add_to_app(text, &module).map(|new| {
             if was_formatted {
@@ -213,10 +221,7 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         ));
     }
 
-    if let Some(dir) = module_path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&module_path, &source)?;
+    write(&module_path, &source)?;
     printer.status(&format!(
         "wrote {} ({} resources, {} parameters, {} outputs)",
         module_path.display(),
@@ -225,10 +230,7 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         template.outputs.len()
     ));
     if let Some(p) = &parameters {
-        if let Some(dir) = parameters_dest.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&parameters_dest, &p.text)?;
+        write(&parameters_dest, &p.text)?;
         printer.status(&format!(
             "copied {} to {}",
             p.path.display(),
@@ -237,35 +239,43 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     }
     let line = format!("app.add({module}::stack());");
     match edited {
+        _ if declared => printer.status(&format!(
+            "{} declares `{module}` already: the app is left as it is",
+            lib_path.display()
+        )),
         Some(Ok(text)) => {
-            std::fs::write(&lib_path, text)?;
+            write(&lib_path, &text)?;
             printer.status(&format!(
                 "added `pub mod {module};` and the stack to the app in {}",
                 lib_path.display()
             ));
         }
-        Some(Err(AppNotFound)) => printer.status(&format!(
-            "{} {}: the app's builder was not found: add `pub mod {module};` and the stack ({line}) yourself",
-            printer.paint(super::printer::style::CHANGE, "warning:"),
+        Some(Err(AppNotFound)) => warn(&format!(
+            "{}: the app's builder was not found: add `pub mod {module};` and the stack ({line}) yourself",
             lib_path.display()
         )),
-        None => printer.status(&format!(
-            "{} {} does not exist: declare `pub mod {module};` in the app's crate and add the stack ({line})",
-            printer.paint(super::printer::style::CHANGE, "warning:"),
+        None => warn(&format!(
+            "{} does not exist: declare `pub mod {module};` in the app's crate and add the stack ({line})",
             lib_path.display()
         )),
     }
     if !formatted {
-        printer.status(&format!(
-            "{} rustfmt was not found: run `cargo fmt`",
-            printer.paint(super::printer::style::CHANGE, "warning:"),
-        ));
+        warn("rustfmt was not found: run `cargo fmt`");
     }
     printer.status(&format!(
         "next: `cargo run -- synth {0}`, then `cargo run -- diff {0}` shows no change",
         args.stack
     ));
     Ok(Exit::Success)
+}
+
+/// Writes `path`, creating its directory; an error names the file.
+fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A stack name CloudFormation takes (the check synth makes).
