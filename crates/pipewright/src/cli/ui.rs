@@ -156,7 +156,8 @@ impl Ui for TerminalUi<'_> {
 
 /// The deploy preview beyond resources, shown before the confirm: IAM
 /// statements added and removed (broadening ones marked, as `diff` shows
-/// them) and parameters whose value changes (`NoEcho` values masked).
+/// them), parameters whose value changes (`NoEcho` values masked) and
+/// stack tags added, changed or removed.
 pub(super) fn preview_lines(printer: &Printer, preview: &Preview) -> Vec<String> {
     let mut out = Vec::new();
     if !preview.iam.is_empty() {
@@ -168,9 +169,15 @@ pub(super) fn preview_lines(printer: &Printer, preview: &Preview) -> Vec<String>
             2,
         ));
     }
-    if !preview.parameters.is_empty() {
-        out.push("parameters:".to_owned());
-        for c in &preview.parameters {
+    for (title, changes) in [
+        ("parameters:", &preview.parameters),
+        ("stack tags:", &preview.tags),
+    ] {
+        if changes.is_empty() {
+            continue;
+        }
+        out.push(title.to_owned());
+        for c in changes {
             let (s, line) = match (&c.old, &c.new) {
                 (Some(old), Some(new)) => (style::CHANGE, format!("~ {}: {old} → {new}", c.key)),
                 (None, Some(new)) => (style::ADD, format!("+ {}: {new}", c.key)),
@@ -204,7 +211,7 @@ mod tests {
     use crate::diff::{ChangeKind, StatementChange};
 
     #[test]
-    fn the_preview_lists_iam_statements_and_parameter_values() {
+    fn the_preview_lists_iam_statements_parameter_values_and_tags() {
         let printer = Printer::new(ColorChoice::Never, false, false);
         let statement = |change, effect: &str, broadening| StatementChange {
             resource: "BuildRole".into(),
@@ -238,6 +245,11 @@ mod tests {
                     new: None,
                 },
             ],
+            tags: vec![ParameterChange {
+                key: "cost-center".into(),
+                old: Some("42".into()),
+                new: None,
+            }],
         };
         assert_eq!(
             preview_lines(&printer, &preview),
@@ -249,6 +261,8 @@ mod tests {
                 "  ~ Branch: main → release",
                 "  + Token: ****",
                 "  - Old: x",
+                "stack tags:",
+                "  - cost-center: 42",
             ]
         );
         assert!(preview_lines(&printer, &Preview::default()).is_empty());

@@ -193,6 +193,10 @@ pub struct Preview {
     pub iam: Vec<StatementChange>,
     /// Parameters whose value changes, in template order.
     pub parameters: Vec<ParameterChange>,
+    /// Stack tags whose value changes, that are added, or that go away
+    /// (a stack adopted with `import` may have tags its code does not
+    /// give), each as a [`ParameterChange`] of the tag's key.
+    pub tags: Vec<ParameterChange>,
 }
 
 /// One parameter whose value changes. `NoEcho` values read `****`.
@@ -257,9 +261,32 @@ pub fn preview(
             }
         }
     }
+    let wanted = wanted_tags(artifact, parameters);
+    let mut tags = Vec::new();
+    let old_tags = deployed.map(|(_, i)| &i.tags);
+    for (key, value) in &wanted {
+        let old = old_tags.and_then(|t| t.get(key));
+        if old != Some(value) {
+            tags.push(ParameterChange {
+                key: key.clone(),
+                old: old.cloned(),
+                new: Some(value.clone()),
+            });
+        }
+    }
+    for (key, value) in old_tags.into_iter().flatten() {
+        if !wanted.contains_key(key) {
+            tags.push(ParameterChange {
+                key: key.clone(),
+                old: Some(value.clone()),
+                new: None,
+            });
+        }
+    }
     Preview {
         iam: crate::diff::diff(old_template, &artifact.template).iam,
         parameters: changes,
+        tags,
     }
 }
 
@@ -878,6 +905,22 @@ mod tests {
                 },
             ],
             "the NoEcho `Token` cannot be compared and is left out"
+        );
+        assert!(
+            changed.tags.is_empty(),
+            "the tags match: {:?}",
+            changed.tags
+        );
+        // Tags the deployed stack has and the code does not give go away.
+        let mut tagged = info.clone();
+        tagged.tags.insert("cost-center".into(), "42".into());
+        assert_eq!(
+            preview(Some((&template, &tagged)), &art, &p).tags,
+            [ParameterChange {
+                key: "cost-center".into(),
+                old: Some("42".into()),
+                new: None,
+            }]
         );
         // A first deploy lists every value, NoEcho ones masked.
         let first = preview(None, &art, &params("app"));
