@@ -2,7 +2,8 @@
 //! imports it back. Read from the source, so a new `use` that closes a
 //! cycle fails here with the cycle named.
 //!
-//! Nodes are the top-level modules of `crates/pipewright/src`, except that
+//! Nodes are the top-level modules of `crates/pipewright-core/src` and
+//! `crates/pipewright/src` (one library to its users), except that
 //! `iam` is split into `iam::policy` (below the construct core) and
 //! `iam::role` (a construct above it), and `iam` itself means its `mod.rs`.
 
@@ -89,18 +90,20 @@ fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = super::support::repo().join("crates/pipewright/src");
-    let mut all = Vec::new();
-    files(&src, &mut all);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in all {
-        let node = node_of(&file, &src);
-        if node == "lib" {
-            continue;
+    for krate in ["crates/pipewright-core/src", "crates/pipewright/src"] {
+        let src = super::support::repo().join(krate);
+        let mut all = Vec::new();
+        files(&src, &mut all);
+        for file in all {
+            let node = node_of(&file, &src);
+            if node == "lib" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            let deps = graph.entry(node.clone()).or_default();
+            deps.extend(imports(&text).into_iter().filter(|d| *d != node));
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        let deps = graph.entry(node.clone()).or_default();
-        deps.extend(imports(&text).into_iter().filter(|d| *d != node));
     }
     graph
 }

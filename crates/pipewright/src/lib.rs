@@ -1,30 +1,11 @@
 #![doc = include_str!("../README.md")]
 
-pub mod template;
+// Everything but the command line and the cloud layer is in
+// `pipewright-core`, which compiles while the AWS SDK does; its modules
+// appear here under the same paths (`pipewright::template`, ...).
+#[doc(inline)]
+pub use pipewright_core::*;
 
-pub mod app;
-pub mod construct;
-mod error;
-pub mod facts;
-mod suggest;
-
-pub use app::App;
-pub use construct::{Construct, Stack};
-pub use error::{Error, Problem, ProblemKind};
-pub mod bootstrap;
-pub mod buildspec;
 pub mod cli;
 #[cfg(feature = "cloud")]
 pub mod cloud;
-pub mod codebuild;
-pub mod codepipeline;
-pub mod codestar;
-pub mod diff;
-pub mod ecr;
-pub mod eks;
-pub mod iam;
-pub mod kms;
-pub mod parameters;
-pub mod s3;
-pub mod sns;
-pub mod ssm;

@@ -203,6 +203,8 @@ pub(super) fn template_lines(printer: &Printer, t: &TemplateDiff, indent: usize)
                 ChangeKind::Added => style::ADD,
                 ChangeKind::Modified => style::CHANGE,
                 ChangeKind::Removed => style::REMOVE,
+                // `ChangeKind` is non-exhaustive (pipewright-core).
+                _ => style::CHANGE,
             },
             s,
         )
@@ -298,6 +300,8 @@ pub(super) fn statement_lines(
                     ChangeKind::Added => style::ADD,
                     ChangeKind::Modified => style::CHANGE,
                     ChangeKind::Removed => style::REMOVE,
+                    // `ChangeKind` is non-exhaustive (pipewright-core).
+                    _ => style::CHANGE,
                 },
                 &line,
             )

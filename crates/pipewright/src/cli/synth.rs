@@ -54,6 +54,8 @@ pub(super) fn run(
                 Change::Update => "stale",
                 Change::Remove => "extra",
                 Change::Unchanged => continue,
+                // `Change` is non-exhaustive (pipewright-core).
+                _ => "stale",
             };
             printer.status(&format!(
                 "{} {}",
@@ -87,6 +89,8 @@ pub(super) fn run(
                 ));
                 continue;
             }
+            // `Change` is non-exhaustive (pipewright-core).
+            _ => ("changed", style::CHANGE),
         };
         printer.status(&format!(
             "{} {}",

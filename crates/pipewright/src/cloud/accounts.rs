@@ -283,10 +283,7 @@ mod tests {
     use super::*;
 
     fn env(account: Option<&str>) -> Env {
-        Env {
-            account: account.map(str::to_owned),
-            ..Env::default()
-        }
+        account.map(Env::account).unwrap_or_default()
     }
 
     #[test]
