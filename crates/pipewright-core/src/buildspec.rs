@@ -247,7 +247,8 @@ impl Phase {
 /// buildspec reads top to bottom like the YAML it becomes:
 ///
 /// ```
-/// use pipewright::buildspec::BuildSpec;
+/// // In an app: `pipewright::buildspec::BuildSpec`, re-exported.
+/// use pipewright_core::buildspec::BuildSpec;
 ///
 /// let spec = BuildSpec::new()
 ///     .variable("IMAGE_REPO_NAME", "app")
