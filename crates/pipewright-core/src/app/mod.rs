@@ -11,6 +11,7 @@ mod validate;
 pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{Artifact, Assembly, Capability, Format};
 use std::borrow::Cow;
+pub use validate::stack_name_ok;
 
 /// An app: every stack this repository deploys.
 #[derive(Clone, Debug, Default)]

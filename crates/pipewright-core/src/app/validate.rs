@@ -18,15 +18,18 @@ pub const MAX_OUTPUTS: usize = 200;
 /// Mappings per template.
 pub const MAX_MAPPINGS: usize = 200;
 
+/// Whether CloudFormation takes `name` as a stack name: a letter, then
+/// letters, digits and dashes, 128 at most.
+pub fn stack_name_ok(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// Checks the stack's own settings: name, account, region, and the problems
 /// its constructs reported.
 pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
-    let name_ok = s.name.len() <= 128
-        && s.name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !name_ok {
+    if !stack_name_ok(&s.name) {
         problems.push(Problem {
             path: s.name.clone(),
             kind: ProblemKind::StackName {

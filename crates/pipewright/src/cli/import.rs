@@ -59,7 +59,7 @@ fn usage(message: impl Into<String>, hint: Option<String>) -> anyhow::Error {
 }
 
 pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Result<Exit> {
-    if !stack_name_ok(args.stack) {
+    if !crate::app::stack_name_ok(args.stack) {
         return Err(usage(
             format!("`{}` is not a CloudFormation stack name", args.stack),
             Some(
@@ -276,13 +276,6 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// A stack name CloudFormation takes (the check synth makes).
-fn stack_name_ok(name: &str) -> bool {
-    name.len() <= 128
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// The module a stack's source goes in: `image-pipeline` →
