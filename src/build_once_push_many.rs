@@ -23,7 +23,7 @@
 use crate::accounts::{OPERATIONS, REGION, bootstrap_name};
 use pipewright::buildspec::{DockerBuild, docker_build_save, docker_load_push};
 use pipewright::codebuild::{Project, ProjectRef};
-use pipewright::codepipeline::{Action, ManualApproval, Pipeline, Stage};
+use pipewright::codepipeline::{Action, Artifact, ManualApproval, Namespace, Pipeline, Stage};
 use pipewright::iam::{Group, Role, RoleArn, Statement};
 use pipewright::template::{Expr, Output};
 use pipewright::{ProblemKind, Stack, ecr, kms, s3, sns};
@@ -117,11 +117,8 @@ pub fn production_pusher(config: &Config) -> RoleArn {
 
 /// The URI of `target`'s repository, a literal (the production repository
 /// lives in another account, whose values cannot be imported).
-fn uri(target: &PushTarget) -> String {
-    format!(
-        "{}.dkr.ecr.{REGION}.amazonaws.com/{}",
-        target.account, target.repository
-    )
+fn uri(target: &PushTarget) -> Expr {
+    ecr::repository_uri(target.account, REGION, target.repository)
 }
 
 /// The `build-once-pipeline` stack.
@@ -172,6 +169,9 @@ pub fn pipeline(config: &Config) -> Stack {
             .privileged(),
     );
 
+    let image = Artifact::new("BuildOutput");
+    let built = Namespace::new("BuildVariables");
+    let commit = Namespace::new("SourceVariables");
     let mut non_production = Stage::new("PushNonProd");
     for target in config.non_production {
         let repo = stack.add(
@@ -179,7 +179,7 @@ pub fn pipeline(config: &Config) -> Stack {
         );
         let project = push_project(&mut stack, config, target);
         repo.grant_push(&mut stack, project.role());
-        non_production = non_production.action(push_action(target, &project));
+        non_production = non_production.action(push_action(target, &project, &image, &built));
     }
     let production = push_project(&mut stack, config, &config.production);
     stack.grant(
@@ -187,20 +187,18 @@ pub fn pipeline(config: &Config) -> Stack {
         Statement::allow(["sts:AssumeRole"]).resource(production_pusher(config).arn()),
     );
 
+    let mut source = crate::github::source(connection, config.source, config.branch);
+    source.action = source.action.namespace(&commit);
+    let code = source.code.clone();
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
-            .stage(
-                crate::github::stage(
-                    crate::github::source(connection, config.source, config.branch)
-                    .namespace("SourceVariables"),
-                ),
-            )
+            .stage(source.stage())
             .stage(
                 Stage::new("Build").action(
                     Action::build("Build", &build)
-                        .input(crate::github::SOURCE_OUTPUT)
-                        .output("BuildOutput")
-                        .namespace("BuildVariables"),
+                        .input(&code)
+                        .output(&image)
+                        .namespace(&built),
                 ),
             )
             .stage(non_production)
@@ -209,18 +207,26 @@ pub fn pipeline(config: &Config) -> Stack {
                     "ApproveProd",
                     ManualApproval::new()
                         .topic(&topic)
-                        .message(Expr::from(
-                            "Push image #{BuildVariables.IMAGE_TAG} of commit #{SourceVariables.CommitId} to the production registry?",
-                        ))
+                        .message(Expr::from(format!(
+                            "Push image {} of commit {} to the production registry?",
+                            built.var("IMAGE_TAG"),
+                            commit.var("CommitId")
+                        )))
                         .external_link(Expr::from(format!(
-                            "https://github.com/{}/commit/#{{SourceVariables.CommitId}}",
-                            config.source
+                            "https://github.com/{}/commit/{}",
+                            config.source,
+                            commit.var("CommitId")
                         )))
                         .timeout_minutes(config.approval_timeout_minutes)
                         .approvers(&approvers),
                 )),
             )
-            .stage(Stage::new("PushProd").action(push_action(&config.production, &production))),
+            .stage(Stage::new("PushProd").action(push_action(
+                &config.production,
+                &production,
+                &image,
+                &built,
+            ))),
     );
 
     stack.add_output(
@@ -262,10 +268,15 @@ fn push_project(stack: &mut Stack, config: &Config, target: &PushTarget) -> Proj
 }
 
 /// The action that runs `project`, pushing the tag the build exported.
-fn push_action(target: &PushTarget, project: &ProjectRef) -> Action {
+fn push_action(
+    target: &PushTarget,
+    project: &ProjectRef,
+    image: &Artifact,
+    built: &Namespace,
+) -> Action {
     Action::build(format!("Push{}", target.name), project)
-        .input("BuildOutput")
-        .variable("IMAGE_TAG", "#{BuildVariables.IMAGE_TAG}")
+        .input(image)
+        .variable("IMAGE_TAG", built.var("IMAGE_TAG"))
 }
 
 /// The `build-once-production` stack, in the production account: the

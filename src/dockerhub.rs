@@ -14,7 +14,7 @@ use crate::accounts::{OPERATIONS, REGION};
 use pipewright::Stack;
 use pipewright::buildspec::{DockerHub, Report, dockerhub_build_push, make};
 use pipewright::codebuild::Project;
-use pipewright::codepipeline::{Action, Pipeline, Stage};
+use pipewright::codepipeline::{Action, Namespace, Pipeline, Stage};
 use pipewright::s3;
 use pipewright::template::Output;
 
@@ -77,22 +77,17 @@ pub fn stack(config: &Config) -> Stack {
         .description("Builds the image and pushes it to Docker Hub")
         .privileged(),
     );
+    let source = crate::github::source(connection, config.source, config.branch);
+    let code = source.code.clone();
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
-            .stage(crate::github::stage(crate::github::source(
-                connection,
-                config.source,
-                config.branch,
-            )))
-            .stage(
-                Stage::new("Analyze")
-                    .action(Action::test("Analyze", &analyze).input(crate::github::SOURCE_OUTPUT)),
-            )
+            .stage(source.stage())
+            .stage(Stage::new("Analyze").action(Action::test("Analyze", &analyze).input(&code)))
             .stage(
                 Stage::new("Image").action(
                     Action::build("Image", &image)
-                        .input(crate::github::SOURCE_OUTPUT)
-                        .namespace("ImageVariables"),
+                        .input(&code)
+                        .namespace(&Namespace::new("ImageVariables")),
                 ),
             ),
     );

@@ -19,15 +19,17 @@
 //! are literals built from those names, never imports.
 
 use crate::accounts::{OPERATIONS, REGION};
-use pipewright::buildspec::BuildSpec;
+use pipewright::buildspec::{BuildSpec, steps};
 use pipewright::codebuild::{
     EventAction, FilterGroup, Project, ServerType, Source, SourceCredential,
 };
-use pipewright::codepipeline::{Action, CodeBuildAction, ConnectionSource, Pipeline, Stage};
+use pipewright::codepipeline::{
+    Action, Artifact, CodeBuildAction, ConnectionSource, Pipeline, Stage,
+};
 use pipewright::codestar::Connection;
 use pipewright::eks::{AccessEntry, AccessPolicy, Scope};
 use pipewright::iam::{Principal, Role, RoleArn, Statement};
-use pipewright::template::{Expr, Output, Parameter, ParameterType, Pseudo};
+use pipewright::template::{Expr, Output, Parameter, ParameterType};
 use pipewright::{Stack, ecr, s3, ssm};
 
 /// One deployment of a stage: a manifest applied by one Deploy action.
@@ -234,17 +236,14 @@ pub fn image_buildspec() -> BuildSpec {
     BuildSpec::new()
         .exported(["IMAGE_URI", "IMAGE_TAG"])
         .pre_build([
-            r#"REGISTRY="$AWS_ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com""#,
-            r#"aws ecr get-login-password --region "$AWS_DEFAULT_REGION" | docker login --username AWS --password-stdin "$REGISTRY""#,
-            r#"IMAGE_TAG="$(printf '%s' "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c 1-7)""#,
-            r#"IMAGE_URI="$REGISTRY/$ECR_REPOSITORY_NAME:$IMAGE_TAG""#,
+            steps::ecr_login_for("REPOSITORY_URI"),
+            steps::short_commit("IMAGE_TAG"),
+            r#"IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG""#.to_owned(),
         ])
         .build([
-            r#"docker build --build-arg "BASE_REPOSITORY=$REGISTRY/$ECR_REPOSITORY_NAME-base" --tag "$IMAGE_URI" ."#,
+            r#"docker build --build-arg "BASE_REPOSITORY=$BASE_REPOSITORY_URI" --tag "$IMAGE_URI" ."#,
         ])
-        .post_build([
-            "if [ \"$CODEBUILD_BUILD_SUCCEEDING\" = \"1\" ]; then\n  docker push \"$IMAGE_URI\"\nfi",
-        ])
+        .post_build([steps::when_build_succeeds(r#"docker push "$IMAGE_URI""#)])
 }
 
 /// The manifests build: per stage, kustomize build of `overlays/<stage>`
@@ -260,7 +259,7 @@ pub fn manifests_buildspec(config: &Config) -> BuildSpec {
             format!(
                 r#"IMAGE_TAG="$(git -C "$CODEBUILD_SRC_DIR_{APPLICATION}" rev-parse --short=7 HEAD)""#
             ),
-            r#"IMAGE="$AWS_ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com/$ECR_REPOSITORY_NAME:$IMAGE_TAG""#.to_owned(),
+            r#"IMAGE="$REPOSITORY_URI:$IMAGE_TAG""#.to_owned(),
             "mkdir -p build".to_owned(),
             format!(
                 "for stage in {}; do\n  (cd \"overlays/$stage\" && kustomize edit set image \"app=$IMAGE\") &&\n  kustomize build \"overlays/$stage\" > \"build/$stage.yaml\" || exit 1\ndone",
@@ -280,11 +279,8 @@ pub fn deploy_buildspec() -> BuildSpec {
             r#"curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/amd64/kubectl""#,
             "chmod +x /usr/local/bin/kubectl",
         ])
+        .assume_role("DEPLOY_ROLE_ARN")
         .build([
-            r#"CREDENTIALS="$(aws sts assume-role --role-arn "$DEPLOY_ROLE_ARN" --role-session-name "deploy-$CODEBUILD_BUILD_NUMBER" --query Credentials --output json)""#,
-            r#"export AWS_ACCESS_KEY_ID="$(printf '%s' "$CREDENTIALS" | jq -r .AccessKeyId)""#,
-            r#"export AWS_SECRET_ACCESS_KEY="$(printf '%s' "$CREDENTIALS" | jq -r .SecretAccessKey)""#,
-            r#"export AWS_SESSION_TOKEN="$(printf '%s' "$CREDENTIALS" | jq -r .SessionToken)""#,
             r#"aws eks update-kubeconfig --name "$EKS_CLUSTER_NAME" --region "$EKS_CLUSTER_REGION""#,
             r#"kubectl apply -f "$MANIFEST_PATH""#,
         ])
@@ -307,12 +303,12 @@ pub fn ci(config: &Config, common: &Common) -> (Stack, Ci) {
             })
             .privileged()
             .timeout_minutes(20)
-            .variable("ECR_REPOSITORY_NAME", common.repository.name())
-            .variable("AWS_ACCOUNT_ID", Expr::pseudo(Pseudo::AccountId))
+            .variable("REPOSITORY_URI", common.repository.uri())
+            .variable("BASE_REPOSITORY_URI", common.base.uri())
+            .pushes_to(&common.repository)
             .webhook(pull_requests()),
     );
-    common.repository.grant_pull_push(&mut stack, image.role());
-    common.base.grant_pull_push(&mut stack, image.role());
+    common.base.grant_pull(&mut stack, image.role());
     let manifests = stack.add(
         Project::new("Manifests", manifests_buildspec(config))
             .buildspec_copy("eks-cicd/manifests.yml")
@@ -327,8 +323,7 @@ pub fn ci(config: &Config, common: &Common) -> (Stack, Ci) {
                 },
             )
             .timeout_minutes(20)
-            .variable("ECR_REPOSITORY_NAME", common.repository.name())
-            .variable("AWS_ACCOUNT_ID", Expr::pseudo(Pseudo::AccountId))
+            .variable("REPOSITORY_URI", common.repository.uri())
             .webhook(pull_requests()),
     );
     // The pipelines' sources are CODEBUILD_CLONE_REF: the builds clone
@@ -402,8 +397,11 @@ pub fn cd(config: &Config, common: &Common, ci: &Ci) -> Stack {
         );
     }
     let connection = connection_arn(&mut stack, config);
+    let application = Artifact::new(APPLICATION);
+    let manifests = Artifact::new(MANIFESTS);
+    let built = Artifact::new(BUILT_MANIFESTS);
     for cluster in config.clusters {
-        let source = |name: &str, repository: &str| {
+        let source = |name: &str, repository: &str, output: &Artifact| {
             Action::connection_full_clone(
                 name,
                 ConnectionSource {
@@ -412,13 +410,13 @@ pub fn cd(config: &Config, common: &Common, ci: &Ci) -> Stack {
                     branch: Expr::from(cluster.branch),
                 },
             )
-            .output(name)
+            .output(output)
         };
         let mut deploys = Stage::new("Deploy");
         for d in cluster.deployments {
             let mut action = Action::build(d.name, &deploy)
-                .input(BUILT_MANIFESTS)
-                .variable("DEPLOY_ROLE_ARN", deploy_role_arn_text(cluster))
+                .input(&built)
+                .variable("DEPLOY_ROLE_ARN", deploy_role_arn(cluster).arn())
                 .variable("EKS_CLUSTER_NAME", cluster.name)
                 .variable("EKS_CLUSTER_REGION", config.region)
                 .variable("MANIFEST_PATH", d.manifest_path);
@@ -432,20 +430,20 @@ pub fn cd(config: &Config, common: &Common, ci: &Ci) -> Stack {
             Pipeline::new(id.as_str(), &common.bucket)
                 .stage(
                     Stage::new("Source")
-                        .action(source(APPLICATION, config.application))
-                        .action(source(MANIFESTS, config.manifests)),
+                        .action(source(APPLICATION, config.application, &application))
+                        .action(source(MANIFESTS, config.manifests, &manifests)),
                 )
                 .stage(
                     Stage::new("Build")
-                        .action(Action::build("Image", &ci.image).input(APPLICATION))
+                        .action(Action::build("Image", &ci.image).input(&application))
                         .action(
                             Action::new(
                                 "Manifests",
-                                CodeBuildAction::build(&ci.manifests).primary_source(MANIFESTS),
+                                CodeBuildAction::build(&ci.manifests).primary_source(&manifests),
                             )
-                            .input(MANIFESTS)
-                            .input(APPLICATION)
-                            .output(BUILT_MANIFESTS),
+                            .input(&manifests)
+                            .input(&application)
+                            .output(&built),
                         ),
                 )
                 .stage(deploys),
@@ -459,16 +457,6 @@ pub fn cd(config: &Config, common: &Common, ci: &Ci) -> Stack {
         );
     }
     stack
-}
-
-/// `arn:aws:iam::<account>:role/<cluster>-deploy`, for a pipeline variable
-/// (a plain string; the partition is `aws`).
-fn deploy_role_arn_text(cluster: &Cluster) -> String {
-    format!(
-        "arn:aws:iam::{}:role/{}",
-        cluster.account,
-        deploy_role_name(cluster.name)
-    )
 }
 
 /// `staging` → `Staging`, `eu-prod` → `EuProd`: a logical ID part.

@@ -3,11 +3,8 @@
 //! `Source` stage that clones one branch through it.
 
 use pipewright::Stack;
-use pipewright::codepipeline::{Action, ConnectionSource, Stage};
+use pipewright::codepipeline::{Action, Artifact, ConnectionSource, Stage};
 use pipewright::template::{Expr, Parameter};
-
-/// The artifact the `Source` stage writes.
-pub const SOURCE_OUTPUT: &str = "SourceOutput";
 
 /// Adds the `ConnectionArn` parameter: an available connection to GitHub,
 /// created and completed outside these stacks.
@@ -20,10 +17,26 @@ pub fn connection_parameter(stack: &mut Stack) -> Expr {
     )
 }
 
-/// The `Source` action: `repository` (`owner/name`) at `branch` through
-/// `connection`, into [`SOURCE_OUTPUT`].
-pub fn source(connection: Expr, repository: &str, branch: &str) -> Action {
-    Action::connection(
+/// The `Source` action cloning `repository` (`owner/name`) at `branch`
+/// through `connection`, and the code it hands to later stages.
+pub struct Source {
+    /// The action; [`Source::stage`] puts it in the `Source` stage.
+    pub action: Action,
+    /// The code, the action's output artifact.
+    pub code: Artifact,
+}
+
+impl Source {
+    /// The `Source` stage holding the action.
+    pub fn stage(self) -> Stage {
+        Stage::new("Source").action(self.action)
+    }
+}
+
+/// The `Source` action of `repository` at `branch` through `connection`.
+pub fn source(connection: Expr, repository: &str, branch: &str) -> Source {
+    let code = Artifact::new("SourceOutput");
+    let action = Action::connection(
         "Source",
         ConnectionSource {
             connection_arn: connection,
@@ -31,10 +44,6 @@ pub fn source(connection: Expr, repository: &str, branch: &str) -> Action {
             branch: branch.into(),
         },
     )
-    .output(SOURCE_OUTPUT)
-}
-
-/// The `Source` stage holding `action`.
-pub fn stage(action: Action) -> Stage {
-    Stage::new("Source").action(action)
+    .output(&code);
+    Source { action, code }
 }

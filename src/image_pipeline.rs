@@ -8,10 +8,12 @@
 //! webhook, as the tutorial does; the second a CodeStar connection and a V2
 //! push trigger, which is what new pipelines should use.
 
-use pipewright::buildspec::{DockerBuild, docker_build_push};
+use pipewright::buildspec::DockerBuild;
 use pipewright::codebuild::Project;
-use pipewright::codepipeline::{Action, ConnectionSource, GitHubSource, Pipeline, Stage};
-use pipewright::template::{Expr, Output, Parameter, Pseudo};
+use pipewright::codepipeline::{
+    Action, Artifact, ConnectionSource, GitHubSource, Namespace, Pipeline, Stage,
+};
+use pipewright::template::{Expr, Output, Parameter};
 use pipewright::{Stack, ecr, s3};
 
 /// How the pipeline learns about pushes.
@@ -72,18 +74,10 @@ fn stack(name: &str, trigger: Trigger) -> Stack {
             .moving_tag("latest"),
     );
     let build = stack.add(
-        Project::new(
-            "Build",
-            docker_build_push(DockerBuild::default().image_definitions("app")),
-        )
-        .buildspec_copy(format!("{name}/docker-build.yml"))
-        .description("Builds the Docker image and pushes it to ECR")
-        .privileged()
-        .variable("IMAGE_REPO_NAME", repo.name())
-        .variable("AWS_ACCOUNT_ID", Expr::pseudo(Pseudo::AccountId))
-        .variable("REPOSITORY_URI", repo.uri()),
+        Project::docker("Build", &repo, DockerBuild::default())
+            .buildspec_copy(format!("{name}/docker-build.yml"))
+            .description("Builds the Docker image and pushes it to ECR"),
     );
-    repo.grant_pull_push(&mut stack, build.role());
 
     let source = match trigger {
         Trigger::Webhook => {
@@ -105,8 +99,8 @@ fn stack(name: &str, trigger: Trigger) -> Stack {
             Action::github(
                 "Source",
                 GitHubSource {
-                    owner: account,
-                    repo: repository,
+                    owner: account.clone(),
+                    repo: repository.clone(),
                     branch,
                     oauth_token: token,
                     webhook_secret: secret,
@@ -124,21 +118,21 @@ fn stack(name: &str, trigger: Trigger) -> Stack {
                 "Source",
                 ConnectionSource {
                     connection_arn: connection,
-                    repository: Expr::sub("${GithubAccount}/${GithubRepository}"),
+                    repository: Expr::concat([account.clone(), "/".into(), repository.clone()]),
                     branch,
                 },
             )
         }
     };
+    let code = Artifact::new("SourceOutput");
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
-            .stage(Stage::new("Source").action(source.output("SourceOutput")))
+            .stage(Stage::new("Source").action(source.output(&code)))
             .stage(
                 Stage::new("Build").action(
                     Action::build("Build", &build)
-                        .input("SourceOutput")
-                        .output("BuildOutput")
-                        .namespace("BuildVariables"),
+                        .input(&code)
+                        .namespace(&Namespace::new("BuildVariables")),
                 ),
             ),
     );

@@ -19,9 +19,9 @@
 //! tags `$IMAGE` as `$REPOSITORY_URI:<tag>` for each of `$TAGS` and pushes.
 
 use crate::accounts::{OPERATIONS, REGION};
-use pipewright::buildspec::{BuildSpec, LOCAL_IMAGE, Report, build_tags, make};
+use pipewright::buildspec::{BuildSpec, LOCAL_IMAGE, Report, build_tags, make, steps};
 use pipewright::codebuild::{EventAction, FilterGroup, Project, Source};
-use pipewright::codepipeline::{Action, Pipeline, Stage};
+use pipewright::codepipeline::{Action, Artifact, Namespace, Pipeline, Stage};
 use pipewright::template::Output;
 use pipewright::{Stack, ecr, s3};
 
@@ -104,8 +104,11 @@ pub fn stack(config: &Config) -> Stack {
             "Deploy",
             image_variable(BuildSpec::new().load_image())
                 .pre_build([
-                    r#"aws ecr get-login-password --region "$AWS_DEFAULT_REGION" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}""#.to_owned(),
-                    format!(r#"export TAGS="{} $BUILD_NUMBER $IMAGE_TAG""#, config.moving_tag),
+                    steps::ecr_login_for("REPOSITORY_URI"),
+                    format!(
+                        r#"export TAGS="{} $BUILD_NUMBER $IMAGE_TAG""#,
+                        config.moving_tag
+                    ),
                 ])
                 .build(["make deploy"]),
         )
@@ -116,33 +119,29 @@ pub fn stack(config: &Config) -> Stack {
     );
     repo.grant_push(&mut stack, deploy.role());
 
+    let source = crate::github::source(connection, config.source, config.branch);
+    let code = source.code.clone();
+    let image = Artifact::new("BuildOutput");
+    let built = Namespace::new("BuildVariables");
     let variables = |action: Action| {
         action
-            .variable("IMAGE_TAG", "#{BuildVariables.IMAGE_TAG}")
-            .variable("BUILD_NUMBER", "#{BuildVariables.BUILD_NUMBER}")
+            .input(&image)
+            .variable("IMAGE_TAG", built.var("IMAGE_TAG"))
+            .variable("BUILD_NUMBER", built.var("BUILD_NUMBER"))
     };
     let pipeline = stack.add(
         Pipeline::new("Pipeline", &bucket)
-            .stage(crate::github::stage(crate::github::source(
-                connection,
-                config.source,
-                config.branch,
-            )))
+            .stage(source.stage())
             .stage(
                 Stage::new("Build").action(
                     Action::build("Build", &build)
-                        .input(crate::github::SOURCE_OUTPUT)
-                        .output("BuildOutput")
-                        .namespace("BuildVariables"),
+                        .input(&code)
+                        .output(&image)
+                        .namespace(&built),
                 ),
             )
-            .stage(
-                Stage::new("Test")
-                    .action(variables(Action::test("Test", &test).input("BuildOutput"))),
-            )
-            .stage(Stage::new("Deploy").action(variables(
-                Action::build("Deploy", &deploy).input("BuildOutput"),
-            ))),
+            .stage(Stage::new("Test").action(variables(Action::test("Test", &test))))
+            .stage(Stage::new("Deploy").action(variables(Action::build("Deploy", &deploy)))),
     );
 
     stack.add(

@@ -9,7 +9,9 @@
 
 use pipewright::buildspec::{BuildSpec, DockerHub, dockerhub_build_push};
 use pipewright::codebuild::Project;
-use pipewright::codepipeline::{Action, ConnectionSource, ManualApproval, Pipeline, Stage};
+use pipewright::codepipeline::{
+    Action, Artifact, ConnectionSource, ManualApproval, Pipeline, Stage,
+};
 use pipewright::iam::Group;
 use pipewright::template::json;
 use pipewright::{App, Error, Stack, s3};
@@ -488,7 +490,7 @@ fn source() -> Action {
             branch: "main".into(),
         },
     )
-    .output("Src")
+    .output(&Artifact::new("Src"))
 }
 
 #[test]
@@ -521,6 +523,7 @@ fn approvals_need_approvers_of_the_stack_a_valid_timeout_and_a_later_stage() {
         problems(s),
         [
             "app/Pipeline: stage `Source`: action `Early` is not a source action: the first stage holds only source actions",
+            "app/Pipeline: action `Source` produces artifact `Src`, which no later action reads: read it with `Action::input` or remove the output",
             "app/Pipeline: approval action `Nobody` names no approvers: add an `iam::Group` with `ManualApproval::approvers`, so that someone may approve it and nobody else",
             "app/Pipeline: approval action `Quick` times out after 3 minutes: CodePipeline accepts 5 to 86400 minutes (60 days)",
             "app/Pipeline: approval action `Early` names approver group `Foreign`, which is not in stack `app`: add the `iam::Group` to that stack (it has `Approvers`)",

@@ -7,8 +7,8 @@ use pipewright::codebuild::{
     EventAction, FilterGroup, Project, ServerType, Source, SourceCredential,
 };
 use pipewright::codepipeline::{
-    Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Category, ConnectionSource,
-    Owner, Pipeline, Stage,
+    Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Artifact, Category,
+    ConnectionSource, Owner, Pipeline, Stage,
 };
 use pipewright::iam::{Role, Statement};
 use pipewright::template::{Expr, Parameter, Resource};
@@ -372,7 +372,7 @@ fn custom_pipeline(function: &str) -> Stack {
                             branch: "main".into(),
                         },
                     )
-                    .output("Src"),
+                    .output(&Artifact::new("Src")),
                 ),
             )
             .stage(
@@ -383,7 +383,7 @@ fn custom_pipeline(function: &str) -> Stack {
                             function: function.to_owned(),
                         },
                     )
-                    .input("Src")
+                    .input(&Artifact::new("Src"))
                     .role(&invoker)
                     .variable("IGNORED", "by kinds without variables"),
                 ),

@@ -380,7 +380,7 @@ fn source() -> Action {
             branch: "main".into(),
         },
     )
-    .output("Src")
+    .output(&Artifact::new("Src"))
 }
 
 /// A pipeline in account 111111111111 that deploys stack `app` into
@@ -747,8 +747,12 @@ fn a_kinds_own_remote_role_is_cross_account_too_unless_an_action_role_replaces_i
             .stage(Stage::new("Source").action(source()))
             .stage(
                 Stage::new("Notify")
-                    .action(Action::new("Remote", RemoteInvoke).input("Src"))
-                    .action(Action::new("Local", RemoteInvoke).input("Src").role(&local)),
+                    .action(Action::new("Remote", RemoteInvoke).input(&Artifact::new("Src")))
+                    .action(
+                        Action::new("Local", RemoteInvoke)
+                            .input(&Artifact::new("Src"))
+                            .role(&local),
+                    ),
             ),
     );
     assert_eq!(

@@ -125,8 +125,8 @@ fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
     assert_eq!(
         image["Environment"]["EnvironmentVariables"],
         json!([
-            {"Name": "ECR_REPOSITORY_NAME", "Type": "PLAINTEXT", "Value": {"Fn::ImportValue": "eks-common:Repository"}},
-            {"Name": "AWS_ACCOUNT_ID", "Type": "PLAINTEXT", "Value": {"Ref": "AWS::AccountId"}}
+            {"Name": "REPOSITORY_URI", "Type": "PLAINTEXT", "Value": {"Fn::ImportValue": "eks-common:RepositoryRepositoryUri"}},
+            {"Name": "BASE_REPOSITORY_URI", "Type": "PLAINTEXT", "Value": {"Fn::ImportValue": "eks-common:BaseRepositoryRepositoryUri"}}
         ])
     );
     let pull_requests = json!({
@@ -162,14 +162,17 @@ fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
         .iter()
         .filter(|s| s["Action"].to_string().contains("ecr:PutImage"))
         .collect();
+    // Push on the application's repository only: the base image mirror
+    // is pulled from, never pushed to.
     assert_eq!(
         ecr,
-        [
-            &json!({"Effect": "Allow", "Action": push,
-                "Resource": [{"Fn::ImportValue": "eks-common:BaseRepositoryArn"}]}),
-            &json!({"Effect": "Allow", "Action": push,
-                "Resource": [{"Fn::ImportValue": "eks-common:RepositoryArn"}]}),
-        ]
+        [&json!({"Effect": "Allow", "Action": push,
+            "Resource": [{"Fn::ImportValue": "eks-common:RepositoryArn"}]})]
+    );
+    assert!(
+        image_statements
+            .to_string()
+            .contains("eks-common:BaseRepositoryArn")
     );
     assert!(!statements(&r["ManifestsRole"]).to_string().contains("ecr:"));
     for role in ["ImageRole", "ManifestsRole"] {
@@ -260,12 +263,18 @@ fn cd_deploy_role_assumes_exactly_the_workload_roles_and_pipelines_start_exactly
         manifests["InputArtifacts"],
         json!([{"Name": "Manifests"}, {"Name": "Application"}])
     );
+    // The deploy role's ARN is written with the partition, so the
+    // variables are a `Fn::Sub` of the JSON.
     let variables: Value = serde_json::from_str(
-        stages[2]["Actions"][0]["Configuration"]["EnvironmentVariables"]
+        stages[2]["Actions"][0]["Configuration"]["EnvironmentVariables"]["Fn::Sub"]
             .as_str()
             .unwrap(),
     )
     .unwrap();
+    assert_eq!(
+        variables[0]["value"],
+        "arn:${AWS::Partition}:iam::222222222222:role/staging-deploy"
+    );
     let names: Vec<&str> = variables
         .as_array()
         .unwrap()

@@ -401,7 +401,7 @@ fn pass_role_patterns_on_every_resource_are_refused() {
 
 #[test]
 fn every_role_that_touches_artifacts_may_use_the_pipeline_key() {
-    use pipewright::codepipeline::{Action, ConnectionSource, Pipeline, Stage};
+    use pipewright::codepipeline::{Action, Artifact, ConnectionSource, Pipeline, Stage};
     let key = "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
     let mut s = Stack::new("app");
     let bucket = s.add(s3::Bucket::new("Artifacts"));
@@ -420,13 +420,13 @@ fn every_role_that_touches_artifacts_may_use_the_pipeline_key() {
                             branch: "main".into(),
                         },
                     )
-                    .output("Src"),
+                    .output(&Artifact::new("Src")),
                 ),
             )
             .stage(
                 Stage::new("Build").action(
                     Action::build("Build", &project)
-                        .input("Src")
+                        .input(&Artifact::new("Src"))
                         .role(&deployer),
                 ),
             ),

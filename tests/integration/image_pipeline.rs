@@ -4,7 +4,7 @@
 
 use pipewright::buildspec::{BuildSpec, DockerBuild, docker_build_push};
 use pipewright::codebuild::Project;
-use pipewright::codepipeline::{Action, GitHubSource, Pipeline, Stage};
+use pipewright::codepipeline::{Action, Artifact, GitHubSource, Pipeline, Stage};
 use pipewright::template::{Expr, Policy, Template};
 use pipewright::{App, Error, Stack, ecr, s3};
 use std::collections::BTreeMap;
@@ -144,7 +144,8 @@ fn stages_run_source_then_build() {
         &Expr::reference("Build")
     );
     assert_eq!(at(build, "InputArtifacts.0.Name"), &"SourceOutput".into());
-    assert_eq!(at(build, "OutputArtifacts.0.Name"), &"BuildOutput".into());
+    // The build's output is read by nothing: none is declared.
+    assert!(build.at("OutputArtifacts").is_none());
     assert_eq!(at(build, "Namespace"), &"BuildVariables".into());
 }
 
@@ -169,17 +170,11 @@ fn build_project_is_privileged_logged_bounded_and_current() {
         .as_list()
         .unwrap();
     let names: Vec<&Expr> = vars.iter().map(|v| at(v, "Name")).collect();
-    assert_eq!(
-        names,
-        [
-            &"IMAGE_REPO_NAME".into(),
-            &"AWS_ACCOUNT_ID".into(),
-            &"REPOSITORY_URI".into()
-        ]
-    );
+    // Only what the recipe reads: the repository it pushes to.
+    assert_eq!(names, [&"REPOSITORY_URI".into()]);
     assert!(vars.iter().all(|v| at(v, "Type") == &"PLAINTEXT".into()));
     assert_eq!(
-        at(&vars[2], "Value"),
+        at(&vars[0], "Value"),
         &Expr::get_att("Repository", "RepositoryUri")
     );
     // The inline buildspec is the committed buildspec file.
@@ -481,8 +476,13 @@ fn github() -> GitHubSource {
 fn non_source_action_in_the_first_stage_is_an_error() {
     let s = pipeline_stack(|b, p| {
         Pipeline::new("Pipeline", b)
-            .stage(Stage::new("Source").action(Action::build("Compile", p).output("Out")))
-            .stage(Stage::new("Build").action(Action::build("Build", p).input("Out")))
+            .stage(
+                Stage::new("Source")
+                    .action(Action::build("Compile", p).output(&Artifact::new("Out"))),
+            )
+            .stage(
+                Stage::new("Build").action(Action::build("Build", p).input(&Artifact::new("Out"))),
+            )
     });
     assert_eq!(
         problems(s),
@@ -496,13 +496,20 @@ fn non_source_action_in_the_first_stage_is_an_error() {
 fn input_artifact_never_produced_is_an_error() {
     let s = pipeline_stack(|b, p| {
         Pipeline::new("Pipeline", b)
-            .stage(Stage::new("Source").action(Action::github("Source", github()).output("Src")))
-            .stage(Stage::new("Build").action(Action::build("Build", p).input("Source")))
+            .stage(
+                Stage::new("Source")
+                    .action(Action::github("Source", github()).output(&Artifact::new("Src"))),
+            )
+            .stage(
+                Stage::new("Build")
+                    .action(Action::build("Build", p).input(&Artifact::new("Source"))),
+            )
     });
     assert_eq!(
         problems(s),
         [
-            "app/Pipeline: stage `Build`: action `Build` reads artifact `Source`, which no earlier stage produces"
+            "app/Pipeline: stage `Build`: action `Build` reads artifact `Source`, which no earlier stage produces",
+            "app/Pipeline: action `Source` produces artifact `Src`, which no later action reads: read it with `Action::input` or remove the output",
         ]
     );
 }
@@ -511,11 +518,14 @@ fn input_artifact_never_produced_is_an_error() {
 fn duplicate_action_names_are_an_error() {
     let s = pipeline_stack(|b, p| {
         Pipeline::new("Pipeline", b)
-            .stage(Stage::new("Source").action(Action::github("Source", github()).output("Src")))
+            .stage(
+                Stage::new("Source")
+                    .action(Action::github("Source", github()).output(&Artifact::new("Src"))),
+            )
             .stage(
                 Stage::new("Build")
-                    .action(Action::build("Build", p).input("Src"))
-                    .action(Action::test("Build", p).input("Src")),
+                    .action(Action::build("Build", p).input(&Artifact::new("Src")))
+                    .action(Action::test("Build", p).input(&Artifact::new("Src"))),
             )
     });
     assert_eq!(
@@ -530,8 +540,13 @@ fn webhook_secret_must_not_be_the_oauth_token() {
         let mut source = github();
         source.webhook_secret = source.oauth_token.clone();
         Pipeline::new("Pipeline", b)
-            .stage(Stage::new("Source").action(Action::github("Source", source).output("Src")))
-            .stage(Stage::new("Build").action(Action::build("Build", p).input("Src")))
+            .stage(
+                Stage::new("Source")
+                    .action(Action::github("Source", source).output(&Artifact::new("Src"))),
+            )
+            .stage(
+                Stage::new("Build").action(Action::build("Build", p).input(&Artifact::new("Src"))),
+            )
     });
     assert_eq!(
         problems(s),

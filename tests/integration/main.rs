@@ -29,4 +29,5 @@ mod stack_events;
 mod support;
 mod synth;
 mod tls;
+mod wiring;
 mod yaml11;

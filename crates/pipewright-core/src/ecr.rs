@@ -255,6 +255,16 @@ pub fn name_problem(name: &str) -> Option<ProblemKind> {
     None
 }
 
+/// The URI of the repository `name` in `account` and `region`, for a
+/// repository of another account or region, whose values a stack cannot
+/// import: `<account>.dkr.ecr.<region>.${AWS::URLSuffix}/<name>`, with the
+/// partition's domain as CloudFormation resolves it.
+pub fn repository_uri(account: &str, region: &str, name: &str) -> Expr {
+    Expr::sub(format!(
+        "{account}.dkr.ecr.{region}.${{AWS::URLSuffix}}/{name}"
+    ))
+}
+
 /// A repository added to a stack.
 #[derive(Clone, Debug)]
 pub struct RepositoryRef {

@@ -330,6 +330,61 @@ pub enum ProblemKind {
         /// The artifact.
         artifact: String,
     },
+    /// An output artifact that no later action reads.
+    #[error(
+        "action `{action}` produces artifact `{artifact}`, which no later action reads: read it with `Action::input` or remove the output"
+    )]
+    UnusedArtifact {
+        /// The action's name.
+        action: String,
+        /// The artifact.
+        artifact: String,
+    },
+    /// A variable of a namespace no action of the pipeline publishes.
+    #[error(
+        "action `{action}` reads `{variable}`, but no action of the pipeline publishes namespace `{namespace}`{}",
+        did_you_mean(.suggestion)
+    )]
+    UnknownNamespace {
+        /// The reading action.
+        action: String,
+        /// The variable, `#{Namespace.NAME}`.
+        variable: String,
+        /// Its namespace.
+        namespace: String,
+        /// The closest namespace that exists.
+        suggestion: Option<String>,
+    },
+    /// A variable read by an action that runs before its publisher.
+    #[error(
+        "action `{action}` reads `{variable}` before action `{producer}` publishes it: move `{action}` to a later stage, or after `{producer}` in its stage with `Action::run_order`"
+    )]
+    VariableReadTooEarly {
+        /// The reading action.
+        action: String,
+        /// The variable, `#{Namespace.NAME}`.
+        variable: String,
+        /// The action that publishes the namespace.
+        producer: String,
+    },
+    /// A variable its namespace's action does not publish.
+    #[error(
+        "action `{action}` reads `{variable}`, which action `{producer}` does not publish{}: {}",
+        published_list(.published),
+        if *.buildspec { "add it to the buildspec's `env.exported-variables` (`BuildSpec::exported`)" } else { "read one of the variables it publishes" }
+    )]
+    UnpublishedVariable {
+        /// The reading action.
+        action: String,
+        /// The variable, `#{Namespace.NAME}`.
+        variable: String,
+        /// The action that publishes the namespace.
+        producer: String,
+        /// What it publishes.
+        published: Vec<String>,
+        /// Whether the producer's variables come from a buildspec.
+        buildspec: bool,
+    },
     /// A cross-account action in a pipeline without a customer managed key.
     #[error(
         "action `{action}` runs in account `{account}`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key`, encrypt the bucket with it (`Bucket::kms_key`) and pass it to `Pipeline::key`"
@@ -493,6 +548,15 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
         .as_ref()
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
+}
+
+fn published_list(names: &[String]) -> String {
+    if names.is_empty() {
+        " (it publishes none)".to_owned()
+    } else {
+        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        format!(" (it publishes {})", names.join(", "))
+    }
 }
 
 fn choices(groups: &[String]) -> String {

@@ -78,6 +78,10 @@ pub(super) fn synth<'a>(
         let consumer_name = stack.name.clone();
         let consumer_env = stack.env.clone();
         let mut resolve = |e: &mut Expr| {
+            if let Expr::Concat(parts) = e {
+                *e = crate::template::expr::concat_to_sub(parts);
+                return;
+            }
             if !matches!(e, Expr::Owned { .. }) {
                 return;
             }

@@ -16,6 +16,7 @@ use crate::buildspec::{self, BuildSpec};
 use crate::codebuild::report_group::{ReportGroup, ReportType};
 use crate::codebuild::webhook::FilterGroup;
 use crate::construct::{Construct, ResourceRef, Stack};
+use crate::ecr::RepositoryRef;
 use crate::error::ProblemKind;
 use crate::iam::{Role, RoleRef, Statement};
 use crate::template::{Expr, Resource};
@@ -109,6 +110,7 @@ pub struct Project {
     role_name: Option<String>,
     secondary: Vec<(String, Source)>,
     role_tags: Vec<(String, String)>,
+    pushes: Vec<RepositoryRef>,
 }
 
 impl Project {
@@ -133,6 +135,7 @@ impl Project {
             role_name: None,
             secondary: Vec::new(),
             role_tags: Vec::new(),
+            pushes: Vec::new(),
         }
     }
 
@@ -174,6 +177,31 @@ impl Project {
     /// Sets the build image. Default: [`STANDARD_IMAGE`].
     pub fn image(mut self, image: impl Into<String>) -> Self {
         self.image = image.into();
+        self
+    }
+
+    /// A privileged project that builds a Docker image and pushes it to
+    /// `repository` with [`docker_build_push`](buildspec::docker_build_push):
+    /// the recipe wired to the repository. It sets `REPOSITORY_URI` to the
+    /// repository's URI and privileged mode, and its role may pull and
+    /// push exactly that repository ([`Project::pushes_to`]).
+    pub fn docker(
+        id: impl Into<String>,
+        repository: &RepositoryRef,
+        options: buildspec::DockerBuild,
+    ) -> Self {
+        Self::new(id, buildspec::docker_build_push(options))
+            .privileged()
+            .variable("REPOSITORY_URI", repository.uri())
+            .pushes_to(repository)
+    }
+
+    /// The build pushes images to `repository`: its role may log in, pull
+    /// and push exactly that repository (`ecr:GetAuthorizationToken` on
+    /// `*`, which has no resource-level permission). Default: no
+    /// repository.
+    pub fn pushes_to(mut self, repository: &RepositoryRef) -> Self {
+        self.pushes.push(repository.clone());
         self
     }
 
@@ -362,6 +390,7 @@ impl Project {
 pub struct ProjectRef {
     resource: ResourceRef,
     role: RoleRef,
+    exports: Option<Vec<String>>,
 }
 
 impl ProjectRef {
@@ -381,6 +410,13 @@ impl ProjectRef {
             "arn:${{AWS::Partition}}:codebuild:${{AWS::Region}}:${{AWS::AccountId}}:project/${{{}}}",
             self.resource.id()
         )))
+    }
+
+    /// The variables its buildspec exports (`env.exported-variables`),
+    /// which a pipeline action running it publishes; `None` when the
+    /// buildspec is not known at synth.
+    pub fn exported_variables(&self) -> Option<&[String]> {
+        self.exports.as_deref()
     }
 
     /// The project's role, to grant it more.
@@ -430,6 +466,9 @@ impl Construct for Project {
             .resource(Expr::sub(log_group.clone()))
             .resource(Expr::sub(format!("{log_group}:*"))),
         );
+        for repository in &self.pushes {
+            repository.grant_pull_push(stack, &role);
+        }
         for statement in self.spec.read_grants() {
             stack.grant(&role, statement);
         }
@@ -561,7 +600,11 @@ impl Construct for Project {
             stack.add_file(format!("buildspecs/{copy}"), spec);
         }
         let resource = stack.add_resource_at(path, &self.id, project);
-        ProjectRef { resource, role }
+        ProjectRef {
+            resource,
+            role,
+            exports: Some(self.spec.exported_variables().to_vec()),
+        }
     }
 }
 

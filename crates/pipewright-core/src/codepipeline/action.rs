@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::codepipeline::{Artifact, Namespace};
 use crate::construct::{ResourceRef, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{RoleArn, RoleRef};
@@ -244,10 +245,18 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
     }
 
     /// Records a plaintext environment variable, for kinds that take them
-    /// (CodeBuild); the value may use pipeline variables
-    /// (`#{SourceVariables.CommitId}`). Default: ignored.
-    fn variable(&mut self, name: String, value: String) {
+    /// (CodeBuild); the value may read pipeline variables
+    /// ([`Variable`](crate::codepipeline::Variable)). Default: ignored.
+    fn variable(&mut self, name: String, value: Expr) {
         let _ = (name, value);
+    }
+
+    /// The variables the action publishes under its namespace, when the
+    /// kind knows them (a CodeBuild project's buildspec, a source action's
+    /// documented variables); synth checks every variable a later action
+    /// reads against them. Default: unknown, nothing is checked.
+    fn variables(&self) -> Option<Vec<String>> {
+        None
     }
 }
 
@@ -281,21 +290,22 @@ impl Action {
         }
     }
 
-    /// Adds an input artifact.
-    pub fn input(mut self, artifact: impl Into<String>) -> Self {
-        self.inputs.push(artifact.into());
+    /// Adds an input artifact, produced by an action of an earlier stage.
+    pub fn input(mut self, artifact: &Artifact) -> Self {
+        self.inputs.push(artifact.name().to_owned());
         self
     }
 
-    /// Adds an output artifact.
-    pub fn output(mut self, artifact: impl Into<String>) -> Self {
-        self.outputs.push(artifact.into());
+    /// Adds an output artifact, which a later action must read.
+    pub fn output(mut self, artifact: &Artifact) -> Self {
+        self.outputs.push(artifact.name().to_owned());
         self
     }
 
-    /// Publishes the action's variables under `namespace` (`#{ns.VAR}`).
-    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+    /// Publishes the action's variables under `namespace`; later actions
+    /// read them as [`Namespace::var`].
+    pub fn namespace(mut self, namespace: &Namespace) -> Self {
+        self.namespace = Some(namespace.name().to_owned());
         self
     }
 
@@ -331,10 +341,10 @@ impl Action {
         self
     }
 
-    /// Adds a plaintext environment variable to a CodeBuild action; the
-    /// value may use pipeline variables (`#{SourceVariables.CommitId}`).
+    /// Adds a plaintext environment variable to a CodeBuild action: any
+    /// value, a pipeline variable ([`Namespace::var`]) among them.
     /// Ignored by kinds without variables (source actions).
-    pub fn variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
         self.kind.variable(name.into(), value.into());
         self
     }
@@ -357,6 +367,16 @@ impl Action {
     /// The output artifacts.
     pub fn outputs(&self) -> &[String] {
         &self.outputs
+    }
+
+    /// The namespace the action publishes its variables under.
+    pub fn namespace_name(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// `RunOrder` within the stage (1 when unset).
+    pub fn order(&self) -> u32 {
+        self.run_order.unwrap_or(1)
     }
 
     /// The role set with [`Action::role`].

@@ -21,10 +21,12 @@
 //! - [`pipeline`]: `AWS::CodePipeline::Pipeline`, its role and its checks;
 //! - [`stage`]: a stage, a named list of actions;
 //! - [`action`]: the fields every action has, and the [`ActionKind`] trait;
+//! - [`artifact`]: artifacts and variables, the values between actions;
 //! - [`actions`]: the kinds this crate provides.
 
 pub mod action;
 pub mod actions;
+pub mod artifact;
 pub mod pipeline;
 pub mod stage;
 
@@ -32,9 +34,10 @@ pub use action::{
     Action, ActionKind, ActionResource, ActionSite, ActionTypeId, Category, CloneActionKind, Owner,
 };
 pub use actions::approval::ManualApproval;
-pub use actions::cloudformation::{Artifact, ArtifactPath, CloudFormationDeploy, DeployMode};
+pub use actions::cloudformation::{CloudFormationDeploy, DeployMode};
 pub use actions::codebuild::CodeBuildAction;
 pub use actions::connection::{ConnectionSource, FullCloneSource};
 pub use actions::github::GitHubSource;
+pub use artifact::{Artifact, ArtifactPath, Namespace, Variable};
 pub use pipeline::{Pipeline, PipelineRef, PipelineType};
 pub use stage::Stage;

@@ -14,7 +14,8 @@
 //! with a key given only by ARN (whose policy the pipeline cannot edit), is
 //! a synth error.
 
-use crate::codepipeline::{ActionResource, ActionSite, Stage};
+use crate::codepipeline::artifact::{self, Variable};
+use crate::codepipeline::{Action, ActionResource, ActionSite, Stage};
 use crate::construct::{Construct, ResourceRef, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{Role, RoleArn, RoleRef, Statement};
@@ -180,6 +181,7 @@ impl Pipeline {
                 problem: Box::new(problem),
             }));
         }
+        problems.extend(self.wiring_problems());
         for a in self.stages.iter().flat_map(|s| &s.actions) {
             problems.extend(a.kind().problems(a.name()));
             // CodeBuild refuses several inputs without a primary one; the
@@ -200,6 +202,76 @@ impl Pipeline {
 }
 
 impl Pipeline {
+    /// What is wrong with the artifacts and variables between the actions:
+    /// outputs nobody reads, and variables read from a namespace that does
+    /// not exist, is published later, or does not hold them. (Inputs read
+    /// before they are produced are found with the stage checks.)
+    fn wiring_problems(&self) -> Vec<ProblemKind> {
+        let mut problems = Vec::new();
+        let actions: Vec<(usize, &Action)> = self
+            .stages
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.actions.iter().map(move |a| (i, a)))
+            .collect();
+        for (_, a) in &actions {
+            for output in a.outputs() {
+                if !actions.iter().any(|(_, r)| r.inputs().contains(output)) {
+                    problems.push(ProblemKind::UnusedArtifact {
+                        action: a.name().to_owned(),
+                        artifact: output.clone(),
+                    });
+                }
+            }
+        }
+        for (stage, a) in &actions {
+            let mut seen: Vec<Variable> = Vec::new();
+            for v in artifact::references_in(&a.kind().configuration()) {
+                if seen.contains(&v)
+                    || [artifact::GLOBAL_NAMESPACE, artifact::PIPELINE_VARIABLES]
+                        .contains(&v.namespace())
+                {
+                    continue;
+                }
+                seen.push(v.clone());
+                let producer = actions
+                    .iter()
+                    .find(|(_, p)| p.namespace_name() == Some(v.namespace()));
+                let Some((at, producer)) = producer else {
+                    let names = actions.iter().filter_map(|(_, p)| p.namespace_name());
+                    problems.push(ProblemKind::UnknownNamespace {
+                        action: a.name().to_owned(),
+                        variable: v.to_string(),
+                        namespace: v.namespace().to_owned(),
+                        suggestion: crate::suggest::closest(v.namespace(), names)
+                            .map(str::to_owned),
+                    });
+                    continue;
+                };
+                if !(*at < *stage || (at == stage && producer.order() < a.order())) {
+                    problems.push(ProblemKind::VariableReadTooEarly {
+                        action: a.name().to_owned(),
+                        variable: v.to_string(),
+                        producer: producer.name().to_owned(),
+                    });
+                    continue;
+                }
+                if let Some(published) = producer.kind().variables()
+                    && !published.iter().any(|p| p == v.name())
+                {
+                    problems.push(ProblemKind::UnpublishedVariable {
+                        action: a.name().to_owned(),
+                        variable: v.to_string(),
+                        producer: producer.name().to_owned(),
+                        published,
+                        buildspec: producer.kind().type_id().provider == "CodeBuild",
+                    });
+                }
+            }
+        }
+        problems
+    }
+
     /// What a cross-account action performed by `remote` needs of the
     /// pipeline: a customer managed key the pipeline can edit, which also
     /// encrypts the bucket.

@@ -127,6 +127,11 @@ pub enum Expr {
         /// Its argument.
         arg: Box<Expr>,
     },
+    /// A string made of parts ([`Expr::concat`]). Synth writes it as
+    /// `Fn::Sub` once every part is resolved ([`concat_to_sub`]); an
+    /// emitter given one before synth writes `Fn::Join` with no delimiter,
+    /// which means the same.
+    Concat(Vec<Expr>),
     /// A value that belongs to stack `stack` (a resource attribute or a
     /// parameter). Constructs return these; synth turns them into the value
     /// itself inside that stack, and into an export plus `Fn::ImportValue`
@@ -384,6 +389,36 @@ impl Expr {
         })
     }
 
+    /// A string made of `parts` in order: literal text and any values
+    /// (parameters, resource attributes, pseudo parameters), without
+    /// writing their names as text. Written as `!Sub` with `${Name}`,
+    /// `${Resource.Attribute}` and `${AWS::Region}` placeholders, as people
+    /// write it; literal `${` is escaped, and a value a `Sub` cannot name
+    /// (an import, a condition) goes in its variable map. Synth writes the
+    /// `Sub` once every part is resolved ([`concat_to_sub`]), so a value of
+    /// another stack is imported like any other.
+    ///
+    /// ```
+    /// # use pipewright_core::template::{Expr, Pseudo};
+    /// let owner = Expr::reference("GithubAccount");
+    /// let e = Expr::concat([owner, "/app-".into(), Expr::pseudo(Pseudo::Region)]);
+    /// let Expr::Concat(parts) = e else { unreachable!() };
+    /// assert_eq!(
+    ///     pipewright_core::template::expr::concat_to_sub(&parts),
+    ///     Expr::sub("${GithubAccount}/app-${AWS::Region}")
+    /// );
+    /// ```
+    pub fn concat(parts: impl IntoIterator<Item = Expr>) -> Expr {
+        let mut flat = Vec::new();
+        for part in parts {
+            match part {
+                Expr::Concat(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        Expr::Concat(flat)
+    }
+
     /// A map literal from pairs, in order.
     pub fn map<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Expr)>) -> Expr {
         Expr::Map(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
@@ -445,7 +480,7 @@ impl Expr {
             | Expr::GetAtt { .. }
             | Expr::Condition(_)
             | Expr::Dynamic(_) => {}
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
+            Expr::List(items) | Expr::And(items) | Expr::Or(items) | Expr::Concat(items) => {
                 items.iter().for_each(|e| e.walk(f))
             }
             Expr::Map(map) | Expr::Sub { vars: map, .. } => map.values().for_each(|e| e.walk(f)),
@@ -491,7 +526,7 @@ impl Expr {
             | Expr::GetAtt { .. }
             | Expr::Condition(_)
             | Expr::Dynamic(_) => {}
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
+            Expr::List(items) | Expr::And(items) | Expr::Or(items) | Expr::Concat(items) => {
                 items.iter_mut().for_each(|e| e.rewrite(f))
             }
             Expr::Map(map) | Expr::Sub { vars: map, .. } => {
@@ -591,6 +626,46 @@ impl<T: Into<Expr>> From<Vec<T>> for Expr {
     }
 }
 
+/// The parts of an [`Expr::Concat`] as one `Fn::Sub`: literal text with
+/// `${` escaped, `${Name}` for a reference, `${Resource.Attribute}` for an
+/// attribute, `${AWS::Region}` for a pseudo parameter, the template of a
+/// `Sub` without variables inline, and any other value through the
+/// function's variable map (`${Part1}`). All-literal parts make a string.
+pub fn concat_to_sub(parts: &[Expr]) -> Expr {
+    let mut template = String::new();
+    let mut vars = IndexMap::new();
+    let mut literal = true;
+    for part in parts {
+        if let Expr::String(s) = part {
+            template.push_str(&s.replace("${", "${!"));
+            continue;
+        }
+        literal = false;
+        match part {
+            Expr::Ref(name) => template.push_str(&format!("${{{name}}}")),
+            Expr::Pseudo(p) => template.push_str(&format!("${{{}}}", p.name())),
+            Expr::GetAtt {
+                resource,
+                attribute,
+            } => template.push_str(&format!("${{{resource}.{attribute}}}")),
+            Expr::Sub {
+                template: t,
+                vars: v,
+            } if v.is_empty() => template.push_str(t),
+            other => {
+                let key = format!("Part{}", vars.len() + 1);
+                template.push_str(&format!("${{{key}}}"));
+                vars.insert(key, other.clone());
+            }
+        }
+    }
+    if literal {
+        Expr::String(template.replace("${!", "${"))
+    } else {
+        Expr::Sub { template, vars }
+    }
+}
+
 /// Names referenced by a `Fn::Sub` template string: `${Name}` and
 /// `${Resource.Attribute}` placeholders, without `${!Literal}` escapes.
 pub fn sub_references(template: &str) -> Vec<&str> {
@@ -631,6 +706,31 @@ mod tests {
             sub_references("arn:${AWS::Partition}:s3:::${Bucket}/${!Literal}/${Role.Arn}"),
             vec!["AWS::Partition", "Bucket", "Role.Arn"]
         );
+    }
+
+    #[test]
+    fn concat_writes_a_sub_as_people_do() {
+        let parts = [
+            Expr::reference("Owner"),
+            "/${x}".into(),
+            Expr::get_att("Repo", "Arn"),
+            Expr::sub("-${AWS::Region}"),
+        ];
+        assert_eq!(
+            concat_to_sub(&parts),
+            Expr::sub("${Owner}/${!x}${Repo.Arn}-${AWS::Region}")
+        );
+        assert_eq!(
+            concat_to_sub(&["a".into(), "${b}".into()]),
+            Expr::from("a${b}")
+        );
+        let import = Expr::import_value(Expr::from("other:Name"));
+        assert_eq!(
+            concat_to_sub(&[Expr::reference("A"), import.clone()]),
+            Expr::sub_with("${A}${Part1}", [("Part1", import)])
+        );
+        let nested = Expr::concat([Expr::concat(["a".into()]), "b".into()]);
+        assert_eq!(nested, Expr::Concat(vec!["a".into(), "b".into()]));
     }
 
     #[test]

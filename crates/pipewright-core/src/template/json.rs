@@ -213,6 +213,7 @@ pub fn expr(e: &Expr) -> Value {
         }
         Expr::Sub { template, vars } => func("Fn::Sub", json!([template, map(vars)])),
         Expr::Join { delimiter, values } => func("Fn::Join", json!([delimiter, expr(values)])),
+        Expr::Concat(parts) => expr(&crate::template::expr::concat_to_sub(parts)),
         Expr::Select { index, list } => func("Fn::Select", json!([expr(index), expr(list)])),
         Expr::Split { delimiter, source } => func("Fn::Split", json!([delimiter, expr(source)])),
         Expr::If {

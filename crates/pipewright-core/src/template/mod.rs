@@ -2,7 +2,7 @@
 //! typed values, the YAML and JSON emitters and the reader that parses them
 //! back.
 
-mod expr;
+pub mod expr;
 pub mod json;
 mod logical_id;
 mod model;

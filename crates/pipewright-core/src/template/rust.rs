@@ -428,6 +428,10 @@ impl Generator {
                 let pairs = self.pairs(vars);
                 Code::call("Expr::sub_with", [Code::str(template), Code::Array(pairs)])
             }
+            Expr::Concat(parts) => {
+                let parts = parts.iter().map(|p| self.expr(p, false)).collect();
+                Code::call("Expr::concat", [Code::Array(parts)])
+            }
             Expr::Join { delimiter, values } => match values.as_ref() {
                 Expr::List(items) => {
                     let items = items.iter().map(|i| self.expr(i, false)).collect();

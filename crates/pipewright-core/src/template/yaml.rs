@@ -281,6 +281,12 @@ fn node(e: &Expr) -> Node<'_> {
         Expr::Join { delimiter, values } => {
             tagged("Join", vec![Node::str(delimiter), node(values)])
         }
+        // Synth writes a concatenation as `!Sub`; one met before synth is
+        // the same string as a `!Join` without delimiter.
+        Expr::Concat(parts) => tagged(
+            "Join",
+            vec![Node::str(""), Node::Seq(parts.iter().map(node).collect())],
+        ),
         Expr::Select { index, list } => tagged("Select", vec![node(index), node(list)]),
         Expr::Split { delimiter, source } => {
             tagged("Split", vec![Node::str(delimiter), node(source)])
@@ -575,6 +581,10 @@ impl Writer {
         let sep = if after_dash { "" } else { " " };
         let tag = match e {
             Expr::Owned { value, .. } => return self.expr(value, col, after_dash),
+            Expr::Concat(parts) => {
+                let sub = crate::template::expr::concat_to_sub(parts);
+                return self.expr(&sub, col, after_dash);
+            }
             Expr::Null => return self.plain(sep, "null"),
             Expr::Bool(b) => return self.plain(sep, if *b { "true" } else { "false" }),
             Expr::Number(n) => return self.plain(sep, &yaml11_number(&n.to_string())),

@@ -13,7 +13,9 @@
 //! Reference: [CloudFormation deploy action](https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CloudFormation.html),
 //! [actions of CloudFormation](https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html).
 
-use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
+use crate::codepipeline::{
+    Action, ActionKind, ActionSite, ActionTypeId, Artifact, ArtifactPath, Category, Owner,
+};
 use crate::construct::Stack;
 use crate::error::ProblemKind;
 use crate::facts::{self, Capability};
@@ -40,57 +42,6 @@ pub const CHANGE_SET_EXECUTE_ACTIONS: &[&str] = &[
     "cloudformation:DescribeStacks",
     "cloudformation:ExecuteChangeSet",
 ];
-
-/// An artifact of a pipeline, by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Artifact {
-    name: String,
-}
-
-impl Artifact {
-    /// The artifact `name`, as an action's input or output names it.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into() }
-    }
-
-    /// The artifact's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// A file in the artifact, e.g. `stacks/app.yaml`.
-    pub fn path(&self, file: impl Into<String>) -> ArtifactPath {
-        ArtifactPath {
-            artifact: self.name.clone(),
-            file: file.into(),
-        }
-    }
-}
-
-impl From<&Artifact> for String {
-    fn from(a: &Artifact) -> String {
-        a.name.clone()
-    }
-}
-
-/// A file in an artifact, written `Artifact::file` in a configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ArtifactPath {
-    artifact: String,
-    file: String,
-}
-
-impl ArtifactPath {
-    /// The artifact's name.
-    pub fn artifact(&self) -> &str {
-        &self.artifact
-    }
-
-    /// The configuration value, `Artifact::file`.
-    pub fn to_config(&self) -> String {
-        format!("{}::{}", self.artifact, self.file)
-    }
-}
 
 /// `ActionMode`: how the action changes the stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -317,9 +268,9 @@ impl Action {
     /// A CloudFormation deploy action; its template and template
     /// configuration artifacts become its inputs.
     pub fn cloudformation(name: impl Into<String>, deploy: CloudFormationDeploy) -> Self {
-        let inputs: Vec<String> = deploy.inputs().into_iter().map(str::to_owned).collect();
+        let inputs: Vec<Artifact> = deploy.inputs().into_iter().map(Artifact::new).collect();
         inputs
-            .into_iter()
+            .iter()
             .fold(Self::new(name, deploy), |action, input| action.input(input))
     }
 }

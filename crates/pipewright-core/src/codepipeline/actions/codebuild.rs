@@ -4,7 +4,9 @@
 
 use crate::codebuild::ProjectRef;
 use crate::codepipeline::pipeline::kms_use;
-use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
+use crate::codepipeline::{
+    Action, ActionKind, ActionSite, ActionTypeId, Artifact, Category, Owner,
+};
 use crate::construct::Stack;
 use crate::template::Expr;
 
@@ -13,7 +15,7 @@ use crate::template::Expr;
 pub struct CodeBuildAction {
     project: ProjectRef,
     category: Category,
-    variables: Vec<(String, String)>,
+    variables: Vec<(String, Expr)>,
     primary_source: Option<String>,
 }
 
@@ -41,8 +43,8 @@ impl CodeBuildAction {
     /// buildspec runs and which is the build's working directory; each other
     /// input is in `$CODEBUILD_SRC_DIR_<artifact>`. An action with several
     /// inputs needs it (checked at synth). Default: none.
-    pub fn primary_source(mut self, artifact: impl Into<String>) -> Self {
-        self.primary_source = Some(artifact.into());
+    pub fn primary_source(mut self, artifact: &Artifact) -> Self {
+        self.primary_source = Some(artifact.name().to_owned());
         self
     }
 }
@@ -70,14 +72,9 @@ impl ActionKind for CodeBuildAction {
             config.push(("PrimarySource", Expr::from(primary.as_str())));
         }
         if !self.variables.is_empty() {
-            let vars: Vec<serde_json::Value> = self
-                .variables
-                .iter()
-                .map(|(n, v)| serde_json::json!({"name": n, "value": v, "type": "PLAINTEXT"}))
-                .collect();
             config.push((
                 "EnvironmentVariables",
-                Expr::from(serde_json::Value::Array(vars).to_string()),
+                environment_variables(&self.variables),
             ));
         }
         Expr::map(config)
@@ -91,7 +88,45 @@ impl ActionKind for CodeBuildAction {
         }
     }
 
-    fn variable(&mut self, name: String, value: String) {
+    fn variable(&mut self, name: String, value: Expr) {
         self.variables.push((name, value));
+    }
+
+    fn variables(&self) -> Option<Vec<String>> {
+        self.project.exported_variables().map(<[String]>::to_vec)
+    }
+}
+
+/// `EnvironmentVariables`: a JSON array in a string. Literal values are
+/// JSON-escaped into it; any other value (a reference, an attribute, a
+/// value of another stack) is placed between the quotes through
+/// [`Expr::concat`], which synth writes as `!Sub` once it is resolved. Such
+/// a value must hold no `"` or `\`, as ARNs, names and URIs never do.
+fn environment_variables(variables: &[(String, Expr)]) -> Expr {
+    let json = |s: &str| serde_json::Value::from(s).to_string();
+    let mut parts = vec![Expr::from("[")];
+    for (i, (name, value)) in variables.iter().enumerate() {
+        let open = format!(
+            "{}{{\"name\":{},\"value\":",
+            if i == 0 { "" } else { "," },
+            json(name)
+        );
+        match value {
+            Expr::String(s) => parts.push(Expr::from(format!("{open}{}", json(s)))),
+            other => {
+                parts.push(Expr::from(format!("{open}\"")));
+                parts.push(other.clone());
+                parts.push(Expr::from("\""));
+            }
+        }
+        parts.push(Expr::from(",\"type\":\"PLAINTEXT\"}"));
+    }
+    parts.push(Expr::from("]"));
+    let literal = parts.iter().all(|p| matches!(p, Expr::String(_)));
+    if literal {
+        let text: String = parts.iter().filter_map(Expr::as_str).collect();
+        Expr::String(text)
+    } else {
+        Expr::concat(parts)
     }
 }

@@ -14,6 +14,17 @@ use crate::construct::Stack;
 use crate::iam::Statement;
 use crate::template::Expr;
 
+/// The variables a connection source publishes.
+/// [Reference](https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html#reference-variables-list).
+pub const VARIABLES: &[&str] = &[
+    "AuthorDate",
+    "BranchName",
+    "CommitId",
+    "CommitMessage",
+    "ConnectionArn",
+    "FullRepositoryName",
+];
+
 /// A CodeStar / CodeConnections source.
 #[derive(Clone, Debug)]
 pub struct ConnectionSource {
@@ -73,6 +84,10 @@ impl ActionKind for FullCloneSource {
     fn trigger(&self, action: &str) -> Option<Expr> {
         self.0.trigger(action)
     }
+
+    fn variables(&self) -> Option<Vec<String>> {
+        self.0.variables()
+    }
 }
 
 impl ActionKind for ConnectionSource {
@@ -82,6 +97,10 @@ impl ActionKind for ConnectionSource {
 
     fn configuration(&self) -> Expr {
         self.configuration_as("CODE_ZIP")
+    }
+
+    fn variables(&self) -> Option<Vec<String>> {
+        Some(VARIABLES.iter().map(|v| (*v).to_owned()).collect())
     }
 
     /// Both service prefixes: the connection may be named either way.

@@ -11,6 +11,18 @@ use crate::construct::{ResourceRef, Stack};
 use crate::error::ProblemKind;
 use crate::template::{Expr, Resource};
 
+/// The variables a GitHub (version 1) source publishes.
+/// [Reference](https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html#reference-variables-list).
+pub const VARIABLES: &[&str] = &[
+    "AuthorDate",
+    "BranchName",
+    "CommitId",
+    "CommitMessage",
+    "CommitterDate",
+    "CommitUrl",
+    "RepositoryName",
+];
+
 /// A GitHub (version 1, OAuth) source and its webhook.
 #[derive(Clone, Debug)]
 pub struct GitHubSource {
@@ -37,6 +49,10 @@ impl Action {
 impl ActionKind for GitHubSource {
     fn type_id(&self) -> ActionTypeId {
         ActionTypeId::new(Category::Source, Owner::ThirdParty, "GitHub")
+    }
+
+    fn variables(&self) -> Option<Vec<String>> {
+        Some(VARIABLES.iter().map(|v| (*v).to_owned()).collect())
     }
 
     fn configuration(&self) -> Expr {

@@ -1,0 +1,70 @@
+//! The commands the recipes are made of, public for buildspecs written by
+//! hand: each is one shell command (or `if` block) for a phase's
+//! `commands`, with every expansion quoted.
+
+use super::shell::{Registry, sh_word, when_succeeding};
+
+/// Logs in to the ECR registry `host` of `region`, the password on stdin
+/// (never in argv). Both arguments are shell text meant for double quotes,
+/// e.g. `$AWS_DEFAULT_REGION` and `${REPOSITORY_URI%%/*}`; the role needs
+/// `ecr:GetAuthorizationToken`.
+pub fn ecr_login(region: &str, host: &str) -> String {
+    format!(
+        r#"aws ecr get-login-password --region "{region}" | docker login --username AWS --password-stdin "{host}""#
+    )
+}
+
+/// Logs in to the ECR registry of the repository whose URI is in the
+/// environment variable `uri_var` (e.g. `REPOSITORY_URI`), in the build's
+/// region.
+pub fn ecr_login_for(uri_var: &str) -> String {
+    ecr_login("$AWS_DEFAULT_REGION", &Registry::new(uri_var).host)
+}
+
+/// Sets the shell variable `var` to the short commit: the first 7
+/// characters of the commit CodeBuild resolved.
+pub fn short_commit(var: &str) -> String {
+    format!(r#"{var}="$(printf '%s' "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c 1-7)""#)
+}
+
+/// Runs `body` only when the image `tag_var` (a variable holding the tag)
+/// is not yet in the repository whose URI is in `uri_var`: a re-run of the
+/// same commit into an `IMMUTABLE` repository then skips the push instead
+/// of failing. The role needs `ecr:DescribeImages` on the repository.
+pub fn unless_image_exists(uri_var: &str, tag_var: &str, body: &str) -> String {
+    let repository = Registry::new(uri_var);
+    let tag = Registry::new(tag_var).value;
+    format!(
+        "if aws ecr describe-images --repository-name \"{}\" --image-ids \"imageTag={tag}\" > /dev/null 2>&1; then\n  echo {}\nelse\n  {body}\nfi",
+        repository.path,
+        sh_word(&format!(
+            "the image is already in the repository, not pushing again: {tag_var}"
+        )),
+    )
+}
+
+/// `body` only when every command before it succeeded.
+pub fn when_build_succeeds(body: &str) -> String {
+    when_succeeding(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_quote_every_expansion() {
+        assert_eq!(
+            ecr_login_for("REPOSITORY_URI"),
+            r#"aws ecr get-login-password --region "$AWS_DEFAULT_REGION" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}""#
+        );
+        assert_eq!(
+            short_commit("TAG"),
+            r#"TAG="$(printf '%s' "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c 1-7)""#
+        );
+        assert_eq!(
+            unless_image_exists("REPOSITORY_URI", "IMAGE_TAG", "docker push x"),
+            "if aws ecr describe-images --repository-name \"${REPOSITORY_URI#*/}\" --image-ids \"imageTag=$IMAGE_TAG\" > /dev/null 2>&1; then\n  echo 'the image is already in the repository, not pushing again: IMAGE_TAG'\nelse\n  docker push x\nfi"
+        );
+    }
+}
