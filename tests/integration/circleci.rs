@@ -34,10 +34,26 @@ fn granted(r: &Value, id: &str) -> Vec<Value> {
         .clone()
 }
 
-fn bucket_statements() -> Vec<Value> {
+/// A CodeBuild role's artifact statements: the bucket actions CodeBuild
+/// documents, and writing only for a build with an output artifact.
+fn bucket_statements(write: bool) -> Vec<Value> {
+    let objects: &[&str] = if write {
+        &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+    } else {
+        &["s3:GetObject", "s3:GetObjectVersion"]
+    };
+    vec![
+        json!({"Effect": "Allow", "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation"], "Resource": [{"Fn::GetAtt": ["ArtifactBucket", "Arn"]}]}),
+        json!({"Effect": "Allow", "Action": objects, "Resource": [sub("${ArtifactBucket.Arn}/*")]}),
+    ]
+}
+
+/// A pipeline role's artifact statements, with a connection source's
+/// `s3:PutObjectAcl`.
+fn pipeline_bucket_statements() -> Vec<Value> {
     vec![
         json!({"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"], "Resource": [{"Fn::GetAtt": ["ArtifactBucket", "Arn"]}]}),
-        json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], "Resource": [sub("${ArtifactBucket.Arn}/*")]}),
+        json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"], "Resource": [sub("${ArtifactBucket.Arn}/*")]}),
     ]
 }
 
@@ -63,9 +79,9 @@ const PUSH: [&str; 5] = [
 fn push_to(repository: &str) -> Vec<Value> {
     vec![
         json!({"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}),
-        bucket_statements()[0].clone(),
+        bucket_statements(false)[0].clone(),
         json!({"Effect": "Allow", "Action": PUSH, "Resource": [{"Fn::GetAtt": [repository, "Arn"]}]}),
-        bucket_statements()[1].clone(),
+        bucket_statements(false)[1].clone(),
     ]
 }
 
@@ -164,7 +180,7 @@ fn build_once_pipeline_stages_actions_artifacts_and_variables() {
 #[test]
 fn each_push_role_pushes_to_one_repository_and_the_build_role_to_none() {
     let r = resources("build-once-pipeline");
-    let mut build = bucket_statements();
+    let mut build = bucket_statements(true);
     build.push(logs("Build"));
     assert_eq!(granted(&r, "BuildRole"), build);
     for (project, repo) in [
@@ -188,8 +204,8 @@ fn each_push_role_pushes_to_one_repository_and_the_build_role_to_none() {
     assert_eq!(
         granted(&r, "PushProductionRole"),
         [
-            bucket_statements()[0].clone(),
-            bucket_statements()[1].clone(),
+            bucket_statements(false)[0].clone(),
+            bucket_statements(false)[1].clone(),
             json!({"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": [sub("arn:${AWS::Partition}:iam::333333333333:role/build-once-push-production")]}),
             logs("PushProduction"),
         ]
@@ -217,9 +233,9 @@ fn each_push_role_pushes_to_one_repository_and_the_build_role_to_none() {
     assert_eq!(
         granted(&r, "PipelineRole"),
         [
-            bucket_statements()[0].clone(),
+            pipeline_bucket_statements()[0].clone(),
             json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": [{"Fn::GetAtt": ["NotificationKey", "Arn"]}]}),
-            bucket_statements()[1].clone(),
+            pipeline_bucket_statements()[1].clone(),
             start("Build"),
             start("PushInternal"),
             start("PushMirror"),
@@ -324,7 +340,7 @@ fn dockerhub_analysis_runs_first_without_registry_access_and_the_push_reads_exac
             },
         })
     );
-    let mut analyze = bucket_statements();
+    let mut analyze = bucket_statements(false);
     analyze.push(json!({"Effect": "Allow", "Action": [
         "codebuild:BatchPutCodeCoverages",
         "codebuild:BatchPutTestCases",
@@ -338,7 +354,7 @@ fn dockerhub_analysis_runs_first_without_registry_access_and_the_push_reads_exac
         false
     );
 
-    let mut image = bucket_statements();
+    let mut image = bucket_statements(false);
     image.push(logs("Image"));
     image.push(json!({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pipewright/dockerhub-??????")]}));
     assert_eq!(granted(&r, "ImageRole"), image);

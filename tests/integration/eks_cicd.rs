@@ -232,7 +232,7 @@ fn cd_deploy_role_assumes_exactly_the_workload_roles_and_pipelines_start_exactly
             json!([
                 {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"],
                     "Resource": [{"Fn::ImportValue": "eks-common:ArtifactBucketArn"}]},
-                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
                     "Resource": [{"Fn::Sub": ["${ArtifactBucketArn}/*",
                         {"ArtifactBucketArn": {"Fn::ImportValue": "eks-common:ArtifactBucketArn"}}]}]},
                 project("Deploy"),

@@ -326,7 +326,7 @@ fn every_iam_statement_is_least_privilege() {
         [
             (owned(&["ecr:GetAuthorizationToken"]), vec![Expr::from("*")]),
             (
-                owned(&["s3:GetBucketLocation", "s3:GetBucketVersioning"]),
+                owned(&["s3:GetBucketAcl", "s3:GetBucketLocation"]),
                 vec![Expr::get_att("ArtifactBucket", "Arn")]
             ),
             (
@@ -342,7 +342,7 @@ fn every_iam_statement_is_least_privilege() {
                 vec![Expr::get_att("Repository", "Arn")]
             ),
             (
-                owned(&["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]),
+                owned(&["s3:GetObject", "s3:GetObjectVersion"]),
                 vec![bucket_objects.clone()]
             ),
             (

@@ -9,7 +9,7 @@
 //! lifecycle rule that expires old artifacts.
 
 use crate::construct::{Construct, ResourcePolicy, ResourceRef, Stack};
-use crate::iam::{Grantee, Principal, Statement};
+use crate::iam::{Grantee, Principal, RoleRef, Statement};
 use crate::template::{Expr, Resource};
 use indexmap::IndexMap;
 
@@ -213,6 +213,15 @@ pub const READ_WRITE_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion",
 /// need (CodePipeline and CodeBuild check the location and versioning).
 /// See <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html>.
 pub const BUCKET_ACTIONS: &[&str] = &["s3:GetBucketLocation", "s3:GetBucketVersioning"];
+/// Actions on the bucket itself that CodeBuild's role needs to read and
+/// write artifacts: CodeBuild's documented service role policy has these
+/// two, and no `GetBucketVersioning`.
+/// See <https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html>.
+pub const CODEBUILD_BUCKET_ACTIONS: &[&str] = &["s3:GetBucketAcl", "s3:GetBucketLocation"];
+/// What a connection source needs beside writing its artifact: CodePipeline
+/// sets the object's ACL when it stores the clone.
+/// See <https://docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html#how-to-custom-role>.
+pub const CONNECTION_SOURCE_ACTIONS: &[&str] = &["s3:PutObjectAcl"];
 
 impl BucketRef {
     /// Lets `grantee` read objects (and their versions) of the bucket: a
@@ -229,9 +238,32 @@ impl BucketRef {
         self.grant(stack, grantee.into(), READ_WRITE_ACTIONS);
     }
 
+    /// Lets the CodeBuild project role `role` read the bucket's artifacts,
+    /// and write them when `write` (only a build with an output artifact
+    /// writes), with the bucket actions CodeBuild documents
+    /// ([`CODEBUILD_BUCKET_ACTIONS`]).
+    pub fn grant_codebuild(&self, stack: &mut Stack, role: &RoleRef, write: bool) {
+        let objects = if write {
+            READ_WRITE_ACTIONS
+        } else {
+            READ_ACTIONS
+        };
+        self.grant_with(stack, role.into(), objects, CODEBUILD_BUCKET_ACTIONS);
+    }
+
     fn grant(&self, stack: &mut Stack, grantee: Grantee<'_>, object_actions: &[&str]) {
+        self.grant_with(stack, grantee, object_actions, BUCKET_ACTIONS);
+    }
+
+    fn grant_with(
+        &self,
+        stack: &mut Stack,
+        grantee: Grantee<'_>,
+        object_actions: &[&str],
+        bucket_actions: &[&str],
+    ) {
         let objects = Statement::allow(object_actions.iter().copied()).resource(self.objects_arn());
-        let bucket = Statement::allow(BUCKET_ACTIONS.iter().copied()).resource(self.arn());
+        let bucket = Statement::allow(bucket_actions.iter().copied()).resource(self.arn());
         match grantee {
             Grantee::Role(role) => {
                 stack.grant(role, objects);

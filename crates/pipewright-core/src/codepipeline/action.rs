@@ -138,6 +138,9 @@ pub struct ActionSite<'a> {
     /// The KMS key the artifacts are encrypted with, when the pipeline has
     /// one: every role that reads or writes artifacts needs to use it.
     pub key: Option<&'a Expr>,
+    /// The action's output artifacts: an action with none writes nothing
+    /// to the bucket, and needs no `s3:PutObject`.
+    pub outputs: &'a [String],
 }
 
 /// A resource an action kind added beside the pipeline.

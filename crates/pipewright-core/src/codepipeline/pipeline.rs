@@ -422,6 +422,7 @@ impl Construct for Pipeline {
                     pipeline_role: &role,
                     bucket: &self.bucket,
                     key: self.key_arn.as_ref(),
+                    outputs: action.outputs(),
                 };
                 action.kind().grant(stack, &site);
             }
@@ -481,6 +482,7 @@ impl Construct for Pipeline {
                     pipeline_role: &role,
                     bucket: &self.bucket,
                     key: self.key_arn.as_ref(),
+                    outputs: action.outputs(),
                 };
                 resources.extend(action.kind().add_resources(stack, &site, &resource));
             }

@@ -82,7 +82,8 @@ impl ActionKind for CodeBuildAction {
 
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         self.project.grant_start(stack, site.role);
-        site.bucket.grant_read_write(stack, self.project.role());
+        site.bucket
+            .grant_codebuild(stack, self.project.role(), !site.outputs.is_empty());
         if let Some(key) = site.key {
             stack.grant(self.project.role(), kms_use(key));
         }

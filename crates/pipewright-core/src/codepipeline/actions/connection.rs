@@ -110,6 +110,11 @@ impl ActionKind for ConnectionSource {
             Statement::allow(crate::codestar::USE_ACTIONS.iter().copied())
                 .resource(self.connection_arn.clone()),
         );
+        stack.grant(
+            site.role,
+            Statement::allow(crate::s3::CONNECTION_SOURCE_ACTIONS.iter().copied())
+                .resource(site.bucket.objects_arn()),
+        );
     }
 
     fn trigger(&self, action: &str) -> Option<Expr> {
