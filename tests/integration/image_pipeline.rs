@@ -2,7 +2,7 @@
 //! IAM statement, and the SECURITY.md items for S3, ECR, IAM, CodeBuild and
 //! webhooks; and the builder errors of the constructs behind them.
 
-use pipewright::buildspec::{BuildSpec, DockerBuild, docker_build_push};
+use pipewright::buildspec::BuildSpec;
 use pipewright::codebuild::Project;
 use pipewright::codepipeline::{Action, Artifact, GitHubSource, Pipeline, Stage};
 use pipewright::template::{Expr, Policy, Template};
@@ -558,7 +558,7 @@ fn webhook_secret_must_not_be_the_oauth_token() {
 fn plaintext_secret_variable_is_an_error() {
     let mut s = Stack::new("app");
     s.add(
-        Project::new("Build", docker_build_push(DockerBuild::default()))
+        Project::new("Build", BuildSpec::new().build(["make"]))
             .variable("GITHUB_TOKEN", "ghp_x")
             .secret_variable("NPM_TOKEN", "npm:token"),
     );

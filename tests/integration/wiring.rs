@@ -210,3 +210,50 @@ fn typed_values_in_action_variables_become_a_sub() {
             && s["Resource"] == serde_json::json!([{"Fn::GetAtt": ["Repository", "Arn"]}])
     }));
 }
+
+#[test]
+fn a_buildspec_command_its_role_may_not_run_is_an_error() {
+    let mut s = Stack::new("app");
+    let repo = s.add(ecr::Repository::new("Repository").name("octo/app"));
+    let spec = BuildSpec::new()
+        .pre_build([pipewright::buildspec::steps::ecr_login_for(
+            "REPOSITORY_URI",
+        )])
+        .post_build([pipewright::buildspec::steps::unless_image_exists(
+            "REPOSITORY_URI",
+            "IMAGE_TAG",
+            r#"docker push "$REPOSITORY_URI:$IMAGE_TAG""#,
+        )]);
+    let project = s.add(
+        Project::new("Build", spec)
+            .privileged()
+            .variable("REPOSITORY_URI", repo.uri()),
+    );
+    // Log in is granted with push; `describe-images` is not.
+    repo.grant_push(&mut s, project.role());
+    assert_eq!(
+        problems(s),
+        [
+            r#"app/Build: project `Build` runs `aws ecr describe-images` in `post_build`, but its role `BuildRole` is not allowed `ecr:DescribeImages`: grant it with `stack.grant(project.role(), Statement::allow(["ecr:DescribeImages"]).resource(...))` on exactly the resources the command uses"#
+        ]
+    );
+}
+
+#[test]
+fn a_grant_made_in_another_stack_allows_the_command() {
+    let mut ci = Stack::new("ci");
+    let project = ci.add(Project::new(
+        "Build",
+        BuildSpec::new().build(["aws sts get-caller-identity"]),
+    ));
+    let mut cd = Stack::new("cd");
+    cd.grant(
+        project.role(),
+        pipewright::iam::Statement::allow(["sts:GetCallerIdentity"]).resource("*"),
+    );
+    let result = App::new().stack(ci).stack(cd).synth();
+    assert!(
+        !format!("{result:?}").contains("is not allowed"),
+        "{result:?}"
+    );
+}

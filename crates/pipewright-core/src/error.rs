@@ -330,6 +330,22 @@ pub enum ProblemKind {
         /// The artifact.
         artifact: String,
     },
+    /// A buildspec command whose role is not allowed its IAM action.
+    #[error(
+        "project `{project}` runs `{command}` in `{phase}`, but its role `{role}` is not allowed `{action}`: grant it with `stack.grant(project.role(), Statement::allow([\"{action}\"]).resource(...))` on exactly the resources the command uses"
+    )]
+    CallNotAllowed {
+        /// The project's logical ID.
+        project: String,
+        /// `aws <service> <operation>`.
+        command: String,
+        /// The buildspec phase, e.g. `pre_build`.
+        phase: &'static str,
+        /// The role's logical ID.
+        role: String,
+        /// The IAM action the command needs.
+        action: String,
+    },
     /// An output artifact that no later action reads.
     #[error(
         "action `{action}` produces artifact `{artifact}`, which no later action reads: read it with `Action::input` or remove the output"

@@ -56,6 +56,9 @@ pub(super) fn synth<'a>(
         resolved.push(s.into_owned());
     }
     let count = resolved.len();
+    // Before grants are rendered into their policies: every AWS CLI call of
+    // a build must be allowed to its role, by a grant of any stack.
+    problems.extend(grant::check_calls(&resolved));
 
     // Resolve owned values, collecting exports and dependencies.
     for stack in &mut resolved {

@@ -28,9 +28,12 @@
 //!   "does this tag exist"), public for buildspecs written by hand;
 //! - `shell`: quoting, so that no input reaches the shell unquoted.
 
+pub mod calls;
 mod recipes;
 mod shell;
 pub mod steps;
+
+pub use calls::{AwsCall, aws_calls};
 
 pub use recipes::{
     DOCKER_HUB, DockerBuild, DockerHub, IMAGE_ARCHIVE, LOCAL_IMAGE, build_tags, docker_build_push,

@@ -469,6 +469,14 @@ impl Construct for Project {
         for repository in &self.pushes {
             repository.grant_pull_push(stack, &role);
         }
+        for call in buildspec::aws_calls(&self.spec) {
+            stack.calls.push(crate::construct::grant::RoleCall {
+                path: path.clone(),
+                project: self.id.clone(),
+                role: role.as_ref().clone(),
+                call,
+            });
+        }
         for statement in self.spec.read_grants() {
             stack.grant(&role, statement);
         }

@@ -159,6 +159,53 @@ impl Grant {
     }
 }
 
+/// An AWS CLI call a build makes with a role of the stack: what the
+/// role must be allowed, checked by [`check_calls`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RoleCall {
+    /// The construct path of the project.
+    pub(crate) path: String,
+    /// The project's logical ID.
+    pub(crate) project: String,
+    /// The role that runs the build.
+    pub(crate) role: ResourceRef,
+    /// The call.
+    pub(crate) call: crate::buildspec::AwsCall,
+}
+
+/// Every AWS CLI call of every build of the app that no grant of the app
+/// allows its role (grants to a role may be made in another stack).
+pub(crate) fn check_calls(stacks: &[Stack]) -> Vec<Problem> {
+    let grants: Vec<&Grant> = stacks.iter().flat_map(|s| &s.grants).collect();
+    let mut problems = Vec::new();
+    for stack in stacks {
+        for c in &stack.calls {
+            let allowed = grants.iter().any(|g| {
+                matches!(&g.target, GrantTarget::Identity(r)
+                    if r.id() == c.role.id() && r.stack() == c.role.stack())
+                    && g.statement.effect() == Effect::Allow
+                    && g.statement
+                        .actions()
+                        .iter()
+                        .any(|pattern| action_matches(pattern, &c.call.action))
+            });
+            if !allowed {
+                problems.push(Problem {
+                    path: c.path.clone(),
+                    kind: ProblemKind::CallNotAllowed {
+                        project: c.project.clone(),
+                        command: c.call.command.clone(),
+                        phase: c.call.phase.key(),
+                        role: c.role.id().to_owned(),
+                        action: c.call.action.clone(),
+                    },
+                });
+            }
+        }
+    }
+    problems
+}
+
 /// Whether the IAM action pattern `pattern` (with `*` and `?` wildcards,
 /// matched case-insensitively as IAM does) covers `action`.
 fn action_matches(pattern: &str, action: &str) -> bool {

@@ -40,6 +40,9 @@ pub struct Stack {
     /// Grants, in the order they were made; validated and rendered at synth
     /// (see [`super::grant`]).
     pub(crate) grants: Vec<Grant>,
+    /// AWS CLI calls of the stack's builds, checked against the grants of
+    /// the whole app at synth (see [`super::grant::check_calls`]).
+    pub(crate) calls: Vec<super::grant::RoleCall>,
     /// Property overrides, applied at synth after grants are rendered, so
     /// an explicit override always wins.
     pub(crate) overrides: Vec<Override>,
@@ -69,6 +72,7 @@ impl Stack {
             files: Vec::new(),
             problems: Vec::new(),
             grants: Vec::new(),
+            calls: Vec::new(),
             overrides: Vec::new(),
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),
