@@ -326,16 +326,6 @@ pub fn ci(config: &Config, common: &Common) -> (Stack, Ci) {
             .variable("REPOSITORY_URI", common.repository.uri())
             .webhook(pull_requests()),
     );
-    // The pipelines' sources are CODEBUILD_CLONE_REF: the builds clone
-    // through the connection.
-    let connection = connection_arn(&mut stack, config);
-    for role in [image.role(), manifests.role()] {
-        stack.grant(
-            role,
-            Statement::allow(pipewright::codestar::USE_ACTIONS.iter().copied())
-                .resource(connection.clone()),
-        );
-    }
     stack.add_output(
         "ImageProjectName",
         Output::new(image.name()).description("Name of the image project"),

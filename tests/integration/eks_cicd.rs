@@ -105,8 +105,10 @@ fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
     let t = templates();
     let r = &t["eks-ci"]["Resources"];
     // The connection's ARN comes from Parameter Store, where eks-common
-    // writes it; eks-ci and eks-cd read it the same way.
-    for stack in ["eks-ci", "eks-cd"] {
+    // writes it; eks-cd reads it, and grants its use to the projects that
+    // clone through it. eks-ci needs it no more.
+    assert!(t["eks-ci"]["Parameters"].is_null());
+    for stack in ["eks-cd"] {
         assert_eq!(
             t[stack]["Parameters"],
             json!({"GitHubConnectionArn": {
@@ -175,13 +177,29 @@ fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
             .contains("eks-common:BaseRepositoryArn")
     );
     assert!(!statements(&r["ManifestsRole"]).to_string().contains("ecr:"));
+    // The pipelines of eks-cd clone through the connection
+    // (CODEBUILD_CLONE_REF): they grant its use to the projects that read
+    // those clones, in a policy of their own stack.
+    let cd = t["eks-cd"]["Resources"].as_object().unwrap();
     for role in ["ImageRole", "ManifestsRole"] {
+        assert!(!statements(&r[role]).to_string().contains("UseConnection"));
+        let policy = cd
+            .values()
+            .find(|p| {
+                p["Type"] == "AWS::IAM::Policy"
+                    && p["Properties"]["Roles"]
+                        == json!([{"Fn::ImportValue": format!("eks-ci:{role}")}])
+            })
+            .unwrap_or_else(|| panic!("no policy for {role} in eks-cd"));
         assert!(
-            statements(&r[role]).as_array().unwrap().contains(&json!({
-                "Effect": "Allow",
-                "Action": ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
-                "Resource": [{"Ref": "GitHubConnectionArn"}]
-            })),
+            policy["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({
+                    "Effect": "Allow",
+                    "Action": ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
+                    "Resource": [{"Ref": "GitHubConnectionArn"}]
+                })),
             "{role}"
         );
     }

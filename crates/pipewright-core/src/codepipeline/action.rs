@@ -15,7 +15,7 @@ use std::fmt;
 use crate::codepipeline::{Artifact, Namespace};
 use crate::construct::{ResourceRef, Stack};
 use crate::error::ProblemKind;
-use crate::iam::{RoleArn, RoleRef};
+use crate::iam::{RoleArn, RoleRef, Statement};
 use crate::s3::BucketRef;
 use crate::template::Expr;
 
@@ -230,6 +230,21 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
     /// pipelines only. Default: none.
     fn trigger(&self, action: &str) -> Option<Expr> {
         let _ = action;
+        None
+    }
+
+    /// What an action that reads this action's output artifacts needs, in
+    /// the role that reads them ([`ActionKind::reader_role`]): a full clone
+    /// through a connection needs `UseConnection` on that connection. The
+    /// pipeline grants it to every reader. Default: nothing.
+    fn reader_needs(&self) -> Vec<Statement> {
+        Vec::new()
+    }
+
+    /// The role that reads the action's input artifacts when it is not the
+    /// one performing the action: a CodeBuild project's role. Default: the
+    /// performer's.
+    fn reader_role(&self) -> Option<RoleRef> {
         None
     }
 

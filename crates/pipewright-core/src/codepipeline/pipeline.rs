@@ -427,6 +427,27 @@ impl Construct for Pipeline {
                 action.kind().grant(stack, &site);
             }
         }
+        // What readers of an artifact need because of what produced it.
+        let actions: Vec<&Action> = self.stages.iter().flat_map(|s| &s.actions).collect();
+        for reader in &actions {
+            if reader.remote_role().is_some() {
+                continue;
+            }
+            let role = reader
+                .kind()
+                .reader_role()
+                .or_else(|| reader.own_role().cloned())
+                .unwrap_or_else(|| role.clone());
+            for input in reader.inputs() {
+                let producer = actions.iter().find(|p| p.outputs().contains(input));
+                for statement in producer
+                    .map(|p| p.kind().reader_needs())
+                    .unwrap_or_default()
+                {
+                    stack.grant(&role, statement);
+                }
+            }
+        }
         // The bucket's problem is the same for every cross-account action.
         let mut seen = Vec::new();
         for problem in cross_account {

@@ -96,6 +96,10 @@ impl ActionKind for CodeBuildAction {
     fn variables(&self) -> Option<Vec<String>> {
         self.project.exported_variables().map(<[String]>::to_vec)
     }
+
+    fn reader_role(&self) -> Option<crate::iam::RoleRef> {
+        Some(self.project.role().clone())
+    }
 }
 
 /// `EnvironmentVariables`: a JSON array in a string. Literal values are

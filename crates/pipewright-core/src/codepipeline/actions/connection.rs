@@ -88,6 +88,15 @@ impl ActionKind for FullCloneSource {
     fn variables(&self) -> Option<Vec<String>> {
         self.0.variables()
     }
+
+    /// The artifact is a reference to the repository: whoever reads it
+    /// clones through the connection.
+    fn reader_needs(&self) -> Vec<Statement> {
+        vec![
+            Statement::allow(crate::codestar::USE_ACTIONS.iter().copied())
+                .resource(self.0.connection_arn.clone()),
+        ]
+    }
 }
 
 impl ActionKind for ConnectionSource {
