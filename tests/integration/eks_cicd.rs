@@ -108,17 +108,14 @@ fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
     // writes it; eks-cd reads it, and grants its use to the projects that
     // clone through it. eks-ci needs it no more.
     assert!(t["eks-ci"]["Parameters"].is_null());
-    for stack in ["eks-cd"] {
-        assert_eq!(
-            t[stack]["Parameters"],
-            json!({"GitHubConnectionArn": {
-                "Type": "AWS::SSM::Parameter::Value<String>",
-                "Default": "/codestar_connection/GitHub/acme-github",
-                "Description": "Parameter Store name of the GitHub connection's ARN (written by eks-common)",
-            }}),
-            "{stack}"
-        );
-    }
+    assert_eq!(
+        t["eks-cd"]["Parameters"],
+        json!({"GitHubConnectionArn": {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/codestar_connection/GitHub/acme-github",
+            "Description": "Parameter Store name of the GitHub connection's ARN (written by eks-common)",
+        }}),
+    );
     let image = &r["Image"]["Properties"];
     assert_eq!(image["Environment"]["PrivilegedMode"], true);
     assert_eq!(image["TimeoutInMinutes"], 20);
