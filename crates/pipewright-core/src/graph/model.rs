@@ -356,23 +356,20 @@ impl<'a> Reader<'a> {
             provider: text("ActionTypeId.Provider").to_owned(),
             namespace: namespace.map(str::to_owned),
         });
-        let empty = IndexMap::new();
-        let config = action
-            .at("Configuration")
-            .and_then(Expr::as_map)
-            .unwrap_or(&empty);
-        self.touches(
-            here,
-            text("ActionTypeId.Category"),
-            text("ActionTypeId.Provider"),
-            config,
-        );
+        let config = action.at("Configuration").and_then(Expr::as_map);
+        if let Some(config) = config {
+            let (category, provider) =
+                (text("ActionTypeId.Category"), text("ActionTypeId.Provider"));
+            self.touches(here, category, provider, config);
+        }
         for input in artifact_names(action.at("InputArtifacts")) {
             if let Some(&from) = self.artifacts.get(input) {
                 self.edge(from, here, Flow::Artifact(input.to_owned()));
             }
         }
-        self.variables(here, config);
+        if let Some(config) = config {
+            self.variables(here, config);
+        }
         for output in artifact_names(action.at("OutputArtifacts")) {
             self.artifacts.entry(output.to_owned()).or_insert(here);
         }
@@ -408,16 +405,50 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Edges to (or, for a source, from) what the configuration names.
+    /// Edges to (or, for a source, from) what the configuration names,
+    /// and from a project to the image repositories it names.
     fn touches(
         &mut self,
         here: Node,
         category: &str,
         provider: &str,
-        config: &IndexMap<String, Expr>,
+        config: &'a IndexMap<String, Expr>,
     ) {
+        let Some(touched) = self.named(provider, config) else {
+            return;
+        };
+        let project = match provider {
+            "CodeBuild" => self.resolve(config.get("ProjectName")),
+            _ => None,
+        };
+        let r = self.resource(touched);
+        if category == "Source" {
+            self.edge(r, here, Flow::Uses);
+        } else {
+            self.edge(here, r, Flow::Uses);
+        }
+        if let Some((stack, _, resource)) = project
+            && resource.kind == "AWS::CodeBuild::Project"
+        {
+            for (stack, repo) in repositories_named(self.assembly, stack, resource) {
+                let touched = Touched {
+                    kind: TouchedKind::ImageRepository,
+                    name: repo.to_owned(),
+                    detail: None,
+                    stack: self.other_stack(stack),
+                };
+                let to = self.resource(touched);
+                self.edge(r, to, Flow::Uses);
+            }
+        }
+    }
+
+    /// What an action of `provider` touches, by the configuration keys
+    /// that name it.
+    /// <https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference.html>
+    fn named(&self, provider: &str, config: &'a IndexMap<String, Expr>) -> Option<Touched> {
         let get = |key: &str| config.get(key);
-        let found = match provider {
+        match provider {
             "CodeBuild" => self.target(get("ProjectName"), TouchedKind::Project, None),
             "CodeStarSourceConnection" => self.target(
                 get("FullRepositoryId"),
@@ -452,32 +483,6 @@ impl<'a> Reader<'a> {
             "CloudFormationStackSet" => self.target(get("StackSetName"), TouchedKind::Stack, None),
             "Manual" => self.target(get("NotificationArn"), TouchedKind::Topic, None),
             _ => None,
-        };
-        let Some(touched) = found else { return };
-        let project = match provider {
-            "CodeBuild" => self.resolve(config.get("ProjectName")),
-            _ => None,
-        };
-        let r = self.resource(touched);
-        if category == "Source" {
-            self.edge(r, here, Flow::Uses);
-        } else {
-            self.edge(here, r, Flow::Uses);
-        }
-        // A project's image repositories: the ones its properties name.
-        if let Some((stack, _, resource)) = project
-            && resource.kind == "AWS::CodeBuild::Project"
-        {
-            for (stack, repo) in repositories_named(self.assembly, stack, resource) {
-                let touched = Touched {
-                    kind: TouchedKind::ImageRepository,
-                    name: repo.to_owned(),
-                    detail: None,
-                    stack: self.other_stack(stack),
-                };
-                let to = self.resource(touched);
-                self.edge(r, to, Flow::Uses);
-            }
         }
     }
 

@@ -256,6 +256,7 @@ enum Command {
     /// (dashed) passed between actions, and the projects, repositories,
     /// topics and stacks its actions touch. Mermaid renders inside a
     /// ```mermaid block in GitHub markdown; pipe dot to `dot -Tsvg`.
+    #[command(after_help = exit::help())]
     Graph {
         /// Stacks to draw: names or globs. Default: all.
         stacks: Vec<String>,
