@@ -1,7 +1,8 @@
 //! `pipewright graph`: the picture of a focused app (raw resources, so it
-//! does not move with the constructs) snapshotted in both languages, the
-//! dot checked by a real parser (pydot) and the Mermaid by the statement
-//! shapes the renderer may write; the command line; the README's diagram.
+//! does not move with the constructs) snapshotted in both languages, each
+//! read back by a real parser (pydot; Mermaid's own, under Node.js) and
+//! the Mermaid also by the statement shapes the renderer may write; the
+//! command line; the README's diagram.
 
 use crate::support::transcript::{Run, assert_transcript};
 use crate::support::{repo, text, tool};
@@ -311,6 +312,12 @@ fn the_readme_diagram_is_the_commands_output() {
 }
 
 #[test]
+#[should_panic(expected = "does not parse")]
+fn mermaid_itself_catches_an_open_subgraph() {
+    mermaid_parse("flowchart LR\n  subgraph x [\"a\"]\n  a[\"b\"]\n");
+}
+
+#[test]
 #[should_panic(expected = "not a statement the renderer writes")]
 fn the_mermaid_check_catches_a_leaked_quote() {
     check_mermaid("flowchart LR\n  p1s1a1[\"say \"hi\"\"]\n");
@@ -346,25 +353,47 @@ fn check_mermaid(text: &str) {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("flowchart LR"));
     let mut declared = std::collections::BTreeSet::new();
-    let mut depth = 0;
+    let (mut depth, mut counts) = (0, [0, 0, 0]);
     for line in lines {
         if let Some(c) = subgraph.captures(line) {
             assert!(declared.insert(c[1].to_owned()), "{line}");
             depth += 1;
+            counts[1] += 1;
         } else if line.trim() == "end" {
             depth -= 1;
             assert!(depth >= 0, "unbalanced `end`");
         } else if let Some(c) = node.captures(line) {
             assert!(declared.insert(c[1].to_owned()), "declared twice: {line}");
+            counts[0] += 1;
         } else if let Some(c) = edge.captures(line) {
             for n in [&c[1], &c[2]] {
                 assert!(declared.contains(n), "undeclared node in: {line}");
             }
+            counts[2] += 1;
         } else {
             panic!("not a statement the renderer writes: {line:?}\n{text}");
         }
     }
     assert_eq!(depth, 0, "unbalanced subgraphs");
+    assert_eq!(
+        mermaid_parse(text),
+        counts,
+        "Mermaid reads what was written"
+    );
+}
+
+/// Mermaid's own parser (`tests/mermaid`, installed by scripts/test): the
+/// nodes, subgraphs and edges it reads from `text`.
+fn mermaid_parse(text: &str) -> [usize; 3] {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("graph.mmd");
+    std::fs::write(&file, text).unwrap();
+    let script = repo().join("tests/mermaid/check.mjs");
+    let out = tool("node", &[script.to_str().unwrap(), file.to_str().unwrap()]);
+    let (stdout, stderr) = self::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}\n{text}");
+    ["node ", "subgraph ", "edge "]
+        .map(|kind| stdout.lines().filter(|l| l.starts_with(kind)).count())
 }
 
 /// Graphviz's grammar, through pydot (pinned in tests/requirements.txt):

@@ -658,6 +658,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stacks_group_by_account_and_region_in_order() {
+        let stack = |name: &str, account: Option<&str>, region: Option<&str>| StackNode {
+            name: name.to_owned(),
+            account: account.map(str::to_owned),
+            region: region.map(str::to_owned),
+            dependencies: Vec::new(),
+        };
+        let graph = Graph {
+            stacks: vec![
+                stack("a", None, None),
+                stack("b", Some("111111111111"), Some("eu-west-1")),
+                stack("c", None, None),
+                stack("d", Some("111111111111"), None),
+            ],
+            pipelines: Vec::new(),
+        };
+        let groups: Vec<(String, Vec<usize>)> = graph
+            .environments()
+            .iter()
+            .map(|e| (e.label(), e.stacks.clone()))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("default account, default region".to_owned(), vec![0, 2]),
+                ("account 111111111111, eu-west-1".to_owned(), vec![1]),
+                ("account 111111111111, default region".to_owned(), vec![3]),
+            ]
+        );
+    }
+
+    #[test]
     fn values_are_described_as_written() {
         assert_eq!(describe(&Expr::from("acme/app")), "acme/app");
         assert_eq!(describe(&Expr::reference("Branch")), "${Branch}");
