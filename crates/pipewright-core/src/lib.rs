@@ -28,6 +28,7 @@ pub mod codestar;
 pub mod diff;
 pub mod ecr;
 pub mod eks;
+pub mod graph;
 pub mod iam;
 pub mod kms;
 pub mod parameters;

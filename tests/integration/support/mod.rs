@@ -1,8 +1,8 @@
 //! Helpers shared by the tests: the built binary, the repository, and the
 //! external tools the suite installs (`scripts/test`). Transcripts of CLI
 //! runs are in [`transcript`]; the Python helpers beside this file
-//! (`aws_state.py`, `aws_update.py`, `yaml11_check.py`) read what boto3 and
-//! PyYAML see.
+//! (`aws_state.py`, `aws_update.py`, `yaml11_check.py`, `dot_check.py`)
+//! read what boto3, PyYAML and pydot see.
 
 pub mod transcript;
 

@@ -14,6 +14,7 @@ mod diff;
 #[cfg(feature = "cloud")]
 mod drift;
 mod exit;
+mod graph;
 mod import;
 mod list;
 #[cfg(feature = "cloud")]
@@ -247,6 +248,22 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Draw the stacks and their pipelines as a diagram.
+    ///
+    /// Stacks are grouped by account and region, with an arrow from a
+    /// stack to the stacks that import its exports. Each pipeline shows its
+    /// stages and actions, the artifacts (solid, labelled) and variables
+    /// (dashed) passed between actions, and the projects, repositories,
+    /// topics and stacks its actions touch. Mermaid renders inside a
+    /// ```mermaid block in GitHub markdown; pipe dot to `dot -Tsvg`.
+    #[command(after_help = exit::help())]
+    Graph {
+        /// Stacks to draw: names or globs. Default: all.
+        stacks: Vec<String>,
+        /// Diagram language.
+        #[arg(long, value_enum, default_value_t = graph::GraphFormat::Mermaid)]
+        format: graph::GraphFormat,
+    },
     /// Print a shell completion script to stdout.
     ///
     /// For example: `pipewright completions bash >
@@ -305,6 +322,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
     let result = match cli.command {
         Command::List { format } => list::run(&app, &printer, format == ListFormat::Json),
         Command::Completions { shell } => completions::run(&printer, shell),
+        Command::Graph { stacks, format } => graph::run(&app, &printer, &stacks, format),
         Command::Import {
             template,
             stack,
