@@ -15,8 +15,10 @@ connections, EKS access entries, ...). moto skips them, and `!Ref` or
 `!GetAtt` of one then resolves to nothing, so an export of a project's name
 or a value built from a pipeline's ARN cannot be made. Such a resource is
 kept as a placeholder whose `Ref` is the name its template gives it (its
-`Name`-like property) or a generated one, as CloudFormation's would be, and
-whose attributes are ARN-shaped strings. Nothing is created behind it.
+`Name`-like property) or a generated one, as CloudFormation's would be (an
+ARN for the types whose `Ref` CloudFormation documents as the ARN, such as
+a connection), and whose attributes are ARN-shaped strings. Nothing is
+created behind it.
 
 Nothing else of moto is changed.
 
@@ -68,6 +70,12 @@ class Unmodelled(CloudFormationModel):
 
     NAME_PROPERTIES = ("Name", "ProjectName", "ConnectionName", "PipelineName", "RoleName")
 
+    # Types whose `Ref` is their ARN, and its shape.
+    REF_ARNS = {
+        "AWS::CodeStarConnections::Connection": "arn:aws:codestar-connections:{region}:{account}:connection/{name}",
+        "AWS::CodeConnections::Connection": "arn:aws:codeconnections:{region}:{account}:connection/{name}",
+    }
+
     def __init__(self, name, resource_type, account_id, region_name):
         self.name = name
         self.resource_type = resource_type
@@ -108,6 +116,9 @@ class Unmodelled(CloudFormationModel):
 
     @property
     def physical_resource_id(self):
+        arn = self.REF_ARNS.get(self.resource_type)
+        if arn:
+            return arn.format(region=self.region_name, account=self.account_id, name=self.name)
         return self.name
 
     def get_cfn_attribute(self, attribute_name):

@@ -146,31 +146,46 @@ impl From<&Variable> for Expr {
 }
 
 /// Every variable `#{namespace.name}` that `text` reads, in order.
+pub fn references(text: &str) -> Vec<Variable> {
+    variable_references(text)
+        .into_iter()
+        .map(|(namespace, name)| Variable {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        })
+        .collect()
+}
+
+/// The `(namespace, name)` of every `#{Namespace.NAME}` in `text`, in
+/// order. CodePipeline substitutes them in any configuration string,
+/// including the JSON text of a CodeBuild action's `EnvironmentVariables`,
+/// so the text is scanned as it is. A namespace is letters, digits and
+/// `@ - _` (CodePipeline's pattern for `Namespace`); the name is everything
+/// up to `}`. Text that is not a complete reference is skipped, and an
+/// unfinished one does not swallow the next.
 ///
 /// Written by hand: the syntax is one delimiter pair, and a regex crate
 /// would be the only dependency of the core for it.
-pub fn references(text: &str) -> Vec<Variable> {
-    let mut out = Vec::new();
+pub fn variable_references(text: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("#{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        if let Some((namespace, name)) = after[..end].split_once('.') {
-            let word = |s: &str| {
-                !s.is_empty()
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "@_-".contains(c))
-            };
-            if word(namespace) && word(name) {
-                out.push(Variable {
-                    namespace: namespace.to_owned(),
-                    name: name.to_owned(),
-                });
-            }
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find('}') else { break };
+        let inner = &rest[..end];
+        if let Some((namespace, name)) = inner.split_once('.')
+            && !namespace.is_empty()
+            && !name.is_empty()
+            && namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '-' | '_'))
+            && !name.contains("#{")
+        {
+            found.push((namespace, name));
+            rest = &rest[end + 1..];
         }
-        rest = &after[end + 1..];
     }
-    out
+    found
 }
 
 /// Every variable read anywhere in `value`: in its strings and `Fn::Sub`
@@ -193,7 +208,7 @@ mod tests {
     fn a_variable_writes_and_reads_back() {
         let v = Namespace::new("BuildVariables").var("IMAGE_TAG");
         assert_eq!(v.to_string(), "#{BuildVariables.IMAGE_TAG}");
-        let text = format!("image {v} of #{{SourceVariables.CommitId}}, not #{{x}} or #{{a.b c}}");
+        let text = format!("image {v} of #{{SourceVariables.CommitId}}, not #{{x}} or #{{a b.c}}");
         let refs = references(&text);
         assert_eq!(refs.len(), 2);
         assert_eq!(refs[0], v);
@@ -202,6 +217,30 @@ mod tests {
             ("SourceVariables", "CommitId")
         );
         assert!(references("#{unterminated.x").is_empty());
+    }
+
+    #[test]
+    fn finds_references_in_plain_text_and_json() {
+        let json = r##"[{"name":"TAG","value":"#{Build.IMAGE_TAG}","type":"PLAINTEXT"},{"name":"N","value":"#{codepipeline.PipelineExecutionId}"}]"##;
+        assert_eq!(
+            variable_references(json),
+            [
+                ("Build", "IMAGE_TAG"),
+                ("codepipeline", "PipelineExecutionId")
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_what_is_not_a_reference() {
+        assert!(variable_references("# a comment {not} #{NoDot} #{.x} #{x.}").is_empty());
+        assert!(variable_references("#{Build.TAG").is_empty());
+        assert!(variable_references("#{bad space.X}").is_empty());
+        // An unfinished reference does not swallow the next one.
+        assert_eq!(
+            variable_references("#{oops #{Build.TAG}"),
+            [("Build", "TAG")]
+        );
     }
 
     #[test]

@@ -25,12 +25,10 @@
 mod dot;
 mod mermaid;
 mod model;
-mod variables;
 
 pub use model::{
     Action, Edge, Environment, Flow, Graph, Node, Pipeline, StackNode, Stage, Touched, TouchedKind,
 };
-pub use variables::variable_references;
 
 /// The diagram language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

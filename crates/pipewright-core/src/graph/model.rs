@@ -6,8 +6,8 @@
 //! not a reference to a resource is shown as written: a literal as itself,
 //! a parameter as `${Name}`, a `!Sub` as its template.
 
-use super::variables::variable_references;
 use crate::app::{Artifact, Assembly};
+use crate::codepipeline::artifact::variable_references;
 use crate::template::{Expr, Resource, sub_references};
 use indexmap::IndexMap;
 
