@@ -91,3 +91,48 @@ fn deploy_no_execute_names_the_change_set_it_leaves() {
     assert_transcript!(ran);
     assert!(ran.stderr.contains("pipewright-"), "{}", ran.stderr);
 }
+
+#[test]
+fn list_permissions_shows_each_role_its_calls_and_what_is_not_read() {
+    let ran = Run::new(&["list", "--permissions"]).output();
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let deploy: Vec<&str> = ran
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "eks-cd/DeployRole")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(
+        deploy.contains(&"  Deploy runs `aws sts assume-role` in pre_build: needs sts:AssumeRole"),
+        "{deploy:#?}"
+    );
+    assert!(
+        deploy.contains(
+            &"  Deploy runs chmod, curl, kubectl: not read, what they need is granted by hand"
+        ),
+        "{deploy:#?}"
+    );
+    // Granted by two pipelines, listed once.
+    let reads = "  Allow s3:GetObject, s3:GetObjectVersion on !Sub \"${ArtifactBucket.Arn}/*\"";
+    assert_eq!(
+        deploy.iter().filter(|l| **l == reads).count(),
+        1,
+        "{deploy:#?}"
+    );
+    // The eks-ci roles' connection use is granted by eks-cd's pipelines.
+    let ran = Run::new(&["list", "--permissions", "--format", "json"]).output();
+    let roles: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let image = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "eks-ci/ImageRole")
+        .unwrap();
+    assert!(
+        image["statements"]
+            .to_string()
+            .contains("codestar-connections:UseConnection"),
+        "{image}"
+    );
+}

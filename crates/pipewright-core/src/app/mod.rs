@@ -9,7 +9,9 @@ mod synth;
 mod validate;
 
 pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
-pub use assembly::{Artifact, Assembly, Capability, Format};
+pub use assembly::{
+    Artifact, Assembly, BuildCall, Capability, Format, Permissions, RoleGrant, Unread,
+};
 use std::borrow::Cow;
 pub use validate::stack_name_ok;
 

@@ -122,6 +122,57 @@ pub fn aws_calls(spec: &BuildSpec) -> Vec<AwsCall> {
     out
 }
 
+/// The programs `spec` runs that pipewright cannot read into (make
+/// targets, scripts, `docker`, `kubectl`, ...): the first word of each
+/// command and of each part after `|`, `&&`, `||` and `;`, without shell
+/// builtins and keywords and without the `aws` calls it reads. Sorted, each
+/// once. What they need must be granted by hand.
+pub fn unread_programs(spec: &BuildSpec) -> Vec<String> {
+    const SHELL: &[&str] = &[
+        "[", "!", "case", "cd", "do", "done", "echo", "elif", "else", "esac", "exit", "export",
+        "fi", "for", "if", "printf", "read", "set", "test", "then", "true", "false", "unset",
+        "while", "{", "}",
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for phase in PhaseName::ALL {
+        let commands = spec
+            .phase_commands(phase)
+            .iter()
+            .chain(spec.finally_commands(phase));
+        for command in commands {
+            let read = calls_in(command)
+                .into_iter()
+                .filter(|(s, o)| action_of(s, o).is_some())
+                .count();
+            let mut aws_seen = 0;
+            for part in command.split(['|', ';', '&', '\n', '(']) {
+                let mut words = part.split_whitespace().skip_while(|w| {
+                    w.contains('=') && !w.starts_with('=')
+                        || *w == "then"
+                        || *w == "do"
+                        || *w == "else"
+                });
+                let Some(first) = words.next() else { continue };
+                let program = first.trim_matches(['"', '\'', '`', '$', ')']);
+                if program.is_empty() || SHELL.contains(&program) || program.starts_with('-') {
+                    continue;
+                }
+                if program == "aws" {
+                    aws_seen += 1;
+                    if aws_seen <= read {
+                        continue;
+                    }
+                }
+                if !out.iter().any(|p| p == program) {
+                    out.push(program.to_owned());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// `(service, operation)` of every `aws` call in command position in
 /// `command`. Written by hand: a shell parser crate would read far more
 /// than this needs, and this errs on the side of reading nothing.
@@ -226,6 +277,24 @@ mod tests {
         assert_eq!(action_of("s3", "cp"), None);
         assert_eq!(action_of("cloudformation", "deploy"), None);
         assert_eq!(action_of("made-up", "thing"), None);
+    }
+
+    #[test]
+    fn unread_programs_are_the_commands_pipewright_cannot_see_into() {
+        let spec = BuildSpec::new()
+            .pre_build([
+                r#"aws ecr get-login-password --region "$R" | docker login --password-stdin x"#,
+            ])
+            .build([
+                "make build",
+                r#"TAG="$(git rev-parse HEAD)""#,
+                "if [ -n \"$X\" ]; then\n  ./deploy.sh && kubectl apply -f x\nfi",
+                "aws s3 cp a b",
+            ]);
+        assert_eq!(
+            unread_programs(&spec),
+            ["./deploy.sh", "aws", "docker", "git", "kubectl", "make"]
+        );
     }
 
     #[test]

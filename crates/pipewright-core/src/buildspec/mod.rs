@@ -33,7 +33,7 @@ mod recipes;
 mod shell;
 pub mod steps;
 
-pub use calls::{AwsCall, aws_calls};
+pub use calls::{AwsCall, aws_calls, unread_programs};
 
 pub use recipes::{
     DOCKER_HUB, DockerBuild, DockerHub, IMAGE_ARCHIVE, LOCAL_IMAGE, build_tags, docker_build_push,

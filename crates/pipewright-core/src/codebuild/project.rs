@@ -477,6 +477,14 @@ impl Construct for Project {
                 call,
             });
         }
+        let unread = buildspec::unread_programs(&self.spec);
+        if !unread.is_empty() {
+            stack.unread.push(crate::app::Unread {
+                project: self.id.clone(),
+                role: role.as_ref().id().to_owned(),
+                programs: unread,
+            });
+        }
         for statement in self.spec.read_grants() {
             stack.grant(&role, statement);
         }

@@ -173,6 +173,30 @@ pub(crate) struct RoleCall {
     pub(crate) call: crate::buildspec::AwsCall,
 }
 
+/// What `stack` grants to roles and what its builds run, for review.
+pub(crate) fn permissions(stack: &Stack) -> crate::app::Permissions {
+    let mut out = crate::app::Permissions::default();
+    for g in &stack.grants {
+        if let GrantTarget::Identity(role) = &g.target {
+            out.grants.push(crate::app::RoleGrant {
+                role_stack: role.stack().to_owned(),
+                role: role.id().to_owned(),
+                statement: g.statement.clone(),
+                path: g.path.clone(),
+            });
+        }
+    }
+    for c in &stack.calls {
+        out.calls.push(crate::app::BuildCall {
+            project: c.project.clone(),
+            role: c.role.id().to_owned(),
+            call: c.call.clone(),
+        });
+    }
+    out.unread = stack.unread.clone();
+    out
+}
+
 /// Every AWS CLI call of every build of the app that no grant of the app
 /// allows its role (grants to a role may be made in another stack).
 pub(crate) fn check_calls(stacks: &[Stack]) -> Vec<Problem> {

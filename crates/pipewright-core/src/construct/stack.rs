@@ -43,6 +43,9 @@ pub struct Stack {
     /// AWS CLI calls of the stack's builds, checked against the grants of
     /// the whole app at synth (see [`super::grant::check_calls`]).
     pub(crate) calls: Vec<super::grant::RoleCall>,
+    /// Per project, the programs its build runs that pipewright cannot
+    /// read into ([`crate::buildspec::unread_programs`]).
+    pub(crate) unread: Vec<crate::app::Unread>,
     /// Property overrides, applied at synth after grants are rendered, so
     /// an explicit override always wins.
     pub(crate) overrides: Vec<Override>,
@@ -73,6 +76,7 @@ impl Stack {
             problems: Vec::new(),
             grants: Vec::new(),
             calls: Vec::new(),
+            unread: Vec::new(),
             overrides: Vec::new(),
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),

@@ -106,7 +106,7 @@ pub(super) fn to_json(diffs: &[StackDiff]) -> Value {
     }).collect::<Vec<_>>()})
 }
 
-fn value(v: &Option<Value>) -> String {
+pub(super) fn value(v: &Option<Value>) -> String {
     match v {
         None => "(none)".into(),
         Some(v) => short(v).unwrap_or_else(|| match v {

@@ -1,7 +1,10 @@
-//! `pipewright list`: stacks, their environment and dependencies.
+//! `pipewright list`: stacks, their environment and dependencies; with
+//! `--permissions`, what each role may do and why.
 
 use super::{Exit, Printer};
 use crate::App;
+use crate::template::json;
+use indexmap::IndexMap;
 
 pub(super) fn run(app: &App, printer: &Printer, json: bool) -> anyhow::Result<Exit> {
     let assembly = app.synth()?;
@@ -56,4 +59,117 @@ pub(super) fn run(app: &App, printer: &Printer, json: bool) -> anyhow::Result<Ex
         printer.data(line.trim_end())?;
     }
     Ok(Exit::Success)
+}
+
+/// What one role may do and what its builds run, gathered from every stack
+/// (a role's grants may be made in another stack).
+#[derive(Default)]
+struct RoleView {
+    grants: Vec<(String, serde_json::Value)>,
+    calls: Vec<(String, String, String, String)>,
+    unread: Vec<(String, Vec<String>)>,
+}
+
+/// `list --permissions`: per role, the statements granted to it (in any
+/// stack), the AWS CLI calls of its builds with the
+/// action each needs, and the programs pipewright cannot read into.
+pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow::Result<Exit> {
+    let assembly = app.synth()?;
+    let mut roles: IndexMap<String, RoleView> = IndexMap::new();
+    for artifact in &assembly.stacks {
+        let p = &artifact.permissions;
+        for g in &p.grants {
+            let view = roles
+                .entry(format!("{}/{}", g.role_stack, g.role))
+                .or_default();
+            let statement = json::expr(&g.statement.to_expr());
+            let line = statement_line(&statement);
+            // Several constructs may grant the same (two pipelines running
+            // one project); the policy holds it once.
+            if !view.grants.iter().any(|(l, _)| *l == line) {
+                view.grants.push((line, statement));
+            }
+        }
+        for c in &p.calls {
+            let view = roles
+                .entry(format!("{}/{}", artifact.name, c.role))
+                .or_default();
+            view.calls.push((
+                c.project.clone(),
+                c.call.command.clone(),
+                c.call.phase.key().to_owned(),
+                c.call.action.clone(),
+            ));
+        }
+        for u in &p.unread {
+            let view = roles
+                .entry(format!("{}/{}", artifact.name, u.role))
+                .or_default();
+            view.unread.push((u.project.clone(), u.programs.clone()));
+        }
+    }
+    if as_json {
+        let out: Vec<serde_json::Value> = roles
+            .iter()
+            .map(|(role, v)| {
+                serde_json::json!({
+                    "role": role,
+                    "statements": v.grants.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>(),
+                    "calls": v.calls.iter().map(|(project, command, phase, action)| serde_json::json!({"project": project, "command": command, "phase": phase, "action": action})).collect::<Vec<_>>(),
+                    "unread": v.unread.iter().map(|(project, programs)| serde_json::json!({"project": project, "programs": programs})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        printer.data(&serde_json::to_string_pretty(&out)?)?;
+        return Ok(Exit::Success);
+    }
+    for (role, v) in &roles {
+        printer.data(role)?;
+        for (line, _) in &v.grants {
+            printer.data(&format!("  {line}"))?;
+        }
+        for (project, command, phase, action) in &v.calls {
+            printer.data(&format!(
+                "  {project} runs `{command}` in {phase}: needs {action}"
+            ))?;
+        }
+        for (project, programs) in &v.unread {
+            printer.data(&format!(
+                "  {project} runs {}: not read, what they need is granted by hand",
+                programs.join(", ")
+            ))?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// A statement as one line: `Allow a, b on R1, R2 when ...`.
+fn statement_line(statement: &serde_json::Value) -> String {
+    let list = |v: &serde_json::Value| match v {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| super::diff::value(&Some(i.clone())))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => super::diff::value(&Some(other.clone())),
+    };
+    let actions: Vec<&str> = statement["Action"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let mut line = format!(
+        "{} {}",
+        statement["Effect"].as_str().unwrap_or("Allow"),
+        actions.join(", ")
+    );
+    if !statement["Resource"].is_null() {
+        line.push_str(&format!(" on {}", list(&statement["Resource"])));
+    }
+    if !statement["Condition"].is_null() {
+        line.push_str(&format!(
+            " when {}",
+            super::diff::value(&Some(statement["Condition"].clone()))
+        ));
+    }
+    line
 }

@@ -85,6 +85,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// List each role instead: every statement granted to it, in any
+        /// stack, the AWS CLI calls its builds make
+        /// (each checked against the role at synth), and the programs they
+        /// run that pipewright cannot read into, whose needs are granted by
+        /// hand.
+        #[arg(long)]
+        permissions: bool,
     },
     /// Synthesize templates into stacks/ and buildspecs/.
     ///
@@ -320,7 +327,14 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
     #[cfg(feature = "cloud")]
     let connect = connect(&cli);
     let result = match cli.command {
-        Command::List { format } => list::run(&app, &printer, format == ListFormat::Json),
+        Command::List {
+            format,
+            permissions: false,
+        } => list::run(&app, &printer, format == ListFormat::Json),
+        Command::List {
+            format,
+            permissions: true,
+        } => list::permissions(&app, &printer, format == ListFormat::Json),
         Command::Completions { shell } => completions::run(&printer, shell),
         Command::Graph { stacks, format } => graph::run(&app, &printer, &stacks, format),
         Command::Import {
