@@ -548,16 +548,16 @@ async fn a_change_set_that_fails_to_create_is_deleted_with_its_empty_stack() {
         .deploy(&[plan(art)])
         .await;
     match &reports[0].outcome {
-        DeployOutcome::Error(
-            e @ CloudError::Api {
-                operation: "CreateChangeSet",
-                ..
-            },
-        ) => {
+        DeployOutcome::Error(CloudError::ChangeSetFailed {
+            stack,
+            status,
+            reason,
+        }) => {
+            assert_eq!(stack, "artifact-store");
+            assert_eq!(*status, pipewright::cloud::values::ChangeSetStatus::Failed);
             assert!(
-                e.to_string()
-                    .contains("Unresolved resource dependencies [Missing]"),
-                "{e}"
+                reason.contains("Unresolved resource dependencies [Missing]"),
+                "{reason}"
             );
         }
         other => panic!("{other:?}"),
@@ -1122,7 +1122,10 @@ mod drift {
         assert_eq!(diff.path, "/VersioningConfiguration/Status");
         assert_eq!(diff.expected, serde_json::json!("Enabled"));
         assert_eq!(diff.actual, serde_json::json!("Suspended"));
-        assert_eq!(diff.kind, "NOT_EQUAL");
+        assert_eq!(
+            diff.kind,
+            pipewright::cloud::drift::DifferenceType::NotEqual
+        );
         assert_eq!(r.resources.not_checked, ["Webhook"]);
     }
 

@@ -23,7 +23,7 @@
 
 use super::assembly::{Artifact, Format};
 use super::validate::{self, Paths};
-use crate::construct::{Item, Stack, grant};
+use crate::construct::{Item, Stack, render};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::facts;
 use crate::template::{self, Expr, LogicalId, Output, Template};
@@ -62,7 +62,7 @@ pub(super) fn synth<'a>(
         // Problems rendering adds (a refused grant, a grant to a role not
         // in the stack, an override that does not fit).
         let known = stack.problems.len();
-        grant::render(stack);
+        render::render(stack);
         problems.extend(stack.problems[known..].iter().cloned());
         // Rendered into the resources; synth's own stack needs them no more.
         stack.grants = Vec::new();

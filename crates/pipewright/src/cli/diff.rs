@@ -152,6 +152,7 @@ fn notes(r: &ResourceDiff) -> Vec<&'static str> {
         Some(Replaces::Yes) => n.push("replace"),
         Some(Replaces::Conditional) => n.push("may replace"),
         None if r.replaces_by_reference() => n.push("replaces by the resource reference"),
+        None if r.change == ChangeKind::Modified => n.push("replacement unknown"),
         _ => {}
     }
     if r.stateful {

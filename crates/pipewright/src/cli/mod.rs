@@ -304,7 +304,9 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
     let connect = connect(&cli);
     let result = match cli.command {
         Command::List { format } => list::run(&app, &printer, format == ListFormat::Json),
-        Command::Completions { shell } => completions::run(&printer, shell),
+        Command::Completions { shell } => {
+            completions::run(&printer, shell, <Cli as clap::CommandFactory>::command())
+        }
         Command::Import {
             template,
             stack,

@@ -2,9 +2,12 @@
 //! back with the template reader) against the synthesized one, with
 //! replacement flags from a change set that is deleted afterwards.
 
+use super::api::Target;
 use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, Replacement};
+use super::client::{Cloud, Opened};
+use super::error::CloudError;
+use super::preview::wanted_tags;
 use super::state::Phase;
-use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{ChangeKind, Replaces, TemplateDiff, diff};
 use crate::parameters::StackParameters;
@@ -73,7 +76,7 @@ pub async fn diff_stack(
     } else {
         match replacement_flags(&target, art, parameters, &info.parameters).await {
             Ok(flags) => {
-                d.set_replacements(&flags);
+                set_replacements(&mut d, &flags);
                 ReplacementSource::ChangeSet
             }
             Err(reason) => ReplacementSource::TemplateOnly(reason),
@@ -87,6 +90,20 @@ pub async fn diff_stack(
     })
 }
 
+/// Applies a change set's replacement flags, by logical ID: a modified
+/// resource the change set does not list is not replaced; one it lists
+/// without saying stays unknown (`None`).
+fn set_replacements(d: &mut TemplateDiff, flags: &[(String, Option<Replaces>)]) {
+    for r in &mut d.resources {
+        if r.change == ChangeKind::Modified {
+            r.replacement = match flags.iter().find(|(id, _)| *id == r.id) {
+                Some((_, flag)) => *flag,
+                None => Some(Replaces::No),
+            };
+        }
+    }
+}
+
 /// Creates a change set, reads its replacement flags and deletes it,
 /// whatever the API answers in between (an interrupt is cleaned up by
 /// [`cleanup`]). An error is the reason to fall back.
@@ -95,7 +112,7 @@ async fn replacement_flags(
     art: &Artifact,
     parameters: Option<&StackParameters>,
     deployed: &indexmap::IndexMap<String, String>,
-) -> Result<Vec<(String, Replaces)>, String> {
+) -> Result<Vec<(String, Option<Replaces>)>, String> {
     let name = change_set::name(Some("diff"), &art.hash);
     let values: Vec<(&str, Option<&str>)> = match parameters {
         Some(p) => p.for_api(),
@@ -110,7 +127,7 @@ async fn replacement_flags(
     };
     // The tags a deploy would set: the code's, then the parameter file's.
     let tags = match parameters {
-        Some(p) => super::deploy::wanted_tags(art, p),
+        Some(p) => wanted_tags(art, p),
         None => art.tags.clone(),
     };
     let request = ChangeSetRequest {
@@ -127,7 +144,7 @@ async fn replacement_flags(
         .create_change_set(&request)
         .await
         .map_err(|e| e.to_string())?;
-    let result = match change_set::wait(target, &art.name, &id).await {
+    let result = match target.wait_change_set(&art.name, &id).await {
         Err(e) => Err(e.to_string()),
         Ok(state) if state.status == ChangeSetStatus::CreateComplete => Ok(state
             .summary
@@ -137,9 +154,11 @@ async fn replacement_flags(
                 (
                     c.logical_id.clone(),
                     match c.replacement {
-                        Replacement::Yes => Replaces::Yes,
-                        Replacement::Conditional => Replaces::Conditional,
-                        Replacement::No => Replaces::No,
+                        Replacement::Yes => Some(Replaces::Yes),
+                        Replacement::Conditional => Some(Replaces::Conditional),
+                        Replacement::No => Some(Replaces::No),
+                        // Not known: left unset, never read as "no".
+                        _ => None,
                     },
                 )
             })
@@ -151,7 +170,7 @@ async fn replacement_flags(
                 .unwrap_or_else(|| state.status.as_str().to_owned())
         )),
     };
-    let _ = change_set::delete(target, &art.name, &id).await;
+    let _ = target.delete_change_set(&art.name, &id).await;
     result
 }
 
@@ -169,7 +188,8 @@ pub async fn cleanup(cloud: &Cloud, stacks: &[&Artifact]) -> Vec<(String, String
             continue;
         };
         for name in names.into_iter().filter(|n| n.starts_with(&prefix)) {
-            if change_set::delete(&target, &art.name, &name)
+            if target
+                .delete_change_set(&art.name, &name)
                 .await
                 .is_ok_and(|deleted| deleted)
             {
