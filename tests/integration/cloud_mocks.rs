@@ -1272,7 +1272,7 @@ mod diff {
         let delete = mock!(Client::delete_change_set)
             .then_output(|| DeleteChangeSetOutput::builder().build());
         let cloud = cloud(&[&states, &template, &create, &ready, &delete]);
-        let d = diff_stack(&cloud, art, None).await.unwrap();
+        let d = diff_stack(&cloud, art, None, None).await.unwrap();
         assert_eq!(d.replacements, ReplacementSource::ChangeSet);
         let bucket = &d.diff.resources[0];
         assert_eq!(
@@ -1301,7 +1301,7 @@ mod diff {
         let delete = mock!(Client::delete_change_set)
             .then_output(|| DeleteChangeSetOutput::builder().build());
         let cloud = self::cloud(&[&states, &template, &create, &failed, &delete]);
-        let d = diff_stack(&cloud, art, None).await.unwrap();
+        let d = diff_stack(&cloud, art, None, None).await.unwrap();
         assert_eq!(
             d.replacements,
             ReplacementSource::TemplateOnly(

@@ -26,6 +26,7 @@ mod reader;
 mod roundtrip;
 mod s3;
 mod stack_events;
+mod staging;
 mod support;
 mod synth;
 mod tls;

@@ -22,14 +22,26 @@ pub(super) enum DiffFormat {
     Markdown,
 }
 
+/// What `diff` was asked.
+pub(super) struct Args<'a> {
+    pub(super) stacks: &'a [String],
+    pub(super) format: DiffFormat,
+    pub(super) exit_code: bool,
+    pub(super) template_bucket: Option<&'a str>,
+}
+
 pub(super) fn run(
     app: &App,
     printer: &Printer,
-    stacks: &[String],
-    format: DiffFormat,
-    exit_code: bool,
+    args: Args<'_>,
     connect: Connect,
 ) -> anyhow::Result<Exit> {
+    let Args {
+        stacks,
+        format,
+        exit_code,
+        template_bucket,
+    } = args;
     // Read-only: naming no stack means every stack.
     let chosen = prepare::choose(app, stacks, true, "diff")?;
     let assembly = app.synth()?;
@@ -50,7 +62,12 @@ pub(super) fn run(
     let results = rt.block_on(async {
         let all = futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
             let cloud = &cloud;
-            async move { (a.name.clone(), diff_stack(cloud, a, p.as_ref()).await) }
+            async move {
+                (
+                    a.name.clone(),
+                    diff_stack(cloud, a, p.as_ref(), template_bucket).await,
+                )
+            }
         }))
         .buffered(4)
         .collect::<Vec<_>>();

@@ -135,6 +135,12 @@ enum Command {
         /// How many independent stacks to deploy at once.
         #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         concurrency: u16,
+        /// The S3 bucket that stages templates over the 51,200 bytes
+        /// CloudFormation takes inline, in the stack's account and region.
+        /// Default: the bucket of that account's bootstrap stack
+        /// (pipewright-templates-ACCOUNT-REGION).
+        #[arg(long, value_name = "BUCKET")]
+        template_bucket: Option<String>,
         /// Set a parameter: KEY=VALUE for every stack that declares KEY, or
         /// STACK:KEY=VALUE for one. VALUE may be "${env:NAME}".
         #[arg(long = "parameter", short = 'p', value_name = "[STACK:]KEY=VALUE")]
@@ -184,6 +190,12 @@ enum Command {
         /// Exit 3 when there are differences.
         #[arg(long)]
         exit_code: bool,
+        /// The S3 bucket that stages templates over the 51,200 bytes
+        /// CloudFormation takes inline, in the stack's account and region.
+        /// Default: the bucket of that account's bootstrap stack
+        /// (pipewright-templates-ACCOUNT-REGION).
+        #[arg(long, value_name = "BUCKET")]
+        template_bucket: Option<String>,
     },
     /// Check whether the running stacks still match the code.
     ///
@@ -351,6 +363,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             no_execute,
             force,
             concurrency,
+            template_bucket,
             parameters,
             format,
         } => deploy::run(
@@ -364,6 +377,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                     no_execute,
                     force,
                     concurrency: concurrency.into(),
+                    template_bucket,
                 },
                 overrides: &parameters,
 
@@ -391,7 +405,18 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             stacks,
             format,
             exit_code,
-        } => diff::run(&app, &printer, &stacks, format, exit_code, connect.clone()),
+            template_bucket,
+        } => diff::run(
+            &app,
+            &printer,
+            diff::Args {
+                stacks: &stacks,
+                format,
+                exit_code,
+                template_bucket: template_bucket.as_deref(),
+            },
+            connect.clone(),
+        ),
         #[cfg(feature = "cloud")]
         Command::Drift {
             stacks,

@@ -25,6 +25,8 @@ pub(crate) struct Target {
     pub(crate) region: String,
     pub(crate) endpoint: String,
     pub(crate) poll: Duration,
+    /// S3 in the same account and region, to stage large templates.
+    pub(crate) s3: aws_sdk_s3::Client,
     /// The role CloudFormation acts as (`RoleARN` of change sets and
     /// deletes), when the stack's account is reached through one.
     pub(crate) execution_role: Option<String>,
@@ -171,7 +173,8 @@ impl Target {
             } else {
                 ChangeSetType::Update
             })
-            .template_body(req.body)
+            .set_template_body(req.template_url.is_none().then(|| req.body.to_owned()))
+            .set_template_url(req.template_url.clone())
             .set_parameters(Some(parameters))
             .set_capabilities(Some(
                 req.capabilities
@@ -235,6 +238,34 @@ impl Target {
             reason,
             summary: Summary::new(changes),
         })
+    }
+
+    /// Uploads a template to `bucket` under `key` (see
+    /// [`super::staging`]).
+    pub async fn put_template(
+        &self,
+        stack: &str,
+        bucket: &str,
+        key: &str,
+        body: &str,
+    ) -> Result<(), CloudError> {
+        self.writable(stack)?;
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(if key.ends_with(".json") {
+                "application/json"
+            } else {
+                "application/yaml"
+            })
+            .body(aws_sdk_s3::primitives::ByteStream::from(
+                body.as_bytes().to_vec(),
+            ))
+            .send()
+            .await
+            .map_err(|e| self.fail("PutObject", stack, e))?;
+        Ok(())
     }
 
     /// Executes a change set.

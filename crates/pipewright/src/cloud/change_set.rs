@@ -30,6 +30,9 @@ pub struct ChangeSetRequest<'a> {
     pub create: bool,
     /// The template body.
     pub body: &'a str,
+    /// Where the body is staged in S3, for one over the inline limit
+    /// (see [`super::staging`]): then passed instead of the body.
+    pub template_url: Option<String>,
     /// (key, value or `None` for the previous value).
     pub parameters: Vec<(&'a str, Option<&'a str>)>,
     /// Capability names.

@@ -54,6 +54,8 @@ type SessionCell = OnceCell<Result<Arc<Session>, CloudError>>;
 #[derive(Debug)]
 struct Session {
     cfn: aws_sdk_cloudformation::Client,
+    /// Its credentials, for the other clients of the account (S3).
+    credentials: Option<aws_sdk_cloudformation::config::SharedCredentialsProvider>,
     /// The account of the identity actually used.
     account: String,
 }
@@ -191,6 +193,26 @@ impl Cloud {
         }
     }
 
+    /// Sets the endpoint every client goes to (a local emulator), for a
+    /// caller that made its clients itself: the S3 client that stages
+    /// large templates is made from the CloudFormation client's
+    /// configuration, which does not say its endpoint.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Cloud {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets the caller's credentials, for the clients made from the
+    /// CloudFormation client's configuration (S3), which does not say
+    /// them.
+    pub fn with_credentials(
+        mut self,
+        credentials: aws_sdk_cloudformation::config::SharedCredentialsProvider,
+    ) -> Cloud {
+        self.credentials = Some(credentials);
+        self
+    }
+
     /// Sets how often a changing stack is polled.
     pub fn with_poll_interval(mut self, poll: Duration) -> Cloud {
         self.poll = poll;
@@ -219,7 +241,12 @@ impl Cloud {
     }
 
     /// A client for `region` from `cfn`'s configuration.
-    fn target_with(&self, cfn: &aws_sdk_cloudformation::Client, region: &str) -> Target {
+    fn target_with(
+        &self,
+        cfn: &aws_sdk_cloudformation::Client,
+        credentials: Option<aws_sdk_cloudformation::config::SharedCredentialsProvider>,
+        region: &str,
+    ) -> Target {
         let client = if cfn.config().region().map(|r| r.as_ref()) == Some(region) {
             cfn.clone()
         } else {
@@ -233,6 +260,7 @@ impl Cloud {
         Target {
             endpoint: self.endpoint(region),
             region: region.to_owned(),
+            s3: s3_client(cfn, credentials, region, self.endpoint.as_deref()),
             client,
             poll: self.poll,
             execution_role: None,
@@ -260,7 +288,7 @@ impl Cloud {
         // A stack that declares no account goes wherever the caller is;
         // every other one is checked against the identity actually used.
         let mut target = match &art.env.account {
-            None => self.target_with(&self.cfn, &region),
+            None => self.target_with(&self.cfn, self.credentials.clone(), &region),
             Some(expected) => {
                 let session = self.session(&access, art).await?;
                 if *expected != session.account {
@@ -271,7 +299,7 @@ impl Cloud {
                         via: access.describe(),
                     });
                 }
-                self.target_with(&session.cfn, &region)
+                self.target_with(&session.cfn, session.credentials.clone(), &region)
             }
         };
         target.execution_role = accounts::execution_role(&art.env, &access, &region);
@@ -322,6 +350,7 @@ impl Cloud {
         match access {
             Access::Caller => Ok(Arc::new(Session {
                 cfn: self.cfn.clone(),
+                credentials: self.credentials.clone(),
                 account: self.account().await?.to_owned(),
             })),
             Access::Profile(profile) => {
@@ -344,6 +373,7 @@ impl Cloud {
                 })?;
                 Ok(Arc::new(Session {
                     cfn: cloud.cfn.clone(),
+                    credentials: cloud.credentials.clone(),
                     account: account.to_owned(),
                 }))
             }
@@ -385,16 +415,17 @@ impl Cloud {
                 let account = accounts::account_of_arn(&assumed)
                     .unwrap_or_default()
                     .to_owned();
+                let credentials =
+                    aws_sdk_cloudformation::config::SharedCredentialsProvider::new(role);
                 let config = self
                     .cfn
                     .config()
                     .to_builder()
-                    .credentials_provider(
-                        aws_sdk_cloudformation::config::SharedCredentialsProvider::new(role),
-                    )
+                    .credentials_provider(credentials.clone())
                     .build();
                 Ok(Arc::new(Session {
                     cfn: aws_sdk_cloudformation::Client::from_conf(config),
+                    credentials: Some(credentials),
                     account,
                 }))
             }
@@ -448,6 +479,29 @@ pub(crate) struct Opened {
     pub(crate) info: Option<StackInfo>,
 }
 
+/// An S3 client with `cfn`'s credentials, HTTP client, retries and
+/// timeouts, for `region`. Against a configured endpoint (a local
+/// emulator) it addresses buckets by path, which needs no DNS per bucket.
+fn s3_client(
+    cfn: &aws_sdk_cloudformation::Client,
+    credentials: Option<aws_sdk_cloudformation::config::SharedCredentialsProvider>,
+    region: &str,
+    endpoint: Option<&str>,
+) -> aws_sdk_s3::Client {
+    let c = cfn.config();
+    let mut builder = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(region.to_owned()))
+        .force_path_style(endpoint.is_some());
+    builder.set_credentials_provider(credentials);
+    builder.set_http_client(c.http_client());
+    builder.set_retry_config(c.retry_config().cloned());
+    builder.set_timeout_config(c.timeout_config().cloned());
+    builder.set_sleep_impl(c.sleep_impl());
+    builder.set_endpoint_url(endpoint.map(str::to_owned));
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
 /// The HTTPS client every AWS call goes through: the SDK's own hyper and
 /// rustls client, the same one its `default-https-client` feature builds
 /// (TLS 1.2 and 1.3, the system's root certificates, `HTTPS_PROXY` /
@@ -455,7 +509,7 @@ pub(crate) struct Opened {
 /// instead of aws-lc. aws-lc's C build was a third of a cold release build
 /// (issue #10); ring builds in seconds and serves the same cipher suites
 /// for talking to AWS endpoints.
-fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::proxy::ProxyConfig;
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     use aws_smithy_http_client::{Builder, ConnectorBuilder};

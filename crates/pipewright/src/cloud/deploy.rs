@@ -10,6 +10,7 @@ use super::client::{Cloud, Opened};
 use super::error::CloudError;
 use super::plan::{self, Scheduler};
 use super::stack_events::{EventLog, StackEvent, root_cause};
+use super::staging;
 use super::state::{Phase, StackStatus, remedy};
 use super::ui::{Progress, Ui};
 use super::values::StackInfo;
@@ -21,7 +22,7 @@ use indexmap::IndexMap;
 use std::sync::Mutex;
 
 /// How to deploy.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DeployOptions {
     /// Execute without asking.
     pub yes: bool,
@@ -32,6 +33,10 @@ pub struct DeployOptions {
     pub force: bool,
     /// How many independent stacks run at once (at least 1).
     pub concurrency: usize,
+    /// The bucket that stages templates over the inline limit; `None` for
+    /// the bootstrap stack's bucket of each stack's account and region
+    /// (see [`super::staging`]).
+    pub template_bucket: Option<String>,
 }
 
 impl Default for DeployOptions {
@@ -41,6 +46,7 @@ impl Default for DeployOptions {
             no_execute: false,
             force: false,
             concurrency: 4,
+            template_bucket: None,
         }
     }
 }
@@ -414,11 +420,19 @@ impl<'a> Deployer<'a> {
         let name = art.name.as_str();
         let cs_name = change_set::name(None, &art.hash);
         let tags = wanted_tags(art, &plan.parameters);
+        let template_url = staged_url(
+            self.cloud,
+            target,
+            art,
+            self.options.template_bucket.as_deref(),
+        )
+        .await?;
         let request = ChangeSetRequest {
             stack: name,
             name: &cs_name,
             create,
             body: &art.body,
+            template_url,
             parameters: plan.parameters.for_api(),
             capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
             tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
@@ -593,6 +607,31 @@ impl<'a> Deployer<'a> {
             Some(last),
         )
     }
+}
+
+/// Where `art`'s template is staged in S3 when it is over the inline
+/// limit (uploading it); `None` for one passed inline.
+pub(crate) async fn staged_url(
+    cloud: &Cloud,
+    target: &Target,
+    art: &Artifact,
+    bucket: Option<&str>,
+) -> Result<Option<String>, CloudError> {
+    if art.body.len() <= staging::MAX_INLINE_BODY {
+        return Ok(None);
+    }
+    let bucket = match bucket {
+        Some(name) => staging::Bucket::Named(name.to_owned()),
+        None => staging::Bucket::Bootstrap {
+            account: match &art.env.account {
+                Some(account) => account.clone(),
+                None => cloud.account().await?.to_owned(),
+            },
+        },
+    };
+    staging::stage(target, &art.name, &art.body, &bucket)
+        .await
+        .map(Some)
 }
 
 /// The types of a connection to a repository host, which CloudFormation

@@ -5,6 +5,7 @@
 use super::api::Target;
 use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, Replacement};
 use super::client::{Cloud, Opened};
+use super::deploy::staged_url;
 use super::error::CloudError;
 use super::preview::wanted_tags;
 use super::state::Phase;
@@ -46,10 +47,13 @@ pub struct StackDiff {
 /// Diffs one stack. `parameters` are the stack's checked parameters, or
 /// `None` when they could not be resolved (then the change set keeps every
 /// deployed value).
+/// `template_bucket` stages a template over the inline limit, as deploy
+/// does (`None`: the bootstrap stack's bucket).
 pub async fn diff_stack(
     cloud: &Cloud,
     art: &Artifact,
     parameters: Option<&StackParameters>,
+    template_bucket: Option<&str>,
 ) -> Result<StackDiff, CloudError> {
     let Opened { target, info } = cloud.open(art).await?;
     let Some(info) = info else {
@@ -74,7 +78,16 @@ pub async fn diff_stack(
             info.status
         ))
     } else {
-        match replacement_flags(&target, art, parameters, &info.parameters).await {
+        match replacement_flags(
+            cloud,
+            &target,
+            art,
+            parameters,
+            &info.parameters,
+            template_bucket,
+        )
+        .await
+        {
             Ok(flags) => {
                 set_replacements(&mut d, &flags);
                 ReplacementSource::ChangeSet
@@ -108,11 +121,16 @@ fn set_replacements(d: &mut TemplateDiff, flags: &[(String, Option<Replaces>)]) 
 /// whatever the API answers in between (an interrupt is cleaned up by
 /// [`cleanup`]). An error is the reason to fall back.
 async fn replacement_flags(
+    cloud: &Cloud,
     target: &Target,
     art: &Artifact,
     parameters: Option<&StackParameters>,
     deployed: &indexmap::IndexMap<String, String>,
+    template_bucket: Option<&str>,
 ) -> Result<Vec<(String, Option<Replaces>)>, String> {
+    let template_url = staged_url(cloud, target, art, template_bucket)
+        .await
+        .map_err(|e| e.to_string())?;
     let name = change_set::name(Some("diff"), &art.hash);
     let values: Vec<(&str, Option<&str>)> = match parameters {
         Some(p) => p.for_api(),
@@ -135,6 +153,7 @@ async fn replacement_flags(
         name: &name,
         create: false,
         body: &art.body,
+        template_url,
         parameters: values,
         capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
         tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),

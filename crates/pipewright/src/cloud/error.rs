@@ -129,6 +129,23 @@ pub enum CloudError {
         #[source]
         source: crate::template::reader::ReadError,
     },
+    /// A template over the inline limit, and no bucket to stage it in.
+    #[error(
+        "stack `{stack}`'s template is {bytes} bytes, over the 51,200 CloudFormation takes inline, and its staging bucket `{bucket}` does not exist in {region}"
+    )]
+    NoTemplateBucket {
+        /// The stack.
+        stack: String,
+        /// The template's size.
+        bytes: usize,
+        /// The bucket.
+        bucket: String,
+        /// The region.
+        region: String,
+        /// The account whose bootstrap stack makes the bucket, when it was
+        /// the bootstrap bucket (else the caller named it).
+        bootstrap: Option<String>,
+    },
     /// The stack is gone: deleted while pipewright was changing it.
     #[error("stack `{stack}` disappeared while it was being changed")]
     StackGone {
@@ -245,6 +262,8 @@ impl CloudError {
             CloudError::Reach { account, role: true, .. } => format!("bootstrap account {account} first (deploy its bootstrap stack with --account-profile {account}=PROFILE) and check that the deploy role trusts your identity; or reach the account with --account-profile {account}=PROFILE"),
             CloudError::Reach { account, .. } => format!("check the profile (`aws sts get-caller-identity --profile NAME`), or map another with --account-profile {account}=NAME"),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
+            CloudError::NoTemplateBucket { bootstrap: Some(account), region, .. } => format!("deploy the bootstrap stack of account {account} in {region} (it creates the bucket), or pass --template-bucket NAME with a bucket of that account and region"),
+            CloudError::NoTemplateBucket { .. } => "create the bucket, or pass --template-bucket with one that exists in the stack's account and region".into(),
             CloudError::UnreadableTemplate { .. } => "the stack was written by another tool in a form pipewright does not read; `pipewright import` the template to adopt it".into(),
             CloudError::Api { code, .. } if code.is_throttling() => "the API throttled past the retry budget; run again with --concurrency 1".into(),
             CloudError::Api { code, .. } if code.is_access_denied() => "the credentials lack the permission; check the role or --profile".into(),

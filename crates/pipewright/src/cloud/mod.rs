@@ -10,7 +10,8 @@
 //!   [`plan`], change-set summaries in [`change_set`], event
 //!   de-duplication and root causes in [`stack_events`], the deploy
 //!   preview in [`preview`];
-//! - the SDK calls: [`api`] (a client bound to one stack), the way in
+//! - the SDK calls: [`api`] (a client bound to one stack; [`staging`]
+//!   puts a template over the inline limit in S3), the way in
 //!   ([`client`]: credentials, region, endpoint; [`accounts`]: one way
 //!   into each account);
 //! - the UI trait ([`ui`]) and stack watching ([`watch`]: follow, settle),
@@ -32,6 +33,7 @@ pub mod error;
 pub mod plan;
 pub mod preview;
 pub mod stack_events;
+pub mod staging;
 pub mod state;
 pub mod status;
 pub mod ui;
