@@ -9,6 +9,7 @@ mod cloud_cli;
 mod cloud_mocks;
 mod color;
 mod constructs;
+mod create_only;
 mod cross_account;
 mod deploy;
 mod diff_drift;

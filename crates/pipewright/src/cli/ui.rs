@@ -250,6 +250,7 @@ mod tests {
                 old: Some("42".into()),
                 new: None,
             }],
+            replaced: vec![],
         };
         assert_eq!(
             preview_lines(&printer, &preview),

@@ -483,7 +483,8 @@ impl<'a> Deployer<'a> {
         let art = plan.artifact;
         let name = art.name.as_str();
         let (cs_id, stack_id) = target.create_change_set(request).await?;
-        let state = target.wait_change_set(name, &cs_id).await?;
+        let mut state = target.wait_change_set(name, &cs_id).await?;
+        mark_create_only(&mut state.summary, preview);
         if state.status != ChangeSetStatus::CreateComplete {
             let reason = state
                 .reason
@@ -609,6 +610,20 @@ impl<'a> Deployer<'a> {
     }
 }
 
+/// Marks as replaced every modification the change set gives no
+/// replacement for (a local emulator never does) whose create-only property
+/// changes, by the provider schemas: what is known in advance is said.
+fn mark_create_only(summary: &mut change_set::Summary, preview: &Preview) {
+    for c in &mut summary.changes {
+        if c.action == change_set::Action::Modify
+            && matches!(c.replacement, change_set::Replacement::Unknown(_))
+            && preview.replaced.contains(&c.logical_id)
+        {
+            c.replacement = change_set::Replacement::Yes;
+        }
+    }
+}
+
 /// Where `art`'s template is staged in S3 when it is over the inline
 /// limit (uploading it); `None` for one passed inline.
 pub(crate) async fn staged_url(
@@ -668,6 +683,32 @@ pub fn pending_connection_note(summary: &change_set::Summary) -> Option<&'static
 mod tests {
     use super::*;
     use crate::template::Template;
+
+    #[test]
+    fn a_silent_change_set_is_told_what_the_schemas_know() {
+        use super::change_set::{Action, Replacement, ResourceChange, Summary};
+        let change = |id: &str| ResourceChange {
+            action: Action::Modify,
+            logical_id: id.into(),
+            resource_type: "AWS::ECR::Repository".into(),
+            physical_id: None,
+            replacement: Replacement::Unknown(String::new()),
+            scope: vec![],
+            properties: vec![],
+        };
+        let mut summary = Summary::new(vec![change("Renamed"), change("Rescanned")]);
+        let preview = Preview {
+            replaced: vec!["Renamed".into()],
+            ..Preview::default()
+        };
+        mark_create_only(&mut summary, &preview);
+        assert_eq!(summary.changes[0].replacement, Replacement::Yes);
+        assert_eq!(
+            summary.changes[1].replacement,
+            Replacement::Unknown(String::new()),
+            "what nobody knows stays unknown"
+        );
+    }
 
     #[test]
     fn a_connection_is_announced_only_when_the_change_set_creates_or_replaces_it() {

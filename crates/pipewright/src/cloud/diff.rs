@@ -95,12 +95,25 @@ pub async fn diff_stack(
             Err(reason) => ReplacementSource::TemplateOnly(reason),
         }
     };
+    mark_create_only(&mut d);
     Ok(StackDiff {
         stack: art.name.clone(),
         deployed: true,
         replacements,
         diff: d,
     })
+}
+
+/// Marks as replaced every modified resource no change set said anything
+/// about whose create-only property changes (the provider schemas'
+/// `createOnlyProperties`): known without a change set, or when it is
+/// silent.
+fn mark_create_only(d: &mut TemplateDiff) {
+    for r in &mut d.resources {
+        if r.replacement.is_none() && r.replaces_by_reference() {
+            r.replacement = Some(Replaces::Yes);
+        }
+    }
 }
 
 /// Applies a change set's replacement flags, by logical ID: a modified

@@ -25,6 +25,10 @@ pub struct Preview {
     /// (a stack adopted with `import` may have tags its code does not
     /// give), each as a [`ParameterChange`] of the tag's key.
     pub tags: Vec<ParameterChange>,
+    /// Resources a create-only property of which changes (the provider
+    /// schemas' `createOnlyProperties`): replaced, whatever the change set
+    /// says or does not say.
+    pub replaced: Vec<String>,
 }
 
 /// One parameter whose value changes. `NoEcho` values read `****`.
@@ -111,8 +115,15 @@ pub fn preview(
             });
         }
     }
+    let diff = crate::diff::diff(old_template, &artifact.template);
     Preview {
-        iam: crate::diff::diff(old_template, &artifact.template).iam,
+        replaced: diff
+            .resources
+            .iter()
+            .filter(|r| r.replaces_by_reference())
+            .map(|r| r.id.clone())
+            .collect(),
+        iam: diff.iam,
         parameters: changes,
         tags,
     }
