@@ -19,6 +19,8 @@ mod list;
 #[cfg(feature = "cloud")]
 mod prepare;
 mod printer;
+#[cfg(feature = "cloud")]
+mod recover;
 mod select;
 #[cfg(feature = "cloud")]
 mod status;
@@ -148,6 +150,24 @@ enum Command {
         /// Output format for the results and outputs on stdout.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+    /// Continue the failed rollback of a stack in UPDATE_ROLLBACK_FAILED.
+    ///
+    /// CloudFormation continues rolling the last update back
+    /// (ContinueUpdateRollback), skipping the resources named with --skip
+    /// (those that cannot roll back, e.g. changed or deleted by hand); the
+    /// events are shown until the stack settles. Exit 0 when it ends in
+    /// UPDATE_ROLLBACK_COMPLETE (deploy works again), 4 when the rollback
+    /// fails again.
+    #[cfg(feature = "cloud")]
+    #[command(after_help = exit::help())]
+    Recover {
+        /// The stack.
+        stack: String,
+        /// A resource (logical ID) to skip, left as it is and marked
+        /// rolled back; repeatable.
+        #[arg(long = "skip", value_name = "ID")]
+        skip: Vec<String>,
     },
     /// Delete stacks, dependents first; retained resources are listed.
     ///
@@ -433,6 +453,10 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             concurrency.into(),
             connect.clone(),
         ),
+        #[cfg(feature = "cloud")]
+        Command::Recover { stack, skip } => {
+            recover::run(&app, &printer, &stack, &skip, connect.clone())
+        }
         #[cfg(feature = "cloud")]
         Command::Status { stacks, format } => status::run(
             &app,

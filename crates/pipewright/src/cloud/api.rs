@@ -268,6 +268,25 @@ impl Target {
         Ok(())
     }
 
+    /// Continues a failed rollback (`ContinueUpdateRollback`), skipping
+    /// `skip` (logical IDs).
+    pub async fn continue_update_rollback(
+        &self,
+        stack: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError> {
+        self.writable(stack)?;
+        self.client
+            .continue_update_rollback()
+            .stack_name(stack)
+            .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+            .set_role_arn(self.execution_role.clone())
+            .send()
+            .await
+            .map_err(|e| self.fail("ContinueUpdateRollback", stack, e))?;
+        Ok(())
+    }
+
     /// Executes a change set.
     pub async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
         self.writable(stack)?;

@@ -16,7 +16,8 @@
 //!   into each account);
 //! - the UI trait ([`ui`]) and stack watching ([`watch`]: follow, settle),
 //!   shared by the flows;
-//! - the flows: [`deploy`], [`destroy`], [`status`], [`diff`], [`drift`].
+//! - the flows: [`deploy`], [`destroy`], [`recover`], [`status`], [`diff`],
+//!   [`drift`].
 //!
 //! The library never prints: flows report through a [`Ui`] the caller
 //! implements.
@@ -32,6 +33,7 @@ pub mod drift;
 pub mod error;
 pub mod plan;
 pub mod preview;
+pub mod recover;
 pub mod stack_events;
 pub mod staging;
 pub mod state;

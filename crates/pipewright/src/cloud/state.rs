@@ -93,7 +93,7 @@ pub fn succeeded(status: &str) -> bool {
 pub fn remedy(stack: &str, status: &str) -> Option<String> {
     Some(match status {
         "UPDATE_ROLLBACK_FAILED" => format!(
-            "the rollback of the last update failed; fix the resources named in the stack events, then run `aws cloudformation continue-update-rollback --stack-name {stack}` (with `--resources-to-skip` for resources that cannot roll back) and deploy again"
+            "the rollback of the last update failed; fix the resources named in the stack events, then run `pipewright recover {stack}` (with `--skip ID` for each resource that cannot roll back) and deploy again"
         ),
         "ROLLBACK_FAILED" | "CREATE_FAILED" => format!(
             "the first create failed and could not roll back; delete the stack with `pipewright destroy {stack}` (or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again"
@@ -187,10 +187,7 @@ mod tests {
     #[test]
     fn stuck_states_say_what_to_do() {
         let r = remedy("app", "UPDATE_ROLLBACK_FAILED").unwrap();
-        assert!(
-            r.contains("continue-update-rollback --stack-name app"),
-            "{r}"
-        );
+        assert!(r.contains("`pipewright recover app`"), "{r}");
         assert!(
             remedy("app", "DELETE_FAILED")
                 .unwrap()
