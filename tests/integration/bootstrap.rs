@@ -134,6 +134,17 @@ fn the_deploy_role_uses_cloudformation_on_managed_stacks_and_passes_only_the_exe
             ],
             "Resource": managed,
         }),
+        // The template bucket (issue #22): stage and read large templates.
+        json!({
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"],
+            "Resource": [{"Fn::GetAtt": ["TemplateBucket", "Arn"]}],
+        }),
+        json!({
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            "Resource": [sub("${TemplateBucket.Arn}/*")],
+        }),
     ];
     let key = |v: &Value| v.to_string();
     got.sort_by_key(key);
@@ -162,6 +173,37 @@ fn the_deploy_role_uses_cloudformation_on_managed_stacks_and_passes_only_the_exe
     assert_eq!(
         t["Outputs"]["DeployRoleArn"]["Value"],
         json!({"Fn::GetAtt": ["DeployRole", "Arn"]})
+    );
+
+    // The bucket deploy stages templates over 51,200 bytes in: named after
+    // the account and region, encrypted, versioned, private, expiring.
+    let bucket = &t["Resources"]["TemplateBucket"];
+    assert_eq!(bucket["DeletionPolicy"], "Retain");
+    let p = &bucket["Properties"];
+    assert_eq!(
+        p["BucketName"],
+        sub("pipewright-templates-${AWS::AccountId}-${AWS::Region}")
+    );
+    assert_eq!(
+        p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+            ["SSEAlgorithm"],
+        "AES256"
+    );
+    assert_eq!(p["VersioningConfiguration"]["Status"], "Enabled");
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(p["PublicAccessBlockConfiguration"][flag], true, "{flag}");
+    }
+    let rule = &p["LifecycleConfiguration"]["Rules"][0];
+    assert_eq!(rule["ExpirationInDays"], 30);
+    assert_eq!(rule["NoncurrentVersionExpiration"]["NoncurrentDays"], 1);
+    assert_eq!(
+        t["Outputs"]["TemplateBucketName"]["Value"],
+        json!({"Ref": "TemplateBucket"})
     );
 }
 

@@ -307,7 +307,7 @@ async fn stuck_states_stop_with_what_to_do_and_no_write() {
     for (status, remedy) in [
         (
             StackStatus::UpdateRollbackFailed,
-            "continue-update-rollback --stack-name artifact-store",
+            "`pipewright recover artifact-store`",
         ),
         (StackStatus::DeleteFailed, "--retain-resources"),
     ] {
@@ -548,16 +548,16 @@ async fn a_change_set_that_fails_to_create_is_deleted_with_its_empty_stack() {
         .deploy(&[plan(art)])
         .await;
     match &reports[0].outcome {
-        DeployOutcome::Error(
-            e @ CloudError::Api {
-                operation: "CreateChangeSet",
-                ..
-            },
-        ) => {
+        DeployOutcome::Error(CloudError::ChangeSetFailed {
+            stack,
+            status,
+            reason,
+        }) => {
+            assert_eq!(stack, "artifact-store");
+            assert_eq!(*status, pipewright::cloud::values::ChangeSetStatus::Failed);
             assert!(
-                e.to_string()
-                    .contains("Unresolved resource dependencies [Missing]"),
-                "{e}"
+                reason.contains("Unresolved resource dependencies [Missing]"),
+                "{reason}"
             );
         }
         other => panic!("{other:?}"),
@@ -1122,7 +1122,10 @@ mod drift {
         assert_eq!(diff.path, "/VersioningConfiguration/Status");
         assert_eq!(diff.expected, serde_json::json!("Enabled"));
         assert_eq!(diff.actual, serde_json::json!("Suspended"));
-        assert_eq!(diff.kind, "NOT_EQUAL");
+        assert_eq!(
+            diff.kind,
+            pipewright::cloud::drift::DifferenceType::NotEqual
+        );
         assert_eq!(r.resources.not_checked, ["Webhook"]);
     }
 
@@ -1269,7 +1272,7 @@ mod diff {
         let delete = mock!(Client::delete_change_set)
             .then_output(|| DeleteChangeSetOutput::builder().build());
         let cloud = cloud(&[&states, &template, &create, &ready, &delete]);
-        let d = diff_stack(&cloud, art, None).await.unwrap();
+        let d = diff_stack(&cloud, art, None, None).await.unwrap();
         assert_eq!(d.replacements, ReplacementSource::ChangeSet);
         let bucket = &d.diff.resources[0];
         assert_eq!(
@@ -1298,7 +1301,7 @@ mod diff {
         let delete = mock!(Client::delete_change_set)
             .then_output(|| DeleteChangeSetOutput::builder().build());
         let cloud = self::cloud(&[&states, &template, &create, &failed, &delete]);
-        let d = diff_stack(&cloud, art, None).await.unwrap();
+        let d = diff_stack(&cloud, art, None, None).await.unwrap();
         assert_eq!(
             d.replacements,
             ReplacementSource::TemplateOnly(
@@ -1347,4 +1350,97 @@ async fn termination_protection_is_turned_on_for_an_unchanged_stack() {
         ui.lines()
             .contains(&"artifact-store: note termination protection turned on".to_owned())
     );
+}
+
+/// `pipewright recover` (issue #22): moto has no ContinueUpdateRollback, so
+/// the SDK's mock layer serves it. The rollback is continued with the
+/// resources to skip, followed, and its end state told.
+mod recover {
+    use super::*;
+    use aws_sdk_cloudformation::operation::continue_update_rollback::ContinueUpdateRollbackOutput;
+    use pipewright::cloud::recover::{RecoverOutcome, recover};
+
+    #[tokio::test]
+    async fn a_failed_rollback_is_continued_skipping_what_was_named() {
+        let a = assembly();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks)
+            .sequence()
+            .output({
+                let s = stack(StackStatus::UpdateRollbackFailed, art);
+                move || describe(vec![s.clone()])
+            })
+            .output({
+                let s = stack(StackStatus::UpdateRollbackInProgress, art);
+                move || describe(vec![s.clone()])
+            })
+            .output({
+                let s = stack(StackStatus::UpdateRollbackComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .build();
+        let history = mock!(Client::describe_stack_events)
+            .sequence()
+            .output(|| events(vec![], None))
+            .output(|| {
+                events(
+                    vec![event(
+                        "e1",
+                        "ArtifactBucket",
+                        "AWS::S3::Bucket",
+                        ResourceStatus::UpdateComplete,
+                        None,
+                    )],
+                    None,
+                )
+            })
+            .output(|| events(vec![], None))
+            .build();
+        let continued = mock!(Client::continue_update_rollback)
+            .match_requests(|r| {
+                r.stack_name() == Some("artifact-store")
+                    && r.resources_to_skip() == ["ArtifactBucketPolicy".to_owned()]
+            })
+            .then_output(|| ContinueUpdateRollbackOutput::builder().build());
+        let cloud = cloud(&[&states, &history, &continued]);
+        let ui = Recorder::new(true);
+        let outcome = recover(&cloud, &ui, art, &["ArtifactBucketPolicy".to_owned()])
+            .await
+            .unwrap();
+        match outcome {
+            RecoverOutcome::Recovered { skipped } => {
+                assert_eq!(skipped, ["ArtifactBucketPolicy"])
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(continued.num_calls(), 1);
+        assert!(
+            ui.lines()
+                .iter()
+                .any(|l| l.contains("UPDATE_COMPLETE") && l.contains("ArtifactBucket")),
+            "{:?}",
+            ui.lines()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stack_that_is_not_stuck_is_left_alone() {
+        let a = assembly();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        });
+        let continued = mock!(Client::continue_update_rollback)
+            .then_output(|| ContinueUpdateRollbackOutput::builder().build());
+        let cloud = cloud(&[&states, &continued]);
+        let outcome = recover(&cloud, &Recorder::new(true), art, &[])
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, RecoverOutcome::NotStuck { ref status } if status.as_str() == "UPDATE_COMPLETE"),
+            "{outcome:?}"
+        );
+        assert_eq!(continued.num_calls(), 0, "no write call");
+    }
 }

@@ -387,3 +387,28 @@ fn an_unreachable_endpoint_is_an_error_naming_it() {
         "{stderr}"
     );
 }
+
+/// `recover` refuses a stack with no failed rollback, changing nothing, and
+/// says why (issue #22); the continued rollback itself is in
+/// `cloud_mocks::recover` (moto has no ContinueUpdateRollback).
+#[test]
+fn recover_refuses_a_stack_with_no_failed_rollback() {
+    let s = session();
+    let out = s.run(&["recover", "artifact-store"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out).1,
+        "error: stack `artifact-store` is not deployed: there is no rollback to continue\n"
+    );
+    let out = s.run(&["deploy", "artifact-store", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let out = s.run(&["recover", "artifact-store", "--skip", "ArtifactBucket"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out).1,
+        "error: stack `artifact-store` is CREATE_COMPLETE: only a stack in UPDATE_ROLLBACK_FAILED has a rollback to continue\n\
+         hint: `pipewright status` shows each stack's state\n"
+    );
+    let out = s.run(&["recover", "artifact-stor"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out).1);
+}

@@ -172,3 +172,52 @@ fn diff_before_deploy_after_deploy_and_after_an_out_of_band_change() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     insta::assert_json_snapshot!("diff_changed_json", json);
 }
+
+/// An ECR repository renamed in code and not deployed yet: moto's change
+/// set gives no replacement, and the provider schemas say `RepositoryName`
+/// is create-only, so diff says the repository is replaced (issue #22).
+#[test]
+fn diff_of_an_undeployed_rename_says_the_repository_is_replaced() {
+    let s = session();
+    let out = s.run(&["deploy", "eks-common", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    // What is deployed has the old name; the code has `acme/app`.
+    let committed = std::fs::read_to_string(s.dir.path().join("stacks/eks-common.yaml")).unwrap();
+    assert!(committed.contains("RepositoryName: acme/app\n"));
+    s.update_out_of_band(
+        "eks-common",
+        &committed.replace(
+            "RepositoryName: acme/app\n",
+            "RepositoryName: acme/app-old\n",
+        ),
+    );
+
+    let out = s.run(&["diff", "eks-common", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let resources = json["stacks"][0]["diff"]["resources"].as_array().unwrap();
+    let renamed: Vec<&Value> = resources
+        .iter()
+        .filter(|r| {
+            r["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["path"] == "Properties.RepositoryName")
+        })
+        .collect();
+    assert_eq!(renamed.len(), 1, "{json:#}");
+    assert_eq!(renamed[0]["replacement"], "yes", "{json:#}");
+    assert_eq!(renamed[0]["stateful"], true);
+
+    let out = s.run(&["diff", "eks-common"]);
+    let (stdout, _) = text(&out);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("AWS::ECR::Repository") && l.contains('~'))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains("replace") && line.contains("DATA AT RISK"),
+        "{line}"
+    );
+}

@@ -153,7 +153,16 @@ fn over_limit_templates() {
         ["params: the template has 201 parameters: CloudFormation allows at most 200"]
     );
 
-    let big = "x".repeat(52_000);
+    // Over the inline limit is fine (deploy passes it through S3); over
+    // 1 MB is not.
+    let mut s = Stack::new("large");
+    s.add_resource(
+        "T",
+        topic().property("DisplayName", "x".repeat(60_000).as_str()),
+    );
+    let assembly = App::new().stack(s).synth().unwrap();
+    assert!(assembly.stacks[0].body.len() > 51_200);
+    let big = "x".repeat(1_050_000);
     let mut s = Stack::new("body");
     s.add_resource("T", topic().property("DisplayName", big.as_str()));
     let mut expected = Template::default();
@@ -165,7 +174,7 @@ fn over_limit_templates() {
     assert_eq!(
         problems(App::new().stack(s)),
         [format!(
-            "body: the template body is {bytes} bytes: CloudFormation accepts at most 51200 bytes"
+            "body: the template body is {bytes} bytes: CloudFormation accepts at most 1048576 bytes, even through S3"
         )]
     );
 }

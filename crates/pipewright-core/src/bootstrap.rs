@@ -15,6 +15,13 @@
 //!   [`Bootstrap::administrator_access`] and a reason, which lands in the
 //!   role's Metadata.
 //!
+//! and the **template bucket** ([`template_bucket_name`]): where `deploy`
+//! stages a template over the 51,200 bytes CloudFormation takes inline, to
+//! pass it as `TemplateURL` (issue #22). It is the hardened [`Bucket`]
+//! (encrypted, versioned, public access blocked, TLS only) whose objects
+//! expire after [`TEMPLATE_EXPIRE_AFTER_DAYS`]: a staged template is read
+//! once, when its change set is made. The deploy role may read and write it.
+//!
 //! The bootstrap stack itself is deployed with the account's own
 //! credentials (a profile mapped with `--account-profile`), never through
 //! the role it creates ([`Stack::own_credentials`]).
@@ -22,7 +29,20 @@
 use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{Principal, Role, RoleArn, RoleRef, Statement};
+use crate::s3::Bucket;
 use crate::template::{Expr, Output};
+
+/// Days after which a staged template (and a replaced version of one)
+/// expires from the template bucket: it is read once, when its change set
+/// is made.
+pub const TEMPLATE_EXPIRE_AFTER_DAYS: u32 = 30;
+
+/// The template bucket of `account` in `region`, as the bootstrap stack
+/// names it: `pipewright-templates-ACCOUNT-REGION` (bucket names are
+/// global; the account and region make it one per bootstrap).
+pub fn template_bucket_name(account: &str, region: &str) -> String {
+    format!("pipewright-templates-{account}-{region}")
+}
 
 /// What the deploy role may do on the stacks it manages: the calls
 /// `pipewright deploy`, `destroy`, `diff`, `drift` and `status` make.
@@ -238,6 +258,16 @@ impl Bootstrap {
         );
 
         self.grant_deploy(&mut stack, &deploy, &execution);
+        let bucket = stack.add(
+            Bucket::new("TemplateBucket")
+                .name(Expr::sub(template_bucket_name(
+                    "${AWS::AccountId}",
+                    "${AWS::Region}",
+                )))
+                .expire_after_days(Some(TEMPLATE_EXPIRE_AFTER_DAYS))
+                .noncurrent_after_days(1),
+        );
+        bucket.grant_read_write(&mut stack, &deploy);
         for statement in self.execution {
             stack.grant(&execution, statement);
         }
@@ -261,6 +291,11 @@ impl Bootstrap {
         stack.add_output(
             "ExecutionRoleArn",
             Output::new(execution.arn()).description("The role CloudFormation acts as"),
+        );
+        stack.add_output(
+            "TemplateBucketName",
+            Output::new(bucket.name())
+                .description("Where pipewright deploy stages templates over 51,200 bytes"),
         );
         stack
     }

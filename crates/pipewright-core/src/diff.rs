@@ -92,16 +92,21 @@ impl ResourceDiff {
                 || (self.replacement.is_none() && self.replaces_by_reference()))
     }
 
-    /// Whether a changed property is one whose update replaces the resource
-    /// by the CloudFormation resource reference (see
-    /// [`crate::facts::replaces`]): what a reviewer is told when no change
-    /// set says it for sure.
+    /// Whether a changed property is create-only, so that its update
+    /// replaces the resource (the provider schemas' `createOnlyProperties`,
+    /// see [`crate::facts::replaces`]): what a reviewer is told when no
+    /// change set says it for sure (none exists yet, or it says nothing).
     pub fn replaces_by_reference(&self) -> bool {
         self.change == ChangeKind::Modified
             && self.properties.iter().any(|c| {
                 let name = c.path.strip_prefix("Properties.").unwrap_or_default();
-                let top = name.split(['.', '[']).next().unwrap_or_default();
-                crate::facts::replaces(&self.resource_type, top)
+                // `A.B[0].C` -> `A/B/C`: list positions are not in schemas.
+                let path: Vec<&str> = name
+                    .split('.')
+                    .map(|part| part.split('[').next().unwrap_or_default())
+                    .filter(|part| !part.is_empty())
+                    .collect();
+                !path.is_empty() && crate::facts::replaces(&self.resource_type, &path.join("/"))
             })
     }
 }

@@ -146,7 +146,9 @@ pub enum ProblemKind {
         max: usize,
     },
     /// A template body over CloudFormation's size limit.
-    #[error("the template body is {bytes} bytes: CloudFormation accepts at most {max} bytes")]
+    #[error(
+        "the template body is {bytes} bytes: CloudFormation accepts at most {max} bytes, even through S3"
+    )]
     BodySize {
         /// The body's size.
         bytes: usize,

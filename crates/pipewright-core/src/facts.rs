@@ -32,9 +32,10 @@ pub struct TypeFacts {
     /// Is itself a policy (a bucket policy, a topic policy): every change to
     /// it changes permissions.
     pub policy_resource: bool,
-    /// Properties whose change replaces the resource, which a reviewer must
-    /// see before a change set exists. From each type's "Update requires:
-    /// Replacement" entries in the CloudFormation resource reference.
+    /// Properties whose change replaces the resource, from each type's
+    /// "Update requires: Replacement" entries in the CloudFormation
+    /// resource reference: used only for a type the provider schemas (see
+    /// [`create_only`]) do not have.
     pub replacing_properties: &'static [&'static str],
 }
 
@@ -244,10 +245,53 @@ pub fn policy_properties(resource_type: &str) -> &'static [&'static str] {
     of(resource_type).map_or(GENERIC_POLICY_PROPERTIES, |t| t.policy_properties)
 }
 
-/// Whether a change to `property` (a top-level property name) of
-/// `resource_type` replaces the resource.
-pub fn replaces(resource_type: &str, property: &str) -> bool {
-    of(resource_type).is_some_and(|t| t.replacing_properties.contains(&property))
+/// Every resource type's `createOnlyProperties`, from the CloudFormation
+/// resource provider schemas (source and version in the file's header;
+/// written by `scripts/create_only_properties.py` from the schemas cfn-lint
+/// bundles): `TYPE<TAB>PATH PATH..`, paths below `Properties` joined by
+/// `/`. A change to one replaces the resource, which a reviewer must know
+/// before any change set exists (issue #22).
+const CREATE_ONLY: &str = include_str!("../data/create_only_properties.tsv");
+
+/// The properties of `resource_type` whose change replaces the resource
+/// (`createOnlyProperties`), as paths below `Properties` such as
+/// `RepositoryName` or `EncryptionConfiguration/KmsKey`; `None` for a type
+/// the provider schemas do not have.
+pub fn create_only(resource_type: &str) -> Option<&'static [&'static str]> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Vec<&'static str>>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            CREATE_ONLY
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split_once('\t'))
+                .map(|(t, props)| (t, props.split_whitespace().collect()))
+                .collect()
+        })
+        .get(resource_type)
+        .map(Vec::as_slice)
+}
+
+/// Whether a change to `path` (a property path below `Properties`, parts
+/// joined by `/`, e.g. `EncryptionConfiguration/KmsKey`) of
+/// `resource_type` replaces the resource: it is, or is inside or holds, a
+/// create-only property ([`create_only`]). A type the schemas do not have
+/// falls back to this registry's [`TypeFacts::replacing_properties`].
+pub fn replaces(resource_type: &str, path: &str) -> bool {
+    let within = |outer: &str, inner: &str| {
+        inner == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    match create_only(resource_type) {
+        Some(props) => props.iter().any(|p| within(p, path) || within(path, p)),
+        None => {
+            let top = path.split('/').next().unwrap_or_default();
+            of(resource_type).is_some_and(|t| t.replacing_properties.contains(&top))
+        }
+    }
 }
 
 /// A capability a stack needs to be created or updated.

@@ -124,6 +124,28 @@ fn imported_stacks_synthesize_their_templates() {
 /// The value the tutorial's parameters file gives its NoEcho token.
 const FIXTURE_TOKEN: &str = "ghp_fixture_value_0123456789";
 
+/// What import writes for the tutorial's parameters file: the NoEcho
+/// token's value replaced by a reference to the environment (issue #22).
+const COPIED_PARAMETERS: &str = r#"[
+  {
+    "ParameterKey": "GitHubOwner",
+    "ParameterValue": "acme"
+  },
+  {
+    "ParameterKey": "GitHubRepo",
+    "ParameterValue": "web"
+  },
+  {
+    "ParameterKey": "GitHubBranch",
+    "ParameterValue": "main"
+  },
+  {
+    "ParameterKey": "GitHubToken",
+    "ParameterValue": "${env:GIT_HUB_TOKEN}"
+  }
+]
+"#;
+
 /// The whole adoption, as a team does it: a stack created with the AWS
 /// CLI's `create-stack` from the tutorial's `pipeline.yml` and
 /// `parameters.json`; the README's infra crate; `import`, which writes
@@ -165,6 +187,7 @@ fn an_adopted_stack_deploys_as_no_change_and_diffs_as_none() {
     let run = |args: &[&str]| {
         let mut c = Command::new(target_dir().join("debug/acme-infra"));
         aws_env(&mut c, &s.endpoint, s.dir.path());
+        c.env("GIT_HUB_TOKEN", FIXTURE_TOKEN);
         let out = c.args(args).current_dir(&krate).output().unwrap();
         let (stdout, stderr) = text(&out);
         assert!(
@@ -185,14 +208,17 @@ fn an_adopted_stack_deploys_as_no_change_and_diffs_as_none() {
         stderr.contains("copied parameters.json to parameters/image-pipeline.json"),
         "{stderr}"
     );
-    assert!(stderr.contains("`GitHubToken`: a NoEcho value is written in the file"));
+    assert!(
+        stderr.contains("`GitHubToken` is NoEcho: parameters/image-pipeline.json reads \"${env:GIT_HUB_TOKEN}\", not the value; set GIT_HUB_TOKEN when you deploy"),
+        "{stderr}"
+    );
     let lib = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
     assert!(lib.starts_with("pub mod image_pipeline;\n"), "{lib}");
     assert!(lib.contains(".stack(image_pipeline::stack())"), "{lib}");
     assert_eq!(
-        std::fs::read(krate.join("parameters/image-pipeline.json")).unwrap(),
-        std::fs::read(krate.join("parameters.json")).unwrap(),
-        "the parameters file is copied as it is"
+        std::fs::read_to_string(krate.join("parameters/image-pipeline.json")).unwrap(),
+        COPIED_PARAMETERS,
+        "the parameters file is copied without the NoEcho value"
     );
 
     build();
@@ -259,9 +285,9 @@ fn import_writes_the_module_declares_it_and_copies_the_parameters() {
     assert_eq!(stdout, "", "status goes to stderr");
     assert_eq!(
         stderr,
-        "warning: pipeline-parameters.json: `GitHubToken`: a NoEcho value is written in the file: replace it with \"${env:GIT_HUB_TOKEN}\" and set that variable when you deploy\n\
-         wrote src/web_pipeline.rs (7 resources, 5 parameters, 2 outputs)\n\
+        "wrote src/web_pipeline.rs (7 resources, 5 parameters, 2 outputs)\n\
          copied pipeline-parameters.json to parameters/web-pipeline.json\n\
+         `GitHubToken` is NoEcho: parameters/web-pipeline.json reads \"${env:GIT_HUB_TOKEN}\", not the value; set GIT_HUB_TOKEN when you deploy\n\
          added `pub mod web_pipeline;` and the stack to the app in src/lib.rs\n\
          next: `cargo run -- synth web-pipeline`, then `cargo run -- diff web-pipeline` shows no change\n"
     );
@@ -281,10 +307,9 @@ fn import_writes_the_module_declares_it_and_copies_the_parameters() {
                 .replace("from `tutorial.yml`", "from `pipeline.yml`"),
         "the module is what --stdout prints, pinned to the account"
     );
-    assert_eq!(
-        std::fs::read(dir.path().join("parameters/web-pipeline.json")).unwrap(),
-        std::fs::read(dir.path().join("pipeline-parameters.json")).unwrap()
-    );
+    let copied = std::fs::read_to_string(dir.path().join("parameters/web-pipeline.json")).unwrap();
+    assert_eq!(copied, COPIED_PARAMETERS);
+    assert!(!copied.contains(FIXTURE_TOKEN), "no secret is written");
 
     // A second import of the same stack replaces nothing without --force.
     let before = snapshot_tree(dir.path());

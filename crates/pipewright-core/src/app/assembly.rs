@@ -25,6 +25,7 @@ impl Format {
     }
 }
 
+pub use crate::construct::grant::{BuildCall, Permissions, RoleGrant, Unread};
 pub use crate::facts::Capability;
 
 /// One synthesized stack.
@@ -55,59 +56,6 @@ pub struct Artifact {
     /// What the stack grants, and what its builds run: for review
     /// (`pipewright list --permissions`).
     pub permissions: Permissions,
-}
-
-/// What a stack grants to roles (its own or another stack's), with the
-/// construct that made each grant, and what its builds run.
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct Permissions {
-    /// Identity statements, in the order they were granted.
-    pub grants: Vec<RoleGrant>,
-    /// The AWS CLI calls of the stack's builds, each with the action it
-    /// needs (checked at synth).
-    pub calls: Vec<BuildCall>,
-    /// Per project, the programs its build runs that pipewright cannot read
-    /// into; what they need is granted by hand.
-    pub unread: Vec<Unread>,
-}
-
-/// The programs a project's build runs that pipewright cannot read into.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Unread {
-    /// The project's logical ID.
-    pub project: String,
-    /// The role that runs it.
-    pub role: String,
-    /// The programs, sorted.
-    pub programs: Vec<String>,
-}
-
-/// One statement granted to a role.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RoleGrant {
-    /// The stack of the role.
-    pub role_stack: String,
-    /// The role's logical ID.
-    pub role: String,
-    /// The statement.
-    pub statement: crate::iam::Statement,
-    /// The construct path the grant was recorded at.
-    pub path: String,
-}
-
-/// One AWS CLI call of a build.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BuildCall {
-    /// The project's logical ID.
-    pub project: String,
-    /// The role that runs it.
-    pub role: String,
-    /// The call and the action it needs.
-    pub call: crate::buildspec::AwsCall,
 }
 
 impl Artifact {

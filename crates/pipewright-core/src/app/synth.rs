@@ -23,7 +23,7 @@
 
 use super::assembly::{Artifact, Format, Permissions};
 use super::validate::{self, Paths};
-use crate::construct::{Item, Stack, grant};
+use crate::construct::{Item, Stack, render};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::facts;
 use crate::template::{self, Expr, LogicalId, Output, Template};
@@ -58,15 +58,15 @@ pub(super) fn synth<'a>(
     let count = resolved.len();
     // Before grants are rendered into their policies: every AWS CLI call of
     // a build must be allowed to its role, by a grant of any stack.
-    problems.extend(grant::check_calls(&resolved));
-    let mut permissions: Vec<Permissions> = resolved.iter().map(grant::permissions).collect();
+    problems.extend(render::check_calls(&resolved));
+    let mut permissions: Vec<Permissions> = resolved.iter().map(render::permissions).collect();
 
     // Resolve owned values, collecting exports and dependencies.
     for stack in &mut resolved {
         // Problems rendering adds (a refused grant, a grant to a role not
         // in the stack, an override that does not fit).
         let known = stack.problems.len();
-        grant::render(stack);
+        render::render(stack);
         problems.extend(stack.problems[known..].iter().cloned());
         // Rendered into the resources; synth's own stack needs them no more.
         stack.grants = Vec::new();

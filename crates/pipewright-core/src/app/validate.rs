@@ -7,8 +7,10 @@ use crate::error::{Problem, ProblemKind};
 use crate::suggest;
 use crate::template::{Expr, Pseudo, Template, sub_references};
 
-/// The largest template body CloudFormation accepts inline.
-pub const MAX_BODY_BYTES: usize = 51_200;
+/// The largest template CloudFormation accepts at all: through
+/// `TemplateURL`, an object in S3
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html>).
+pub const MAX_BODY_BYTES: usize = 1_048_576;
 /// Resources per template.
 pub const MAX_RESOURCES: usize = 500;
 /// Parameters per template.

@@ -3,8 +3,6 @@
 //! few, and the crates that quote do so for `bash` or for argv, not for
 //! text placed inside double quotes.
 
-use super::steps::ecr_login;
-
 /// `body` run only when every command before it succeeded.
 pub(super) fn when_succeeding(body: &str) -> String {
     format!("if [ \"$CODEBUILD_BUILD_SUCCEEDING\" = \"1\" ]; then\n  {body}\nfi")
@@ -101,4 +99,12 @@ pub(super) fn image_ref(repository: &str, tag: &str) -> String {
     } else {
         format!(r#""{repository}:"{}"#, sh_word(tag))
     }
+}
+
+/// Logs in to the ECR registry `host` of `region`, the password on stdin;
+/// both are shell text meant for double quotes ([`super::steps::ecr_login`]).
+pub(super) fn ecr_login(region: &str, host: &str) -> String {
+    format!(
+        r#"aws ecr get-login-password --region "{region}" | docker login --username AWS --password-stdin "{host}""#
+    )
 }

@@ -2,16 +2,14 @@
 //! hand: each is one shell command (or `if` block) for a phase's
 //! `commands`, with every expansion quoted.
 
-use super::shell::{Registry, sh_word, when_succeeding};
+use super::shell::{self, Registry, sh_word, when_succeeding};
 
 /// Logs in to the ECR registry `host` of `region`, the password on stdin
 /// (never in argv). Both arguments are shell text meant for double quotes,
 /// e.g. `$AWS_DEFAULT_REGION` and `${REPOSITORY_URI%%/*}`; the role needs
 /// `ecr:GetAuthorizationToken`.
 pub fn ecr_login(region: &str, host: &str) -> String {
-    format!(
-        r#"aws ecr get-login-password --region "{region}" | docker login --username AWS --password-stdin "{host}""#
-    )
+    shell::ecr_login(region, host)
 }
 
 /// Logs in to the ECR registry of the repository whose URI is in the

@@ -479,7 +479,7 @@ impl Construct for Project {
         }
         let unread = buildspec::unread_programs(&self.spec);
         if !unread.is_empty() {
-            stack.unread.push(crate::app::Unread {
+            stack.unread.push(crate::construct::grant::Unread {
                 project: self.id.clone(),
                 role: role.as_ref().id().to_owned(),
                 programs: unread,

@@ -7,6 +7,7 @@
 //! sit above the constructs, in `crate::app`.
 
 pub mod grant;
+pub(crate) mod render;
 mod stack;
 
 pub use grant::{Grant, GrantTarget, ResourcePolicy};

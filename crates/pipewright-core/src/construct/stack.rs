@@ -45,7 +45,7 @@ pub struct Stack {
     pub(crate) calls: Vec<super::grant::RoleCall>,
     /// Per project, the programs its build runs that pipewright cannot
     /// read into ([`crate::buildspec::unread_programs`]).
-    pub(crate) unread: Vec<crate::app::Unread>,
+    pub(crate) unread: Vec<super::grant::Unread>,
     /// Property overrides, applied at synth after grants are rendered, so
     /// an explicit override always wins.
     pub(crate) overrides: Vec<Override>,

@@ -5,7 +5,8 @@
 //! the backslash of dot's own escapes (`\n`, `\N`, `\G`, ...) need
 //! escaping. <https://graphviz.org/doc/info/lang.html>
 
-use super::{Flow, Graph, Node, TouchedKind, node_id, stage_id, stage_order};
+use super::ids::{node_id, stage_id, stage_order};
+use super::model::{Flow, Graph, Node, TouchedKind};
 use std::fmt::Write;
 
 pub(super) fn render(graph: &Graph) -> String {

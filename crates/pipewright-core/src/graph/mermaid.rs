@@ -6,7 +6,8 @@
 //! markdown string) are written as entities, and a line break as `<br>`.
 //! <https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters>
 
-use super::{Flow, Graph, Node, TouchedKind, node_id, stage_id, stage_order};
+use super::ids::{node_id, stage_id, stage_order};
+use super::model::{Flow, Graph, Node, TouchedKind};
 use std::fmt::Write;
 
 pub(super) fn render(graph: &Graph) -> String {

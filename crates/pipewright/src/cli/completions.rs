@@ -3,13 +3,18 @@
 //! so completions know every subcommand and flag of this build (the `cloud`
 //! commands only when the feature is on).
 
-use super::{Cli, Exit, Printer};
-use clap::CommandFactory;
+use super::{Exit, Printer};
 
-/// Writes the completion script for `shell` to stdout.
-pub(super) fn run(printer: &Printer, shell: clap_complete::Shell) -> anyhow::Result<Exit> {
+/// Writes the completion script for `shell` to stdout, from `command`
+/// (the parser's own definition, handed down by the caller so that this
+/// module does not import the module that dispatches to it).
+pub(super) fn run(
+    printer: &Printer,
+    shell: clap_complete::Shell,
+    mut command: clap::Command,
+) -> anyhow::Result<Exit> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "pipewright", &mut script);
+    clap_complete::generate(shell, &mut command, "pipewright", &mut script);
     printer.data_bytes(&script)?;
     Ok(Exit::Success)
 }

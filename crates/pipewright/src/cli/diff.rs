@@ -1,6 +1,7 @@
 //! `pipewright diff`: what a deploy would change, as colored text, JSON or
 //! markdown for a pull-request comment.
 
+use super::inline::value;
 use super::prepare::{self, runtime};
 use super::printer::{Stream, style};
 use super::{Exit, Printer};
@@ -22,14 +23,26 @@ pub(super) enum DiffFormat {
     Markdown,
 }
 
+/// What `diff` was asked.
+pub(super) struct Args<'a> {
+    pub(super) stacks: &'a [String],
+    pub(super) format: DiffFormat,
+    pub(super) exit_code: bool,
+    pub(super) template_bucket: Option<&'a str>,
+}
+
 pub(super) fn run(
     app: &App,
     printer: &Printer,
-    stacks: &[String],
-    format: DiffFormat,
-    exit_code: bool,
+    args: Args<'_>,
     connect: Connect,
 ) -> anyhow::Result<Exit> {
+    let Args {
+        stacks,
+        format,
+        exit_code,
+        template_bucket,
+    } = args;
     // Read-only: naming no stack means every stack.
     let chosen = prepare::choose(app, stacks, true, "diff")?;
     let assembly = app.synth()?;
@@ -50,7 +63,12 @@ pub(super) fn run(
     let results = rt.block_on(async {
         let all = futures_util::stream::iter(artifacts.iter().zip(&params).map(|(a, p)| {
             let cloud = &cloud;
-            async move { (a.name.clone(), diff_stack(cloud, a, p.as_ref()).await) }
+            async move {
+                (
+                    a.name.clone(),
+                    diff_stack(cloud, a, p.as_ref(), template_bucket).await,
+                )
+            }
         }))
         .buffered(4)
         .collect::<Vec<_>>();
@@ -106,38 +124,6 @@ pub(super) fn to_json(diffs: &[StackDiff]) -> Value {
     }).collect::<Vec<_>>()})
 }
 
-pub(super) fn value(v: &Option<Value>) -> String {
-    match v {
-        None => "(none)".into(),
-        Some(v) => short(v).unwrap_or_else(|| match v {
-            Value::String(s) => format!("{s:?}"),
-            v => v.to_string(),
-        }),
-    }
-}
-
-/// The common intrinsics as a template's reader writes them in YAML
-/// (`!Ref X`, `!GetAtt X.Arn`, `!Sub '...'`, `!ImportValue ...`), so a
-/// diff line reads like the template; `None` for anything else, which is
-/// shown as JSON.
-fn short(v: &Value) -> Option<String> {
-    let Value::Object(m) = v else {
-        return None;
-    };
-    let (key, arg) = m.iter().next().filter(|_| m.len() == 1)?;
-    match (key.as_str(), arg) {
-        ("Ref", Value::String(name)) => Some(format!("!Ref {name}")),
-        ("Fn::GetAtt", Value::Array(parts)) => {
-            let parts: Option<Vec<&str>> = parts.iter().map(Value::as_str).collect();
-            Some(format!("!GetAtt {}", parts?.join(".")))
-        }
-        ("Fn::GetAtt", Value::String(path)) => Some(format!("!GetAtt {path}")),
-        ("Fn::Sub", Value::String(text)) => Some(format!("!Sub {text:?}")),
-        ("Fn::ImportValue", inner) => Some(format!("!ImportValue {}", value(&Some(inner.clone())))),
-        _ => None,
-    }
-}
-
 fn change_line(c: &PropertyChange) -> String {
     match (&c.old, &c.new) {
         (None, _) => format!("{}: + {}", c.path, value(&c.new)),
@@ -152,6 +138,7 @@ fn notes(r: &ResourceDiff) -> Vec<&'static str> {
         Some(Replaces::Yes) => n.push("replace"),
         Some(Replaces::Conditional) => n.push("may replace"),
         None if r.replaces_by_reference() => n.push("replaces by the resource reference"),
+        None if r.change == ChangeKind::Modified => n.push("replacement unknown"),
         _ => {}
     }
     if r.stateful {

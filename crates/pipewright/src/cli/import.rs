@@ -137,11 +137,6 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
             printer.paint(super::printer::style::CHANGE, "warning:")
         ));
     };
-    if let Some(p) = &parameters {
-        for (key, problem) in &p.warnings {
-            warn(&format!("{}: `{key}`: {problem}", p.path.display()));
-        }
-    }
 
     if !problems.is_empty() {
         warn(&format!(
@@ -236,6 +231,12 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
             p.path.display(),
             parameters_dest.display()
         ));
+        for (key, name) in &p.secrets {
+            printer.status(&format!(
+                "`{key}` is NoEcho: {} reads \"${{env:{name}}}\", not the value; set {name} when you deploy",
+                parameters_dest.display()
+            ));
+        }
     }
     let line = format!("app.add({module}::stack());");
     match edited {
@@ -324,9 +325,13 @@ fn rustfmt(source: &str) -> Option<String> {
 /// The parameters file taken along, checked against the template.
 struct Parameters {
     path: PathBuf,
+    /// What is written to `parameters/<stack>.json`: the file as it is, or,
+    /// when it holds a literal `NoEcho` value, the same values with each
+    /// such one replaced by `"${env:NAME}"`.
     text: String,
-    /// (key, problem) that do not stop the import.
-    warnings: Vec<(String, String)>,
+    /// The `NoEcho` parameters whose literal value was replaced, as (key,
+    /// environment variable).
+    secrets: Vec<(String, String)>,
 }
 
 /// The names a parameters file next to `template` may have, in the order
@@ -347,8 +352,9 @@ fn candidates(template: &Path) -> Vec<PathBuf> {
 /// The parameters file given with `--parameters`, or the first one found
 /// next to the template; parsed in any of its three forms and checked
 /// against the template's parameters. A key the template does not declare
-/// stops the import (deploy would refuse it); a literal value of a `NoEcho`
-/// parameter is a warning, never printed.
+/// stops the import (deploy would refuse it). A literal value of a `NoEcho`
+/// parameter is never written (issue #22): the copy reads `"${env:NAME}"`
+/// in its place, and the value is never printed.
 fn parameters_file(args: &Args<'_>, template: &Template) -> anyhow::Result<Option<Parameters>> {
     let path = match args.parameters {
         Some(p) => p.to_path_buf(),
@@ -368,7 +374,7 @@ fn parameters_file(args: &Args<'_>, template: &Template) -> anyhow::Result<Optio
             ),
         )
     })?;
-    let mut warnings = Vec::new();
+    let mut secrets = Vec::new();
     for (key, spec) in &file.values {
         let Some(p) = template.parameters.get(key.as_str()) else {
             let known: Vec<&str> = template.parameters.keys().map(|k| k.as_str()).collect();
@@ -385,20 +391,59 @@ fn parameters_file(args: &Args<'_>, template: &Template) -> anyhow::Result<Optio
             ));
         };
         if p.no_echo && matches!(spec, Spec::Value(_)) {
-            warnings.push((
-                key.clone(),
-                format!(
-                    "a NoEcho value is written in the file: replace it with \"${{env:{}}}\" and set that variable when you deploy",
-                    env_name(key)
-                ),
-            ));
+            secrets.push((key.clone(), env_name(key)));
         }
     }
+    let text = if secrets.is_empty() {
+        text
+    } else {
+        without_secrets(&text, &secrets).ok_or_else(|| {
+            refuse(
+                format!(
+                    "cannot rewrite {} without its NoEcho values",
+                    path.display()
+                ),
+                None,
+            )
+        })?
+    };
     Ok(Some(Parameters {
         path,
         text,
-        warnings,
+        secrets,
     }))
+}
+
+/// A parameters file's `text` (any of its three forms) with the value of
+/// each of `secrets` (key, variable) replaced by `"${env:VARIABLE}"`;
+/// `None` when the text is not JSON of a known form.
+fn without_secrets(text: &str, secrets: &[(String, String)]) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let reference = |name: &str| serde_json::Value::from(format!("${{env:{name}}}"));
+    let replace_in = |map: &mut serde_json::Map<String, serde_json::Value>| {
+        for (key, name) in secrets {
+            if let Some(v) = map.get_mut(key) {
+                *v = reference(name);
+            }
+        }
+    };
+    match &mut value {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let key = item.get("ParameterKey")?.as_str()?.to_owned();
+                if let Some((_, name)) = secrets.iter().find(|(k, _)| *k == key) {
+                    item.as_object_mut()?
+                        .insert("ParameterValue".into(), reference(name));
+                }
+            }
+        }
+        serde_json::Value::Object(map) => match map.get_mut("Parameters") {
+            Some(serde_json::Value::Object(inner)) => replace_in(inner),
+            _ => replace_in(map),
+        },
+        _ => return None,
+    }
+    serde_json::to_string_pretty(&value).ok().map(|t| t + "\n")
 }
 
 /// An environment variable name for a parameter: `GitHubToken` →
@@ -510,6 +555,30 @@ fn declare(lines: &mut Vec<String>, module: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_no_echo_value_becomes_a_reference_in_every_form() {
+        let secrets = [("Token".to_owned(), "TOKEN".to_owned())];
+        let array = r#"[{"ParameterKey": "Token", "ParameterValue": "s3cr3t"}, {"ParameterKey": "Env", "ParameterValue": "prod"}]"#;
+        let out = without_secrets(array, &secrets).unwrap();
+        assert!(
+            out.contains(r#""ParameterValue": "${env:TOKEN}""#) && !out.contains("s3cr3t"),
+            "{out}"
+        );
+        assert!(out.contains(r#""ParameterValue": "prod""#), "{out}");
+        let object = r#"{"Token": "s3cr3t", "Env": "prod"}"#;
+        assert_eq!(
+            without_secrets(object, &secrets).unwrap(),
+            "{\n  \"Token\": \"${env:TOKEN}\",\n  \"Env\": \"prod\"\n}\n"
+        );
+        let config = r#"{"Parameters": {"Token": "s3cr3t"}, "Tags": {"Token": "kept"}}"#;
+        let out = without_secrets(config, &secrets).unwrap();
+        assert!(
+            out.contains(r#""Token": "${env:TOKEN}""#) && out.contains(r#""Token": "kept""#),
+            "{out}"
+        );
+        assert_eq!(without_secrets("not json", &secrets), None);
+    }
 
     #[test]
     fn an_app_that_ends_in_app_gets_a_statement_and_a_sorted_mod() {

@@ -148,10 +148,10 @@ fn statement_line(statement: &serde_json::Value) -> String {
     let list = |v: &serde_json::Value| match v {
         serde_json::Value::Array(items) => items
             .iter()
-            .map(|i| super::diff::value(&Some(i.clone())))
+            .map(|i| super::inline::value(&Some(i.clone())))
             .collect::<Vec<_>>()
             .join(", "),
-        other => super::diff::value(&Some(other.clone())),
+        other => super::inline::value(&Some(other.clone())),
     };
     let actions: Vec<&str> = statement["Action"]
         .as_array()
@@ -168,7 +168,7 @@ fn statement_line(statement: &serde_json::Value) -> String {
     if !statement["Condition"].is_null() {
         line.push_str(&format!(
             " when {}",
-            super::diff::value(&Some(statement["Condition"].clone()))
+            super::inline::value(&Some(statement["Condition"].clone()))
         ));
     }
     line

@@ -16,10 +16,13 @@ mod drift;
 mod exit;
 mod graph;
 mod import;
+mod inline;
 mod list;
 #[cfg(feature = "cloud")]
 mod prepare;
 mod printer;
+#[cfg(feature = "cloud")]
+mod recover;
 mod select;
 #[cfg(feature = "cloud")]
 mod status;
@@ -143,6 +146,12 @@ enum Command {
         /// How many independent stacks to deploy at once.
         #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         concurrency: u16,
+        /// The S3 bucket that stages templates over the 51,200 bytes
+        /// CloudFormation takes inline, in the stack's account and region.
+        /// Default: the bucket of that account's bootstrap stack
+        /// (pipewright-templates-ACCOUNT-REGION).
+        #[arg(long, value_name = "BUCKET")]
+        template_bucket: Option<String>,
         /// Set a parameter: KEY=VALUE for every stack that declares KEY, or
         /// STACK:KEY=VALUE for one. VALUE may be "${env:NAME}".
         #[arg(long = "parameter", short = 'p', value_name = "[STACK:]KEY=VALUE")]
@@ -150,6 +159,24 @@ enum Command {
         /// Output format for the results and outputs on stdout.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+    /// Continue the failed rollback of a stack in UPDATE_ROLLBACK_FAILED.
+    ///
+    /// CloudFormation continues rolling the last update back
+    /// (ContinueUpdateRollback), skipping the resources named with --skip
+    /// (those that cannot roll back, e.g. changed or deleted by hand); the
+    /// events are shown until the stack settles. Exit 0 when it ends in
+    /// UPDATE_ROLLBACK_COMPLETE (deploy works again), 4 when the rollback
+    /// fails again.
+    #[cfg(feature = "cloud")]
+    #[command(after_help = exit::help())]
+    Recover {
+        /// The stack.
+        stack: String,
+        /// A resource (logical ID) to skip, left as it is and marked
+        /// rolled back; repeatable.
+        #[arg(long = "skip", value_name = "ID")]
+        skip: Vec<String>,
     },
     /// Delete stacks, dependents first; retained resources are listed.
     ///
@@ -192,6 +219,12 @@ enum Command {
         /// Exit 3 when there are differences.
         #[arg(long)]
         exit_code: bool,
+        /// The S3 bucket that stages templates over the 51,200 bytes
+        /// CloudFormation takes inline, in the stack's account and region.
+        /// Default: the bucket of that account's bootstrap stack
+        /// (pipewright-templates-ACCOUNT-REGION).
+        #[arg(long, value_name = "BUCKET")]
+        template_bucket: Option<String>,
     },
     /// Check whether the running stacks still match the code.
     ///
@@ -335,7 +368,9 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             format,
             permissions: true,
         } => list::permissions(&app, &printer, format == ListFormat::Json),
-        Command::Completions { shell } => completions::run(&printer, shell),
+        Command::Completions { shell } => {
+            completions::run(&printer, shell, <Cli as clap::CommandFactory>::command())
+        }
         Command::Graph { stacks, format } => graph::run(&app, &printer, &stacks, format),
         Command::Import {
             template,
@@ -381,6 +416,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             no_execute,
             force,
             concurrency,
+            template_bucket,
             parameters,
             format,
         } => deploy::run(
@@ -394,6 +430,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                     no_execute,
                     force,
                     concurrency: concurrency.into(),
+                    template_bucket,
                 },
                 overrides: &parameters,
 
@@ -421,7 +458,18 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             stacks,
             format,
             exit_code,
-        } => diff::run(&app, &printer, &stacks, format, exit_code, connect.clone()),
+            template_bucket,
+        } => diff::run(
+            &app,
+            &printer,
+            diff::Args {
+                stacks: &stacks,
+                format,
+                exit_code,
+                template_bucket: template_bucket.as_deref(),
+            },
+            connect.clone(),
+        ),
         #[cfg(feature = "cloud")]
         Command::Drift {
             stacks,
@@ -438,6 +486,10 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             concurrency.into(),
             connect.clone(),
         ),
+        #[cfg(feature = "cloud")]
+        Command::Recover { stack, skip } => {
+            recover::run(&app, &printer, &stack, &skip, connect.clone())
+        }
         #[cfg(feature = "cloud")]
         Command::Status { stacks, format } => status::run(
             &app,

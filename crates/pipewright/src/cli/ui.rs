@@ -119,10 +119,10 @@ impl Ui for TerminalUi<'_> {
                 };
                 self.line(&format!("{p}  {painted}"));
                 if e.resource_type == "AWS::CloudFormation::Stack"
-                    && !e.status.ends_with("IN_PROGRESS")
+                    && !e.status.as_str().ends_with("IN_PROGRESS")
                 {
                     self.finish_bar(stack);
-                } else if e.status.ends_with("_COMPLETE")
+                } else if e.status.as_str().ends_with("_COMPLETE")
                     && let Some(bar) = self
                         .active
                         .lock()
@@ -250,6 +250,7 @@ mod tests {
                 old: Some("42".into()),
                 new: None,
             }],
+            replaced: vec![],
         };
         assert_eq!(
             preview_lines(&printer, &preview),

@@ -17,7 +17,7 @@
 //! identity actually used: the assumed role's ARN, or `GetCallerIdentity`
 //! of the profile or the caller.
 
-use super::{CloudError, Detail, api};
+use super::error::{CloudError, Detail, classify_error};
 use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Env};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError};
@@ -217,14 +217,10 @@ impl AssumedRole {
             .role_session_name(&self.session_name)
             .send()
             .await
-            .map_err(|e| {
-                api::classify_error("AssumeRole", None, &self.endpoint, &self.region, e)
-            })?;
-        let c = out.credentials().ok_or_else(|| CloudError::Api {
+            .map_err(|e| classify_error("AssumeRole", None, &self.endpoint, &self.region, e))?;
+        let c = out.credentials().ok_or(CloudError::MissingField {
             operation: "AssumeRole",
-            stack: None,
-            code: None,
-            message: "the response has no credentials".into(),
+            field: "credentials",
         })?;
         let expiry = SystemTime::try_from(*c.expiration()).ok();
         let credentials = Credentials::new(

@@ -1,164 +1,47 @@
 //! The CloudFormation calls pipewright makes, each reading every page and
-//! turning SDK shapes into the plain values the pure modules take.
+//! turning SDK shapes into the plain values of [`super::values`]; the one
+//! place an SDK type is read. [`Target`] is a client bound to one stack's
+//! account and region; [`super::client`] makes it, the flows call it.
 
-use super::change_set::{
-    Action, ChangeSetRequest, ChangeSetState, ChangeSetStatus, Replacement, ResourceChange, Summary,
-};
-use super::drift::{DetectionStatus, ResourceDriftStatus};
+use super::change_set::{ChangeSetRequest, ChangeSetState, ResourceChange, Summary};
+use super::error::{CloudError, classify_error};
 use super::stack_events::{EventLog, StackEvent};
-use super::state::{StackDriftStatus, StackStatus};
-use super::{CloudError, Detail, Target};
+use super::values::{
+    Action, ChangeSetStatus, DetectionState, DetectionStatus, DifferenceType, PropertyDrift,
+    Replacement, ResourceDrift, ResourceDriftStatus, ResourceStatus, ResourceSummary,
+    StackDriftStatus, StackInfo, StackStatus,
+};
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag, TemplateStage};
 use indexmap::IndexMap;
+use std::time::Duration;
 
-/// A deployed stack, as `DescribeStacks` shows it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StackInfo {
-    /// The stack ID (an ARN).
-    pub id: String,
-    /// The name.
-    pub name: String,
-    /// The status, e.g. `UPDATE_COMPLETE`.
-    pub status: StackStatus,
-    /// Why it is in that status, when CloudFormation says.
-    pub status_reason: Option<String>,
-    /// When it was created (RFC 3339).
-    pub created: String,
-    /// When it was last updated (RFC 3339).
-    pub last_updated: Option<String>,
-    /// Parameter values (`****` for `NoEcho` ones).
-    pub parameters: IndexMap<String, String>,
-    /// Outputs, by key.
-    pub outputs: IndexMap<String, String>,
-    /// Tags.
-    pub tags: IndexMap<String, String>,
-    /// Whether termination protection is on.
-    pub termination_protection: bool,
-    /// The drift status from the last detection, when one ran.
-    pub drift_status: Option<StackDriftStatus>,
-    /// When drift was last checked (RFC 3339).
-    pub drift_checked: Option<String>,
-}
-
-impl StackInfo {
-    /// When the stack last changed: the last update, or the create.
-    pub fn changed(&self) -> &str {
-        self.last_updated.as_deref().unwrap_or(&self.created)
-    }
-}
-
-/// A stack resource, as `ListStackResources` shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResourceSummary {
-    /// The logical ID.
-    pub logical_id: String,
-    /// The physical ID (a name or ARN), once created.
-    pub physical_id: Option<String>,
-    /// The type.
-    pub resource_type: String,
-    /// The status.
-    pub status: String,
-    /// Why, when CloudFormation says.
-    pub reason: Option<String>,
+/// A CloudFormation client bound to one region.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) client: aws_sdk_cloudformation::Client,
+    pub(crate) region: String,
+    pub(crate) endpoint: String,
+    pub(crate) poll: Duration,
+    /// S3 in the same account and region, to stage large templates.
+    pub(crate) s3: aws_sdk_s3::Client,
+    /// The role CloudFormation acts as (`RoleARN` of change sets and
+    /// deletes), when the stack's account is reached through one.
+    pub(crate) execution_role: Option<String>,
+    /// The account, when the stack may only be read through this client
+    /// (see `accounts::read_only`): every write call is refused.
+    pub(crate) read_only: Option<String>,
 }
 
 pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
 }
 
-/// Whether an SDK error is "the stack does not exist".
-fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, impl std::fmt::Debug>) -> bool {
-    matches!(err, SdkError::ServiceError(s)
-        if s.err().code() == Some("ValidationError")
-            && s.err().message().is_some_and(|m| m.contains("does not exist")))
-}
-
-/// An error and its sources, joined by `: `, without the debug dump that
-/// `DisplayErrorContext` appends.
-pub(crate) fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(err);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
-}
-
-/// Turns an SDK error into a [`CloudError`] that names the operation, the
-/// stack and, when the endpoint did not answer, the endpoint and region.
-pub(crate) fn classify_error<E>(
-    operation: &'static str,
-    stack: Option<&str>,
-    endpoint: &str,
-    region: &str,
-    err: SdkError<E, HttpResponse>,
-) -> CloudError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let text = chain_text(&err);
-    match &err {
-        SdkError::ServiceError(s) if s.err().code().is_none() => {
-            // No CloudFormation error in the body: say what came back.
-            let status = s.raw().status().as_u16();
-            CloudError::Api {
-                operation,
-                stack: stack.map(str::to_owned),
-                code: Some(format!("HTTP {status}")),
-                message: format!(
-                    "the endpoint answered HTTP {status} without a CloudFormation error ({text})"
-                ),
-            }
-        }
-        SdkError::ServiceError(s) => CloudError::Api {
-            operation,
-            stack: stack.map(str::to_owned),
-            code: s.err().code().map(str::to_owned),
-            message: s
-                .err()
-                .message()
-                .map(str::to_owned)
-                .unwrap_or_else(|| text.clone()),
-        },
-        _ if text.contains("credentials") || text.contains("Credentials") => {
-            CloudError::Credentials {
-                operation,
-                source: Detail(text),
-            }
-        }
-        SdkError::TimeoutError(_) => CloudError::Unreachable {
-            operation,
-            endpoint: endpoint.to_owned(),
-            region: region.to_owned(),
-            source: Detail(format!("no answer within the time limit: {text}")),
-        },
-        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() || d.is_other() => {
-            CloudError::Unreachable {
-                operation,
-                endpoint: endpoint.to_owned(),
-                region: region.to_owned(),
-                source: Detail(text),
-            }
-        }
-        _ => CloudError::Api {
-            operation,
-            stack: stack.map(str::to_owned),
-            code: None,
-            message: text,
-        },
-    }
-}
-
 impl Target {
     /// Refuses a write call through a read-only client (see
-    /// [`super::accounts::read_only`]).
+    /// `accounts::read_only`).
     fn writable(&self, stack: &str) -> Result<(), CloudError> {
         match &self.read_only {
             Some(account) => Err(CloudError::ReadOnly {
@@ -185,8 +68,12 @@ impl Target {
     pub async fn describe(&self, stack: &str) -> Result<Option<StackInfo>, CloudError> {
         let out = match self.client.describe_stacks().stack_name(stack).send().await {
             Ok(out) => out,
-            Err(e) if is_missing(&e) => return Ok(None),
-            Err(e) => return Err(self.fail("DescribeStacks", stack, e)),
+            Err(e) => {
+                return match self.fail("DescribeStacks", stack, e) {
+                    CloudError::NoSuchStack { .. } => Ok(None),
+                    e => Err(e),
+                };
+            }
         };
         let Some(s) = out.stacks().first() else {
             return Ok(None);
@@ -250,11 +137,9 @@ impl Target {
         stack: &str,
     ) -> Result<crate::template::Template, CloudError> {
         let body = self.template_body(stack).await?;
-        crate::template::reader::parse(&body).map_err(|e| CloudError::Api {
-            operation: "GetTemplate",
-            stack: Some(stack.to_owned()),
-            code: None,
-            message: format!("the deployed template cannot be read: {e}"),
+        crate::template::reader::parse(&body).map_err(|source| CloudError::UnreadableTemplate {
+            stack: stack.to_owned(),
+            source,
         })
     }
 
@@ -288,7 +173,8 @@ impl Target {
             } else {
                 ChangeSetType::Update
             })
-            .template_body(req.body)
+            .set_template_body(req.template_url.is_none().then(|| req.body.to_owned()))
+            .set_template_url(req.template_url.clone())
             .set_parameters(Some(parameters))
             .set_capabilities(Some(
                 req.capabilities
@@ -346,12 +232,59 @@ impl Target {
                 )
             });
         }
-        let (status, reason) = state.unwrap_or((ChangeSetStatus::Unknown(String::new()), None));
+        let (status, reason) = state.unwrap_or_default();
         Ok(ChangeSetState {
             status,
             reason,
             summary: Summary::new(changes),
         })
+    }
+
+    /// Uploads a template to `bucket` under `key` (see
+    /// [`super::staging`]).
+    pub async fn put_template(
+        &self,
+        stack: &str,
+        bucket: &str,
+        key: &str,
+        body: &str,
+    ) -> Result<(), CloudError> {
+        self.writable(stack)?;
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(if key.ends_with(".json") {
+                "application/json"
+            } else {
+                "application/yaml"
+            })
+            .body(aws_sdk_s3::primitives::ByteStream::from(
+                body.as_bytes().to_vec(),
+            ))
+            .send()
+            .await
+            .map_err(|e| self.fail("PutObject", stack, e))?;
+        Ok(())
+    }
+
+    /// Continues a failed rollback (`ContinueUpdateRollback`), skipping
+    /// `skip` (logical IDs).
+    pub async fn continue_update_rollback(
+        &self,
+        stack: &str,
+        skip: &[String],
+    ) -> Result<(), CloudError> {
+        self.writable(stack)?;
+        self.client
+            .continue_update_rollback()
+            .stack_name(stack)
+            .set_resources_to_skip((!skip.is_empty()).then(|| skip.to_vec()))
+            .set_role_arn(self.execution_role.clone())
+            .send()
+            .await
+            .map_err(|e| self.fail("ContinueUpdateRollback", stack, e))?;
+        Ok(())
     }
 
     /// Executes a change set.
@@ -385,16 +318,40 @@ impl Target {
             .collect())
     }
 
-    /// Deletes a change set.
-    pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CloudError> {
-        self.client
+    /// Deletes the change set `id` (or name) of `stack`; one already gone
+    /// is fine. Returns whether this call deleted it.
+    pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<bool, CloudError> {
+        match self
+            .client
             .delete_change_set()
             .stack_name(stack)
             .change_set_name(id)
             .send()
             .await
-            .map_err(|e| self.fail("DeleteChangeSet", stack, e))?;
-        Ok(())
+        {
+            Ok(_) => Ok(true),
+            Err(e) => match self.fail("DeleteChangeSet", stack, e) {
+                CloudError::ChangeSetNotFound { .. } => Ok(false),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// Waits until CloudFormation has computed the change set `id` of
+    /// `stack` (no longer `CREATE_PENDING` or `CREATE_IN_PROGRESS`) and
+    /// returns its state with every page of its changes.
+    pub async fn wait_change_set(
+        &self,
+        stack: &str,
+        id: &str,
+    ) -> Result<ChangeSetState, CloudError> {
+        loop {
+            let state = self.describe_change_set(stack, id).await?;
+            if !state.status.is_pending() {
+                return Ok(state);
+            }
+            tokio::time::sleep(self.poll).await;
+        }
     }
 
     /// Starts deleting a stack.
@@ -441,10 +398,9 @@ impl Target {
                 logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
                 physical_id: r.physical_resource_id().map(str::to_owned),
                 resource_type: r.resource_type().unwrap_or_default().to_owned(),
-                status: r
-                    .resource_status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
+                status: ResourceStatus::parse(
+                    r.resource_status().map(|s| s.as_str()).unwrap_or_default(),
+                ),
                 reason: r.resource_status_reason().map(str::to_owned),
             })
             .collect())
@@ -487,10 +443,7 @@ fn stack_event(e: &aws_sdk_cloudformation::types::StackEvent) -> StackEvent {
         timestamp: time(e.timestamp()).unwrap_or_default(),
         logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
         resource_type: e.resource_type().unwrap_or_default().to_owned(),
-        status: e
-            .resource_status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+        status: ResourceStatus::parse(e.resource_status().map(|s| s.as_str()).unwrap_or_default()),
         reason: e.resource_status_reason().map(str::to_owned),
     }
 }
@@ -505,12 +458,20 @@ fn resource_change(rc: &aws_sdk_cloudformation::types::ResourceChange) -> Resour
         .collect();
     properties.sort();
     properties.dedup();
+    let action = Action::parse(rc.action().map(|a| a.as_str()).unwrap_or(""));
+    // The API gives no replacement for additions and removals; for a
+    // modification, none means not known (a local emulator never says).
+    let replacement = match rc.replacement() {
+        Some(r) => Replacement::parse(r.as_str()),
+        None if action == Action::Modify => Replacement::Unknown(String::new()),
+        None => Replacement::No,
+    };
     ResourceChange {
-        action: Action::parse(rc.action().map(|a| a.as_str()).unwrap_or("")),
+        action,
         logical_id: rc.logical_resource_id().unwrap_or_default().to_owned(),
         resource_type: rc.resource_type().unwrap_or_default().to_owned(),
         physical_id: rc.physical_resource_id().map(str::to_owned),
-        replacement: Replacement::parse(rc.replacement().map(|r| r.as_str()).unwrap_or("")),
+        replacement,
         scope: rc.scope().iter().map(|s| s.as_str().to_owned()).collect(),
         properties,
     }
@@ -536,47 +497,6 @@ impl Target {
         log.mark_seen(page.stack_events().iter().filter_map(|e| e.event_id()));
         Ok(())
     }
-}
-
-/// A drift detection's state, as `DescribeStackDriftDetectionStatus` shows
-/// it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DetectionState {
-    /// Where the detection is.
-    pub status: DetectionStatus,
-    /// Why it failed, when it did.
-    pub reason: Option<String>,
-}
-
-/// One resource's drift, as `DescribeStackResourceDrifts` shows it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ResourceDrift {
-    /// The logical ID.
-    pub logical_id: String,
-    /// The physical ID.
-    pub physical_id: Option<String>,
-    /// The type.
-    #[serde(rename = "type")]
-    pub resource_type: String,
-    /// Whether it drifted.
-    pub status: ResourceDriftStatus,
-    /// Why it was not checked, when CloudFormation says.
-    pub reason: Option<String>,
-    /// The property differences (`MODIFIED` only).
-    pub differences: Vec<PropertyDrift>,
-}
-
-/// One property that differs from the template.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct PropertyDrift {
-    /// The property path, e.g. `/ImageScanningConfiguration/ScanOnPush`.
-    pub path: String,
-    /// What the template says (parsed as JSON when it is JSON).
-    pub expected: serde_json::Value,
-    /// What the resource has.
-    pub actual: serde_json::Value,
-    /// `ADD`, `REMOVE` or `NOT_EQUAL`.
-    pub kind: String,
 }
 
 fn json_or_text(s: Option<&str>) -> serde_json::Value {
@@ -656,10 +576,9 @@ impl Target {
                         path: p.property_path().unwrap_or_default().to_owned(),
                         expected: json_or_text(p.expected_value()),
                         actual: json_or_text(p.actual_value()),
-                        kind: p
-                            .difference_type()
-                            .map(|t| t.as_str().to_owned())
-                            .unwrap_or_default(),
+                        kind: DifferenceType::parse(
+                            p.difference_type().map(|t| t.as_str()).unwrap_or_default(),
+                        ),
                     })
                     .collect(),
             })

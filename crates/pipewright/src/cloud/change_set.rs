@@ -2,66 +2,11 @@
 //! template would do: the request, the wait until it is computed, its
 //! summary (what an operator reads before confirming) and its deletion.
 //!
-//! The summary is pure, built from plain values; the SDK calls themselves
-//! are in [`super::api`], and this module only sequences them.
+//! Pure, built from plain values: the SDK calls themselves (create, wait,
+//! describe, delete) are in [`super::api`].
 
-use super::{CloudError, Target};
+pub use super::values::{Action, ChangeSetStatus, Replacement};
 use std::fmt;
-
-/// A change set's status, as `DescribeChangeSet` reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ChangeSetStatus {
-    /// `CREATE_PENDING`.
-    CreatePending,
-    /// `CREATE_IN_PROGRESS`.
-    CreateInProgress,
-    /// `CREATE_COMPLETE`: ready to execute.
-    CreateComplete,
-    /// `FAILED`: the reason says why (possibly "no changes").
-    Failed,
-    /// Any other status (`DELETE_*`, or one this version does not know),
-    /// as the API spelled it.
-    Unknown(String),
-}
-
-impl ChangeSetStatus {
-    /// Parses the API's status.
-    pub fn parse(s: &str) -> ChangeSetStatus {
-        match s {
-            "CREATE_PENDING" => ChangeSetStatus::CreatePending,
-            "CREATE_IN_PROGRESS" => ChangeSetStatus::CreateInProgress,
-            "CREATE_COMPLETE" => ChangeSetStatus::CreateComplete,
-            "FAILED" => ChangeSetStatus::Failed,
-            other => ChangeSetStatus::Unknown(other.to_owned()),
-        }
-    }
-
-    /// The API's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ChangeSetStatus::CreatePending => "CREATE_PENDING",
-            ChangeSetStatus::CreateInProgress => "CREATE_IN_PROGRESS",
-            ChangeSetStatus::CreateComplete => "CREATE_COMPLETE",
-            ChangeSetStatus::Failed => "FAILED",
-            ChangeSetStatus::Unknown(s) => s,
-        }
-    }
-
-    /// Whether CloudFormation is still computing it.
-    pub fn is_pending(&self) -> bool {
-        matches!(
-            self,
-            ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress
-        )
-    }
-}
-
-impl fmt::Display for ChangeSetStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A change set's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +30,9 @@ pub struct ChangeSetRequest<'a> {
     pub create: bool,
     /// The template body.
     pub body: &'a str,
+    /// Where the body is staged in S3, for one over the inline limit
+    /// (see [`super::staging`]): then passed instead of the body.
+    pub template_url: Option<String>,
     /// (key, value or `None` for the previous value).
     pub parameters: Vec<(&'a str, Option<&'a str>)>,
     /// Capability names.
@@ -126,96 +74,6 @@ impl std::fmt::Debug for ChangeSetRequest<'_> {
     }
 }
 
-/// Waits until CloudFormation has computed the change set `id` of `stack`
-/// (no longer `CREATE_PENDING` or `CREATE_IN_PROGRESS`) and returns its
-/// state with every page of its changes.
-pub(crate) async fn wait(
-    target: &Target,
-    stack: &str,
-    id: &str,
-) -> Result<ChangeSetState, CloudError> {
-    loop {
-        let state = target.describe_change_set(stack, id).await?;
-        if !state.status.is_pending() {
-            return Ok(state);
-        }
-        tokio::time::sleep(target.poll).await;
-    }
-}
-
-/// Deletes the change set `name` (or ID) of `stack`; one already gone is
-/// fine. Returns whether this call deleted it.
-pub(crate) async fn delete(target: &Target, stack: &str, name: &str) -> Result<bool, CloudError> {
-    match target.delete_change_set(stack, name).await {
-        Ok(()) => Ok(true),
-        Err(CloudError::Api { code: Some(c), .. }) if c == "ChangeSetNotFound" => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-/// What happens to a resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Action {
-    /// Created.
-    Add,
-    /// Changed in place or replaced.
-    Modify,
-    /// Deleted.
-    Remove,
-    /// Imported.
-    Import,
-    /// Decided at execution time.
-    Dynamic,
-}
-
-impl Action {
-    /// Parses the API's `ChangeAction`; unknown values read as `Dynamic`.
-    pub fn parse(s: &str) -> Action {
-        match s {
-            "Add" => Action::Add,
-            "Modify" => Action::Modify,
-            "Remove" => Action::Remove,
-            "Import" => Action::Import,
-            _ => Action::Dynamic,
-        }
-    }
-
-    /// The sign shown before a resource line.
-    pub fn sign(self) -> &'static str {
-        match self {
-            Action::Add => "+",
-            Action::Modify => "~",
-            Action::Remove => "-",
-            Action::Import => "<",
-            Action::Dynamic => "?",
-        }
-    }
-}
-
-/// Whether a modification replaces the resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Replacement {
-    /// Updated in place.
-    No,
-    /// Replaced: a new physical resource, the old one deleted.
-    Yes,
-    /// Replaced depending on values known only at execution.
-    Conditional,
-}
-
-impl Replacement {
-    /// Parses the API's `Replacement`.
-    pub fn parse(s: &str) -> Replacement {
-        match s {
-            "True" => Replacement::Yes,
-            "Conditional" => Replacement::Conditional,
-            _ => Replacement::No,
-        }
-    }
-}
-
 /// One resource change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceChange {
@@ -253,7 +111,7 @@ pub struct Summary {
 impl Summary {
     /// A summary of `changes`, sorted for stable output.
     pub fn new(mut changes: Vec<ResourceChange>) -> Self {
-        changes.sort_by(|a, b| (a.action, &a.logical_id).cmp(&(b.action, &b.logical_id)));
+        changes.sort_by(|a, b| (&a.action, &a.logical_id).cmp(&(&b.action, &b.logical_id)));
         Self { changes }
     }
 
@@ -269,11 +127,13 @@ impl Summary {
         for ch in &self.changes {
             match ch.action {
                 Action::Add | Action::Import => c.add += 1,
-                Action::Modify | Action::Dynamic => c.modify += 1,
+                Action::Modify | Action::Dynamic | Action::Unknown(_) => c.modify += 1,
                 Action::Remove => c.remove += 1,
             }
-            if ch.replacement != Replacement::No {
-                c.replace += 1;
+            match ch.replacement {
+                Replacement::Yes | Replacement::Conditional => c.replace += 1,
+                Replacement::Unknown(_) if ch.action == Action::Modify => c.unknown += 1,
+                _ => {}
             }
             if ch.is_iam() {
                 c.iam += 1;
@@ -304,7 +164,10 @@ impl Summary {
                 match c.replacement {
                     Replacement::Yes => notes.push("replace".to_owned()),
                     Replacement::Conditional => notes.push("may replace".to_owned()),
-                    Replacement::No => {}
+                    Replacement::Unknown(_) if c.action == Action::Modify => {
+                        notes.push("replacement unknown".to_owned())
+                    }
+                    _ => {}
                 }
                 // The changed properties when the API names them, else what
                 // part changes (`Tags`, `Metadata`, ...).
@@ -340,6 +203,8 @@ pub struct Counts {
     pub remove: usize,
     /// Replaced, surely or possibly.
     pub replace: usize,
+    /// Modified, with no word on whether they are replaced.
+    pub unknown: usize,
     /// Touching permissions.
     pub iam: usize,
 }
@@ -353,6 +218,9 @@ impl fmt::Display for Counts {
         )?;
         if self.replace > 0 {
             write!(f, " ({} replaced)", self.replace)?;
+        }
+        if self.unknown > 0 {
+            write!(f, " ({} with replacement unknown)", self.unknown)?;
         }
         if self.iam > 0 {
             write!(
@@ -417,6 +285,29 @@ mod tests {
             summary.counts().to_string(),
             "2 to add, 3 to modify, 1 to remove (2 replaced); 2 IAM changes"
         );
+    }
+
+    #[test]
+    fn an_unknown_replacement_is_said_and_not_counted_as_no() {
+        // A modification the API gives no replacement for (a local
+        // emulator never does) is unknown, never "in place".
+        let summary = Summary::new(vec![change(
+            "Modify",
+            "Repository",
+            "AWS::ECR::Repository",
+            "",
+        )]);
+        assert_eq!(
+            summary.lines(),
+            ["~ Repository  AWS::ECR::Repository  replacement unknown"]
+        );
+        assert_eq!(
+            summary.counts().to_string(),
+            "0 to add, 1 to modify, 0 to remove (1 with replacement unknown)"
+        );
+        // Additions carry no replacement at all: nothing to say.
+        let added = Summary::new(vec![change("Add", "Topic", "AWS::SNS::Topic", "False")]);
+        assert_eq!(added.lines(), ["+ Topic  AWS::SNS::Topic"]);
     }
 
     #[test]

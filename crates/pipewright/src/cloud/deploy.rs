@@ -2,21 +2,27 @@
 //! otherwise create a change set, show it, confirm, execute and follow the
 //! events to a clear end state.
 
-use super::api::StackInfo;
+pub use super::preview::{MASK, ParameterChange, Preview, preview, wanted_tags};
+
+use super::api::Target;
 use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, means_no_changes};
+use super::client::{Cloud, Opened};
+use super::error::CloudError;
 use super::plan::{self, Scheduler};
 use super::stack_events::{EventLog, StackEvent, root_cause};
+use super::staging;
 use super::state::{Phase, StackStatus, remedy};
-use super::{Cloud, CloudError, Opened, Progress, Target, Ui};
+use super::ui::{Progress, Ui};
+use super::values::StackInfo;
+use super::watch::{follow, settle};
 use crate::app::Artifact;
-use crate::diff::StatementChange;
 use crate::parameters::{Resolved, StackParameters};
-use crate::template::{Template, reader};
+use crate::template::reader;
 use indexmap::IndexMap;
 use std::sync::Mutex;
 
 /// How to deploy.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DeployOptions {
     /// Execute without asking.
     pub yes: bool,
@@ -27,6 +33,10 @@ pub struct DeployOptions {
     pub force: bool,
     /// How many independent stacks run at once (at least 1).
     pub concurrency: usize,
+    /// The bucket that stages templates over the inline limit; `None` for
+    /// the bootstrap stack's bucket of each stack's account and region
+    /// (see [`super::staging`]).
+    pub template_bucket: Option<String>,
 }
 
 impl Default for DeployOptions {
@@ -36,6 +46,7 @@ impl Default for DeployOptions {
             no_execute: false,
             force: false,
             concurrency: 4,
+            template_bucket: None,
         }
     }
 }
@@ -148,7 +159,7 @@ impl Pending {
     /// made only to hold it and is still REVIEW_IN_PROGRESS, the stack.
     async fn remove(&self) -> Removed {
         let mut out = Removed::default();
-        match change_set::delete(&self.target, &self.stack, &self.name).await {
+        match self.target.delete_change_set(&self.stack, &self.name).await {
             Ok(deleted) => out.change_set = deleted,
             Err(e) => out.errors.push(e.to_string()),
         }
@@ -181,122 +192,6 @@ pub struct Deployer<'a> {
     ui: &'a dyn Ui,
     options: DeployOptions,
     inflight: Mutex<InFlight>,
-}
-
-/// What a deploy changes beyond resources, shown with the change set before
-/// the confirm: the permissions and the parameter values, which a resource
-/// list alone does not show.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Preview {
-    /// IAM statements added and removed, against the deployed template
-    /// (every statement for a stack not deployed yet).
-    pub iam: Vec<StatementChange>,
-    /// Parameters whose value changes, in template order.
-    pub parameters: Vec<ParameterChange>,
-    /// Stack tags whose value changes, that are added, or that go away
-    /// (a stack adopted with `import` may have tags its code does not
-    /// give), each as a [`ParameterChange`] of the tag's key.
-    pub tags: Vec<ParameterChange>,
-}
-
-/// One parameter whose value changes. `NoEcho` values read `****`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParameterChange {
-    /// The parameter key.
-    pub key: String,
-    /// The deployed value; `None` when the stack has no such parameter.
-    pub old: Option<String>,
-    /// The new value; `None` when the parameter is gone from the template.
-    pub new: Option<String>,
-}
-
-/// What [`Preview`] shows for `NoEcho` values.
-pub const MASK: &str = "****";
-
-/// The preview of deploying `artifact` with `parameters` over `deployed`
-/// (its template and description; `None` for a first deploy). A `NoEcho`
-/// parameter is listed only when it appears or goes away: CloudFormation
-/// never shows its deployed value, so a change cannot be told.
-pub fn preview(
-    deployed: Option<(&Template, &StackInfo)>,
-    artifact: &Artifact,
-    parameters: &StackParameters,
-) -> Preview {
-    let empty = Template::default();
-    let old_template = deployed.map(|(t, _)| t).unwrap_or(&empty);
-    let old_values = deployed.map(|(_, i)| &i.parameters);
-    let masked = |key: &str, v: &str| {
-        if parameters.no_echo.iter().any(|n| n == key) {
-            MASK.to_owned()
-        } else {
-            v.to_owned()
-        }
-    };
-    let mut changes = Vec::new();
-    let effective = parameters.effective();
-    for (key, value) in &effective {
-        let old = old_values.and_then(|o| o.get(*key));
-        let no_echo = parameters.no_echo.iter().any(|n| n == key);
-        let change = match (old, value) {
-            // The previous value is kept.
-            (Some(_), None) => continue,
-            (Some(_), Some(_)) if no_echo => continue,
-            (Some(o), Some(n)) if o == n => continue,
-            (old, new) => ParameterChange {
-                key: (*key).to_owned(),
-                old: old.map(|o| masked(key, o)),
-                new: new.map(|n| masked(key, n)),
-            },
-        };
-        changes.push(change);
-    }
-    if let Some(old) = old_values {
-        for (key, value) in old {
-            if !effective.contains_key(key.as_str()) {
-                changes.push(ParameterChange {
-                    key: key.clone(),
-                    old: Some(value.clone()),
-                    new: None,
-                });
-            }
-        }
-    }
-    let wanted = wanted_tags(artifact, parameters);
-    let mut tags = Vec::new();
-    let old_tags = deployed.map(|(_, i)| &i.tags);
-    for (key, value) in &wanted {
-        let old = old_tags.and_then(|t| t.get(key));
-        if old != Some(value) {
-            tags.push(ParameterChange {
-                key: key.clone(),
-                old: old.cloned(),
-                new: Some(value.clone()),
-            });
-        }
-    }
-    for (key, value) in old_tags.into_iter().flatten() {
-        if !wanted.contains_key(key) {
-            tags.push(ParameterChange {
-                key: key.clone(),
-                old: Some(value.clone()),
-                new: None,
-            });
-        }
-    }
-    Preview {
-        iam: crate::diff::diff(old_template, &artifact.template).iam,
-        parameters: changes,
-        tags,
-    }
-}
-
-/// The tags a stack should have: the code's, then the parameter file's.
-pub fn wanted_tags(artifact: &Artifact, parameters: &StackParameters) -> IndexMap<String, String> {
-    let mut tags = artifact.tags.clone();
-    for (k, v) in &parameters.tags {
-        tags.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    tags
 }
 
 /// Whether a deployed stack already matches: the same template (the same
@@ -525,11 +420,19 @@ impl<'a> Deployer<'a> {
         let name = art.name.as_str();
         let cs_name = change_set::name(None, &art.hash);
         let tags = wanted_tags(art, &plan.parameters);
+        let template_url = staged_url(
+            self.cloud,
+            target,
+            art,
+            self.options.template_bucket.as_deref(),
+        )
+        .await?;
         let request = ChangeSetRequest {
             stack: name,
             name: &cs_name,
             create,
             body: &art.body,
+            template_url,
             parameters: plan.parameters.for_api(),
             capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
             tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
@@ -580,7 +483,8 @@ impl<'a> Deployer<'a> {
         let art = plan.artifact;
         let name = art.name.as_str();
         let (cs_id, stack_id) = target.create_change_set(request).await?;
-        let state = change_set::wait(target, name, &cs_id).await?;
+        let mut state = target.wait_change_set(name, &cs_id).await?;
+        mark_create_only(&mut state.summary, preview);
         if state.status != ChangeSetStatus::CreateComplete {
             let reason = state
                 .reason
@@ -592,11 +496,10 @@ impl<'a> Deployer<'a> {
                 }
                 return Ok(report(name, DeployOutcome::NoChanges, info));
             }
-            return Err(CloudError::Api {
-                operation: "CreateChangeSet",
-                stack: Some(name.to_owned()),
-                code: Some(state.status.as_str().to_owned()),
-                message: reason,
+            return Err(CloudError::ChangeSetFailed {
+                stack: name.to_owned(),
+                status: state.status,
+                reason,
             });
         }
         // A complete change set without resource changes still updates
@@ -647,11 +550,8 @@ impl<'a> Deployer<'a> {
         self.inflight().executing.retain(|s| s != name);
         let (last, events) = followed?;
         let Some(last) = last else {
-            return Err(CloudError::Api {
-                operation: "DescribeStacks",
-                stack: Some(name.to_owned()),
-                code: None,
-                message: "the stack disappeared while it was being changed".into(),
+            return Err(CloudError::StackGone {
+                stack: name.to_owned(),
             });
         };
         if !last.status.succeeded() {
@@ -710,6 +610,45 @@ impl<'a> Deployer<'a> {
     }
 }
 
+/// Marks as replaced every modification the change set gives no
+/// replacement for (a local emulator never does) whose create-only property
+/// changes, by the provider schemas: what is known in advance is said.
+fn mark_create_only(summary: &mut change_set::Summary, preview: &Preview) {
+    for c in &mut summary.changes {
+        if c.action == change_set::Action::Modify
+            && matches!(c.replacement, change_set::Replacement::Unknown(_))
+            && preview.replaced.contains(&c.logical_id)
+        {
+            c.replacement = change_set::Replacement::Yes;
+        }
+    }
+}
+
+/// Where `art`'s template is staged in S3 when it is over the inline
+/// limit (uploading it); `None` for one passed inline.
+pub(crate) async fn staged_url(
+    cloud: &Cloud,
+    target: &Target,
+    art: &Artifact,
+    bucket: Option<&str>,
+) -> Result<Option<String>, CloudError> {
+    if art.body.len() <= staging::MAX_INLINE_BODY {
+        return Ok(None);
+    }
+    let bucket = match bucket {
+        Some(name) => staging::Bucket::Named(name.to_owned()),
+        None => staging::Bucket::Bootstrap {
+            account: match &art.env.account {
+                Some(account) => account.clone(),
+                None => cloud.account().await?.to_owned(),
+            },
+        },
+    };
+    staging::stage(target, &art.name, &art.body, &bucket)
+        .await
+        .map(Some)
+}
+
 /// The types of a connection to a repository host, which CloudFormation
 /// creates `PENDING`: only a person in the console can complete the
 /// handshake with the host.
@@ -730,60 +669,46 @@ pub fn pending_connection_note(summary: &change_set::Summary) -> Option<&'static
         .any(|c| {
             CONNECTION_TYPES.contains(&c.resource_type.as_str())
                 && (c.action == change_set::Action::Add
-                    || c.replacement != change_set::Replacement::No)
+                    || matches!(
+                        c.replacement,
+                        change_set::Replacement::Yes | change_set::Replacement::Conditional
+                    ))
         })
         .then_some(
             "a new connection stays PENDING until someone completes it: console, Developer Tools > Settings > Connections, choose the connection, Update pending connection",
         )
 }
 
-/// Tells the operator that `info`'s stack is changing and follows it until
-/// it settles; `None` when it ended deleted.
-pub(crate) async fn settle(
-    ui: &dyn Ui,
-    target: &Target,
-    name: &str,
-    info: &StackInfo,
-) -> Result<Option<StackInfo>, CloudError> {
-    ui.progress(
-        name,
-        Progress::Waiting {
-            status: info.status.as_str(),
-        },
-    );
-    let mut log = EventLog::new();
-    target.mark_history(name, &info.id, &mut log).await?;
-    let (settled, _) = follow(ui, target, name, &info.id, &mut log).await?;
-    Ok(settled.filter(|s| s.status.phase() != Phase::Deleted))
-}
-
-/// Streams events and polls a stack until it settles.
-pub(crate) async fn follow(
-    ui: &dyn Ui,
-    target: &Target,
-    name: &str,
-    stack_id: &str,
-    log: &mut EventLog,
-) -> Result<(Option<StackInfo>, Vec<StackEvent>), CloudError> {
-    let mut all = Vec::new();
-    loop {
-        let info = target.describe(stack_id).await?;
-        // Events after the status: everything up to the settled state.
-        for e in target.new_events(name, stack_id, log).await? {
-            ui.progress(name, Progress::Event(&e));
-            all.push(e);
-        }
-        match info {
-            Some(s) if s.status.phase() == Phase::InProgress => {}
-            other => return Ok((other, all)),
-        }
-        tokio::time::sleep(target.poll).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Template;
+
+    #[test]
+    fn a_silent_change_set_is_told_what_the_schemas_know() {
+        use super::change_set::{Action, Replacement, ResourceChange, Summary};
+        let change = |id: &str| ResourceChange {
+            action: Action::Modify,
+            logical_id: id.into(),
+            resource_type: "AWS::ECR::Repository".into(),
+            physical_id: None,
+            replacement: Replacement::Unknown(String::new()),
+            scope: vec![],
+            properties: vec![],
+        };
+        let mut summary = Summary::new(vec![change("Renamed"), change("Rescanned")]);
+        let preview = Preview {
+            replaced: vec!["Renamed".into()],
+            ..Preview::default()
+        };
+        mark_create_only(&mut summary, &preview);
+        assert_eq!(summary.changes[0].replacement, Replacement::Yes);
+        assert_eq!(
+            summary.changes[1].replacement,
+            Replacement::Unknown(String::new()),
+            "what nobody knows stays unknown"
+        );
+    }
 
     #[test]
     fn a_connection_is_announced_only_when_the_change_set_creates_or_replaces_it() {

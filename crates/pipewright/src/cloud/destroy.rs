@@ -2,12 +2,15 @@
 //! retained, succeed when a stack is already gone, never turn termination
 //! protection off, and name the resources that failed to delete.
 
-use super::api::ResourceSummary;
-use super::deploy::{follow, settle};
+use super::api::Target;
+use super::client::{Cloud, Opened};
+use super::error::CloudError;
 use super::plan::{self, Scheduler};
 use super::stack_events::EventLog;
 use super::state::{Phase, StackStatus};
-use super::{Cloud, CloudError, Opened, Progress, Target, Ui};
+use super::ui::{Progress, Ui};
+use super::values::{ResourceStatus, ResourceSummary};
+use super::watch::{follow, settle};
 use crate::app::Artifact;
 use crate::template::{Policy, Template};
 
@@ -215,7 +218,7 @@ async fn destroy_one(
         Some(s) => {
             let mut failed: Vec<String> = events
                 .iter()
-                .filter(|e| e.status == "DELETE_FAILED" && e.logical_id != name)
+                .filter(|e| e.status == ResourceStatus::DeleteFailed && e.logical_id != name)
                 .map(|e| {
                     format!(
                         "{} ({}): {}",
@@ -230,7 +233,7 @@ async fn destroy_one(
                     .resources(name)
                     .await?
                     .into_iter()
-                    .filter(|r| r.status == "DELETE_FAILED")
+                    .filter(|r| r.status == ResourceStatus::DeleteFailed)
                     .map(|r| {
                         format!(
                             "{} ({}): {}",

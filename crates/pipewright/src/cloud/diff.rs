@@ -2,9 +2,13 @@
 //! back with the template reader) against the synthesized one, with
 //! replacement flags from a change set that is deleted afterwards.
 
+use super::api::Target;
 use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, Replacement};
+use super::client::{Cloud, Opened};
+use super::deploy::staged_url;
+use super::error::CloudError;
+use super::preview::wanted_tags;
 use super::state::Phase;
-use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{ChangeKind, Replaces, TemplateDiff, diff};
 use crate::parameters::StackParameters;
@@ -43,10 +47,13 @@ pub struct StackDiff {
 /// Diffs one stack. `parameters` are the stack's checked parameters, or
 /// `None` when they could not be resolved (then the change set keeps every
 /// deployed value).
+/// `template_bucket` stages a template over the inline limit, as deploy
+/// does (`None`: the bootstrap stack's bucket).
 pub async fn diff_stack(
     cloud: &Cloud,
     art: &Artifact,
     parameters: Option<&StackParameters>,
+    template_bucket: Option<&str>,
 ) -> Result<StackDiff, CloudError> {
     let Opened { target, info } = cloud.open(art).await?;
     let Some(info) = info else {
@@ -71,14 +78,24 @@ pub async fn diff_stack(
             info.status
         ))
     } else {
-        match replacement_flags(&target, art, parameters, &info.parameters).await {
+        match replacement_flags(
+            cloud,
+            &target,
+            art,
+            parameters,
+            &info.parameters,
+            template_bucket,
+        )
+        .await
+        {
             Ok(flags) => {
-                d.set_replacements(&flags);
+                set_replacements(&mut d, &flags);
                 ReplacementSource::ChangeSet
             }
             Err(reason) => ReplacementSource::TemplateOnly(reason),
         }
     };
+    mark_create_only(&mut d);
     Ok(StackDiff {
         stack: art.name.clone(),
         deployed: true,
@@ -87,15 +104,46 @@ pub async fn diff_stack(
     })
 }
 
+/// Marks as replaced every modified resource no change set said anything
+/// about whose create-only property changes (the provider schemas'
+/// `createOnlyProperties`): known without a change set, or when it is
+/// silent.
+fn mark_create_only(d: &mut TemplateDiff) {
+    for r in &mut d.resources {
+        if r.replacement.is_none() && r.replaces_by_reference() {
+            r.replacement = Some(Replaces::Yes);
+        }
+    }
+}
+
+/// Applies a change set's replacement flags, by logical ID: a modified
+/// resource the change set does not list is not replaced; one it lists
+/// without saying stays unknown (`None`).
+fn set_replacements(d: &mut TemplateDiff, flags: &[(String, Option<Replaces>)]) {
+    for r in &mut d.resources {
+        if r.change == ChangeKind::Modified {
+            r.replacement = match flags.iter().find(|(id, _)| *id == r.id) {
+                Some((_, flag)) => *flag,
+                None => Some(Replaces::No),
+            };
+        }
+    }
+}
+
 /// Creates a change set, reads its replacement flags and deletes it,
 /// whatever the API answers in between (an interrupt is cleaned up by
 /// [`cleanup`]). An error is the reason to fall back.
 async fn replacement_flags(
+    cloud: &Cloud,
     target: &Target,
     art: &Artifact,
     parameters: Option<&StackParameters>,
     deployed: &indexmap::IndexMap<String, String>,
-) -> Result<Vec<(String, Replaces)>, String> {
+    template_bucket: Option<&str>,
+) -> Result<Vec<(String, Option<Replaces>)>, String> {
+    let template_url = staged_url(cloud, target, art, template_bucket)
+        .await
+        .map_err(|e| e.to_string())?;
     let name = change_set::name(Some("diff"), &art.hash);
     let values: Vec<(&str, Option<&str>)> = match parameters {
         Some(p) => p.for_api(),
@@ -110,7 +158,7 @@ async fn replacement_flags(
     };
     // The tags a deploy would set: the code's, then the parameter file's.
     let tags = match parameters {
-        Some(p) => super::deploy::wanted_tags(art, p),
+        Some(p) => wanted_tags(art, p),
         None => art.tags.clone(),
     };
     let request = ChangeSetRequest {
@@ -118,6 +166,7 @@ async fn replacement_flags(
         name: &name,
         create: false,
         body: &art.body,
+        template_url,
         parameters: values,
         capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
         tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
@@ -127,7 +176,7 @@ async fn replacement_flags(
         .create_change_set(&request)
         .await
         .map_err(|e| e.to_string())?;
-    let result = match change_set::wait(target, &art.name, &id).await {
+    let result = match target.wait_change_set(&art.name, &id).await {
         Err(e) => Err(e.to_string()),
         Ok(state) if state.status == ChangeSetStatus::CreateComplete => Ok(state
             .summary
@@ -137,9 +186,11 @@ async fn replacement_flags(
                 (
                     c.logical_id.clone(),
                     match c.replacement {
-                        Replacement::Yes => Replaces::Yes,
-                        Replacement::Conditional => Replaces::Conditional,
-                        Replacement::No => Replaces::No,
+                        Replacement::Yes => Some(Replaces::Yes),
+                        Replacement::Conditional => Some(Replaces::Conditional),
+                        Replacement::No => Some(Replaces::No),
+                        // Not known: left unset, never read as "no".
+                        _ => None,
                     },
                 )
             })
@@ -151,7 +202,7 @@ async fn replacement_flags(
                 .unwrap_or_else(|| state.status.as_str().to_owned())
         )),
     };
-    let _ = change_set::delete(target, &art.name, &id).await;
+    let _ = target.delete_change_set(&art.name, &id).await;
     result
 }
 
@@ -169,7 +220,8 @@ pub async fn cleanup(cloud: &Cloud, stacks: &[&Artifact]) -> Vec<(String, String
             continue;
         };
         for name in names.into_iter().filter(|n| n.starts_with(&prefix)) {
-            if change_set::delete(&target, &art.name, &name)
+            if target
+                .delete_change_set(&art.name, &name)
                 .await
                 .is_ok_and(|deleted| deleted)
             {

@@ -6,9 +6,15 @@
 //! The JSON form of [`StackDrift`] is the `drift --format json` schema,
 //! documented in `docs/json.md`.
 
-use super::api::ResourceDrift;
+pub use super::values::{
+    DetectionState, DetectionStatus, DifferenceType, PropertyDrift, ResourceDrift,
+    ResourceDriftStatus,
+};
+
+use super::api::Target;
+use super::client::{Cloud, Opened};
+use super::error::CloudError;
 use super::state::{Phase, StackStatus};
-use super::{Cloud, CloudError, Opened, Target};
 use crate::app::Artifact;
 use crate::diff::{TemplateDiff, diff};
 use serde::Serialize;
@@ -16,95 +22,6 @@ use std::time::Duration;
 
 /// How long a drift detection may take before pipewright gives up.
 pub const DETECTION_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// A drift detection's status, as `DescribeStackDriftDetectionStatus`
-/// reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DetectionStatus {
-    /// `DETECTION_IN_PROGRESS`.
-    InProgress,
-    /// `DETECTION_COMPLETE`.
-    Complete,
-    /// `DETECTION_FAILED`: some resources could not be checked.
-    Failed,
-    /// A status this version does not know, as the API spelled it.
-    Unknown(String),
-}
-
-impl DetectionStatus {
-    /// Parses the API's status.
-    pub fn parse(s: &str) -> DetectionStatus {
-        match s {
-            "DETECTION_IN_PROGRESS" => DetectionStatus::InProgress,
-            "DETECTION_COMPLETE" => DetectionStatus::Complete,
-            "DETECTION_FAILED" => DetectionStatus::Failed,
-            other => DetectionStatus::Unknown(other.to_owned()),
-        }
-    }
-}
-
-/// One resource's drift status, as `DescribeStackResourceDrifts` reports
-/// it. Serialized as the API spells it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ResourceDriftStatus {
-    /// `IN_SYNC`.
-    InSync,
-    /// `MODIFIED`: a property differs.
-    Modified,
-    /// `DELETED`: the resource is gone.
-    Deleted,
-    /// `NOT_CHECKED`: the type does not support drift detection.
-    NotChecked,
-    /// `UNKNOWN`, or a status this version does not know, as the API
-    /// spelled it.
-    Unknown(String),
-}
-
-impl ResourceDriftStatus {
-    /// Parses the API's status.
-    pub fn parse(s: &str) -> ResourceDriftStatus {
-        match s {
-            "IN_SYNC" => ResourceDriftStatus::InSync,
-            "MODIFIED" => ResourceDriftStatus::Modified,
-            "DELETED" => ResourceDriftStatus::Deleted,
-            "NOT_CHECKED" => ResourceDriftStatus::NotChecked,
-            other => ResourceDriftStatus::Unknown(other.to_owned()),
-        }
-    }
-
-    /// The API's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ResourceDriftStatus::InSync => "IN_SYNC",
-            ResourceDriftStatus::Modified => "MODIFIED",
-            ResourceDriftStatus::Deleted => "DELETED",
-            ResourceDriftStatus::NotChecked => "NOT_CHECKED",
-            ResourceDriftStatus::Unknown(s) => s,
-        }
-    }
-
-    /// Whether the resource differs from its template.
-    pub fn is_drifted(&self) -> bool {
-        matches!(
-            self,
-            ResourceDriftStatus::Modified | ResourceDriftStatus::Deleted
-        )
-    }
-}
-
-impl std::fmt::Display for ResourceDriftStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ResourceDriftStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
 
 /// Layer 1's verdict.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -380,9 +297,7 @@ async fn detect(
             }
             tokio::time::sleep(target.poll).await;
         },
-        Err(CloudError::Api { message, .. })
-            if message.to_ascii_lowercase().contains("in progress") =>
-        {
+        Err(CloudError::DetectionInProgress { .. }) => {
             // Another detection is running: wait for it to record its
             // result, then read that.
             reason = Some("reused a drift detection already in progress".into());
@@ -397,26 +312,10 @@ async fn detect(
                 tokio::time::sleep(target.poll).await;
             }
         }
-        Err(CloudError::Api {
-            code,
-            message,
-            stack: s,
-            ..
-        }) if code.as_deref().is_some_and(|c| {
-            c.contains("NotImplemented")
-                || c == "InvalidAction"
-                || c == "UnknownOperation"
-                || c.starts_with("HTTP ")
-        }) || message.contains("not yet been implemented")
-            || message.contains("not implemented") =>
-        {
-            return Err(CloudError::Api {
-                operation: "DetectStackDrift",
-                stack: s,
-                code,
-                message: format!(
-                    "the endpoint rejects drift detection: {message}; pass --template-only to check the committed and deployed templates only"
-                ),
+        Err(CloudError::NotSupported { detail, .. } | CloudError::Http { detail, .. }) => {
+            return Err(CloudError::DriftNotSupported {
+                stack: stack.to_owned(),
+                detail,
             });
         }
         Err(e) => return Err(e),
@@ -436,14 +335,10 @@ async fn detect(
 }
 
 fn timeout(stack: &str) -> CloudError {
-    CloudError::Api {
-        operation: "DescribeStackDriftDetectionStatus",
-        stack: Some(stack.to_owned()),
-        code: None,
-        message: format!(
-            "drift detection did not finish within {} s",
-            DETECTION_TIMEOUT.as_secs()
-        ),
+    CloudError::Timeout {
+        operation: "drift detection",
+        stack: stack.to_owned(),
+        after: DETECTION_TIMEOUT,
     }
 }
 

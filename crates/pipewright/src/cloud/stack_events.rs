@@ -5,6 +5,7 @@
 //! reaches an event it has seen (or the last page), then hands the batch to
 //! [`EventLog::accept`], which returns the unseen events oldest first.
 
+use super::values::ResourceStatus;
 use std::collections::HashSet;
 
 /// One stack event.
@@ -19,7 +20,7 @@ pub struct StackEvent {
     /// The resource type.
     pub resource_type: String,
     /// The resource status, e.g. `CREATE_FAILED`.
-    pub status: String,
+    pub status: ResourceStatus,
     /// Why, when CloudFormation says.
     pub reason: Option<String>,
 }
@@ -35,7 +36,9 @@ impl StackEvent {
             .unwrap_or(&self.timestamp);
         let mut line = format!(
             "{time}  {:<34} {:<36} {}",
-            self.status, self.resource_type, self.logical_id
+            self.status.as_str(),
+            self.resource_type,
+            self.logical_id
         );
         if let Some(r) = self.reason.as_deref().filter(|r| !r.is_empty()) {
             line.push_str("  ");
@@ -46,7 +49,7 @@ impl StackEvent {
 
     /// Whether this is a failure (`*_FAILED`), of a resource or the stack.
     pub fn is_failure(&self) -> bool {
-        self.status.ends_with("_FAILED")
+        self.status.is_failure()
     }
 }
 

@@ -6,69 +6,7 @@
 //! [`StackStatus::Unknown`] and is still classified by its suffix, never a
 //! panic.
 
-use serde::Serialize;
-use std::fmt;
-
-macro_rules! statuses {
-    ($($variant:ident = $text:literal,)*) => {
-        /// A stack status, as `DescribeStacks` reports it.
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum StackStatus {
-            $(
-                #[doc = concat!("`", $text, "`.")]
-                $variant,
-            )*
-            /// A status this version does not know, as the API spelled it.
-            Unknown(String),
-        }
-
-        impl StackStatus {
-            /// Parses the API's status; anything else is
-            /// [`StackStatus::Unknown`].
-            pub fn parse(s: &str) -> StackStatus {
-                match s {
-                    $($text => StackStatus::$variant,)*
-                    other => StackStatus::Unknown(other.to_owned()),
-                }
-            }
-
-            /// The API's spelling, e.g. `UPDATE_COMPLETE`.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(StackStatus::$variant => $text,)*
-                    StackStatus::Unknown(s) => s,
-                }
-            }
-        }
-    };
-}
-
-statuses! {
-    CreateInProgress = "CREATE_IN_PROGRESS",
-    CreateFailed = "CREATE_FAILED",
-    CreateComplete = "CREATE_COMPLETE",
-    RollbackInProgress = "ROLLBACK_IN_PROGRESS",
-    RollbackFailed = "ROLLBACK_FAILED",
-    RollbackComplete = "ROLLBACK_COMPLETE",
-    DeleteInProgress = "DELETE_IN_PROGRESS",
-    DeleteFailed = "DELETE_FAILED",
-    DeleteComplete = "DELETE_COMPLETE",
-    UpdateInProgress = "UPDATE_IN_PROGRESS",
-    UpdateCompleteCleanupInProgress = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-    UpdateComplete = "UPDATE_COMPLETE",
-    UpdateFailed = "UPDATE_FAILED",
-    UpdateRollbackInProgress = "UPDATE_ROLLBACK_IN_PROGRESS",
-    UpdateRollbackFailed = "UPDATE_ROLLBACK_FAILED",
-    UpdateRollbackCompleteCleanupInProgress = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
-    UpdateRollbackComplete = "UPDATE_ROLLBACK_COMPLETE",
-    ReviewInProgress = "REVIEW_IN_PROGRESS",
-    ImportInProgress = "IMPORT_IN_PROGRESS",
-    ImportComplete = "IMPORT_COMPLETE",
-    ImportRollbackInProgress = "IMPORT_ROLLBACK_IN_PROGRESS",
-    ImportRollbackFailed = "IMPORT_ROLLBACK_FAILED",
-    ImportRollbackComplete = "IMPORT_ROLLBACK_COMPLETE",
-}
+pub use super::values::{StackDriftStatus, StackStatus};
 
 impl StackStatus {
     /// What the status means for the next step.
@@ -79,31 +17,6 @@ impl StackStatus {
     /// Whether an operation that settled here succeeded.
     pub fn succeeded(&self) -> bool {
         succeeded(self.as_str())
-    }
-}
-
-impl Default for StackStatus {
-    /// An empty [`StackStatus::Unknown`]: the API gave no status.
-    fn default() -> Self {
-        StackStatus::Unknown(String::new())
-    }
-}
-
-impl fmt::Display for StackStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for StackStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl From<&str> for StackStatus {
-    fn from(s: &str) -> Self {
-        StackStatus::parse(s)
     }
 }
 
@@ -122,50 +35,6 @@ impl PartialEq<str> for StackStatus {
 impl PartialEq<String> for StackStatus {
     fn eq(&self, other: &String) -> bool {
         self.as_str() == other
-    }
-}
-
-/// A stack's drift status from its last detection, as `DescribeStacks`
-/// reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StackDriftStatus {
-    /// `DRIFTED`: a resource differs from its template.
-    Drifted,
-    /// `IN_SYNC`.
-    InSync,
-    /// `NOT_CHECKED`: no detection ran.
-    NotChecked,
-    /// `UNKNOWN`, or a status this version does not know, as the API
-    /// spelled it.
-    Unknown(String),
-}
-
-impl StackDriftStatus {
-    /// Parses the API's status.
-    pub fn parse(s: &str) -> StackDriftStatus {
-        match s {
-            "DRIFTED" => StackDriftStatus::Drifted,
-            "IN_SYNC" => StackDriftStatus::InSync,
-            "NOT_CHECKED" => StackDriftStatus::NotChecked,
-            other => StackDriftStatus::Unknown(other.to_owned()),
-        }
-    }
-
-    /// The API's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            StackDriftStatus::Drifted => "DRIFTED",
-            StackDriftStatus::InSync => "IN_SYNC",
-            StackDriftStatus::NotChecked => "NOT_CHECKED",
-            StackDriftStatus::Unknown(s) => s,
-        }
-    }
-}
-
-impl fmt::Display for StackDriftStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -224,7 +93,7 @@ pub fn succeeded(status: &str) -> bool {
 pub fn remedy(stack: &str, status: &str) -> Option<String> {
     Some(match status {
         "UPDATE_ROLLBACK_FAILED" => format!(
-            "the rollback of the last update failed; fix the resources named in the stack events, then run `aws cloudformation continue-update-rollback --stack-name {stack}` (with `--resources-to-skip` for resources that cannot roll back) and deploy again"
+            "the rollback of the last update failed; fix the resources named in the stack events, then run `pipewright recover {stack}` (with `--skip ID` for each resource that cannot roll back) and deploy again"
         ),
         "ROLLBACK_FAILED" | "CREATE_FAILED" => format!(
             "the first create failed and could not roll back; delete the stack with `pipewright destroy {stack}` (or `aws cloudformation delete-stack --stack-name {stack}`) and deploy again"
@@ -318,10 +187,7 @@ mod tests {
     #[test]
     fn stuck_states_say_what_to_do() {
         let r = remedy("app", "UPDATE_ROLLBACK_FAILED").unwrap();
-        assert!(
-            r.contains("continue-update-rollback --stack-name app"),
-            "{r}"
-        );
+        assert!(r.contains("`pipewright recover app`"), "{r}");
         assert!(
             remedy("app", "DELETE_FAILED")
                 .unwrap()

@@ -1,7 +1,8 @@
 //! Status: each stack's state, last change, drift status and outputs.
 
-use super::api::StackInfo;
-use super::{Cloud, CloudError};
+use super::client::Cloud;
+use super::error::CloudError;
+use super::values::StackInfo;
 use crate::app::Artifact;
 use futures_util::StreamExt;
 use futures_util::stream;

@@ -1,0 +1,139 @@
+//! The preview a deploy shows with its change set before the confirm: the
+//! permissions, parameter values and tags that change, which a resource
+//! list alone does not show. Pure: built from the deployed template and
+//! description and the synthesized artifact. Shared by deploy (which shows
+//! it) and diff (which sets the same tags on its change set).
+
+use super::values::StackInfo;
+use crate::app::Artifact;
+use crate::diff::StatementChange;
+use crate::parameters::StackParameters;
+use crate::template::Template;
+use indexmap::IndexMap;
+
+/// What a deploy changes beyond resources, shown with the change set before
+/// the confirm: the permissions and the parameter values, which a resource
+/// list alone does not show.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Preview {
+    /// IAM statements added and removed, against the deployed template
+    /// (every statement for a stack not deployed yet).
+    pub iam: Vec<StatementChange>,
+    /// Parameters whose value changes, in template order.
+    pub parameters: Vec<ParameterChange>,
+    /// Stack tags whose value changes, that are added, or that go away
+    /// (a stack adopted with `import` may have tags its code does not
+    /// give), each as a [`ParameterChange`] of the tag's key.
+    pub tags: Vec<ParameterChange>,
+    /// Resources a create-only property of which changes (the provider
+    /// schemas' `createOnlyProperties`): replaced, whatever the change set
+    /// says or does not say.
+    pub replaced: Vec<String>,
+}
+
+/// One parameter whose value changes. `NoEcho` values read `****`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParameterChange {
+    /// The parameter key.
+    pub key: String,
+    /// The deployed value; `None` when the stack has no such parameter.
+    pub old: Option<String>,
+    /// The new value; `None` when the parameter is gone from the template.
+    pub new: Option<String>,
+}
+
+/// What [`Preview`] shows for `NoEcho` values.
+pub const MASK: &str = "****";
+
+/// The preview of deploying `artifact` with `parameters` over `deployed`
+/// (its template and description; `None` for a first deploy). A `NoEcho`
+/// parameter is listed only when it appears or goes away: CloudFormation
+/// never shows its deployed value, so a change cannot be told.
+pub fn preview(
+    deployed: Option<(&Template, &StackInfo)>,
+    artifact: &Artifact,
+    parameters: &StackParameters,
+) -> Preview {
+    let empty = Template::default();
+    let old_template = deployed.map(|(t, _)| t).unwrap_or(&empty);
+    let old_values = deployed.map(|(_, i)| &i.parameters);
+    let masked = |key: &str, v: &str| {
+        if parameters.no_echo.iter().any(|n| n == key) {
+            MASK.to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    let mut changes = Vec::new();
+    let effective = parameters.effective();
+    for (key, value) in &effective {
+        let old = old_values.and_then(|o| o.get(*key));
+        let no_echo = parameters.no_echo.iter().any(|n| n == key);
+        let change = match (old, value) {
+            // The previous value is kept.
+            (Some(_), None) => continue,
+            (Some(_), Some(_)) if no_echo => continue,
+            (Some(o), Some(n)) if o == n => continue,
+            (old, new) => ParameterChange {
+                key: (*key).to_owned(),
+                old: old.map(|o| masked(key, o)),
+                new: new.map(|n| masked(key, n)),
+            },
+        };
+        changes.push(change);
+    }
+    if let Some(old) = old_values {
+        for (key, value) in old {
+            if !effective.contains_key(key.as_str()) {
+                changes.push(ParameterChange {
+                    key: key.clone(),
+                    old: Some(value.clone()),
+                    new: None,
+                });
+            }
+        }
+    }
+    let wanted = wanted_tags(artifact, parameters);
+    let mut tags = Vec::new();
+    let old_tags = deployed.map(|(_, i)| &i.tags);
+    for (key, value) in &wanted {
+        let old = old_tags.and_then(|t| t.get(key));
+        if old != Some(value) {
+            tags.push(ParameterChange {
+                key: key.clone(),
+                old: old.cloned(),
+                new: Some(value.clone()),
+            });
+        }
+    }
+    for (key, value) in old_tags.into_iter().flatten() {
+        if !wanted.contains_key(key) {
+            tags.push(ParameterChange {
+                key: key.clone(),
+                old: Some(value.clone()),
+                new: None,
+            });
+        }
+    }
+    let diff = crate::diff::diff(old_template, &artifact.template);
+    Preview {
+        replaced: diff
+            .resources
+            .iter()
+            .filter(|r| r.replaces_by_reference())
+            .map(|r| r.id.clone())
+            .collect(),
+        iam: diff.iam,
+        parameters: changes,
+        tags,
+    }
+}
+
+/// The tags a stack should have: the code's, then the parameter file's.
+pub fn wanted_tags(artifact: &Artifact, parameters: &StackParameters) -> IndexMap<String, String> {
+    let mut tags = artifact.tags.clone();
+    for (k, v) in &parameters.tags {
+        tags.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    tags
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The corpus templates over the 51,200 bytes CloudFormation takes inline
+# (issue #22), imported with `pipewright import` into one app and deployed
+# on moto_server through an S3 staging bucket (`--template-bucket`).
+#
+#   scripts/corpus_deploy_large.sh ../shared/corpus /tmp/corpus-large
+#
+# Needs .venv (scripts/test installs it). Parameters without a default get
+# a value the template allows (scripts/corpus_parameters.py). Prints one line
+# per template and a count; WORK/deploy.log has the whole deploy.
+set -euo pipefail
+corpus=$(cd "$1" && pwd)
+work=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+python="$root/.venv/bin/python3"
+rm -rf "$work"
+mkdir -p "$work/crate/src" "$work/app/parameters"
+work=$(cd "$work" && pwd)
+
+cargo build --quiet --manifest-path "$root/Cargo.toml"
+pipewright="$root/target/debug/pipewright"
+
+mods=""
+stacks=""
+n=0
+while IFS= read -r -d '' file; do
+    size=$(wc -c <"$file")
+    [ "$size" -gt 51200 ] || continue
+    n=$((n + 1))
+    module=$(printf 'large%02d' "$n")
+    name=$(printf 'large-%02d' "$n")
+    if "$pipewright" import --stdout --stack "$name" "$file" >"$work/crate/src/$module.rs" 2>"$work/$module.err"; then
+        mods+="mod $module;"$'\n'
+        stacks+="        .stack($module::stack())"$'\n'
+        printf '%s\t%s\t%s bytes\n' "$name" "${file#"$corpus"/}" "$size" >>"$work/imported.tsv"
+    else
+        rm "$work/crate/src/$module.rs"
+        printf '%s\t%s\t%s\n' "$name" "${file#"$corpus"/}" "$(grep '^error' "$work/$module.err" | head -1)" >>"$work/refused.tsv"
+    fi
+done < <(find "$corpus" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' -o -name '*.template' \) -print0 | sort -z)
+
+cat >"$work/crate/src/main.rs" <<RUST
+//! The corpus templates over 51,200 bytes, imported, as one app.
+#![allow(missing_docs)]
+${mods}
+fn main() -> std::process::ExitCode {
+    pipewright::cli::main(
+        pipewright::App::new()
+${stacks}    )
+}
+RUST
+cat >"$work/crate/Cargo.toml" <<TOML
+[package]
+name = "corpus-large"
+version = "0.1.0"
+edition = "2024"
+
+[dependencies]
+pipewright = { path = "$root/crates/pipewright" }
+
+[workspace]
+TOML
+cp "$root/Cargo.lock" "$work/crate/Cargo.lock"
+CARGO_TARGET_DIR="$root/target" cargo build --offline --quiet --manifest-path "$work/crate/Cargo.toml"
+app="$root/target/debug/corpus-large"
+
+cd "$work/app"
+"$app" synth >/dev/null
+"$python" "$root/scripts/corpus_parameters.py" stacks parameters "$work/ssm.json"
+
+port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$python" "$root/tests/integration/support/moto_server.py" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 </dev/null &
+moto=$!
+trap 'kill $moto' EXIT
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
+for _ in $(seq 50); do
+    "$python" -c 'import boto3; boto3.client("s3").create_bucket(Bucket="staging")' 2>/dev/null && break
+    sleep 0.2
+done
+# What the templates expect to exist: the SSM parameters their parameters
+# name, and a bucket named as the parameter values are.
+"$python" - "$work/ssm.json" <<'PY'
+import json, sys, boto3
+ssm = boto3.client("ssm")
+for name, value in json.load(open(sys.argv[1])).items():
+    ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+boto3.client("s3").create_bucket(Bucket="corpus")
+PY
+
+set +e
+"$app" deploy --all --yes --concurrency 2 --template-bucket staging >"$work/deploy.out" 2>"$work/deploy.log"
+status=$?
+set -e
+deployed=$(grep -c ': created CREATE_COMPLETE' "$work/deploy.log" || true)
+staged=$(grep -c . "$work/imported.tsv" || true)
+grep -E '^large-[0-9]+: (created|error|failed)|^error' "$work/deploy.log" | sort | uniq || true
+"$python" -c '
+import boto3
+s3 = boto3.client("s3")
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket="staging").get("Contents", [])]
+print(f"{len(keys)} templates staged in s3://staging")
+'
+echo "$n corpus templates over 51,200 bytes: $(wc -l <"$work/imported.tsv" 2>/dev/null || echo 0) imported, $deployed deployed on moto (deploy exit $status)"
