@@ -114,7 +114,7 @@ fn the_deploy_role_uses_cloudformation_on_managed_stacks_and_passes_only_the_exe
             "Effect": "Allow",
             "Action": ["cloudformation:CreateChangeSet", "cloudformation:DeleteStack"],
             "Resource": managed,
-            "Condition": {"StringEquals": {"cloudformation:RoleArn": exec_arn}},
+            "Condition": {"ArnEquals": {"cloudformation:RoleArn": exec_arn}},
         }),
         json!({
             "Effect": "Allow",

@@ -16,6 +16,7 @@ mod eks_cicd;
 mod errors;
 mod generate;
 mod grants;
+mod iam_reference;
 mod image_pipeline;
 mod import;
 mod layers;

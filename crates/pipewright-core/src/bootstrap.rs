@@ -266,6 +266,10 @@ impl Bootstrap {
     }
 
     fn grant_deploy(&self, stack: &mut Stack, deploy: &RoleRef, execution: &RoleRef) {
+        if self.managed.is_empty() {
+            // A problem already; statements on no stack would only repeat it.
+            return;
+        }
         let regions: Vec<&str> = if self.regions.is_empty() {
             vec!["${AWS::Region}"]
         } else {
@@ -296,8 +300,10 @@ impl Bootstrap {
         );
         stack.grant(
             deploy,
+            // `cloudformation:RoleArn` is an ARN key: `ArnEquals`, which
+            // IAM documents for ARN keys (issue #19).
             on(Statement::allow(ROLE_ACTIONS.iter().copied()), &all).condition(
-                "StringEquals",
+                "ArnEquals",
                 "cloudformation:RoleArn",
                 execution.arn(),
             ),

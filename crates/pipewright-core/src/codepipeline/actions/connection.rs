@@ -84,11 +84,12 @@ impl ActionKind for ConnectionSource {
         self.configuration_as("CODE_ZIP")
     }
 
-    /// Both service prefixes: the connection may be named either way.
+    /// `UseConnection` in the ARN's own service, or both when the ARN
+    /// cannot be read ([`crate::codestar::use_actions`]).
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         stack.grant(
             site.role,
-            Statement::allow(crate::codestar::USE_ACTIONS.iter().copied())
+            Statement::allow(crate::codestar::use_actions(&self.connection_arn))
                 .resource(self.connection_arn.clone()),
         );
     }
