@@ -11,14 +11,25 @@
 //!   resource itself.
 //! - the **execution role** ([`DEFAULT_EXECUTION_ROLE`]), which
 //!   CloudFormation acts as (the change set's `RoleARN`). Its permissions
-//!   come from the team; administrator access only when asked for with
-//!   [`Bootstrap::administrator_access`] and a reason, which lands in the
-//!   role's Metadata.
+//!   are derived at synth from the stacks it manages ([`execution`]):
+//!   exactly what CloudFormation needs to create, update, tag and delete
+//!   each of their resources, so a workload stack that gains a resource
+//!   type changes its bootstrap in the same synth. A team may add
+//!   statements by hand ([`Bootstrap::execution_grant`]); administrator
+//!   access only when asked for with [`Bootstrap::administrator_access`]
+//!   and a reason, which lands in the role's Metadata.
+//!
+//! A bootstrap names the stacks it manages in its template's Metadata
+//! ([`METADATA_KEY`]), so that `deploy` of a managed stack can find it and
+//! refuse while the deployed bootstrap differs from the synthesized one
+//! ([`crate::app::is_current`]): the new resource type would fail
+//! mid-deploy otherwise.
 //!
 //! The bootstrap stack itself is deployed with the account's own
 //! credentials (a profile mapped with `--account-profile`), never through
 //! the role it creates ([`Stack::own_credentials`]).
 
+use crate::construct::execution::{self, METADATA_KEY};
 use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{Principal, Role, RoleArn, RoleRef, Statement};
@@ -144,9 +155,10 @@ impl Bootstrap {
         self
     }
 
-    /// Grants the execution role `statement`: what the managed stacks'
-    /// resources need CloudFormation to do (e.g. `iam:CreateRole` on
-    /// `arn:aws:iam::ACCOUNT:role/app-*`). Checked like every grant: no
+    /// Grants the execution role `statement` beside what synth derives
+    /// from the managed stacks: for what the registry does not know (a
+    /// resource type without handler facts, which is otherwise a synth
+    /// error) or a stack outside this app. Checked like every grant: no
     /// wildcard action, no `*` resource where a narrower one exists.
     pub fn execution_grant(mut self, statement: Statement) -> Self {
         self.execution.push(statement);
@@ -197,14 +209,13 @@ impl Bootstrap {
                 },
             );
         }
-        if self.execution.is_empty() && self.administrator.is_none() {
-            stack.problem(
-                &stack.path("ExecutionRole"),
-                ProblemKind::Custom {
-                    message: "the execution role has no permissions: grant what the managed stacks need with `Bootstrap::execution_grant`, or `administrator_access` with a reason".into(),
-                },
-            );
-        }
+        stack.add_metadata(
+            METADATA_KEY,
+            Expr::map([(
+                "manages",
+                Expr::list(self.managed.iter().map(|n| Expr::from(n.as_str()))),
+            )]),
+        );
 
         let execution = stack.add(
             Role::new("ExecutionRole", "cloudformation.amazonaws.com")
@@ -238,6 +249,14 @@ impl Bootstrap {
         );
 
         self.grant_deploy(&mut stack, &deploy, &execution);
+        if self.administrator.is_none() {
+            stack.derived_execution = Some(execution::Derived {
+                path: stack.path("ExecutionRole"),
+                role: execution.resource().clone(),
+                stacks: self.managed.clone(),
+                by_hand: !self.execution.is_empty(),
+            });
+        }
         for statement in self.execution {
             stack.grant(&execution, statement);
         }

@@ -236,6 +236,17 @@ pub enum ProblemKind {
         /// The closest operator that exists, when one is close.
         suggestion: Option<String>,
     },
+    /// A resource type of a bootstrap's managed stack for which the
+    /// registry does not know what CloudFormation needs.
+    #[error(
+        "managed stack `{stack}` holds `{kind}`, and pipewright does not know what CloudFormation needs to manage it: grant that with `Bootstrap::execution_grant`, or add the type to `scripts/iam_data.py`"
+    )]
+    UnknownManagedType {
+        /// The managed stack.
+        stack: String,
+        /// The resource type.
+        kind: String,
+    },
     /// A resource-policy statement without a principal.
     #[error("a resource policy statement for `{}` names no principal: add one with `Statement::principal`", .actions.join("`, `"))]
     PolicyWithoutPrincipal {

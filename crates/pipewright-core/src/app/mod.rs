@@ -4,12 +4,15 @@
 //! itself.
 
 mod assembly;
+mod bootstraps;
+mod execution;
 pub mod files;
 mod synth;
 mod validate;
 
 pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{Artifact, Assembly, Capability, Format};
+pub use bootstraps::{is_current, managing_bootstrap};
 use std::borrow::Cow;
 pub use validate::stack_name_ok;
 

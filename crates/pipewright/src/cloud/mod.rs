@@ -600,6 +600,22 @@ pub enum CloudError {
         /// The profile files read.
         files: Vec<String>,
     },
+    /// A managed stack whose account's deployed bootstrap stack is not the
+    /// synthesized one (see [`crate::app::is_current`]).
+    #[error(
+        "stack `{stack}` needs bootstrap stack `{bootstrap}` of account {account} as synthesized, and {}",
+        if *.deployed { "the deployed one differs" } else { "it is not deployed" }
+    )]
+    StaleBootstrap {
+        /// The managed stack.
+        stack: String,
+        /// The bootstrap stack.
+        bootstrap: String,
+        /// The account.
+        account: String,
+        /// Whether a bootstrap stack is deployed at all.
+        deployed: bool,
+    },
     /// A parameter value asks for the previous value of a stack that does
     /// not exist yet.
     #[error("stack `{stack}` does not exist yet, so `{key}` cannot use its previous value")]
@@ -627,6 +643,7 @@ impl CloudError {
             CloudError::Reach { account, via, .. } if via.contains(" of role ") => format!("bootstrap account {account} first (deploy its bootstrap stack with --account-profile {account}=PROFILE) and check that the deploy role trusts your identity; or reach the account with --account-profile {account}=PROFILE"),
             CloudError::Reach { account, .. } => format!("check the profile (`aws sts get-caller-identity --profile NAME`), or map another with --account-profile {account}=NAME"),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
+            CloudError::StaleBootstrap { stack, bootstrap, account, .. } => format!("deploy the bootstrap first, with the account's own credentials: `pipewright deploy {bootstrap} --account-profile {account}=PROFILE`; then deploy `{stack}` again"),
             CloudError::Api { code: Some(code), .. } if code.contains("Throttl") => "the API throttled past the retry budget; run again with --concurrency 1".into(),
             CloudError::Api { code: Some(code), .. } if code == "AccessDenied" || code == "AccessDeniedException" => "the credentials lack the permission; check the role or --profile".into(),
             CloudError::Api { .. } => return None,
