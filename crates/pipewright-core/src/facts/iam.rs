@@ -346,6 +346,9 @@ pub struct Action {
     /// `repository`, `arn:${Partition}:ecr:...:repository/${RepositoryName}`);
     /// empty when it takes only `*`.
     pub resources: &'static [(String, String)],
+    /// Each resource type's ARN pattern with `*` for its variables, made
+    /// once so that a statement's check allocates nothing for them.
+    shapes: &'static [String],
 }
 
 struct Registry {
@@ -382,7 +385,7 @@ fn registry() -> &'static Registry {
             .chain(&reference.global_conditions);
         for (key, kind) in conditions {
             if key.contains("${") || key.contains('<') {
-                patterned.push((key.to_ascii_lowercase(), *kind));
+                patterned.push((star_pattern(&key.to_ascii_lowercase()), *kind));
             } else {
                 keys.insert(key.to_ascii_lowercase(), *kind);
             }
@@ -395,6 +398,9 @@ fn registry() -> &'static Registry {
                     .iter()
                     .filter_map(|t| service.resources.get(t).map(|arn| (t.clone(), arn.clone())))
                     .collect();
+                let shapes: Vec<String> =
+                    resources.iter().map(|(_, arn)| star_pattern(arn)).collect();
+                let shapes: &'static [String] = Box::leak(shapes.into_boxed_slice());
                 let resources: &'static [(String, String)] =
                     Box::leak(resources.into_boxed_slice());
                 actions.insert(
@@ -402,6 +408,7 @@ fn registry() -> &'static Registry {
                     Action {
                         name: full,
                         resources,
+                        shapes,
                     },
                 );
                 names.push(full);
@@ -432,14 +439,21 @@ pub fn actions_matching(pattern: &str) -> Vec<Action> {
         return action(pattern).into_iter().collect();
     }
     let r = registry();
+    // Only the service's own actions, when the service is written out.
+    let service = pattern
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| !s.contains(['*', '?']));
     r.names
         .iter()
         .filter(|n| {
-            glob(
-                pattern.to_ascii_lowercase().as_bytes(),
-                n.to_ascii_lowercase().as_bytes(),
-            )
+            service.is_none_or(|s| {
+                n.len() > s.len()
+                    && n.as_bytes()[s.len()] == b':'
+                    && n[..s.len()].eq_ignore_ascii_case(s)
+            })
         })
+        .filter(|n| glob(pattern.as_bytes(), n.as_bytes()))
         .filter_map(|n| r.actions.get(&n.to_ascii_lowercase()).copied())
         .collect()
 }
@@ -458,10 +472,9 @@ pub fn condition_key(key: &str) -> Option<KeyType> {
     if let Some(kind) = r.keys.get(&key) {
         return Some(*kind);
     }
-    r.patterned.iter().find_map(|(pattern, kind)| {
-        let star = star_pattern(pattern);
-        glob(star.as_bytes(), key.as_bytes()).then_some(*kind)
-    })
+    r.patterned
+        .iter()
+        .find_map(|(pattern, kind)| glob(pattern.as_bytes(), key.as_bytes()).then_some(*kind))
 }
 
 /// What CloudFormation's handlers need to manage `resource_type`, when
@@ -519,14 +532,15 @@ fn star_pattern(pattern: &str) -> String {
     out
 }
 
-/// Whether glob `p` (with `*` and `?`) matches the text `a`.
+/// Whether glob `p` (with `*` and `?`) matches the text `a`, ignoring
+/// ASCII case as IAM does for action names and condition keys.
 fn glob(p: &[u8], a: &[u8]) -> bool {
     // Iterative with one backtrack point: linear for one `*`, fine for the
     // few an action pattern has.
     let (mut i, mut j) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while j < a.len() {
-        if i < p.len() && (p[i] == b'?' || p[i] == a[j]) {
+        if i < p.len() && (p[i] == b'?' || p[i].eq_ignore_ascii_case(&a[j])) {
             i += 1;
             j += 1;
         } else if i < p.len() && p[i] == b'*' {
@@ -546,6 +560,9 @@ fn glob(p: &[u8], a: &[u8]) -> bool {
 /// Whether some string matches both star patterns `p` and `q` (`*` matches
 /// any run of characters, in either).
 fn overlap(p: &[u8], q: &[u8]) -> bool {
+    if !p.contains(&b'*') && !q.contains(&b'*') {
+        return p == q;
+    }
     let (n, m) = (p.len(), q.len());
     // can[i][j]: the suffixes p[i..] and q[j..] have a common match.
     let mut can = vec![false; (n + 1) * (m + 1)];
@@ -682,7 +699,7 @@ fn check_statement(
             continue;
         }
         match shape(r, types).filter(|s| readable(s)) {
-            Some(shape) => shapes.push((shape, describe(r))),
+            Some(shape) => shapes.push((shape, *r)),
             None => {
                 any = true;
                 findings.unread.push(describe(r));
@@ -713,12 +730,9 @@ fn check_statement(
             continue;
         }
         let fits = matched.iter().any(|action| {
-            shapes.iter().any(|(shape, _)| {
-                action
-                    .resources
-                    .iter()
-                    .any(|(_, arn)| arns_overlap(&star_pattern(arn), shape))
-            })
+            shapes
+                .iter()
+                .any(|(shape, _)| action.shapes.iter().any(|s| arns_overlap(s, shape)))
         });
         if !fits {
             let mut takes: Vec<String> = matched
@@ -730,7 +744,7 @@ fn check_statement(
             takes.dedup();
             problems.push(ProblemKind::ActionOnWrongResource {
                 action: name.to_owned(),
-                resources: shapes.iter().map(|(_, w)| w.clone()).collect(),
+                resources: shapes.iter().map(|(_, r)| describe(r)).collect(),
                 takes,
             });
         }
