@@ -13,7 +13,6 @@
 //! ```
 
 use pipewright::bootstrap::{Bootstrap, Trust};
-use pipewright::iam::Statement;
 use pipewright::{App, Stack};
 
 /// The operations account: pipelines, images, artifacts.
@@ -34,8 +33,8 @@ pub fn bootstrap_name(name: &str) -> String {
 
 /// The bootstrap stack of workload account `account` (called `name` in
 /// stack names), whose deploy role manages exactly the stacks of `app` in
-/// that account and whose execution role may do exactly `grants`.
-pub fn bootstrap(app: &App, name: &str, account: &str, grants: Vec<Statement>) -> Stack {
+/// that account, and whose execution role synth derives from them.
+pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     let own = bootstrap_name(name);
     let managed: Vec<&str> = app
         .stacks()
@@ -43,7 +42,7 @@ pub fn bootstrap(app: &App, name: &str, account: &str, grants: Vec<Statement>) -
         .filter(|s| s.env().account.as_deref() == Some(account) && s.name() != own)
         .map(|s| s.name())
         .collect();
-    let mut bootstrap = Bootstrap::new(
+    Bootstrap::new(
         own,
         account,
         Trust::Account {
@@ -54,9 +53,6 @@ pub fn bootstrap(app: &App, name: &str, account: &str, grants: Vec<Statement>) -
         },
     )
     .region(REGION)
-    .manages(managed);
-    for statement in grants {
-        bootstrap = bootstrap.execution_grant(statement);
-    }
-    bootstrap.stack()
+    .manages(managed)
+    .stack()
 }

@@ -304,34 +304,3 @@ pub fn production(config: &Config) -> Stack {
     );
     stack
 }
-
-/// What CloudFormation needs in the production account to manage
-/// `build-once-production`: the repository with its policy and the push
-/// role with its inline policy, by their ARNs, and the grant ECR makes on
-/// its managed key for the repository's encryption.
-/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html>
-pub fn execution_grants(config: &Config) -> Vec<Statement> {
-    let repository = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{}",
-        config.production.repository
-    ));
-    let role = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}",
-        production_pusher(config).name()
-    ));
-    vec![
-        Statement::allow(ecr::MANAGE_ACTIONS.iter().copied()).resource(repository),
-        // ECR encrypts the repository with the AWS managed key `aws/ecr`,
-        // creating a grant on it through ECR in the creator's name.
-        Statement::allow(["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"])
-            .resource(Expr::sub(
-                "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*",
-            ))
-            .condition(
-                "StringEquals",
-                "kms:ViaService",
-                Expr::sub("ecr.${AWS::Region}.amazonaws.com"),
-            ),
-        Statement::allow(pipewright::iam::role::MANAGE_ACTIONS.iter().copied()).resource(role),
-    ]
-}

@@ -529,25 +529,3 @@ pub fn deploy_role(config: &Config, cluster: &Cluster) -> Stack {
     );
     stack
 }
-
-/// What CloudFormation needs in `cluster`'s account to manage its
-/// `deploy-role-<cluster>` stack: the execution role's grants there.
-/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html>,
-/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html>
-pub fn execution_grants(cluster: &Cluster) -> Vec<Statement> {
-    let role = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}",
-        deploy_role_name(cluster.name)
-    ));
-    let eks = |resource: &str| {
-        Expr::sub(format!(
-            "arn:${{AWS::Partition}}:eks:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"
-        ))
-    };
-    vec![
-        Statement::allow(pipewright::iam::role::MANAGE_ACTIONS.iter().copied()).resource(role),
-        Statement::allow(pipewright::eks::MANAGE_ACTIONS.iter().copied())
-            .resource(eks(&format!("cluster/{}", cluster.name)))
-            .resource(eks(&format!("access-entry/{}/*", cluster.name))),
-    ]
-}

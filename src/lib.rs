@@ -35,15 +35,9 @@ pub fn app() -> App {
         app.add(stack);
     }
     // Last: each workload account's bootstrap manages the stacks above that
-    // live there.
+    // live there; synth derives its execution role from their templates.
     for cluster in config.clusters {
-        let mut grants = eks_cicd::execution_grants(cluster);
-        if cluster.account == build_once_push_many::CONFIG.production.account {
-            grants.extend(build_once_push_many::execution_grants(
-                &build_once_push_many::CONFIG,
-            ));
-        }
-        let bootstrap = accounts::bootstrap(&app, cluster.name, cluster.account, grants);
+        let bootstrap = accounts::bootstrap(&app, cluster.name, cluster.account);
         app.add(bootstrap);
     }
     app

@@ -360,6 +360,7 @@ async fn an_account_whose_role_cannot_be_assumed_stops_only_its_stacks() {
         .map(|a| StackPlan {
             artifact: a,
             parameters: StackParameters::default(),
+            bootstrap: None,
         })
         .collect();
     let options = DeployOptions {
@@ -454,4 +455,65 @@ fn a_stack_that_declares_its_region_is_reached_without_a_configured_region() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout, "bootstrap-staging\tnot deployed\n");
+}
+
+/// Issue #19: a managed stack's execution role is derived from the
+/// templates, so a stack deployed against an older bootstrap could fail
+/// halfway. `deploy` stops before any change set while the deployed
+/// bootstrap differs from the synthesized one, says to deploy it first
+/// with the account's own credentials, and goes on once that is done.
+#[test]
+fn a_managed_stack_waits_for_its_bootstrap_as_synthesized() {
+    let s = session();
+    let out = s.run(&["deploy", "bootstrap-staging", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+
+    // The bootstrap as an earlier synth left it: changed behind
+    // pipewright's back with the account's own credentials.
+    let committed =
+        std::fs::read_to_string(s.dir.path().join("stacks/bootstrap-staging.yaml")).unwrap();
+    let older = committed.replace(
+        "Description: CloudFormation acts as this role",
+        "Description: An earlier execution role",
+    );
+    assert_ne!(older, committed);
+    let path = s.dir.path().join("older-bootstrap.yaml");
+    std::fs::write(&path, older).unwrap();
+    let mut c = std::process::Command::new("python3");
+    super::moto::aws_env(&mut c, &s.endpoint, s.dir.path());
+    let out = c
+        .env("AWS_PROFILE", "staging")
+        .arg(super::support::repo().join("tests/integration/support/aws_update.py"))
+        .arg("bootstrap-staging")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+
+    let out = s.run_as_operations(&["deploy", "deploy-role-staging", "--yes"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("stack `deploy-role-staging` needs bootstrap stack `bootstrap-staging` of account 222222222222 as synthesized, and the deployed one differs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("pipewright deploy bootstrap-staging --account-profile 222222222222=PROFILE"),
+        "{stderr}"
+    );
+    assert!(
+        !names(&s.state_of(Some(STAGING))).contains("deploy-role-staging"),
+        "no change set, no stack"
+    );
+
+    let out = s.run(&["deploy", "bootstrap-staging", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let out = s.run_as_operations(&["deploy", "deploy-role-staging", "--yes"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("deploy-role-staging: created CREATE_COMPLETE"),
+        "{stderr}"
+    );
 }

@@ -5,9 +5,11 @@
 use super::support::sub;
 use super::support::{text, tool};
 use pipewright::bootstrap::{Bootstrap, Trust};
+use pipewright::iam::Role;
 use pipewright::iam::{RoleArn, Statement};
+use pipewright::template::Resource;
 use pipewright::template::{Expr, json};
-use pipewright::{App, Error};
+use pipewright::{App, Error, Stack};
 use serde_json::{Value, json};
 
 fn staging() -> Bootstrap {
@@ -114,7 +116,7 @@ fn the_deploy_role_uses_cloudformation_on_managed_stacks_and_passes_only_the_exe
             "Effect": "Allow",
             "Action": ["cloudformation:CreateChangeSet", "cloudformation:DeleteStack"],
             "Resource": managed,
-            "Condition": {"StringEquals": {"cloudformation:RoleArn": exec_arn}},
+            "Condition": {"ArnEquals": {"cloudformation:RoleArn": exec_arn}},
         }),
         json!({
             "Effect": "Allow",
@@ -285,7 +287,7 @@ fn a_bootstrap_that_manages_nothing_itself_or_grants_nothing_is_refused() {
         problems(b.clone()),
         [
             "bootstrap-staging/DeployRole: the deploy role manages no stack: name them with `Bootstrap::manages`",
-            "bootstrap-staging/ExecutionRole: the execution role has no permissions: grant what the managed stacks need with `Bootstrap::execution_grant`, or `administrator_access` with a reason",
+            "bootstrap-staging/ExecutionRole: the execution role has no permissions: the managed stacks hold no resources; grant what they need with `Bootstrap::execution_grant`, or `administrator_access` with a reason",
         ]
     );
     let itself = b
@@ -363,4 +365,95 @@ fn cfn_lint_passes_the_bootstrap_with_administrator_access() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert_eq!(stdout, "");
+}
+
+/// The execution role's actions in `t`, sorted.
+fn execution_actions(t: &Value) -> Vec<String> {
+    let mut actions: Vec<String> = statements(t, "ExecutionRole")
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().clone())
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    actions.sort();
+    actions.dedup();
+    actions
+}
+
+/// A workload app of account 222222222222 and its bootstrap; with
+/// `parameter`, the workload stack also holds an SSM parameter.
+fn workload(parameter: bool) -> Value {
+    let mut app = Stack::new("app")
+        .account("222222222222")
+        .region("us-east-1");
+    app.add(Role::new("Worker", "codebuild.amazonaws.com").name("app-worker"));
+    if parameter {
+        app.add_resource(
+            "Setting",
+            Resource::new("AWS::SSM::Parameter")
+                .property("Name", "/app/setting")
+                .property("Type", "String")
+                .property("Value", "on"),
+        );
+    }
+    let bootstrap = Bootstrap::new(
+        "bootstrap-staging",
+        "222222222222",
+        Trust::Role(RoleArn::new("111111111111", "ci")),
+    )
+    .region("us-east-1")
+    .manages(["app"])
+    .stack();
+    let assembly = App::new().stack(app).stack(bootstrap).synth().unwrap();
+    let b = assembly
+        .stacks
+        .iter()
+        .find(|a| a.name == "bootstrap-staging")
+        .unwrap();
+    json::to_value(&b.template)
+}
+
+/// Issue #19: the execution role is derived from the managed stacks, so a
+/// resource type added to a workload stack adds exactly what CloudFormation
+/// needs to manage it, on its ARN, in the same synth.
+#[test]
+fn a_resource_type_added_to_a_workload_stack_adds_exactly_its_actions_to_the_bootstrap() {
+    let before = workload(false);
+    let after = workload(true);
+    let role_only = execution_actions(&before);
+    assert!(
+        role_only.iter().all(|a| a.starts_with("iam:")),
+        "{role_only:?}"
+    );
+    assert!(role_only.contains(&"iam:CreateRole".to_owned()));
+    let added: Vec<String> = execution_actions(&after)
+        .into_iter()
+        .filter(|a| !role_only.contains(a))
+        .collect();
+    let ssm = pipewright::facts::iam::handlers("AWS::SSM::Parameter").unwrap();
+    let expected: Vec<String> = ssm.actions().into_iter().map(str::to_owned).collect();
+    assert_eq!(added, expected);
+    // Each on the parameter's own ARN, or `*` for those that take no
+    // resource; the role's statements are unchanged.
+    let parameter =
+        sub("arn:${AWS::Partition}:ssm:us-east-1:${AWS::AccountId}:parameter/app/setting");
+    for s in statements(&after, "ExecutionRole") {
+        let actions = s["Action"].as_array().unwrap();
+        if actions
+            .iter()
+            .any(|a| a.as_str().unwrap().starts_with("ssm:"))
+        {
+            let on = s["Resource"].as_array().unwrap();
+            assert!(
+                on == std::slice::from_ref(&parameter) || on == &[json!("*")],
+                "{s:#}"
+            );
+        }
+    }
+    for s in statements(&before, "ExecutionRole") {
+        assert!(statements(&after, "ExecutionRole").contains(&s), "{s:#}");
+    }
+    assert_eq!(
+        after["Metadata"]["pipewright:bootstrap"],
+        json!({"manages": ["app"]})
+    );
 }

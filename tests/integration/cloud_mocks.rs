@@ -212,6 +212,7 @@ fn plan(art: &Artifact) -> StackPlan<'_> {
     StackPlan {
         artifact: art,
         parameters: StackParameters::default(),
+        bootstrap: None,
     }
 }
 

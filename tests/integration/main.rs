@@ -18,6 +18,7 @@ mod errors;
 mod generate;
 mod grants;
 mod graph;
+mod iam_reference;
 mod image_pipeline;
 mod import;
 mod layers;

@@ -101,6 +101,7 @@ async fn a_large_template_is_staged_in_s3_and_deployed_from_there() {
     let plans = [StackPlan {
         artifact: art,
         parameters: StackParameters::default(),
+        bootstrap: None,
     }];
     let cloud = cloud(&s.endpoint);
 

@@ -11,9 +11,19 @@
 //!   resource itself.
 //! - the **execution role** ([`DEFAULT_EXECUTION_ROLE`]), which
 //!   CloudFormation acts as (the change set's `RoleARN`). Its permissions
-//!   come from the team; administrator access only when asked for with
-//!   [`Bootstrap::administrator_access`] and a reason, which lands in the
-//!   role's Metadata.
+//!   are derived at synth from the stacks it manages ([`execution`]):
+//!   exactly what CloudFormation needs to create, update, tag and delete
+//!   each of their resources, so a workload stack that gains a resource
+//!   type changes its bootstrap in the same synth. A team may add
+//!   statements by hand ([`Bootstrap::execution_grant`]); administrator
+//!   access only when asked for with [`Bootstrap::administrator_access`]
+//!   and a reason, which lands in the role's Metadata.
+//!
+//! A bootstrap names the stacks it manages in its template's Metadata
+//! ([`METADATA_KEY`]), so that `deploy` of a managed stack can find it and
+//! refuse while the deployed bootstrap differs from the synthesized one
+//! ([`crate::app::is_current`]): the new resource type would fail
+//! mid-deploy otherwise.
 //!
 //! and the **template bucket** ([`template_bucket_name`]): where `deploy`
 //! stages a template over the 51,200 bytes CloudFormation takes inline, to
@@ -26,6 +36,7 @@
 //! credentials (a profile mapped with `--account-profile`), never through
 //! the role it creates ([`Stack::own_credentials`]).
 
+use crate::construct::execution::{self, METADATA_KEY};
 use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{Principal, Role, RoleArn, RoleRef, Statement};
@@ -164,9 +175,10 @@ impl Bootstrap {
         self
     }
 
-    /// Grants the execution role `statement`: what the managed stacks'
-    /// resources need CloudFormation to do (e.g. `iam:CreateRole` on
-    /// `arn:aws:iam::ACCOUNT:role/app-*`). Checked like every grant: no
+    /// Grants the execution role `statement` beside what synth derives
+    /// from the managed stacks: for what the registry does not know (a
+    /// resource type without handler facts, which is otherwise a synth
+    /// error) or a stack outside this app. Checked like every grant: no
     /// wildcard action, no `*` resource where a narrower one exists.
     pub fn execution_grant(mut self, statement: Statement) -> Self {
         self.execution.push(statement);
@@ -217,14 +229,13 @@ impl Bootstrap {
                 },
             );
         }
-        if self.execution.is_empty() && self.administrator.is_none() {
-            stack.problem(
-                &stack.path("ExecutionRole"),
-                ProblemKind::Custom {
-                    message: "the execution role has no permissions: grant what the managed stacks need with `Bootstrap::execution_grant`, or `administrator_access` with a reason".into(),
-                },
-            );
-        }
+        stack.add_metadata(
+            METADATA_KEY,
+            Expr::map([(
+                "manages",
+                Expr::list(self.managed.iter().map(|n| Expr::from(n.as_str()))),
+            )]),
+        );
 
         let execution = stack.add(
             Role::new("ExecutionRole", "cloudformation.amazonaws.com")
@@ -268,6 +279,14 @@ impl Bootstrap {
                 .noncurrent_after_days(1),
         );
         bucket.grant_read_write(&mut stack, &deploy);
+        if self.administrator.is_none() {
+            stack.derived_execution = Some(execution::Derived {
+                path: stack.path("ExecutionRole"),
+                role: execution.resource().clone(),
+                stacks: self.managed.clone(),
+                by_hand: !self.execution.is_empty(),
+            });
+        }
         for statement in self.execution {
             stack.grant(&execution, statement);
         }
@@ -301,6 +320,10 @@ impl Bootstrap {
     }
 
     fn grant_deploy(&self, stack: &mut Stack, deploy: &RoleRef, execution: &RoleRef) {
+        if self.managed.is_empty() {
+            // A problem already; statements on no stack would only repeat it.
+            return;
+        }
         let regions: Vec<&str> = if self.regions.is_empty() {
             vec!["${AWS::Region}"]
         } else {
@@ -331,8 +354,10 @@ impl Bootstrap {
         );
         stack.grant(
             deploy,
+            // `cloudformation:RoleArn` is an ARN key: `ArnEquals`, which
+            // IAM documents for ARN keys (issue #19).
             on(Statement::allow(ROLE_ACTIONS.iter().copied()), &all).condition(
-                "StringEquals",
+                "ArnEquals",
                 "cloudformation:RoleArn",
                 execution.arn(),
             ),

@@ -22,15 +22,29 @@ use crate::template::{Expr, Resource};
 /// The most characters a connection name may have.
 pub const MAX_NAME_LENGTH: usize = 32;
 
-/// What a role needs to read a repository through a connection (a
-/// pipeline's source action, or a CodeBuild project that clones with
-/// `CODEBUILD_CLONE_REF`), under both service prefixes: the connection's
-/// ARN may use either.
+/// What a role needs to read a repository through a connection given by
+/// ARN (a pipeline's source action, or a CodeBuild project that clones with
+/// `CODEBUILD_CLONE_REF`), under both service prefixes: an ARN pipewright
+/// cannot read (a parameter) may be in either service, and each action
+/// matches only its own. A connection of the stack is in
+/// `codestar-connections` ([`ConnectionRef::grant_use`]).
 /// <https://docs.aws.amazon.com/dtconsole/latest/userguide/security-iam.html#permissions-reference-connections>
 pub const USE_ACTIONS: &[&str] = &[
     "codeconnections:UseConnection",
     "codestar-connections:UseConnection",
 ];
+
+/// The `UseConnection` actions for a connection ARN: the one in the ARN's
+/// own service when it can be read (a literal or a `!Sub`), since an
+/// action matches only ARNs of its own service; both ([`USE_ACTIONS`]) for
+/// an ARN pipewright cannot read, such as a parameter's value.
+pub fn use_actions(arn: &Expr) -> Vec<&'static str> {
+    match crate::facts::iam::arn_service(arn).as_deref() {
+        Some("codeconnections") => vec!["codeconnections:UseConnection"],
+        Some("codestar-connections") => vec!["codestar-connections:UseConnection"],
+        _ => USE_ACTIONS.to_vec(),
+    }
+}
 
 /// `ProviderType`: the repository host.
 #[non_exhaustive]
@@ -125,13 +139,19 @@ impl ConnectionRef {
         self.resource.reference()
     }
 
-    /// Lets `role` use the connection ([`USE_ACTIONS`] on its ARN): what a
-    /// CodeBuild project needs to clone a `CODEBUILD_CLONE_REF` artifact.
-    /// A pipeline's connection source grants its own role by itself.
+    /// Lets `role` use the connection (`codestar-connections:UseConnection`
+    /// on its ARN): what a CodeBuild project needs to clone a
+    /// `CODEBUILD_CLONE_REF` artifact. A pipeline's connection source grants
+    /// its own role by itself.
+    ///
+    /// Only the `codestar-connections` action: the ARN of an
+    /// `AWS::CodeStarConnections::Connection` is in that service, and an
+    /// action matches only ARNs of its own service, so
+    /// `codeconnections:UseConnection` on it would never match (issue #19).
     pub fn grant_use(&self, stack: &mut Stack, role: &RoleRef) {
         stack.grant(
             role,
-            Statement::allow(USE_ACTIONS.iter().copied()).resource(self.arn()),
+            Statement::allow(["codestar-connections:UseConnection"]).resource(self.arn()),
         );
     }
 }

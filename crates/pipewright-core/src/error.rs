@@ -189,6 +189,66 @@ pub enum ProblemKind {
     /// to a service; refused even by `grant_unrestricted`.
     #[error("grants `iam:PassRole` on every resource: name the ARNs of the roles it may pass")]
     PassRoleOnEveryResource,
+    /// An action that IAM's service authorization reference does not
+    /// define: IAM accepts the policy, and the statement grants nothing.
+    #[error("action `{action}` does not exist in IAM{}", did_you_mean(.suggestion))]
+    UnknownAction {
+        /// The action as written.
+        action: String,
+        /// The closest action that exists, when one is close.
+        suggestion: Option<String>,
+    },
+    /// An action none of whose resource types fits a resource of its
+    /// statement (e.g. `codeconnections:UseConnection` on a
+    /// `codestar-connections` ARN): it is granted on nothing.
+    #[error(
+        "action `{action}` cannot apply to {}: it takes {}",
+        quoted(.resources),
+        if .takes.is_empty() { "only `*`".to_owned() } else { .takes.join(" or ") }
+    )]
+    ActionOnWrongResource {
+        /// The action.
+        action: String,
+        /// The statement's resources, as written.
+        resources: Vec<String>,
+        /// The resource types the action takes, each with its ARN pattern.
+        takes: Vec<String>,
+    },
+    /// A condition operator that does not compare its key's type, e.g.
+    /// `StringEquals` on an ARN key.
+    #[error(
+        "condition key `{key}` is {key_type}, which `{operator}` does not compare as one: use {}",
+        quoted(.operators)
+    )]
+    ConditionOperator {
+        /// The operator as written.
+        operator: String,
+        /// The condition key.
+        key: String,
+        /// The key's type, e.g. `an ARN`.
+        key_type: &'static str,
+        /// The operators that fit.
+        operators: Vec<String>,
+    },
+    /// A condition operator IAM does not define.
+    #[error("condition operator `{operator}` does not exist{}", did_you_mean(.suggestion))]
+    UnknownConditionOperator {
+        /// The operator as written.
+        operator: String,
+        /// The closest operator that exists, when one is close.
+        suggestion: Option<String>,
+    },
+    /// A resource type of a bootstrap's managed stack for which the
+    /// registry does not know what CloudFormation needs.
+    #[error(
+        "managed stack `{stack}` holds `{kind}`, and pipewright does not know what CloudFormation needs to manage it: grant that with `Bootstrap::execution_grant`, or add the type to `scripts/iam_data.py`"
+    )]
+    UnknownManagedType {
+        /// The managed stack.
+        stack: String,
+        /// The resource type.
+        kind: String,
+    },
     /// A resource-policy statement without a principal.
     #[error("a resource policy statement for `{}` names no principal: add one with `Statement::principal`", .actions.join("`, `"))]
     PolicyWithoutPrincipal {
@@ -574,6 +634,16 @@ fn published_list(names: &[String]) -> String {
     } else {
         let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
         format!(" (it publishes {})", names.join(", "))
+    }
+}
+
+/// `a`, `a` or `b`, `a`, `b` or `c`: each in backticks.
+fn quoted(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
 }
 

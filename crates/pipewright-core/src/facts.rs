@@ -14,6 +14,8 @@
 use crate::template::{Expr, Template};
 use std::fmt;
 
+pub mod iam;
+
 /// What pipewright knows about one resource type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TypeFacts {
@@ -378,9 +380,11 @@ pub const UNSCOPED_ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
 ];
 
-/// Whether `action` supports no resource-level permission.
+/// Whether `action` supports no resource-level permission: listed above,
+/// or taking no resource type in IAM's service authorization reference
+/// ([`iam::takes_no_resource`]).
 pub fn is_unscoped_action(action: &str) -> bool {
-    UNSCOPED_ACTIONS.binary_search(&action).is_ok()
+    UNSCOPED_ACTIONS.binary_search(&action).is_ok() || iam::takes_no_resource(action)
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! itself.
 
 mod assembly;
+mod bootstraps;
+mod execution;
 pub mod files;
 mod synth;
 mod validate;
@@ -12,6 +14,7 @@ pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{
     Artifact, Assembly, BuildCall, Capability, Format, Permissions, RoleGrant, Unread,
 };
+pub use bootstraps::{is_current, managing_bootstrap};
 use std::borrow::Cow;
 pub use validate::stack_name_ok;
 

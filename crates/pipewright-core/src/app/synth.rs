@@ -62,16 +62,7 @@ pub(super) fn synth<'a>(
     let mut permissions: Vec<Permissions> = resolved.iter().map(render::permissions).collect();
 
     // Resolve owned values, collecting exports and dependencies.
-    for stack in &mut resolved {
-        // Problems rendering adds (a refused grant, a grant to a role not
-        // in the stack, an override that does not fit).
-        let known = stack.problems.len();
-        render::render(stack);
-        problems.extend(stack.problems[known..].iter().cloned());
-        // Rendered into the resources; synth's own stack needs them no more.
-        stack.grants = Vec::new();
-        stack.overrides = Vec::new();
-    }
+    super::execution::render(&mut resolved, &mut problems);
     let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); count];
     let mut deps: Vec<IndexSet<usize>> = vec![IndexSet::new(); count];
     for i in 0..count {

@@ -188,6 +188,19 @@ pub(super) fn template(t: &Template, paths: &Paths, s: &Stack, problems: &mut Ve
         }
     }
 
+    // Every statement as IAM means it: actions that exist, on resources
+    // they take, with conditions that fit their keys.
+    for (id, kind) in
+        crate::facts::iam::check_template(t, &crate::facts::policy_properties).problems
+    {
+        let path = t.resources.get_index_of(id.as_str());
+        let path = path.and_then(|i| paths.resources.get(i)).unwrap_or(&s.name);
+        problems.push(Problem {
+            path: path.clone(),
+            kind,
+        });
+    }
+
     // A transform (SAM, `AWS::LanguageExtensions`) or a resource kept
     // verbatim (a `Fn::ForEach` loop, a module) makes resources the
     // template does not list: references to them cannot be checked.

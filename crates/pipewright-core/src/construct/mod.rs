@@ -6,6 +6,7 @@
 //! documents; it knows no service. `App`, synth and the files synth writes
 //! sit above the constructs, in `crate::app`.
 
+pub mod execution;
 pub mod grant;
 pub(crate) mod render;
 mod stack;
@@ -143,5 +144,14 @@ impl ResourceRef {
             stack: self.stack.clone(),
             value: Box::new(value),
         }
+    }
+}
+
+/// A resource reference is a principal for [`Stack::grant`] when it is a
+/// role: how synth grants a role it knows only by reference (a bootstrap's
+/// execution role, see [`execution`]).
+impl AsRef<ResourceRef> for ResourceRef {
+    fn as_ref(&self) -> &ResourceRef {
+        self
     }
 }

@@ -54,6 +54,9 @@ pub struct Stack {
     /// What the model does not type, written as given (see
     /// [`Stack::add_verbatim`]).
     pub(crate) verbatim: IndexMap<String, Expr>,
+    /// A bootstrap's execution role, whose policy synth derives from the
+    /// stacks it manages (see [`super::execution`]).
+    pub(crate) derived_execution: Option<super::execution::Derived>,
 }
 
 impl Stack {
@@ -80,6 +83,7 @@ impl Stack {
             overrides: Vec::new(),
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),
+            derived_execution: None,
         }
     }
 

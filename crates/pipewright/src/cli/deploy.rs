@@ -40,7 +40,10 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     prepare::check_committed(root, &assembly, &artifacts)?;
-    let plans = prepare::plans(root, &artifacts, &overrides)?;
+    let mut plans = prepare::plans(root, &artifacts, &overrides)?;
+    for plan in &mut plans {
+        plan.bootstrap = crate::app::managing_bootstrap(&assembly.stacks, &plan.artifact.name);
+    }
     if !args.options.no_execute {
         prepare::require_terminal(args.options.yes, "deploy")?;
     }

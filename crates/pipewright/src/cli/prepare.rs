@@ -152,6 +152,7 @@ pub(super) fn plans<'a>(
                 out.push(StackPlan {
                     artifact: art,
                     parameters: p,
+                    bootstrap: None,
                 });
             }
             Err(p) => problems.extend(p),

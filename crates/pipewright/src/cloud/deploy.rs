@@ -58,6 +58,10 @@ pub struct StackPlan<'a> {
     pub artifact: &'a Artifact,
     /// Its parameters, checked against its template.
     pub parameters: StackParameters,
+    /// The synthesized bootstrap stack of its account, when a bootstrap of
+    /// the app manages it ([`crate::app::managing_bootstrap`]): the deploy
+    /// stops before any change set while the deployed one differs.
+    pub bootstrap: Option<&'a Artifact>,
 }
 
 /// How one stack's deploy ended.
@@ -329,6 +333,7 @@ impl<'a> Deployer<'a> {
         let art = plan.artifact;
         let name = art.name.as_str();
         let Opened { target, mut info } = self.cloud.open(art).await?;
+        self.check_bootstrap(plan, &target).await?;
         if let Some(s) = &info
             && s.status.phase() == Phase::InProgress
         {
@@ -406,6 +411,33 @@ impl<'a> Deployer<'a> {
         let preview = preview(deployed, art, &plan.parameters);
         self.change(plan, &target, create, info.as_ref(), &preview)
             .await
+    }
+
+    /// Refuses a managed stack while its account's deployed bootstrap is
+    /// not the synthesized one: its execution role may lack what the
+    /// template needs, and the deploy would fail halfway (issue #19). Read
+    /// with the stack's own credentials, which may read the bootstrap.
+    async fn check_bootstrap(
+        &self,
+        plan: &StackPlan<'_>,
+        target: &Target,
+    ) -> Result<(), CloudError> {
+        let Some(b) = plan
+            .bootstrap
+            .filter(|_| !plan.artifact.env.own_credentials)
+        else {
+            return Ok(());
+        };
+        let deployed = target.template_body(&b.name).await.ok();
+        if crate::app::is_current(b, deployed.as_deref()) {
+            return Ok(());
+        }
+        Err(CloudError::StaleBootstrap {
+            stack: plan.artifact.name.clone(),
+            bootstrap: b.name.clone(),
+            account: b.env.account.clone().unwrap_or_default(),
+            deployed: deployed.is_some(),
+        })
     }
 
     async fn change(

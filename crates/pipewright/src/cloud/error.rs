@@ -228,6 +228,22 @@ pub enum CloudError {
         /// The profile files read.
         files: Vec<String>,
     },
+    /// A managed stack whose account's deployed bootstrap stack is not the
+    /// synthesized one (see [`crate::app::is_current`]).
+    #[error(
+        "stack `{stack}` needs bootstrap stack `{bootstrap}` of account {account} as synthesized, and {}",
+        if *.deployed { "the deployed one differs" } else { "it is not deployed" }
+    )]
+    StaleBootstrap {
+        /// The managed stack.
+        stack: String,
+        /// The bootstrap stack.
+        bootstrap: String,
+        /// The account.
+        account: String,
+        /// Whether a bootstrap stack is deployed at all.
+        deployed: bool,
+    },
     /// A parameter value asks for the previous value of a stack that does
     /// not exist yet.
     #[error("stack `{stack}` does not exist yet, so `{key}` cannot use its previous value")]
@@ -262,6 +278,7 @@ impl CloudError {
             CloudError::Reach { account, role: true, .. } => format!("bootstrap account {account} first (deploy its bootstrap stack with --account-profile {account}=PROFILE) and check that the deploy role trusts your identity; or reach the account with --account-profile {account}=PROFILE"),
             CloudError::Reach { account, .. } => format!("check the profile (`aws sts get-caller-identity --profile NAME`), or map another with --account-profile {account}=NAME"),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
+            CloudError::StaleBootstrap { stack, bootstrap, account, .. } => format!("deploy the bootstrap first, with the account's own credentials: `pipewright deploy {bootstrap} --account-profile {account}=PROFILE`; then deploy `{stack}` again"),
             CloudError::NoTemplateBucket { bootstrap: Some(account), region, .. } => format!("deploy the bootstrap stack of account {account} in {region} (it creates the bucket), or pass --template-bucket NAME with a bucket of that account and region"),
             CloudError::NoTemplateBucket { .. } => "create the bucket, or pass --template-bucket with one that exists in the stack's account and region".into(),
             CloudError::UnreadableTemplate { .. } => "the stack was written by another tool in a form pipewright does not read; `pipewright import` the template to adopt it".into(),

@@ -93,7 +93,7 @@ impl ActionKind for FullCloneSource {
     /// clones through the connection.
     fn reader_needs(&self) -> Vec<Statement> {
         vec![
-            Statement::allow(crate::codestar::USE_ACTIONS.iter().copied())
+            Statement::allow(crate::codestar::use_actions(&self.0.connection_arn))
                 .resource(self.0.connection_arn.clone()),
         ]
     }
@@ -112,11 +112,12 @@ impl ActionKind for ConnectionSource {
         Some(VARIABLES.iter().map(|v| (*v).to_owned()).collect())
     }
 
-    /// Both service prefixes: the connection may be named either way.
+    /// `UseConnection` in the ARN's own service, or both when the ARN
+    /// cannot be read ([`crate::codestar::use_actions`]).
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         stack.grant(
             site.role,
-            Statement::allow(crate::codestar::USE_ACTIONS.iter().copied())
+            Statement::allow(crate::codestar::use_actions(&self.connection_arn))
                 .resource(self.connection_arn.clone()),
         );
         stack.grant(
