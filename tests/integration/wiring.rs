@@ -251,9 +251,11 @@ fn a_grant_made_in_another_stack_allows_the_command() {
         project.role(),
         pipewright::iam::Statement::allow(["sts:GetCallerIdentity"]).resource("*"),
     );
-    let result = App::new().stack(ci).stack(cd).synth();
-    assert!(
-        !format!("{result:?}").contains("is not allowed"),
-        "{result:?}"
-    );
+    // Allowed by cd's grant; without it, synth reports the call (the test
+    // above).
+    App::new()
+        .stack(ci)
+        .stack(cd)
+        .synth()
+        .expect("the call is allowed by a grant of another stack");
 }

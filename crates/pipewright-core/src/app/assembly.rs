@@ -53,9 +53,6 @@ pub struct Artifact {
     pub capabilities: Vec<Capability>,
     /// A SHA-256 of the body and the files, hex.
     pub hash: String,
-    /// What the stack grants, and what its builds run: for review
-    /// (`pipewright list --permissions`).
-    pub permissions: Permissions,
 }
 
 impl Artifact {

@@ -46,6 +46,16 @@ impl App {
         &self.stacks
     }
 
+    /// What each stack grants to roles and what its builds run, by stack
+    /// name: for review (`pipewright list --permissions`). Read from the
+    /// stacks as built, so synth does none of this work.
+    pub fn permissions(&self) -> Vec<(&str, Permissions)> {
+        self.stacks
+            .iter()
+            .map(|s| (s.name(), crate::construct::render::permissions(s)))
+            .collect()
+    }
+
     /// Validates every stack and synthesizes YAML templates.
     pub fn synth(&self) -> Result<Assembly, crate::Error> {
         self.synth_as(Format::Yaml)

@@ -21,7 +21,7 @@
 //! and only a borrowed one ([`super::App::synth_as`]) is copied. Each stack
 //! is dropped as soon as its artifact is made.
 
-use super::assembly::{Artifact, Format, Permissions};
+use super::assembly::{Artifact, Format};
 use super::validate::{self, Paths};
 use crate::construct::{Item, Stack, render};
 use crate::error::{Error, Problem, ProblemKind};
@@ -59,7 +59,6 @@ pub(super) fn synth<'a>(
     // Before grants are rendered into their policies: every AWS CLI call of
     // a build must be allowed to its role, by a grant of any stack.
     problems.extend(render::check_calls(&resolved));
-    let mut permissions: Vec<Permissions> = resolved.iter().map(render::permissions).collect();
 
     // Resolve owned values, collecting exports and dependencies.
     super::execution::render(&mut resolved, &mut problems);
@@ -240,7 +239,6 @@ pub(super) fn synth<'a>(
             files: stack.files,
             dependencies: deps[i].iter().map(|&d| names[d].clone()).collect(),
             hash,
-            permissions: std::mem::take(&mut permissions[i]),
         })?;
     }
     if problems.is_empty() {

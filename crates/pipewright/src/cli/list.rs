@@ -74,10 +74,10 @@ struct RoleView {
 /// stack), the AWS CLI calls of its builds with the
 /// action each needs, and the programs pipewright cannot read into.
 pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow::Result<Exit> {
-    let assembly = app.synth()?;
+    // Validated first: the listing is of an app that synthesizes.
+    app.synth()?;
     let mut roles: IndexMap<String, RoleView> = IndexMap::new();
-    for artifact in &assembly.stacks {
-        let p = &artifact.permissions;
+    for (stack, p) in &app.permissions() {
         for g in &p.grants {
             let view = roles
                 .entry(format!("{}/{}", g.role_stack, g.role))
@@ -91,9 +91,7 @@ pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow
             }
         }
         for c in &p.calls {
-            let view = roles
-                .entry(format!("{}/{}", artifact.name, c.role))
-                .or_default();
+            let view = roles.entry(format!("{stack}/{}", c.role)).or_default();
             view.calls.push((
                 c.project.clone(),
                 c.call.command.clone(),
@@ -102,9 +100,7 @@ pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow
             ));
         }
         for u in &p.unread {
-            let view = roles
-                .entry(format!("{}/{}", artifact.name, u.role))
-                .or_default();
+            let view = roles.entry(format!("{stack}/{}", u.role)).or_default();
             view.unread.push((u.project.clone(), u.programs.clone()));
         }
     }
