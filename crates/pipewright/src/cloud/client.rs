@@ -347,6 +347,14 @@ impl Cloud {
         access: &Access,
         art: &crate::app::Artifact,
     ) -> Result<Arc<Session>, CloudError> {
+        // The account could not be reached this way.
+        let unreachable = |e: CloudError| CloudError::Reach {
+            stack: art.name.clone(),
+            account: art.env.account.clone().unwrap_or_default(),
+            via: access.describe(),
+            role: matches!(access, Access::Role(_)),
+            source: Box::new(e),
+        };
         match access {
             Access::Caller => Ok(Arc::new(Session {
                 cfn: self.cfn.clone(),
@@ -364,13 +372,7 @@ impl Cloud {
                     profile_credentials_only: true,
                 })
                 .await?;
-                let account = cloud.account().await.map_err(|e| CloudError::Reach {
-                    stack: art.name.clone(),
-                    account: art.env.account.clone().unwrap_or_default(),
-                    via: access.describe(),
-                    role: matches!(access, Access::Role(_)),
-                    source: Box::new(e),
-                })?;
+                let account = cloud.account().await.map_err(unreachable)?;
                 Ok(Arc::new(Session {
                     cfn: cloud.cfn.clone(),
                     credentials: cloud.credentials.clone(),
@@ -405,13 +407,7 @@ impl Cloud {
                     endpoint,
                     region,
                 );
-                let assumed = role.assume().await.map_err(|e| CloudError::Reach {
-                    stack: art.name.clone(),
-                    account: art.env.account.clone().unwrap_or_default(),
-                    via: access.describe(),
-                    role: matches!(access, Access::Role(_)),
-                    source: Box::new(e),
-                })?;
+                let assumed = role.assume().await.map_err(unreachable)?;
                 let account = accounts::account_of_arn(&assumed)
                     .unwrap_or_default()
                     .to_owned();

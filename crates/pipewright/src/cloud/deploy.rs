@@ -245,16 +245,6 @@ fn report(stack: &str, outcome: DeployOutcome, info: Option<&StackInfo>) -> Depl
     }
 }
 
-fn describe_cause(e: &StackEvent) -> String {
-    format!(
-        "{} ({}) {}: {}",
-        e.logical_id,
-        e.resource_type,
-        e.status,
-        e.reason.as_deref().unwrap_or("")
-    )
-}
-
 impl<'a> Deployer<'a> {
     /// A deployer reporting to `ui`.
     pub fn new(cloud: &'a Cloud, ui: &'a dyn Ui, options: DeployOptions) -> Self {
@@ -628,7 +618,7 @@ impl<'a> Deployer<'a> {
 
     fn failed(&self, name: &str, last: &StackInfo, events: &[StackEvent]) -> DeployReport {
         let cause = root_cause(events, name)
-            .map(describe_cause)
+            .map(StackEvent::cause)
             .or_else(|| last.status_reason.clone());
         report(
             name,

@@ -79,15 +79,7 @@ pub async fn recover(
     } else {
         RecoverOutcome::Failed {
             cause: root_cause(&events, name)
-                .map(|e| {
-                    format!(
-                        "{} ({}) {}: {}",
-                        e.logical_id,
-                        e.resource_type,
-                        e.status,
-                        e.reason.as_deref().unwrap_or("")
-                    )
-                })
+                .map(|e| e.cause())
                 .or(last.status_reason),
             status: last.status,
         }

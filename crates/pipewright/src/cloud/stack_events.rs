@@ -26,6 +26,17 @@ pub struct StackEvent {
 }
 
 impl StackEvent {
+    /// The event as the cause of a failure: `ID (Type) STATUS: reason`.
+    pub fn cause(&self) -> String {
+        format!(
+            "{} ({}) {}: {}",
+            self.logical_id,
+            self.resource_type,
+            self.status,
+            self.reason.as_deref().unwrap_or("")
+        )
+    }
+
     /// The event as one stable line: time, status, type, logical ID, reason.
     pub fn line(&self) -> String {
         // `2026-11-21T10:04:05.123Z` → `10:04:05`.
