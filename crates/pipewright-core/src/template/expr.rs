@@ -632,38 +632,51 @@ impl<T: Into<Expr>> From<Vec<T>> for Expr {
 /// `Sub` without variables inline, and any other value through the
 /// function's variable map (`${Part1}`). All-literal parts make a string.
 pub fn concat_to_sub(parts: &[Expr]) -> Expr {
+    use std::fmt::Write;
+    if parts.iter().all(|p| matches!(p, Expr::String(_))) {
+        return Expr::String(parts.iter().filter_map(Expr::as_str).collect());
+    }
+    // A variable's key must not be a name the template already uses.
+    let taken = |key: &str| {
+        parts.iter().any(|p| match p {
+            Expr::Ref(name) => name == key,
+            Expr::GetAtt { resource, .. } => resource == key,
+            Expr::Sub { template, .. } => sub_references(template).contains(&key),
+            _ => false,
+        })
+    };
     let mut template = String::new();
     let mut vars = IndexMap::new();
-    let mut literal = true;
+    let mut n = 0;
     for part in parts {
-        if let Expr::String(s) = part {
-            template.push_str(&s.replace("${", "${!"));
-            continue;
-        }
-        literal = false;
-        match part {
-            Expr::Ref(name) => template.push_str(&format!("${{{name}}}")),
-            Expr::Pseudo(p) => template.push_str(&format!("${{{}}}", p.name())),
+        // Writing to a String cannot fail.
+        let _ = match part {
+            Expr::String(s) => write!(template, "{}", s.replace("${", "${!")),
+            Expr::Ref(name) => write!(template, "${{{name}}}"),
+            Expr::Pseudo(p) => write!(template, "${{{}}}", p.name()),
             Expr::GetAtt {
                 resource,
                 attribute,
-            } => template.push_str(&format!("${{{resource}.{attribute}}}")),
+            } => write!(template, "${{{resource}.{attribute}}}"),
             Expr::Sub {
                 template: t,
                 vars: v,
-            } if v.is_empty() => template.push_str(t),
+            } if v.is_empty() => write!(template, "{t}"),
             other => {
-                let key = format!("Part{}", vars.len() + 1);
-                template.push_str(&format!("${{{key}}}"));
+                let key = loop {
+                    n += 1;
+                    let key = format!("Part{n}");
+                    if !taken(&key) {
+                        break key;
+                    }
+                };
+                let written = write!(template, "${{{key}}}");
                 vars.insert(key, other.clone());
+                written
             }
-        }
+        };
     }
-    if literal {
-        Expr::String(template.replace("${!", "${"))
-    } else {
-        Expr::Sub { template, vars }
-    }
+    Expr::Sub { template, vars }
 }
 
 /// Names referenced by a `Fn::Sub` template string: `${Name}` and
@@ -728,6 +741,13 @@ mod tests {
         assert_eq!(
             concat_to_sub(&[Expr::reference("A"), import.clone()]),
             Expr::sub_with("${A}${Part1}", [("Part1", import)])
+        );
+        // A literal `${!` stays as written; a key never shadows a name used.
+        assert_eq!(concat_to_sub(&["${!x}".into()]), Expr::from("${!x}"));
+        let import = Expr::import_value(Expr::from("other:Name"));
+        assert_eq!(
+            concat_to_sub(&[Expr::reference("Part1"), import.clone()]),
+            Expr::sub_with("${Part1}${Part2}", [("Part2", import)])
         );
         let nested = Expr::concat([Expr::concat(["a".into()]), "b".into()]);
         assert_eq!(nested, Expr::Concat(vec!["a".into(), "b".into()]));

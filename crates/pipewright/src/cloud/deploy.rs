@@ -9,7 +9,7 @@ use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, means_no_change
 use super::client::{Cloud, Opened};
 use super::error::CloudError;
 use super::plan::{self, Scheduler};
-use super::stack_events::{EventLog, StackEvent, root_cause};
+use super::stack_events::{EventLog, StackEvent, failure_cause};
 use super::staging;
 use super::state::{Phase, StackStatus, remedy};
 use super::ui::{Progress, Ui};
@@ -617,9 +617,7 @@ impl<'a> Deployer<'a> {
     }
 
     fn failed(&self, name: &str, last: &StackInfo, events: &[StackEvent]) -> DeployReport {
-        let cause = root_cause(events, name)
-            .map(StackEvent::cause)
-            .or_else(|| last.status_reason.clone());
+        let cause = failure_cause(events, name, last.status_reason.as_deref());
         report(
             name,
             DeployOutcome::Failed {

@@ -8,7 +8,7 @@
 
 use super::client::{Cloud, Opened};
 use super::error::CloudError;
-use super::stack_events::{EventLog, root_cause};
+use super::stack_events::{EventLog, failure_cause};
 use super::ui::{Progress, Ui};
 use super::values::StackStatus;
 use super::watch::follow;
@@ -78,9 +78,7 @@ pub async fn recover(
         }
     } else {
         RecoverOutcome::Failed {
-            cause: root_cause(&events, name)
-                .map(|e| e.cause())
-                .or(last.status_reason),
+            cause: failure_cause(&events, name, last.status_reason.as_deref()),
             status: last.status,
         }
     })

@@ -119,6 +119,19 @@ pub fn root_cause<'a>(events: &'a [StackEvent], stack: &str) -> Option<&'a Stack
         .or_else(|| failures().find(|e| !e.reason.as_deref().is_some_and(is_cancellation)))
 }
 
+/// Why an operation on `stack` failed, as said to the user: the root
+/// cause's event ([`StackEvent::cause`]), else the stack's own status
+/// reason.
+pub fn failure_cause(
+    events: &[StackEvent],
+    stack: &str,
+    status_reason: Option<&str>,
+) -> Option<String> {
+    root_cause(events, stack)
+        .map(StackEvent::cause)
+        .or_else(|| status_reason.map(str::to_owned))
+}
+
 fn is_cancellation(reason: &str) -> bool {
     let r = reason.to_ascii_lowercase();
     r.contains("resource creation cancelled") || r.contains("resource update cancelled")
