@@ -463,3 +463,50 @@ fn cfn_lint_accepts_webhook_and_source_credential() {
     );
     assert_eq!(stdout, "", "cfn-lint printed findings");
 }
+
+/// A project whose repository keeps its buildspec: the template names the
+/// path, and synth writes the typed buildspec as the repository's starting
+/// copy under `buildspecs/<stack>/<path>`.
+#[test]
+fn buildspec_from_source_names_the_path_and_writes_the_starting_copy() {
+    let mut stack = Stack::new("webhook-builds");
+    stack.add(
+        Project::new("Tests", BuildSpec::new().build(["make test"]))
+            .source(github_source())
+            .buildspec_from_source("pipeline/buildspec.yml"),
+    );
+    let assembly = App::new().stack(stack).synth().unwrap();
+    let source = &assembly.stacks[0].template.resources["Tests"].properties["Source"];
+    let Expr::Map(source) = source else {
+        panic!("{source:?}")
+    };
+    assert_eq!(source["BuildSpec"], Expr::from("pipeline/buildspec.yml"));
+    let files = assembly.files();
+    let copy = files
+        .iter()
+        .find(|(path, _)| path == "buildspecs/webhook-builds/pipeline/buildspec.yml")
+        .unwrap_or_else(|| panic!("{files:?}"));
+    assert!(copy.1.contains("- make test"), "{}", copy.1);
+}
+
+#[test]
+fn buildspec_path_outside_the_source_is_refused() {
+    for path in [
+        "",
+        "/buildspec.yml",
+        "../buildspec.yml",
+        "ci//buildspec.yml",
+    ] {
+        let mut stack = Stack::new("webhook-builds");
+        stack.add(
+            Project::new("Tests", BuildSpec::new().build(["make test"]))
+                .buildspec_from_source(path),
+        );
+        assert_eq!(
+            problems(stack),
+            [format!(
+                "webhook-builds/Tests: buildspec path `{path}` is not a file inside the source: use a relative path such as `pipeline/buildspec.yml`"
+            )],
+        );
+    }
+}

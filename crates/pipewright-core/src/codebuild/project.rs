@@ -96,6 +96,7 @@ pub struct Project {
     id: String,
     spec: BuildSpec,
     spec_copy: Option<String>,
+    spec_in_source: Option<String>,
     description: Option<String>,
     compute: ComputeType,
     environment: EnvironmentType,
@@ -121,6 +122,7 @@ impl Project {
             id: id.into(),
             spec,
             spec_copy: None,
+            spec_in_source: None,
             description: None,
             compute: ComputeType::default(),
             environment: EnvironmentType::default(),
@@ -143,6 +145,20 @@ impl Project {
     /// application repositories that keep their buildspec beside their code.
     pub fn buildspec_copy(mut self, path: impl Into<String>) -> Self {
         self.spec_copy = Some(path.into());
+        self
+    }
+
+    /// The build reads its buildspec from its source at `path` (relative
+    /// to the source's root, e.g. `pipeline/buildspec.yml`), as a
+    /// repository that keeps its buildspec beside its code does:
+    /// `Source.BuildSpec` is the path, not the buildspec. The typed
+    /// buildspec stays the project's description of what the build does:
+    /// synth checks its commands against the role as for an inlined one,
+    /// and writes it to `buildspecs/<stack>/<path>` (or to the path given to
+    /// [`buildspec_copy`](Self::buildspec_copy)) as the starting copy for
+    /// the repository. Default: the buildspec is inlined in the template.
+    pub fn buildspec_from_source(mut self, path: impl Into<String>) -> Self {
+        self.spec_in_source = Some(path.into());
         self
     }
 
@@ -314,6 +330,19 @@ impl Project {
             }
         }
         problems.extend(self.spec.problems().iter().cloned());
+        if let Some(path) = &self.spec_in_source {
+            let outside = path.is_empty()
+                || path.starts_with('/')
+                || path.ends_with('/')
+                || path.split('/').any(|part| part.is_empty() || part == "..");
+            if outside {
+                problems.push(ProblemKind::InvalidName {
+                    what: "buildspec path",
+                    name: path.clone(),
+                    reason: "is not a file inside the source: use a relative path such as `pipeline/buildspec.yml`".to_owned(),
+                });
+            }
+        }
         for name in self.spec.plaintext_secrets() {
             problems.push(ProblemKind::PlaintextSecret {
                 place: "buildspec",
@@ -536,11 +565,15 @@ impl Construct for Project {
             environment.push(("EnvironmentVariables", Expr::List(env_vars)));
         }
         let spec = self.spec.to_yaml();
+        let buildspec = match &self.spec_in_source {
+            Some(path) => Expr::from(path.as_str()),
+            None => Expr::from(spec.as_str()),
+        };
         let (source, artifacts) = match &self.source {
             Source::CodePipeline => (
                 Expr::map([
                     ("Type", Expr::from("CODEPIPELINE")),
-                    ("BuildSpec", Expr::from(spec.as_str())),
+                    ("BuildSpec", buildspec),
                 ]),
                 Expr::map([("Type", Expr::from("CODEPIPELINE"))]),
             ),
@@ -549,7 +582,7 @@ impl Construct for Project {
                     ("Type", Expr::from("GITHUB")),
                     ("Location", location.clone()),
                     ("ReportBuildStatus", Expr::Bool(true)),
-                    ("BuildSpec", Expr::from(spec.as_str())),
+                    ("BuildSpec", buildspec),
                 ]),
                 Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
             ),
@@ -612,7 +645,12 @@ impl Construct for Project {
             }
             project = project.property("Triggers", Expr::map(triggers));
         }
-        if let Some(copy) = &self.spec_copy {
+        let copy = match (&self.spec_copy, &self.spec_in_source) {
+            (Some(copy), _) => Some(copy.clone()),
+            (None, Some(path)) => Some(format!("{}/{path}", stack.name())),
+            (None, None) => None,
+        };
+        if let Some(copy) = copy {
             stack.add_file(format!("buildspecs/{copy}"), spec);
         }
         let resource = stack.add_resource_at(path, &self.id, project);
