@@ -191,7 +191,8 @@ pub fn pipeline(config: &Config) -> Stack {
     source.action = source.action.namespace(&commit);
     let code = source.code.clone();
     let pipeline = stack.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(source.stage())
             .stage(
                 Stage::new("Build").action(

@@ -80,7 +80,8 @@ pub fn stack(config: &Config) -> Stack {
     let source = crate::github::source(connection, config.source, config.branch);
     let code = source.code.clone();
     let pipeline = stack.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(source.stage())
             .stage(Stage::new("Analyze").action(Action::test("Analyze", &analyze).input(&code)))
             .stage(

@@ -417,7 +417,8 @@ pub fn cd(config: &Config, common: &Common, ci: &Ci) -> Stack {
         }
         let id = format!("{}Pipeline", pascal(cluster.name));
         let pipeline = stack.add(
-            Pipeline::new(id.as_str(), &common.bucket)
+            Pipeline::new(id.as_str())
+                .artifact_store(&common.bucket)
                 .stage(
                     Stage::new("Source")
                         .action(source(APPLICATION, config.application, &application))

@@ -126,7 +126,8 @@ fn stack(name: &str, trigger: Trigger) -> Stack {
     };
     let code = Artifact::new("SourceOutput");
     let pipeline = stack.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(Stage::new("Source").action(source.output(&code)))
             .stage(
                 Stage::new("Build").action(

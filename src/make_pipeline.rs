@@ -130,7 +130,8 @@ pub fn stack(config: &Config) -> Stack {
             .variable("BUILD_NUMBER", built.var("BUILD_NUMBER"))
     };
     let pipeline = stack.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(source.stage())
             .stage(
                 Stage::new("Build").action(

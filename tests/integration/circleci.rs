@@ -517,7 +517,8 @@ fn approvals_need_approvers_of_the_stack_a_valid_timeout_and_a_later_stage() {
     let bucket = s.add(s3::Bucket::new("Artifacts"));
     s.add(Group::new("Approvers"));
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(
                 Stage::new("Source")
                     .action(source())

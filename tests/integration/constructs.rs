@@ -361,7 +361,7 @@ fn custom_pipeline(function: &str) -> Stack {
     let bucket = s.add(s3::Bucket::new("Artifacts"));
     let invoker = s.add(Role::new("InvokerRole", "codepipeline.amazonaws.com"));
     let pipeline = s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline").artifact_store(&bucket)
             .stage(
                 Stage::new("Source").action(
                     Action::connection(

@@ -393,7 +393,8 @@ fn cross_account_stack() -> Stack {
     let bucket = s.add(s3::Bucket::new("Artifacts").kms_key(key.arn()));
     let src = Artifact::new("Src");
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .key(&key)
             .role_name("app-pipeline")
             .stage(Stage::new("Source").action(source()))
@@ -531,7 +532,8 @@ fn the_deploy_action_grants_its_stack_actions_and_pass_role_exactly() {
     let exec = s.add(Role::new("CfnExec", "cloudformation.amazonaws.com"));
     let src = Artifact::new("Src");
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(Stage::new("Source").action(source()))
             .stage(Stage::new("Deploy").action(Action::cloudformation(
                 "Deploy",
@@ -648,7 +650,8 @@ fn capabilities_come_from_the_deployed_template() {
     let mut s = Stack::new("pipeline");
     let bucket = s.add(s3::Bucket::new("Artifacts"));
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(Stage::new("Source").action(source()))
             .stage(Stage::new("Deploy").action(Action::cloudformation("Deploy", deploy))),
     );
@@ -676,7 +679,8 @@ fn a_cross_account_action_needs_a_key_the_pipeline_can_edit() {
     let pipeline = |s: &mut Stack, configure: &dyn Fn(Pipeline) -> Pipeline| {
         let bucket = s.add(s3::Bucket::new("Artifacts"));
         s.add(configure(
-            Pipeline::new("Pipeline", &bucket)
+            Pipeline::new("Pipeline")
+                .artifact_store(&bucket)
                 .stage(Stage::new("Source").action(source()))
                 .stage(Stage::new("Deploy").action(remote_deploy())),
         ));
@@ -686,7 +690,7 @@ fn a_cross_account_action_needs_a_key_the_pipeline_can_edit() {
     assert_eq!(
         problems(App::new().stack(s)),
         [
-            "pipeline/Pipeline: action `Deploy` runs in account `222222222222`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key`, encrypt the bucket with it (`Bucket::kms_key`) and pass it to `Pipeline::key`"
+            "pipeline/Pipeline: action `Deploy` runs in account `222222222222`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key` and pass it to `Pipeline::key` (a bucket of the pipeline's own is encrypted with it; a shared one needs `Bucket::kms_key`)"
         ]
     );
 
@@ -743,7 +747,8 @@ fn a_kinds_own_remote_role_is_cross_account_too_unless_an_action_role_replaces_i
     let bucket = s.add(s3::Bucket::new("Artifacts"));
     let local = s.add(Role::new("Local", "codepipeline.amazonaws.com"));
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(Stage::new("Source").action(source()))
             .stage(
                 Stage::new("Notify")
@@ -758,7 +763,7 @@ fn a_kinds_own_remote_role_is_cross_account_too_unless_an_action_role_replaces_i
     assert_eq!(
         problems(App::new().stack(s)),
         [
-            "pipeline/Pipeline: action `Remote` runs in account `222222222222`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key`, encrypt the bucket with it (`Bucket::kms_key`) and pass it to `Pipeline::key`"
+            "pipeline/Pipeline: action `Remote` runs in account `222222222222`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key` and pass it to `Pipeline::key` (a bucket of the pipeline's own is encrypted with it; a shared one needs `Bucket::kms_key`)"
         ]
     );
 }
@@ -812,4 +817,56 @@ fn cfn_lint_accepts_every_cross_account_construct() {
         "cfn-lint found problems:\n{stdout}{stderr}\n{body}"
     );
     assert_eq!(stdout, "", "cfn-lint printed findings");
+}
+
+/// A pipeline given no artifact store gets a hardened bucket of its own,
+/// encrypted with the pipeline's key, which a cross-account action needs:
+/// no bucket to create, encrypt and pass by hand.
+#[test]
+fn a_pipeline_without_an_artifact_store_gets_its_own_hardened_bucket() {
+    let mut s = Stack::new("pipeline").account("111111111111");
+    let key = s.add(kms::Key::new("ArtifactKey", "artifacts"));
+    s.add(
+        Pipeline::new("Release")
+            .key(&key)
+            .stage(Stage::new("Source").action(source()))
+            .stage(Stage::new("Deploy").action(remote_deploy())),
+    );
+    let r = resources(s);
+    let bucket = &r["ReleaseArtifactBucket"];
+    assert_eq!(bucket["Type"], "AWS::S3::Bucket");
+    assert_eq!(bucket["DeletionPolicy"], "Retain");
+    let props = &bucket["Properties"];
+    assert_eq!(
+        props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"],
+        json!({"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["ArtifactKey", "Arn"]}})
+    );
+    assert_eq!(
+        props["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+        true
+    );
+    assert_eq!(props["VersioningConfiguration"]["Status"], "Enabled");
+    assert_eq!(
+        r["Release"]["Properties"]["ArtifactStore"]["Location"],
+        json!({"Ref": "ReleaseArtifactBucket"})
+    );
+    // The bucket policy admits the remote role and denies plain HTTP.
+    let policy = &r["ReleaseArtifactBucketPolicy"]["Properties"]["PolicyDocument"];
+    let text = policy.to_string();
+    assert!(text.contains("aws:SecureTransport"), "{text}");
+    assert!(text.contains("222222222222"), "{text}");
+
+    // Without a key (no action of another account), SSE-S3.
+    let mut s = Stack::new("pipeline").account("222222222222");
+    s.add(
+        Pipeline::new("Release")
+            .stage(Stage::new("Source").action(source()))
+            .stage(Stage::new("Deploy").action(remote_deploy())),
+    );
+    let r = resources(s);
+    assert_eq!(
+        r["ReleaseArtifactBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            [0]["ServerSideEncryptionByDefault"],
+        json!({"SSEAlgorithm": "AES256"})
+    );
 }

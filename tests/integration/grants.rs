@@ -408,7 +408,7 @@ fn every_role_that_touches_artifacts_may_use_the_pipeline_key() {
     let project = s.add(Project::new("Build", BuildSpec::new().build(["make"])));
     let deployer = s.add(Role::new("Deployer", "codepipeline.amazonaws.com"));
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline").artifact_store(&bucket)
             .kms_key(key)
             .stage(
                 Stage::new("Source").action(

@@ -475,7 +475,8 @@ fn github() -> GitHubSource {
 #[test]
 fn non_source_action_in_the_first_stage_is_an_error() {
     let s = pipeline_stack(|b, p| {
-        Pipeline::new("Pipeline", b)
+        Pipeline::new("Pipeline")
+            .artifact_store(b)
             .stage(
                 Stage::new("Source")
                     .action(Action::build("Compile", p).output(&Artifact::new("Out"))),
@@ -495,7 +496,8 @@ fn non_source_action_in_the_first_stage_is_an_error() {
 #[test]
 fn input_artifact_never_produced_is_an_error() {
     let s = pipeline_stack(|b, p| {
-        Pipeline::new("Pipeline", b)
+        Pipeline::new("Pipeline")
+            .artifact_store(b)
             .stage(
                 Stage::new("Source")
                     .action(Action::github("Source", github()).output(&Artifact::new("Src"))),
@@ -517,7 +519,8 @@ fn input_artifact_never_produced_is_an_error() {
 #[test]
 fn duplicate_action_names_are_an_error() {
     let s = pipeline_stack(|b, p| {
-        Pipeline::new("Pipeline", b)
+        Pipeline::new("Pipeline")
+            .artifact_store(b)
             .stage(
                 Stage::new("Source")
                     .action(Action::github("Source", github()).output(&Artifact::new("Src"))),
@@ -539,7 +542,8 @@ fn webhook_secret_must_not_be_the_oauth_token() {
     let s = pipeline_stack(|b, p| {
         let mut source = github();
         source.webhook_secret = source.oauth_token.clone();
-        Pipeline::new("Pipeline", b)
+        Pipeline::new("Pipeline")
+            .artifact_store(b)
             .stage(
                 Stage::new("Source")
                     .action(Action::github("Source", source).output(&Artifact::new("Src"))),

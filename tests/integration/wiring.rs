@@ -42,8 +42,9 @@ fn stack(stages: impl FnOnce(Pipeline, &Artifact, &ProjectRef) -> Pipeline) -> S
         BuildSpec::new().exported(["IMAGE_TAG"]).build(["make"]),
     ));
     let code = Artifact::new("Code");
-    let pipeline =
-        Pipeline::new("Pipeline", &bucket).stage(Stage::new("Source").action(source(&code)));
+    let pipeline = Pipeline::new("Pipeline")
+        .artifact_store(&bucket)
+        .stage(Stage::new("Source").action(source(&code)));
     s.add(stages(pipeline, &code, &project));
     s
 }
@@ -80,7 +81,8 @@ fn a_source_variable_that_does_not_exist_is_an_error() {
     let code = Artifact::new("Code");
     let commit = Namespace::new("SourceVariables");
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(Stage::new("Source").action(source(&code).namespace(&commit)))
             .stage(
                 Stage::new("Build").action(
@@ -162,7 +164,8 @@ fn typed_values_in_action_variables_become_a_sub() {
     let code = Artifact::new("Code");
     let built = Namespace::new("Built");
     s.add(
-        Pipeline::new("Pipeline", &bucket)
+        Pipeline::new("Pipeline")
+            .artifact_store(&bucket)
             .stage(Stage::new("Source").action(source(&code)))
             .stage(
                 Stage::new("Build").action(

@@ -465,7 +465,7 @@ pub enum ProblemKind {
     },
     /// A cross-account action in a pipeline without a customer managed key.
     #[error(
-        "action `{action}` runs in account `{account}`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key`, encrypt the bucket with it (`Bucket::kms_key`) and pass it to `Pipeline::key`"
+        "action `{action}` runs in account `{account}`, but the pipeline has no artifact key: another account cannot decrypt artifacts encrypted with the AWS managed key; create a `kms::Key` and pass it to `Pipeline::key` (a bucket of the pipeline's own is encrypted with it; a shared one needs `Bucket::kms_key`)"
     )]
     CrossAccountWithoutKey {
         /// The action's name.

@@ -37,7 +37,7 @@ pub enum PipelineType {
 #[derive(Clone, Debug)]
 pub struct Pipeline {
     id: String,
-    bucket: BucketRef,
+    bucket: Option<BucketRef>,
     stages: Vec<Stage>,
     kind: PipelineType,
     key_arn: Option<Expr>,
@@ -46,17 +46,29 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline with logical ID `id` whose artifacts live in `bucket`.
-    pub fn new(id: impl Into<String>, bucket: &BucketRef) -> Self {
+    /// A pipeline with logical ID `id`. Its artifacts live in a bucket of
+    /// its own, `<id>ArtifactBucket`, with every default of
+    /// [`s3::Bucket`](crate::s3::Bucket) and encrypted with the pipeline's
+    /// key when it has one, unless [`artifact_store`](Self::artifact_store)
+    /// names a shared one.
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
-            bucket: bucket.clone(),
+            bucket: None,
             stages: Vec::new(),
             kind: PipelineType::default(),
             key_arn: None,
             key: None,
             role_name: None,
         }
+    }
+
+    /// Keeps the artifacts in `bucket`, for example one bucket shared by
+    /// the pipelines of an account. Default: a bucket of the pipeline's own
+    /// (see [`Pipeline::new`]).
+    pub fn artifact_store(mut self, bucket: &BucketRef) -> Self {
+        self.bucket = Some(bucket.clone());
+        self
     }
 
     /// Sets `PipelineType`. Default: [`PipelineType::V2`].
@@ -274,16 +286,21 @@ impl Pipeline {
 
     /// What a cross-account action performed by `remote` needs of the
     /// pipeline: a customer managed key the pipeline can edit, which also
-    /// encrypts the bucket.
-    fn cross_account_problems(&self, action: &str, remote: &RoleArn) -> Vec<ProblemKind> {
+    /// encrypts the bucket (a bucket of the pipeline's own always is).
+    fn cross_account_problems(
+        &self,
+        bucket: &BucketRef,
+        action: &str,
+        remote: &RoleArn,
+    ) -> Vec<ProblemKind> {
         let mut out = Vec::new();
         let (action, account) = (action.to_owned(), remote.account().to_owned());
         match (&self.key, &self.key_arn) {
             (None, None) => out.push(ProblemKind::CrossAccountWithoutKey { action, account }),
             (None, Some(_)) => out.push(ProblemKind::CrossAccountKeyByArn { action, account }),
-            (Some(key), _) if self.bucket.kms_key() != Some(&key.arn()) => {
+            (Some(key), _) if bucket.kms_key() != Some(&key.arn()) => {
                 out.push(ProblemKind::BucketWithoutPipelineKey {
-                    bucket: self.bucket.id().to_owned(),
+                    bucket: bucket.id().to_owned(),
                 })
             }
             (Some(_), _) => {}
@@ -292,8 +309,8 @@ impl Pipeline {
     }
 
     /// Admits `remote` to the artifact bucket's and key's policies.
-    fn admit(&self, stack: &mut Stack, remote: &RoleArn) {
-        self.bucket.grant_read_write(stack, remote);
+    fn admit(&self, stack: &mut Stack, bucket: &BucketRef, remote: &RoleArn) {
+        bucket.grant_read_write(stack, remote);
         if let Some(key) = &self.key {
             key.grant_encrypt_decrypt(stack, remote);
         }
@@ -391,7 +408,17 @@ impl Construct for Pipeline {
             role = role.name(name.as_str());
         }
         let role = stack.add(role);
-        self.bucket.grant_read_write(stack, &role);
+        let bucket = match &self.bucket {
+            Some(bucket) => bucket.clone(),
+            None => {
+                let mut own = crate::s3::Bucket::new(format!("{}ArtifactBucket", self.id));
+                if let Some(key) = &self.key_arn {
+                    own = own.kms_key(key.clone());
+                }
+                stack.add(own)
+            }
+        };
+        bucket.grant_read_write(stack, &role);
         let account = stack.env().account.clone();
         let mut cross_account = Vec::new();
         for stage in &self.stages {
@@ -402,13 +429,17 @@ impl Construct for Pipeline {
                 }
                 if let Some(remote) = action.remote_role() {
                     if account.as_deref() != Some(remote.account()) {
-                        cross_account.extend(self.cross_account_problems(action.name(), &remote));
+                        cross_account.extend(self.cross_account_problems(
+                            &bucket,
+                            action.name(),
+                            &remote,
+                        ));
                     }
-                    self.admit(stack, &remote);
+                    self.admit(stack, &bucket, &remote);
                     continue;
                 }
                 if let Some(own) = own {
-                    self.bucket.grant_read_write(stack, own);
+                    bucket.grant_read_write(stack, own);
                     if let Some(key) = &self.key_arn {
                         stack.grant(own, kms_use(key));
                     }
@@ -420,7 +451,7 @@ impl Construct for Pipeline {
                     action: action.name(),
                     role: own.unwrap_or(&role),
                     pipeline_role: &role,
-                    bucket: &self.bucket,
+                    bucket: &bucket,
                     key: self.key_arn.as_ref(),
                     outputs: action.outputs(),
                 };
@@ -456,7 +487,7 @@ impl Construct for Pipeline {
                 seen.push(problem);
             }
         }
-        let mut store = vec![("Type", Expr::from("S3")), ("Location", self.bucket.name())];
+        let mut store = vec![("Type", Expr::from("S3")), ("Location", bucket.name())];
         if let Some(key) = &self.key_arn {
             store.push((
                 "EncryptionKey",
@@ -501,7 +532,7 @@ impl Construct for Pipeline {
                     action: action.name(),
                     role: action.own_role().unwrap_or(&role),
                     pipeline_role: &role,
-                    bucket: &self.bucket,
+                    bucket: &bucket,
                     key: self.key_arn.as_ref(),
                     outputs: action.outputs(),
                 };
