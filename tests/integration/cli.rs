@@ -120,6 +120,14 @@ fn list_permissions_shows_each_role_its_calls_and_what_is_not_read() {
         1,
         "{deploy:#?}"
     );
+    // Each statement says the need behind it, or that it is a hand grant.
+    assert!(
+        deploy.contains(
+            &"    why: build logs of project `Deploy` (https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html)"
+        ),
+        "{deploy:#?}"
+    );
+    assert!(deploy.contains(&"    why: granted by hand"), "{deploy:#?}");
     // The eks-ci roles' connection use is granted by eks-cd's pipelines.
     let ran = Run::new(&["list", "--permissions", "--format", "json"]).output();
     let roles: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
@@ -129,10 +137,19 @@ fn list_permissions_shows_each_role_its_calls_and_what_is_not_read() {
         .iter()
         .find(|r| r["role"] == "eks-ci/ImageRole")
         .unwrap();
-    assert!(
-        image["statements"]
-            .to_string()
-            .contains("codestar-connections:UseConnection"),
-        "{image}"
+    let connection = image["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["statement"]
+                .to_string()
+                .contains("codestar-connections:UseConnection")
+        })
+        .unwrap_or_else(|| panic!("{image}"));
+    assert_eq!(
+        connection["needs"][0]["doc"],
+        "https://docs.aws.amazon.com/dtconsole/latest/userguide/security_iam_id-based-policy-examples-connections.html",
+        "{connection}"
     );
 }

@@ -24,6 +24,7 @@ mod import;
 mod layers;
 mod lint;
 mod moto;
+mod needs;
 mod new_app;
 mod reader;
 mod roundtrip;

@@ -37,7 +37,7 @@
 //! the role it creates ([`Stack::own_credentials`]).
 
 use crate::construct::execution::{self, METADATA_KEY};
-use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Stack};
+use crate::construct::{DEFAULT_DEPLOY_ROLE, DEFAULT_EXECUTION_ROLE, Need, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{Principal, Role, RoleArn, RoleRef, Statement};
 use crate::s3::Bucket;
@@ -55,9 +55,17 @@ pub fn template_bucket_name(account: &str, region: &str) -> String {
     format!("pipewright-templates-{account}-{region}")
 }
 
+/// CloudFormation's actions in the service authorization reference: what
+/// the deploy role's statements are for.
+pub const DEPLOY_DOC: &str = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html";
+/// `TemplateURL` of CreateChangeSet: a template over the inline limit is
+/// read from S3.
+pub const TEMPLATE_URL_DOC: &str =
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html";
+
 /// What the deploy role may do on the stacks it manages: the calls
-/// `pipewright deploy`, `destroy`, `diff`, `drift` and `status` make.
-/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html>
+/// `pipewright deploy`, `destroy`, `diff`, `drift` and `status` make
+/// ([`DEPLOY_DOC`]).
 pub const DEPLOY_ACTIONS: &[&str] = &[
     "cloudformation:DeleteChangeSet",
     "cloudformation:DescribeChangeSet",
@@ -268,7 +276,13 @@ impl Bootstrap {
                 .description("pipewright assumes this role to deploy the stacks it manages here"),
         );
 
-        self.grant_deploy(&mut stack, &deploy, &execution);
+        stack.for_need(
+            Need::feature(
+                "pipewright deploys the managed stacks through change sets run by the execution role",
+                DEPLOY_DOC,
+            ),
+            |stack| self.grant_deploy(stack, &deploy, &execution),
+        );
         let bucket = stack.add(
             Bucket::new("TemplateBucket")
                 .name(Expr::sub(template_bucket_name(
@@ -278,7 +292,13 @@ impl Bootstrap {
                 .expire_after_days(Some(TEMPLATE_EXPIRE_AFTER_DAYS))
                 .noncurrent_after_days(1),
         );
-        bucket.grant_read_write(&mut stack, &deploy);
+        stack.for_need(
+            Need::feature(
+                "pipewright stages templates over 51,200 bytes in the template bucket",
+                TEMPLATE_URL_DOC,
+            ),
+            |stack| bucket.grant_read_write(stack, &deploy),
+        );
         if self.administrator.is_none() {
             stack.derived_execution = Some(execution::Derived {
                 path: stack.path("ExecutionRole"),

@@ -43,15 +43,19 @@ pub const DEFAULT_UNTAGGED_DAYS: u32 = 14;
 /// How many images are kept by default.
 pub const DEFAULT_KEEP_IMAGES: u32 = 200;
 
-/// Actions to pull images
-/// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-pull.html>).
+/// ECR's page on pulling images.
+pub const PULL_DOC: &str = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-pull.html";
+/// ECR's page on the IAM permissions to push images.
+pub const PUSH_DOC: &str =
+    "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html";
+
+/// Actions to pull images ([`PULL_DOC`]).
 pub const PULL_ACTIONS: &[&str] = &[
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:GetDownloadUrlForLayer",
 ];
-/// Actions to push images
-/// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html>).
+/// Actions to push images ([`PUSH_DOC`]).
 pub const PUSH_ACTIONS: &[&str] = &[
     "ecr:BatchCheckLayerAvailability",
     "ecr:CompleteLayerUpload",

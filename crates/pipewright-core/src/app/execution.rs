@@ -8,7 +8,12 @@
 //! bootstrap reads the stacks it manages, is granted what they need, and is
 //! rendered.
 
-use crate::construct::{Stack, execution, render};
+use crate::construct::{Grant, Need, Stack, execution, render};
+
+/// The CloudFormation CLI's page on resource type schemas, whose
+/// `handlers` list the permissions CloudFormation needs per operation.
+pub const HANDLERS_DOC: &str =
+    "https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-schema.html";
 use crate::error::{Problem, ProblemKind};
 
 /// Renders the grants of every stack, bootstraps last; problems rendering
@@ -23,6 +28,26 @@ pub(super) fn render(stacks: &mut [Stack], problems: &mut Vec<Problem>) {
         derive(stacks, i, problems);
         render_one(&mut stacks[i], problems);
     }
+}
+
+/// The statements each bootstrap's execution role is derived (index of
+/// the bootstrap, grants), for review: what synth grants and renders at
+/// once. `stacks` is a copy: the other stacks are rendered in it.
+pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
+    let (bootstraps, others): (Vec<usize>, Vec<usize>) =
+        (0..stacks.len()).partition(|&i| stacks[i].derived_execution.is_some());
+    let mut problems = Vec::new();
+    for i in others {
+        render_one(&mut stacks[i], &mut problems);
+    }
+    bootstraps
+        .into_iter()
+        .map(|i| {
+            let before = stacks[i].grants.len();
+            derive(stacks, i, &mut problems);
+            (i, stacks[i].grants[before..].to_vec())
+        })
+        .collect()
 }
 
 /// Grants bootstrap `i`'s execution role what its managed stacks need.
@@ -41,9 +66,28 @@ fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
             managed.depends_on.push(bootstrap.clone());
         }
         let managed = &*managed;
-        let resources = managed.resources.iter().map(|item| &item.value);
-        let (found, unknown) = execution::statements(resources, managed.env.region.as_deref());
-        statements.extend(found);
+        let mut kinds: Vec<&str> = managed
+            .resources
+            .iter()
+            .map(|item| item.value.kind.as_str())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut unknown = Vec::new();
+        for kind in kinds {
+            let resources = managed
+                .resources
+                .iter()
+                .map(|item| &item.value)
+                .filter(|r| r.kind == kind);
+            let (found, missing) = execution::statements(resources, managed.env.region.as_deref());
+            unknown.extend(missing);
+            let need = Need::feature(
+                format!("CloudFormation manages the `{kind}` resources of stack `{name}`"),
+                HANDLERS_DOC,
+            );
+            statements.extend(found.into_iter().map(|s| (need.clone(), s)));
+        }
         if derived.by_hand {
             continue;
         }
@@ -66,8 +110,8 @@ fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
             },
         });
     }
-    for statement in statements {
-        bootstrap.grant(&derived.role, statement);
+    for (need, statement) in statements {
+        bootstrap.for_need(need, |stack| stack.grant(&derived.role, statement));
     }
 }
 

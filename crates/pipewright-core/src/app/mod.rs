@@ -49,11 +49,26 @@ impl App {
     /// What each stack grants to roles and what its builds run, by stack
     /// name: for review (`pipewright list --permissions`). Read from the
     /// stacks as built, so synth does none of this work.
+    ///
+    /// A bootstrap's execution role is granted what its managed stacks
+    /// need only at synth, from their rendered resources: those statements
+    /// are derived here on a copy of the stacks.
     pub fn permissions(&self) -> Vec<(&str, Permissions)> {
-        self.stacks
+        let mut out: Vec<(&str, Permissions)> = self
+            .stacks
             .iter()
             .map(|s| (s.name(), crate::construct::render::permissions(s)))
-            .collect()
+            .collect();
+        if self.stacks.iter().any(|s| s.derived_execution.is_some()) {
+            let mut copy = self.stacks.clone();
+            for (i, grants) in execution::derived_grants(&mut copy) {
+                out[i]
+                    .1
+                    .grants
+                    .extend(crate::construct::render::role_grants(&grants));
+            }
+        }
+        out
     }
 
     /// Validates every stack and synthesizes YAML templates.

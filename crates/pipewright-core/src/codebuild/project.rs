@@ -15,7 +15,7 @@
 use crate::buildspec::{self, BuildSpec};
 use crate::codebuild::report_group::{ReportGroup, ReportType};
 use crate::codebuild::webhook::FilterGroup;
-use crate::construct::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, Need, ResourceRef, Stack};
 use crate::ecr::RepositoryRef;
 use crate::error::ProblemKind;
 use crate::iam::{Role, RoleRef, Statement};
@@ -23,6 +23,13 @@ use crate::template::{Expr, Resource};
 
 /// The default build image: a current CodeBuild standard image.
 pub const STANDARD_IMAGE: &str = "aws/codebuild/standard:7.0";
+/// CodeBuild's service role page: the logs, artifact bucket, parameter and
+/// secret permissions a build needs.
+pub const SERVICE_ROLE_DOC: &str =
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html";
+/// What a pipeline's CodeBuild action needs of the project.
+pub const ACTION_DOC: &str =
+    "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html";
 /// Minutes a build may run by default.
 pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
 /// Minutes a build may wait in the queue by default.
@@ -485,18 +492,30 @@ impl Construct for Project {
         let log_group = format!(
             "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
         );
-        stack.grant(
-            &role,
-            Statement::allow([
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-            ])
-            .resource(Expr::sub(log_group.clone()))
-            .resource(Expr::sub(format!("{log_group}:*"))),
+        let id = &self.id;
+        stack.for_need(
+            Need::feature(format!("build logs of project `{id}`"), SERVICE_ROLE_DOC),
+            |stack| {
+                stack.grant(
+                    &role,
+                    Statement::allow([
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                    ])
+                    .resource(Expr::sub(log_group.clone()))
+                    .resource(Expr::sub(format!("{log_group}:*"))),
+                )
+            },
         );
         for repository in &self.pushes {
-            repository.grant_pull_push(stack, &role);
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` pushes to repository `{}`", repository.id()),
+                    crate::ecr::PUSH_DOC,
+                ),
+                |stack| repository.grant_pull_push(stack, &role),
+            );
         }
         for call in buildspec::aws_calls(&self.spec) {
             stack.calls.push(crate::construct::grant::RoleCall {
@@ -514,9 +533,17 @@ impl Construct for Project {
                 programs: unread,
             });
         }
-        for statement in self.spec.read_grants() {
-            stack.grant(&role, statement);
-        }
+        stack.for_need(
+            Need::feature(
+                format!("the buildspec of project `{id}` reads parameters and secrets"),
+                SERVICE_ROLE_DOC,
+            ),
+            |stack| {
+                for statement in self.spec.read_grants() {
+                    stack.grant(&role, statement);
+                }
+            },
+        );
         for (group, report) in self.spec.reports() {
             let reports = stack.add(
                 ReportGroup::new(
@@ -525,25 +552,47 @@ impl Construct for Project {
                 )
                 .kind(ReportType::of(report.format())),
             );
-            reports.grant_write(stack, &role);
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` writes the reports `{group}`"),
+                    crate::codebuild::report_group::REPORTS_DOC,
+                ),
+                |stack| reports.grant_write(stack, &role),
+            );
         }
         let mut env_vars = Vec::new();
         for v in &self.variables {
             let (name, kind, value) = match v {
                 Variable::Plaintext(n, value) => (n, "PLAINTEXT", value.clone()),
                 Variable::ParameterStore(n, parameter) => {
-                    stack.grant(
-                        &role,
-                        Statement::allow(["ssm:GetParameters"])
-                            .resource(buildspec::parameter_arn(parameter)),
+                    stack.for_need(
+                        Need::feature(
+                            format!("variable `{n}` of project `{id}` from Parameter Store"),
+                            SERVICE_ROLE_DOC,
+                        ),
+                        |stack| {
+                            stack.grant(
+                                &role,
+                                Statement::allow(["ssm:GetParameters"])
+                                    .resource(buildspec::parameter_arn(parameter)),
+                            )
+                        },
                     );
                     (n, "PARAMETER_STORE", Expr::from(parameter.as_str()))
                 }
                 Variable::SecretsManager(n, secret) => {
-                    stack.grant(
-                        &role,
-                        Statement::allow(["secretsmanager:GetSecretValue"])
-                            .resource(buildspec::secret_arn(secret)),
+                    stack.for_need(
+                        Need::feature(
+                            format!("variable `{n}` of project `{id}` from Secrets Manager"),
+                            SERVICE_ROLE_DOC,
+                        ),
+                        |stack| {
+                            stack.grant(
+                                &role,
+                                Statement::allow(["secretsmanager:GetSecretValue"])
+                                    .resource(buildspec::secret_arn(secret)),
+                            )
+                        },
                     );
                     (n, "SECRETS_MANAGER", Expr::from(secret.as_str()))
                 }
@@ -627,9 +676,18 @@ impl Construct for Project {
             .property("QueuedTimeoutInMinutes", self.queued_timeout);
         if let Some(key) = &self.key_arn {
             project = project.property("EncryptionKey", key.clone());
-            stack.grant(
-                &role,
-                Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied()).resource(key.clone()),
+            stack.for_need(
+                Need::feature(
+                    format!("project `{}` encrypts its artifacts with its key", self.id),
+                    SERVICE_ROLE_DOC,
+                ),
+                |stack| {
+                    stack.grant(
+                        &role,
+                        Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied())
+                            .resource(key.clone()),
+                    )
+                },
             );
         }
         if let Some(groups) = &self.webhook {

@@ -16,8 +16,12 @@ use crate::construct::{Construct, ResourceRef, Stack};
 use crate::iam::{RoleRef, Statement};
 use crate::template::{Expr, Resource};
 
+/// CodeBuild's page on report permissions.
+pub const REPORTS_DOC: &str =
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/test-permissions.html";
+
 /// Actions a build needs to write reports into an existing group
-/// (<https://docs.aws.amazon.com/codebuild/latest/userguide/test-permissions.html>).
+/// ([`REPORTS_DOC`]).
 pub const REPORT_ACTIONS: &[&str] = &[
     "codebuild:BatchPutCodeCoverages",
     "codebuild:BatchPutTestCases",

@@ -19,6 +19,13 @@ use crate::iam::{RoleArn, RoleRef, Statement};
 use crate::s3::BucketRef;
 use crate::template::Expr;
 
+/// CodePipeline's service role page: what a pipeline's role needs.
+pub const SERVICE_ROLE_DOC: &str =
+    "https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html";
+/// CodePipeline's page on actions performed with a role of another account.
+pub const CROSS_ACCOUNT_DOC: &str =
+    "https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html";
+
 /// `ActionTypeId.Category`.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,6 +238,13 @@ pub trait ActionKind: fmt::Debug + Send + Sync + CloneActionKind {
     fn trigger(&self, action: &str) -> Option<Expr> {
         let _ = action;
         None
+    }
+
+    /// The AWS page that lists what this kind's grants and reader needs
+    /// are for, shown beside each of them by `pipewright list
+    /// --permissions`. Default: CodePipeline's service role page.
+    fn needs_doc(&self) -> &'static str {
+        SERVICE_ROLE_DOC
     }
 
     /// What an action that reads this action's output artifacts needs, in

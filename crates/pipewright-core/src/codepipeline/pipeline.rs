@@ -14,9 +14,10 @@
 //! with a key given only by ARN (whose policy the pipeline cannot edit), is
 //! a synth error.
 
+use crate::codepipeline::action::{CROSS_ACCOUNT_DOC, SERVICE_ROLE_DOC};
 use crate::codepipeline::artifact::{self, Variable};
 use crate::codepipeline::{Action, ActionResource, ActionSite, Stage};
-use crate::construct::{Construct, ResourceRef, Stack};
+use crate::construct::{Construct, Need, ResourceRef, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{Role, RoleArn, RoleRef, Statement};
 use crate::kms::KeyRef;
@@ -418,14 +419,34 @@ impl Construct for Pipeline {
                 stack.add(own)
             }
         };
-        bucket.grant_read_write(stack, &role);
+        let pid = &self.id;
+        stack.for_need(
+            Need::feature(
+                format!(
+                    "pipeline `{pid}` keeps its artifacts in bucket `{}`",
+                    bucket.id()
+                ),
+                SERVICE_ROLE_DOC,
+            ),
+            |stack| bucket.grant_read_write(stack, &role),
+        );
         let account = stack.env().account.clone();
         let mut cross_account = Vec::new();
         for stage in &self.stages {
             for action in &stage.actions {
                 let own = action.own_role();
+                let name = action.name();
+                let doc = action.kind().needs_doc();
                 if let Some(arn) = action.role_arn() {
-                    stack.grant(&role, Statement::allow(["sts:AssumeRole"]).resource(arn));
+                    stack.for_need(
+                        Need::feature(
+                            format!("action `{name}` of pipeline `{pid}` runs with its own role"),
+                            CROSS_ACCOUNT_DOC,
+                        ),
+                        |stack| {
+                            stack.grant(&role, Statement::allow(["sts:AssumeRole"]).resource(arn))
+                        },
+                    );
                 }
                 if let Some(remote) = action.remote_role() {
                     if account.as_deref() != Some(remote.account()) {
@@ -435,14 +456,33 @@ impl Construct for Pipeline {
                             &remote,
                         ));
                     }
-                    self.admit(stack, &bucket, &remote);
+                    stack.for_need(
+                        Need::feature(
+                            format!(
+                                "action `{name}` of pipeline `{pid}` runs with a role of account `{}`",
+                                remote.account()
+                            ),
+                            CROSS_ACCOUNT_DOC,
+                        ),
+                        |stack| self.admit(stack, &bucket, &remote),
+                    );
                     continue;
                 }
                 if let Some(own) = own {
-                    bucket.grant_read_write(stack, own);
-                    if let Some(key) = &self.key_arn {
-                        stack.grant(own, kms_use(key));
-                    }
+                    stack.for_need(
+                        Need::feature(
+                            format!(
+                                "action `{name}` of pipeline `{pid}` reads and writes artifacts with its own role"
+                            ),
+                            CROSS_ACCOUNT_DOC,
+                        ),
+                        |stack| {
+                            bucket.grant_read_write(stack, own);
+                            if let Some(key) = &self.key_arn {
+                                stack.grant(own, kms_use(key));
+                            }
+                        },
+                    );
                 }
                 let site = ActionSite {
                     pipeline_id: &self.id,
@@ -455,7 +495,10 @@ impl Construct for Pipeline {
                     key: self.key_arn.as_ref(),
                     outputs: action.outputs(),
                 };
-                action.kind().grant(stack, &site);
+                stack.for_need(
+                    Need::feature(format!("action `{name}` of pipeline `{pid}`"), doc),
+                    |stack| action.kind().grant(stack, &site),
+                );
             }
         }
         // What readers of an artifact need because of what produced it.
@@ -470,13 +513,23 @@ impl Construct for Pipeline {
                 .or_else(|| reader.own_role().cloned())
                 .unwrap_or_else(|| role.clone());
             for input in reader.inputs() {
-                let producer = actions.iter().find(|p| p.outputs().contains(input));
-                for statement in producer
-                    .map(|p| p.kind().reader_needs())
-                    .unwrap_or_default()
-                {
-                    stack.grant(&role, statement);
-                }
+                let Some(producer) = actions.iter().find(|p| p.outputs().contains(input)) else {
+                    continue;
+                };
+                let need = Need::feature(
+                    format!(
+                        "action `{}` of pipeline `{pid}` reads `{}`, made by action `{}`",
+                        reader.name(),
+                        input.as_str(),
+                        producer.name()
+                    ),
+                    producer.kind().needs_doc(),
+                );
+                stack.for_need(need, |stack| {
+                    for statement in producer.kind().reader_needs() {
+                        stack.grant(&role, statement);
+                    }
+                });
             }
         }
         // The bucket's problem is the same for every cross-account action.
@@ -493,7 +546,13 @@ impl Construct for Pipeline {
                 "EncryptionKey",
                 Expr::map([("Id", key.clone()), ("Type", Expr::from("KMS"))]),
             ));
-            stack.grant(&role, kms_use(key));
+            stack.for_need(
+                Need::feature(
+                    format!("pipeline `{pid}` encrypts its artifacts with its key"),
+                    SERVICE_ROLE_DOC,
+                ),
+                |stack| stack.grant(&role, kms_use(key)),
+            );
         }
         let mut pipeline = Resource::new("AWS::CodePipeline::Pipeline")
             .property(

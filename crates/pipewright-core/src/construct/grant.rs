@@ -81,13 +81,56 @@ impl GrantTarget {
     }
 }
 
+/// Why a statement is granted: what a construct's feature needs, with the
+/// AWS page that lists the actions, or a grant made by hand.
+///
+/// A construct declares its needs with [`Stack::for_need`](super::Stack::for_need):
+/// every grant made inside is recorded with that need, including those of
+/// the public `grant_*` methods it calls. A grant made outside any need
+/// (the app calling [`Stack::grant`](super::Stack::grant) or a
+/// `grant_*` method itself) is [`Need::Hand`]: still possible, and shown
+/// as such by `pipewright list --permissions`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Need {
+    /// A feature of a construct needs the statement.
+    Feature {
+        /// What needs it, e.g. `build logs of project Build`.
+        what: String,
+        /// The AWS documentation page that lists the actions.
+        doc: &'static str,
+    },
+    /// Granted by hand.
+    Hand,
+}
+
+impl Need {
+    /// What `what` needs, as documented at `doc`.
+    pub fn feature(what: impl Into<String>, doc: &'static str) -> Self {
+        Need::Feature {
+            what: what.into(),
+            doc,
+        }
+    }
+}
+
+impl std::fmt::Display for Need {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Need::Feature { what, doc } => write!(f, "{what} ({doc})"),
+            Need::Hand => f.write_str("granted by hand"),
+        }
+    }
+}
+
 /// One grant: a statement for a target, with the construct path that made
-/// it.
+/// it and the need behind it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grant {
     pub(crate) path: String,
     pub(crate) target: GrantTarget,
     pub(crate) statement: Statement,
+    pub(crate) need: Need,
     /// The reason given to `grant_unrestricted`, which skips the wildcard
     /// and unscoped checks.
     pub(crate) unrestricted: Option<String>,
@@ -102,6 +145,11 @@ impl Grant {
     /// The statement granted.
     pub fn statement(&self) -> &Statement {
         &self.statement
+    }
+
+    /// Why it is granted.
+    pub fn need(&self) -> &Need {
+        &self.need
     }
 
     /// The reason of an unrestricted grant.
@@ -211,6 +259,8 @@ pub struct RoleGrant {
     pub statement: crate::iam::Statement,
     /// The construct path the grant was recorded at.
     pub path: String,
+    /// Why it is granted.
+    pub need: Need,
 }
 
 /// One AWS CLI call of a build.

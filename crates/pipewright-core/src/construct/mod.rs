@@ -11,7 +11,7 @@ pub mod grant;
 pub(crate) mod render;
 mod stack;
 
-pub use grant::{Grant, GrantTarget, ResourcePolicy};
+pub use grant::{Grant, GrantTarget, Need, ResourcePolicy};
 pub(crate) use stack::Item;
 pub use stack::Stack;
 

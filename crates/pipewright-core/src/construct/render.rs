@@ -232,17 +232,10 @@ fn missing(stack: &mut Stack, what: &'static str, id: &str) {
 
 /// What `stack` grants to roles and what its builds run, for review.
 pub(crate) fn permissions(stack: &Stack) -> super::grant::Permissions {
-    let mut out = super::grant::Permissions::default();
-    for g in &stack.grants {
-        if let GrantTarget::Identity(role) = &g.target {
-            out.grants.push(super::grant::RoleGrant {
-                role_stack: role.stack().to_owned(),
-                role: role.id().to_owned(),
-                statement: g.statement.clone(),
-                path: g.path.clone(),
-            });
-        }
-    }
+    let mut out = super::grant::Permissions {
+        grants: role_grants(&stack.grants),
+        ..Default::default()
+    };
     for c in &stack.calls {
         out.calls.push(super::grant::BuildCall {
             project: c.project.clone(),
@@ -252,6 +245,23 @@ pub(crate) fn permissions(stack: &Stack) -> super::grant::Permissions {
     }
     out.unread = stack.unread.clone();
     out
+}
+
+/// The identity statements among `grants`, for review.
+pub(crate) fn role_grants(grants: &[Grant]) -> Vec<super::grant::RoleGrant> {
+    grants
+        .iter()
+        .filter_map(|g| match &g.target {
+            GrantTarget::Identity(role) => Some(super::grant::RoleGrant {
+                role_stack: role.stack().to_owned(),
+                role: role.id().to_owned(),
+                statement: g.statement.clone(),
+                path: g.path.clone(),
+                need: g.need.clone(),
+            }),
+            GrantTarget::Resource(_) => None,
+        })
+        .collect()
 }
 
 /// Every AWS CLI call of every build of the app that no grant of the app

@@ -6,7 +6,7 @@
 //! is validated on the way in: synth checks everything at once and reports
 //! every problem with its path, so a user fixes them in one pass.
 
-use super::grant::{Grant, GrantTarget, Override, ResourcePolicy};
+use super::grant::{Grant, GrantTarget, Need, Override, ResourcePolicy};
 use super::{Construct, Env, File, ResourceRef};
 use crate::error::{Problem, ProblemKind};
 use crate::iam::policy::Statement;
@@ -40,6 +40,9 @@ pub struct Stack {
     /// Grants, in the order they were made; validated and rendered at synth
     /// (see [`super::grant`]).
     pub(crate) grants: Vec<Grant>,
+    /// The needs of the constructs being added, innermost last: a grant is
+    /// recorded with the innermost (see [`Stack::for_need`]).
+    pub(crate) needs: Vec<super::grant::Need>,
     /// AWS CLI calls of the stack's builds, checked against the grants of
     /// the whole app at synth (see [`super::grant::check_calls`]).
     pub(crate) calls: Vec<super::grant::RoleCall>,
@@ -78,6 +81,7 @@ impl Stack {
             files: Vec::new(),
             problems: Vec::new(),
             grants: Vec::new(),
+            needs: Vec::new(),
             calls: Vec::new(),
             unread: Vec::new(),
             overrides: Vec::new(),
@@ -419,12 +423,26 @@ impl Stack {
         self.push_grant(GrantTarget::Resource(policy.clone()), statement, None);
     }
 
+    /// Runs `build` with `need` as the reason of every grant it makes,
+    /// including those of the `grant_*` methods it calls: how a construct
+    /// declares what its features need. `pipewright list --permissions`
+    /// shows the need beside each statement; a grant made outside any need
+    /// is shown as granted by hand.
+    pub fn for_need<T>(&mut self, need: Need, build: impl FnOnce(&mut Stack) -> T) -> T {
+        self.needs.push(need);
+        let out = build(self);
+        self.needs.pop();
+        out
+    }
+
     fn push_grant(&mut self, target: GrantTarget, statement: Statement, reason: Option<String>) {
         let path = self.path(target.resource().id());
+        let need = self.needs.last().cloned().unwrap_or(Need::Hand);
         self.grants.push(Grant {
             path,
             target,
             statement,
+            need,
             unrestricted: reason,
         });
     }

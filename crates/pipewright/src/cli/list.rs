@@ -3,6 +3,7 @@
 
 use super::{Exit, Printer};
 use crate::App;
+use crate::construct::Need;
 use crate::template::json;
 use indexmap::IndexMap;
 
@@ -65,7 +66,8 @@ pub(super) fn run(app: &App, printer: &Printer, json: bool) -> anyhow::Result<Ex
 /// (a role's grants may be made in another stack).
 #[derive(Default)]
 struct RoleView {
-    grants: Vec<(String, serde_json::Value)>,
+    /// Each statement as a line, as JSON, and the needs behind it.
+    grants: Vec<(String, serde_json::Value, Vec<Need>)>,
     calls: Vec<(String, String, String, String)>,
     unread: Vec<(String, Vec<String>)>,
 }
@@ -85,9 +87,11 @@ pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow
             let statement = json::expr(&g.statement.to_expr());
             let line = statement_line(&statement);
             // Several constructs may grant the same (two pipelines running
-            // one project); the policy holds it once.
-            if !view.grants.iter().any(|(l, _)| *l == line) {
-                view.grants.push((line, statement));
+            // one project); the policy holds it once, for every need.
+            match view.grants.iter_mut().find(|(l, _, _)| *l == line) {
+                Some((_, _, needs)) if !needs.contains(&g.need) => needs.push(g.need.clone()),
+                Some(_) => {}
+                None => view.grants.push((line, statement, vec![g.need.clone()])),
             }
         }
         for c in &p.calls {
@@ -110,7 +114,7 @@ pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow
             .map(|(role, v)| {
                 serde_json::json!({
                     "role": role,
-                    "statements": v.grants.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>(),
+                    "statements": v.grants.iter().map(|(_, s, needs)| serde_json::json!({"statement": s, "needs": needs.iter().map(need_json).collect::<Vec<_>>()})).collect::<Vec<_>>(),
                     "calls": v.calls.iter().map(|(project, command, phase, action)| serde_json::json!({"project": project, "command": command, "phase": phase, "action": action})).collect::<Vec<_>>(),
                     "unread": v.unread.iter().map(|(project, programs)| serde_json::json!({"project": project, "programs": programs})).collect::<Vec<_>>(),
                 })
@@ -121,8 +125,11 @@ pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow
     }
     for (role, v) in &roles {
         printer.data(role)?;
-        for (line, _) in &v.grants {
+        for (line, _, needs) in &v.grants {
             printer.data(&format!("  {line}"))?;
+            for need in needs {
+                printer.data(&format!("    why: {need}"))?;
+            }
         }
         for (project, command, phase, action) in &v.calls {
             printer.data(&format!(
@@ -137,6 +144,16 @@ pub(super) fn permissions(app: &App, printer: &Printer, as_json: bool) -> anyhow
         }
     }
     Ok(Exit::Success)
+}
+
+/// A need in `list --permissions --format json`: `{"what", "doc"}`, or
+/// `{"hand": true}` for a grant made by hand.
+fn need_json(need: &Need) -> serde_json::Value {
+    match need {
+        Need::Feature { what, doc } => serde_json::json!({"what": what, "doc": doc}),
+        Need::Hand => serde_json::json!({"hand": true}),
+        other => serde_json::json!({"what": other.to_string()}),
+    }
 }
 
 /// A statement as one line: `Allow a, b on R1, R2 when ...`.

@@ -14,7 +14,7 @@
 //! [approval permissions](https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-iam-permissions.html).
 
 use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
-use crate::construct::Stack;
+use crate::construct::{Need, Stack};
 use crate::error::ProblemKind;
 use crate::iam::{GroupRef, Statement};
 use crate::sns::TopicRef;
@@ -28,6 +28,12 @@ pub const MIN_TIMEOUT_MINUTES: u32 = 5;
 /// The longest timeout CodePipeline accepts for an approval, in minutes
 /// (60 days).
 pub const MAX_TIMEOUT_MINUTES: u32 = 86_400;
+
+/// CodePipeline's page on the permissions of approvers.
+pub const APPROVERS_DOC: &str =
+    "https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-iam-permissions.html";
+/// CodePipeline's page on publishing approval notifications.
+pub const NOTIFICATIONS_DOC: &str = "https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-service-role-permissions.html";
 
 /// What an approver may do besides approving: read the pipeline, its
 /// executions and its actions' executions, to see what they approve
@@ -144,8 +150,14 @@ impl ActionKind for ManualApproval {
 
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         if let Some(topic) = &self.topic {
-            topic.grant_publish(stack, site.role);
-            topic.allow_service_publish(stack, CODEPIPELINE_SERVICE);
+            let need = Need::feature(
+                format!("approval `{}` notifies topic `{}`", site.action, topic.id()),
+                NOTIFICATIONS_DOC,
+            );
+            stack.for_need(need, |stack| {
+                topic.grant_publish(stack, site.role);
+                topic.allow_service_publish(stack, CODEPIPELINE_SERVICE);
+            });
         }
         let pipeline = format!(
             "arn:${{AWS::Partition}}:codepipeline:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}",
@@ -172,18 +184,23 @@ impl ActionKind for ManualApproval {
                 );
                 continue;
             }
-            stack.grant(
-                group,
-                Statement::allow(["codepipeline:PutApprovalResult"]).resource(Expr::sub(format!(
-                    "{pipeline}/{}/{}",
-                    site.stage, site.action
-                ))),
+            let need = Need::feature(
+                format!("group `{}` approves `{}`", group.id(), site.action),
+                APPROVERS_DOC,
             );
-            stack.grant(
-                group,
-                Statement::allow(APPROVER_READ_ACTIONS.iter().copied())
-                    .resource(Expr::sub(pipeline.clone())),
-            );
+            stack.for_need(need, |stack| {
+                stack.grant(
+                    group,
+                    Statement::allow(["codepipeline:PutApprovalResult"]).resource(Expr::sub(
+                        format!("{pipeline}/{}/{}", site.stage, site.action),
+                    )),
+                );
+                stack.grant(
+                    group,
+                    Statement::allow(APPROVER_READ_ACTIONS.iter().copied())
+                        .resource(Expr::sub(pipeline.clone())),
+                );
+            });
         }
     }
 

@@ -22,21 +22,24 @@ use crate::facts::{self, Capability};
 use crate::iam::Statement;
 use crate::template::{Expr, Template};
 
-/// Stack actions a `CREATE_UPDATE` action needs on its stack.
+/// The CloudFormation deploy action's reference, with its role's permissions.
+pub const DEPLOY_DOC: &str = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CloudFormation.html";
+
+/// Stack actions a `CREATE_UPDATE` action needs on its stack ([`DEPLOY_DOC`]).
 pub const CREATE_UPDATE_ACTIONS: &[&str] = &[
     "cloudformation:CreateStack",
     "cloudformation:DescribeStackEvents",
     "cloudformation:DescribeStacks",
     "cloudformation:UpdateStack",
 ];
-/// Stack actions a `CHANGE_SET_REPLACE` action needs on its stack.
+/// Stack actions a `CHANGE_SET_REPLACE` action needs on its stack ([`DEPLOY_DOC`]).
 pub const CHANGE_SET_REPLACE_ACTIONS: &[&str] = &[
     "cloudformation:CreateChangeSet",
     "cloudformation:DeleteChangeSet",
     "cloudformation:DescribeChangeSet",
     "cloudformation:DescribeStacks",
 ];
-/// Stack actions a `CHANGE_SET_EXECUTE` action needs on its stack.
+/// Stack actions a `CHANGE_SET_EXECUTE` action needs on its stack ([`DEPLOY_DOC`]).
 pub const CHANGE_SET_EXECUTE_ACTIONS: &[&str] = &[
     "cloudformation:DescribeChangeSet",
     "cloudformation:DescribeStacks",
@@ -338,6 +341,10 @@ impl ActionKind for CloudFormationDeploy {
             }
         }
         out
+    }
+
+    fn needs_doc(&self) -> &'static str {
+        DEPLOY_DOC
     }
 
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {

@@ -80,6 +80,10 @@ impl ActionKind for CodeBuildAction {
         Expr::map(config)
     }
 
+    fn needs_doc(&self) -> &'static str {
+        crate::codebuild::project::ACTION_DOC
+    }
+
     fn grant(&self, stack: &mut Stack, site: &ActionSite<'_>) {
         self.project.grant_start(stack, site.role);
         site.bucket

@@ -14,6 +14,10 @@ use crate::construct::Stack;
 use crate::iam::Statement;
 use crate::template::Expr;
 
+/// AWS CodeConnections' permissions page: `UseConnection` for a source
+/// action and for whoever clones through the connection.
+pub const CONNECTIONS_DOC: &str = "https://docs.aws.amazon.com/dtconsole/latest/userguide/security_iam_id-based-policy-examples-connections.html";
+
 /// The variables a connection source publishes.
 /// [Reference](https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html#reference-variables-list).
 pub const VARIABLES: &[&str] = &[
@@ -81,6 +85,10 @@ impl ActionKind for FullCloneSource {
         self.0.grant(stack, site);
     }
 
+    fn needs_doc(&self) -> &'static str {
+        CONNECTIONS_DOC
+    }
+
     fn trigger(&self, action: &str) -> Option<Expr> {
         self.0.trigger(action)
     }
@@ -110,6 +118,10 @@ impl ActionKind for ConnectionSource {
 
     fn variables(&self) -> Option<Vec<String>> {
         Some(VARIABLES.iter().map(|v| (*v).to_owned()).collect())
+    }
+
+    fn needs_doc(&self) -> &'static str {
+        CONNECTIONS_DOC
     }
 
     /// `UseConnection` in the ARN's own service, or both when the ARN
