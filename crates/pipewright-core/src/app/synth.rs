@@ -1,13 +1,20 @@
-//! Synthesis: stacks in, one artifact at a time out.
+//! Synthesis: stacks in, one artifact at a time out, in passes (one
+//! function each):
 //!
-//! 1. Resolve values that belong to stacks ([`Expr::Owned`]): inside their
-//!    own stack they become the value; in another stack of the same account
-//!    and region they become an export on the owner and `Fn::ImportValue` on
-//!    the user, and a dependency between the two.
-//! 2. Build each template, check it (see `validate`), order the stacks by
-//!    dependency, render, and compute capabilities and a content hash.
+//! 1. **validate** each stack on its own;
+//! 2. **needs and grants**: every AWS CLI call of a build is checked
+//!    against its role's grants, then grants are rendered into policies and
+//!    the stacks' property overrides applied over them (a bootstrap last:
+//!    its execution role is derived from the stacks it manages);
+//! 3. **resolve** values that belong to stacks ([`Expr::Owned`]): inside
+//!    their own stack they become the value; in another stack of the same
+//!    account and region they become an export on the owner and
+//!    `Fn::ImportValue` on the user, and a dependency between the two;
+//! 4. **order** the stacks by those dependencies and the declared ones;
+//! 5. **emit**: build each template, check it (see `validate`), render it,
+//!    and compute capabilities and a content hash.
 //!
-//! Every problem of every stack is collected. Step 2 runs one stack at a
+//! Every problem of every stack is collected. Emit runs one stack at a
 //! time and hands each finished artifact to a sink, which may write it and
 //! drop it, so memory holds the app's stacks and one rendered template, not
 //! every template and body at once (issue #10: 5,000 stacks took 772 MiB
@@ -34,17 +41,44 @@ use std::borrow::Cow;
 /// Synthesizes `stacks` and hands each artifact, in dependency order, to
 /// `sink`. An error of the sink ends synth at once; problems are returned
 /// together at the end.
+///
+/// The passes, in order: validate each stack; check each build's calls
+/// against the grants (needs), then render grants and the property
+/// overrides that win over them (bootstraps last, see
+/// [`super::execution`]); resolve references between stacks into exports
+/// and imports; order the stacks by dependency; emit each template.
 pub(super) fn synth<'a>(
     stacks: impl IntoIterator<Item = Cow<'a, Stack>>,
     format: Format,
     sink: &mut dyn FnMut(Artifact) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let mut problems = Vec::new();
-    // Synth's own stacks: resolution and grants rewrite them in place.
-    let mut resolved: Vec<Stack> = Vec::new();
+    let (mut stacks, index) = validate(stacks, &mut problems);
+    // Before grants are rendered into their policies: every AWS CLI call of
+    // a build must be allowed to its role, by a grant of any stack.
+    problems.extend(render::check_calls(&stacks));
+    super::execution::render(&mut stacks, &mut problems);
+    let mut deps = resolve(&mut stacks, &index, &mut problems);
+    let order = order_stacks(&stacks, &index, &mut deps, &mut problems);
+    emit(stacks, &order, &deps, format, sink, &mut problems)?;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Synth(problems))
+    }
+}
+
+/// Validates each stack on its own and takes synth's own copy of it (grants
+/// and resolution rewrite it); returns the stacks and their indexes by
+/// name.
+fn validate<'a>(
+    stacks: impl IntoIterator<Item = Cow<'a, Stack>>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Stack>, IndexMap<String, usize>) {
+    let mut owned: Vec<Stack> = Vec::new();
     let mut index: IndexMap<String, usize> = IndexMap::new();
     for (i, s) in stacks.into_iter().enumerate() {
-        validate::stack(&s, &mut problems);
+        validate::stack(&s, problems);
         if index.insert(s.name.clone(), i).is_some() {
             problems.push(Problem {
                 path: s.name.clone(),
@@ -53,15 +87,22 @@ pub(super) fn synth<'a>(
                 },
             });
         }
-        resolved.push(s.into_owned());
+        owned.push(s.into_owned());
     }
-    let count = resolved.len();
-    // Before grants are rendered into their policies: every AWS CLI call of
-    // a build must be allowed to its role, by a grant of any stack.
-    problems.extend(render::check_calls(&resolved));
+    (owned, index)
+}
 
-    // Resolve owned values, collecting exports and dependencies.
-    super::execution::render(&mut resolved, &mut problems);
+/// Resolves values that belong to stacks ([`Expr::Owned`]) and turns
+/// concatenations into `Fn::Sub`: inside their own stack an owned value
+/// becomes the value; in another stack of the same account and region, an
+/// export on the owner and `Fn::ImportValue` on the user. Returns each
+/// stack's dependencies on the stacks it imports from.
+fn resolve(
+    resolved: &mut [Stack],
+    index: &IndexMap<String, usize>,
+    problems: &mut Vec<Problem>,
+) -> Vec<IndexSet<usize>> {
+    let count = resolved.len();
     let mut exports: Vec<IndexMap<String, Output>> = vec![IndexMap::new(); count];
     let mut deps: Vec<IndexSet<usize>> = vec![IndexSet::new(); count];
     for i in 0..count {
@@ -164,8 +205,29 @@ pub(super) fn synth<'a>(
         }
         resolved[i] = stack;
     }
-    // Dependencies declared in code (`Stack::depends_on`), beside those of
-    // the references above.
+    for (p, outputs) in exports.into_iter().enumerate() {
+        let path = format!("{}/exports", resolved[p].name);
+        for (id, output) in outputs {
+            resolved[p].outputs.push(Item {
+                path: path.clone(),
+                id,
+                value: output,
+            });
+        }
+    }
+
+    deps
+}
+
+/// Adds the dependencies declared in code ([`Stack::depends_on`]) to
+/// `deps`, and returns the stack indexes in dependency order (in the order
+/// given when a cycle is reported).
+fn order_stacks(
+    resolved: &[Stack],
+    index: &IndexMap<String, usize>,
+    deps: &mut [IndexSet<usize>],
+    problems: &mut Vec<Problem>,
+) -> Vec<usize> {
     for (i, stack) in resolved.iter().enumerate() {
         for name in &stack.depends_on {
             match index.get(name.as_str()) {
@@ -181,35 +243,36 @@ pub(super) fn synth<'a>(
             }
         }
     }
-    for (p, outputs) in exports.into_iter().enumerate() {
-        let path = format!("{}/exports", resolved[p].name);
-        for (id, output) in outputs {
-            resolved[p].outputs.push(Item {
-                path: path.clone(),
-                id,
-                value: output,
-            });
-        }
-    }
-
     let names: Vec<String> = resolved.iter().map(|s| s.name.clone()).collect();
-    let order = match order(&names, &deps) {
+    match order(&names, deps) {
         Ok(order) => order,
         Err(cycle) => {
             problems.push(Problem {
                 path: cycle[0].clone(),
                 kind: ProblemKind::Cycle { cycle },
             });
-            (0..count).collect()
+            (0..resolved.len()).collect()
         }
-    };
+    }
+}
 
-    for &i in &order {
+/// Builds, checks and renders each stack's template in `order`, and hands
+/// its artifact to `sink` while no problem is known.
+fn emit(
+    mut resolved: Vec<Stack>,
+    order: &[usize],
+    deps: &[IndexSet<usize>],
+    format: Format,
+    sink: &mut dyn FnMut(Artifact) -> Result<(), Error>,
+    problems: &mut Vec<Problem>,
+) -> Result<(), Error> {
+    let names: Vec<String> = resolved.iter().map(|s| s.name.clone()).collect();
+    for &i in order {
         // Taken out of the list, and dropped with its template once the
         // sink has the artifact.
         let mut stack = std::mem::replace(&mut resolved[i], Stack::new(String::new()));
-        let (template, paths) = build(&mut stack, &mut problems);
-        validate::template(&template, &paths, &stack, &mut problems);
+        let (template, paths) = build(&mut stack, problems);
+        validate::template(&template, &paths, &stack, problems);
         let body = match format {
             Format::Yaml => template::yaml::to_string(&template),
             Format::Json => template::json::to_string(&template),
@@ -241,11 +304,7 @@ pub(super) fn synth<'a>(
             hash,
         })?;
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Synth(problems))
-    }
+    Ok(())
 }
 
 /// A SHA-256 of a template body and the files beside it, hex.

@@ -474,183 +474,21 @@ impl ProjectRef {
 impl Construct for Project {
     type Ref = ProjectRef;
 
+    /// In phases: the role; what the build needs (its logs, the
+    /// repositories it pushes to, its buildspec's calls, parameters,
+    /// secrets and reports); the environment; the source; the resource
+    /// and the buildspec's copy.
     fn add_to(self, stack: &mut Stack) -> ProjectRef {
         let path = stack.path(&self.id);
         for problem in self.problems() {
             stack.problem(&path, problem);
         }
-        let mut role = Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
-            .description(format!("Service role of the {} CodeBuild project", self.id));
-        if let Some(name) = &self.role_name {
-            role = role.name(name.as_str());
-        }
-        for (key, value) in &self.role_tags {
-            role = role.tag(key.as_str(), value.as_str());
-        }
-        let role = stack.add(role);
+        let role = self.add_role(stack);
         let project_name = format!("${{AWS::StackName}}-{}", self.id);
-        let log_group = format!(
-            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
-        );
-        let id = &self.id;
-        stack.for_need(
-            Need::feature(format!("build logs of project `{id}`"), SERVICE_ROLE_DOC),
-            |stack| {
-                stack.grant(
-                    &role,
-                    Statement::allow([
-                        "logs:CreateLogGroup",
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                    ])
-                    .resource(Expr::sub(log_group.clone()))
-                    .resource(Expr::sub(format!("{log_group}:*"))),
-                )
-            },
-        );
-        for repository in &self.pushes {
-            stack.for_need(
-                Need::feature(
-                    format!("project `{id}` pushes to repository `{}`", repository.id()),
-                    crate::ecr::PUSH_DOC,
-                ),
-                |stack| repository.grant_pull_push(stack, &role),
-            );
-        }
-        for call in buildspec::aws_calls(&self.spec) {
-            stack.calls.push(crate::construct::grant::RoleCall {
-                path: path.clone(),
-                project: self.id.clone(),
-                role: role.as_ref().clone(),
-                call,
-            });
-        }
-        let unread = buildspec::unread_programs(&self.spec);
-        if !unread.is_empty() {
-            stack.unread.push(crate::construct::grant::Unread {
-                project: self.id.clone(),
-                role: role.as_ref().id().to_owned(),
-                programs: unread,
-            });
-        }
-        stack.for_need(
-            Need::feature(
-                format!("the buildspec of project `{id}` reads parameters and secrets"),
-                SERVICE_ROLE_DOC,
-            ),
-            |stack| {
-                for statement in self.spec.read_grants() {
-                    stack.grant(&role, statement);
-                }
-            },
-        );
-        for (group, report) in self.spec.reports() {
-            let reports = stack.add(
-                ReportGroup::new(
-                    format!("{}{}Reports", self.id, camel(group)),
-                    format!("${{AWS::StackName}}-{}-{group}", self.id),
-                )
-                .kind(ReportType::of(report.format())),
-            );
-            stack.for_need(
-                Need::feature(
-                    format!("project `{id}` writes the reports `{group}`"),
-                    crate::codebuild::report_group::REPORTS_DOC,
-                ),
-                |stack| reports.grant_write(stack, &role),
-            );
-        }
-        let mut env_vars = Vec::new();
-        for v in &self.variables {
-            let (name, kind, value) = match v {
-                Variable::Plaintext(n, value) => (n, "PLAINTEXT", value.clone()),
-                Variable::ParameterStore(n, parameter) => {
-                    stack.for_need(
-                        Need::feature(
-                            format!("variable `{n}` of project `{id}` from Parameter Store"),
-                            SERVICE_ROLE_DOC,
-                        ),
-                        |stack| {
-                            stack.grant(
-                                &role,
-                                Statement::allow(["ssm:GetParameters"])
-                                    .resource(buildspec::parameter_arn(parameter)),
-                            )
-                        },
-                    );
-                    (n, "PARAMETER_STORE", Expr::from(parameter.as_str()))
-                }
-                Variable::SecretsManager(n, secret) => {
-                    stack.for_need(
-                        Need::feature(
-                            format!("variable `{n}` of project `{id}` from Secrets Manager"),
-                            SERVICE_ROLE_DOC,
-                        ),
-                        |stack| {
-                            stack.grant(
-                                &role,
-                                Statement::allow(["secretsmanager:GetSecretValue"])
-                                    .resource(buildspec::secret_arn(secret)),
-                            )
-                        },
-                    );
-                    (n, "SECRETS_MANAGER", Expr::from(secret.as_str()))
-                }
-            };
-            env_vars.push(Expr::map([
-                ("Name", Expr::from(name.as_str())),
-                ("Type", Expr::from(kind)),
-                ("Value", value),
-            ]));
-        }
-        let mut environment = vec![
-            ("Type", Expr::from(self.environment.as_str())),
-            ("ComputeType", Expr::from(self.compute.as_str())),
-            ("Image", Expr::from(self.image.as_str())),
-            ("ImagePullCredentialsType", Expr::from("CODEBUILD")),
-            ("PrivilegedMode", Expr::Bool(self.privileged)),
-        ];
-        if !env_vars.is_empty() {
-            environment.push(("EnvironmentVariables", Expr::List(env_vars)));
-        }
+        self.grant_needs(stack, &role, &path, &project_name);
+        let environment = self.environment_expr(stack, &role);
         let spec = self.spec.to_yaml();
-        let buildspec = match &self.spec_in_source {
-            Some(path) => Expr::from(path.as_str()),
-            None => Expr::from(spec.as_str()),
-        };
-        let (source, artifacts) = match &self.source {
-            Source::CodePipeline => (
-                Expr::map([
-                    ("Type", Expr::from("CODEPIPELINE")),
-                    ("BuildSpec", buildspec),
-                ]),
-                Expr::map([("Type", Expr::from("CODEPIPELINE"))]),
-            ),
-            Source::GitHub { location } => (
-                Expr::map([
-                    ("Type", Expr::from("GITHUB")),
-                    ("Location", location.clone()),
-                    ("ReportBuildStatus", Expr::Bool(true)),
-                    ("BuildSpec", buildspec),
-                ]),
-                Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
-            ),
-        };
-        let secondary: Vec<Expr> = self
-            .secondary
-            .iter()
-            .map(|(identifier, source)| {
-                let mut m = match source {
-                    Source::CodePipeline => vec![("Type", Expr::from("CODEPIPELINE"))],
-                    Source::GitHub { location } => vec![
-                        ("Type", Expr::from("GITHUB")),
-                        ("Location", location.clone()),
-                    ],
-                };
-                m.push(("SourceIdentifier", Expr::from(identifier.as_str())));
-                Expr::map(m)
-            })
-            .collect();
+        let (source, artifacts, secondary) = self.sources(&spec);
         let mut project =
             Resource::new("AWS::CodeBuild::Project").property("Name", Expr::sub(project_name));
         if let Some(d) = &self.description {
@@ -664,7 +502,7 @@ impl Construct for Project {
         }
         project = project
             .property("Artifacts", artifacts)
-            .property("Environment", Expr::map(environment))
+            .property("Environment", environment)
             .property(
                 "LogsConfig",
                 Expr::map([(
@@ -676,19 +514,6 @@ impl Construct for Project {
             .property("QueuedTimeoutInMinutes", self.queued_timeout);
         if let Some(key) = &self.key_arn {
             project = project.property("EncryptionKey", key.clone());
-            stack.for_need(
-                Need::feature(
-                    format!("project `{}` encrypts its artifacts with its key", self.id),
-                    SERVICE_ROLE_DOC,
-                ),
-                |stack| {
-                    stack.grant(
-                        &role,
-                        Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied())
-                            .resource(key.clone()),
-                    )
-                },
-            );
         }
         if let Some(groups) = &self.webhook {
             let mut triggers = vec![
@@ -717,6 +542,216 @@ impl Construct for Project {
             role,
             exports: Some(self.spec.exported_variables().to_vec()),
         }
+    }
+}
+
+impl Project {
+    /// The project's service role.
+    fn add_role(&self, stack: &mut Stack) -> RoleRef {
+        let mut role = Role::new(format!("{}Role", self.id), "codebuild.amazonaws.com")
+            .description(format!("Service role of the {} CodeBuild project", self.id));
+        if let Some(name) = &self.role_name {
+            role = role.name(name.as_str());
+        }
+        for (key, value) in &self.role_tags {
+            role = role.tag(key.as_str(), value.as_str());
+        }
+        stack.add(role)
+    }
+
+    /// Grants `role` what the build needs, each with its need, and records
+    /// its buildspec's AWS CLI calls (checked at synth) and the programs
+    /// pipewright cannot read.
+    fn grant_needs(&self, stack: &mut Stack, role: &RoleRef, path: &str, project_name: &str) {
+        let id = &self.id;
+        let log_group = format!(
+            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/codebuild/{project_name}"
+        );
+        stack.for_need(
+            Need::feature(format!("build logs of project `{id}`"), SERVICE_ROLE_DOC),
+            |stack| {
+                stack.grant(
+                    role,
+                    Statement::allow([
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                    ])
+                    .resource(Expr::sub(log_group.clone()))
+                    .resource(Expr::sub(format!("{log_group}:*"))),
+                )
+            },
+        );
+        for repository in &self.pushes {
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` pushes to repository `{}`", repository.id()),
+                    crate::ecr::PUSH_DOC,
+                ),
+                |stack| repository.grant_pull_push(stack, role),
+            );
+        }
+        for call in buildspec::aws_calls(&self.spec) {
+            stack.calls.push(crate::construct::grant::RoleCall {
+                path: path.to_owned(),
+                project: id.clone(),
+                role: role.as_ref().clone(),
+                call,
+            });
+        }
+        let unread = buildspec::unread_programs(&self.spec);
+        if !unread.is_empty() {
+            stack.unread.push(crate::construct::grant::Unread {
+                project: id.clone(),
+                role: role.as_ref().id().to_owned(),
+                programs: unread,
+            });
+        }
+        stack.for_need(
+            Need::feature(
+                format!("the buildspec of project `{id}` reads parameters and secrets"),
+                SERVICE_ROLE_DOC,
+            ),
+            |stack| {
+                for statement in self.spec.read_grants() {
+                    stack.grant(role, statement);
+                }
+            },
+        );
+        for (group, report) in self.spec.reports() {
+            let reports = stack.add(
+                ReportGroup::new(
+                    format!("{id}{}Reports", camel(group)),
+                    format!("${{AWS::StackName}}-{id}-{group}"),
+                )
+                .kind(ReportType::of(report.format())),
+            );
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` writes the reports `{group}`"),
+                    crate::codebuild::report_group::REPORTS_DOC,
+                ),
+                |stack| reports.grant_write(stack, role),
+            );
+        }
+        if let Some(key) = &self.key_arn {
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` encrypts its artifacts with its key"),
+                    SERVICE_ROLE_DOC,
+                ),
+                |stack| {
+                    stack.grant(
+                        role,
+                        Statement::allow(crate::iam::KMS_USE_ACTIONS.iter().copied())
+                            .resource(key.clone()),
+                    )
+                },
+            );
+        }
+    }
+
+    /// `Environment`, granting `role` the parameters and secrets its
+    /// variables read.
+    fn environment_expr(&self, stack: &mut Stack, role: &RoleRef) -> Expr {
+        let id = &self.id;
+        let mut env_vars = Vec::new();
+        for v in &self.variables {
+            let (name, kind, value) = match v {
+                Variable::Plaintext(n, value) => (n, "PLAINTEXT", value.clone()),
+                Variable::ParameterStore(n, parameter) => {
+                    stack.for_need(
+                        Need::feature(
+                            format!("variable `{n}` of project `{id}` from Parameter Store"),
+                            SERVICE_ROLE_DOC,
+                        ),
+                        |stack| {
+                            stack.grant(
+                                role,
+                                Statement::allow(["ssm:GetParameters"])
+                                    .resource(buildspec::parameter_arn(parameter)),
+                            )
+                        },
+                    );
+                    (n, "PARAMETER_STORE", Expr::from(parameter.as_str()))
+                }
+                Variable::SecretsManager(n, secret) => {
+                    stack.for_need(
+                        Need::feature(
+                            format!("variable `{n}` of project `{id}` from Secrets Manager"),
+                            SERVICE_ROLE_DOC,
+                        ),
+                        |stack| {
+                            stack.grant(
+                                role,
+                                Statement::allow(["secretsmanager:GetSecretValue"])
+                                    .resource(buildspec::secret_arn(secret)),
+                            )
+                        },
+                    );
+                    (n, "SECRETS_MANAGER", Expr::from(secret.as_str()))
+                }
+            };
+            env_vars.push(Expr::map([
+                ("Name", Expr::from(name.as_str())),
+                ("Type", Expr::from(kind)),
+                ("Value", value),
+            ]));
+        }
+        let mut environment = vec![
+            ("Type", Expr::from(self.environment.as_str())),
+            ("ComputeType", Expr::from(self.compute.as_str())),
+            ("Image", Expr::from(self.image.as_str())),
+            ("ImagePullCredentialsType", Expr::from("CODEBUILD")),
+            ("PrivilegedMode", Expr::Bool(self.privileged)),
+        ];
+        if !env_vars.is_empty() {
+            environment.push(("EnvironmentVariables", Expr::List(env_vars)));
+        }
+        Expr::map(environment)
+    }
+
+    /// `Source` (with the buildspec `spec`, or its path in the source),
+    /// `Artifacts` and `SecondarySources`.
+    fn sources(&self, spec: &str) -> (Expr, Expr, Vec<Expr>) {
+        let buildspec = match &self.spec_in_source {
+            Some(path) => Expr::from(path.as_str()),
+            None => Expr::from(spec),
+        };
+        let (source, artifacts) = match &self.source {
+            Source::CodePipeline => (
+                Expr::map([
+                    ("Type", Expr::from("CODEPIPELINE")),
+                    ("BuildSpec", buildspec),
+                ]),
+                Expr::map([("Type", Expr::from("CODEPIPELINE"))]),
+            ),
+            Source::GitHub { location } => (
+                Expr::map([
+                    ("Type", Expr::from("GITHUB")),
+                    ("Location", location.clone()),
+                    ("ReportBuildStatus", Expr::Bool(true)),
+                    ("BuildSpec", buildspec),
+                ]),
+                Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
+            ),
+        };
+        let secondary = self
+            .secondary
+            .iter()
+            .map(|(identifier, source)| {
+                let mut m = match source {
+                    Source::CodePipeline => vec![("Type", Expr::from("CODEPIPELINE"))],
+                    Source::GitHub { location } => vec![
+                        ("Type", Expr::from("GITHUB")),
+                        ("Location", location.clone()),
+                    ],
+                };
+                m.push(("SourceIdentifier", Expr::from(identifier.as_str())));
+                Expr::map(m)
+            })
+            .collect();
+        (source, artifacts, secondary)
     }
 }
 

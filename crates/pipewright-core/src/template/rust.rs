@@ -12,6 +12,12 @@
 //! `ecr::Repository` or a `codebuild::Project` is for the team to decide,
 //! one at a time, with `pipewright diff` showing what each change does.
 //!
+//! It stays in the core, beside the model it walks, rather than next to
+//! the `import` command in the CLI crate: `Expr`, `Pseudo` and
+//! `DynamicService` are `#[non_exhaustive]`, so across crates its matches
+//! would need a catch-all arm and a new variant would no longer fail to
+//! compile here until the generator learns it.
+//!
 //! The source is laid out the way rustfmt lays out calls and chains (100
 //! columns, one chained call per line once a chain is broken); the CLI
 //! still runs it through rustfmt, which has the last word.
