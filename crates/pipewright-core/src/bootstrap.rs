@@ -83,7 +83,8 @@ pub const DEPLOY_ACTIONS: &[&str] = &[
 
 /// The calls that act as a role: allowed only with the execution role as
 /// `RoleARN` (condition `cloudformation:RoleArn`), so the deploy role can
-/// never have CloudFormation act with the deploy role's own permissions.
+/// never have CloudFormation act with the deploy role's own permissions
+/// ([`DEPLOY_DOC`]).
 pub const ROLE_ACTIONS: &[&str] = &[
     "cloudformation:CreateChangeSet",
     "cloudformation:DeleteStack",
@@ -92,7 +93,7 @@ pub const ROLE_ACTIONS: &[&str] = &[
 /// What the deploy role may do on the bootstrap stack itself: read it, so
 /// that `deploy --all`, `diff` and `drift` from the operations account can
 /// find it unchanged or drifted. Changing it takes the account's own
-/// credentials.
+/// credentials ([`DEPLOY_DOC`]).
 pub const READ_ACTIONS: &[&str] = &[
     "cloudformation:DescribeStackEvents",
     "cloudformation:DescribeStackResourceDrifts",

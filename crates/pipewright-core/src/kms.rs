@@ -58,10 +58,12 @@ pub const ADMIN_ACTIONS: &[&str] = &[
 /// (<https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users>).
 pub const ENCRYPT_DECRYPT_ACTIONS: &[&str] = KMS_USE_ACTIONS;
 
-/// Actions to decrypt data with a key: what reading SSE-KMS objects needs.
+/// Actions to decrypt data with a key: what reading SSE-KMS objects needs
+/// (<https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users>).
 pub const DECRYPT_ACTIONS: &[&str] = &["kms:Decrypt", "kms:DescribeKey"];
 
-/// Actions to encrypt data with a key: what writing SSE-KMS objects needs.
+/// Actions to encrypt data with a key: what writing SSE-KMS objects needs
+/// (<https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users>).
 pub const ENCRYPT_ACTIONS: &[&str] = &["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"];
 
 /// Actions AWS services integrated with KMS (ECR, CodeBuild) use to create

@@ -204,10 +204,12 @@ impl BucketRef {
     }
 }
 
-/// Actions on objects to read them (and their versions).
+/// Actions on objects to read them (and their versions)
+/// (<https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html>).
 pub const READ_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
 /// Actions on objects to read and write them: what a pipeline and its
-/// actions need to pass artifacts.
+/// actions need to pass artifacts
+/// (<https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html>).
 pub const READ_WRITE_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"];
 /// Actions on the bucket itself that readers and writers of its objects
 /// need (CodePipeline and CodeBuild check the location and versioning).
