@@ -112,6 +112,7 @@ pub struct Project {
     secondary: Vec<(String, Source)>,
     role_tags: Vec<(String, String)>,
     pushes: Vec<RepositoryRef>,
+    managed_policies: Vec<Expr>,
 }
 
 impl Project {
@@ -138,6 +139,7 @@ impl Project {
             secondary: Vec::new(),
             role_tags: Vec::new(),
             pushes: Vec::new(),
+            managed_policies: Vec::new(),
         }
     }
 
@@ -279,6 +281,14 @@ impl Project {
     /// (`aws:PrincipalTag/<key>`). Default: no tags.
     pub fn role_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.role_tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// Attaches the managed policy `policy_arn` to the project's role
+    /// ([`Role::managed_policy`]): permissions a team keeps outside the
+    /// app. Default: none.
+    pub fn managed_policy(mut self, policy_arn: impl Into<Expr>) -> Self {
+        self.managed_policies.push(policy_arn.into());
         self
     }
 
@@ -479,6 +489,9 @@ impl Construct for Project {
         }
         for (key, value) in &self.role_tags {
             role = role.tag(key.as_str(), value.as_str());
+        }
+        for policy in &self.managed_policies {
+            role = role.managed_policy(policy.clone());
         }
         let role = stack.add(role);
         let project_name = format!("${{AWS::StackName}}-{}", self.id);

@@ -52,6 +52,7 @@ pub struct Role {
     description: Option<String>,
     boundary: Option<Expr>,
     tags: Vec<(String, String)>,
+    managed: Vec<Expr>,
 }
 
 impl Role {
@@ -75,6 +76,7 @@ impl Role {
             description: None,
             boundary: None,
             tags: Vec::new(),
+            managed: Vec::new(),
         }
     }
 
@@ -130,6 +132,15 @@ impl Role {
     /// Sets `PermissionsBoundary` to a managed policy ARN. Default: none.
     pub fn permissions_boundary(mut self, policy_arn: impl Into<Expr>) -> Self {
         self.boundary = Some(policy_arn.into());
+        self
+    }
+
+    /// Attaches the managed policy `policy_arn` (`ManagedPolicyArns`), for
+    /// permissions a team keeps in a policy of its own. Synth cannot read
+    /// what the policy allows, so it never counts toward the checks of what
+    /// a build's commands need. Default: none.
+    pub fn managed_policy(mut self, policy_arn: impl Into<Expr>) -> Self {
+        self.managed.push(policy_arn.into());
         self
     }
 
@@ -355,6 +366,9 @@ impl Construct for Role {
             "AssumeRolePolicyDocument",
             PolicyDocument::new([self.trust]).to_expr(),
         );
+        if !self.managed.is_empty() {
+            role = role.property("ManagedPolicyArns", Expr::List(self.managed.clone()));
+        }
         if let Some(b) = &self.boundary {
             role = role.property("PermissionsBoundary", b.clone());
         }
