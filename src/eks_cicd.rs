@@ -11,7 +11,8 @@ use pipewright::patterns::eks::{
 };
 
 /// The workload accounts, by the name their bootstrap stack carries.
-pub const WORKLOADS: [(&str, &str); 2] = [("staging", "222222222222"), ("production", "333333333333")];
+pub const WORKLOADS: [(&str, &str); 2] =
+    [("staging", "222222222222"), ("production", "333333333333")];
 
 /// A cluster of workload account `account` (its bootstrap first) where
 /// both applications' namespaces may be edited.
@@ -45,7 +46,10 @@ pub fn system() -> System {
     };
     let common = Common::new(OPERATIONS, REGION)
         .connection(pipewright::codestar::Provider::GitHub, "acme-github")
-        .credential(Credential::github(Token::secret("acme/github-token", "token")))
+        .credential(Credential::github(Token::secret(
+            "acme/github-token",
+            "token",
+        )))
         .tag("project", "pipewright");
     System::new(common)
         .application(stages(

@@ -137,15 +137,21 @@ impl SourceCredential {
     /// Why `token` may not be a personal access token in `stack`, if it may not.
     fn token_problem(&self, stack: &Stack) -> Option<ProblemKind> {
         let not_a_secret = |what: String| Some(ProblemKind::NotASecret { what });
+        let ssm_secure = || {
+            not_a_secret("token is an `ssm-secure` reference, which CloudFormation does not resolve in `AWS::CodeBuild::SourceCredential.Token`".to_owned())
+        };
         let (owner, value) = match &self.token {
             Expr::Owned { stack, value } => (Some(stack.as_str()), value.as_ref()),
             other => (None, other),
         };
         match value {
             Expr::Dynamic(d) if d.service == DynamicService::SecretsManager => None,
-            Expr::Dynamic(d) if d.service == DynamicService::SsmSecure => not_a_secret(
-                "token is an `ssm-secure` reference, which CloudFormation does not resolve in `AWS::CodeBuild::SourceCredential.Token`".to_owned(),
-            ),
+            Expr::Dynamic(d) if d.service == DynamicService::SsmSecure => ssm_secure(),
+            Expr::String(s)
+                if DynamicRef::parse(s).is_some_and(|d| d.service == DynamicService::SsmSecure) =>
+            {
+                ssm_secure()
+            }
             Expr::String(s)
                 if DynamicRef::parse(s)
                     .is_some_and(|d| d.service == DynamicService::SecretsManager) =>

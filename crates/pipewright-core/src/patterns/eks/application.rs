@@ -6,7 +6,9 @@
 
 use crate::buildspec::BuildSpec;
 use crate::codebuild::{ComputeType, EventAction, FilterGroup, Project, ProjectRef, Source};
-use crate::codepipeline::{Action, Artifact, CodeBuildAction, ConnectionSource, Pipeline, Stage as PipelineStage};
+use crate::codepipeline::{
+    Action, Artifact, CodeBuildAction, ConnectionSource, Pipeline, Stage as PipelineStage,
+};
 use crate::construct::Stack;
 use crate::ecr::{self, PULL_ACTIONS, PUSH_ACTIONS};
 use crate::iam::Statement;
@@ -360,7 +362,10 @@ impl Application {
             "the image repository, and image and manifests builds of every pull request",
         );
         let name = stack.name().to_owned();
-        let ecr_name = self.ecr_name.clone().unwrap_or_else(|| self.repository.clone());
+        let ecr_name = self
+            .ecr_name
+            .clone()
+            .unwrap_or_else(|| self.repository.clone());
         let mut pullers: Vec<&str> = self.pull_accounts.iter().map(String::as_str).collect();
         for stage in &self.stages {
             for d in &stage.deployments {
@@ -389,9 +394,8 @@ impl Application {
             .variable("REPOSITORY_URI", repository.uri())
             .pushes_to(&repository);
         let base = self.base_mirror.then(|| {
-            let base = stack.add(
-                ecr::Repository::new("BaseRepository").name(format!("{ecr_name}-base")),
-            );
+            let base =
+                stack.add(ecr::Repository::new("BaseRepository").name(format!("{ecr_name}-base")));
             if !pullers.is_empty() {
                 base.allow_pull(&mut stack, &pullers);
             }
@@ -464,7 +468,10 @@ impl Application {
         let mut targets: Vec<(&str, &crate::iam::RoleArn)> = Vec::new();
         for stage in &self.stages {
             for d in &stage.deployments {
-                if !targets.iter().any(|(c, r)| *c == d.cluster && *r == &d.role) {
+                if !targets
+                    .iter()
+                    .any(|(c, r)| *c == d.cluster && *r == &d.role)
+                {
                     targets.push((&d.cluster, &d.role));
                 }
             }
@@ -495,7 +502,9 @@ impl Application {
                 "AWS::SSM::Parameter::Value<String>".into(),
             ))
             .default_value(refs.connection_parameter.as_str())
-            .description("Parameter Store name of the connection's ARN (written by the common stack)"),
+            .description(
+                "Parameter Store name of the connection's ARN (written by the common stack)",
+            ),
         );
         let application = Artifact::new(APPLICATION);
         let manifests_in = Artifact::new(MANIFESTS);
@@ -533,7 +542,12 @@ impl Application {
             let mut pipeline = Pipeline::new(id.as_str(), &refs.bucket)
                 .stage(
                     PipelineStage::new("Source")
-                        .action(source(APPLICATION, &self.repository, &stage.branch, &application))
+                        .action(source(
+                            APPLICATION,
+                            &self.repository,
+                            &stage.branch,
+                            &application,
+                        ))
                         .action(source(
                             MANIFESTS,
                             &self.manifests_repository,

@@ -36,7 +36,11 @@ pub fn image(base_mirror: bool) -> BuildSpec {
         ])
         .build([
             format!(r#"docker build{build_arg} --tag "$IMAGE_URI" ."#),
-            steps::unless_image_exists("REPOSITORY_URI", "IMAGE_TAG", r#"docker push "$IMAGE_URI""#),
+            steps::unless_image_exists(
+                "REPOSITORY_URI",
+                "IMAGE_TAG",
+                r#"docker push "$IMAGE_URI""#,
+            ),
         ])
 }
 

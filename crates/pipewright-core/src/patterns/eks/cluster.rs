@@ -168,7 +168,10 @@ impl Cluster {
         );
         let entry = AccessEntry::new("DeployRoleAccess", self.name.as_str(), role.arn());
         let entry = match &self.access {
-            None => entry.policy(AccessPolicy::Edit, Scope::Namespaces(self.namespaces.clone())),
+            None => entry.policy(
+                AccessPolicy::Edit,
+                Scope::Namespaces(self.namespaces.clone()),
+            ),
             Some((policy, scope, reason)) => {
                 let scope_text = match scope {
                     Scope::Cluster => "cluster".to_owned(),

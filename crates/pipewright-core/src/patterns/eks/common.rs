@@ -229,9 +229,8 @@ impl Common {
         }
         let bucket = stack.add(bucket);
         let provider = self.provider.as_str();
-        let connection = stack.add(
-            Connection::new("Connection", self.connection.as_str()).provider(self.provider),
-        );
+        let connection = stack
+            .add(Connection::new("Connection", self.connection.as_str()).provider(self.provider));
         stack.add(
             ssm::Parameter::new(
                 "ConnectionParameter",

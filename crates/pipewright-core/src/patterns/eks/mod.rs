@@ -38,9 +38,7 @@ mod pipeline;
 
 pub use application::{Application, Build, DEFAULT_BUILDSPEC, DEFAULT_TIMEOUT_MINUTES, Manifests};
 pub use cluster::{ACCESS_METADATA, Cluster};
-pub use common::{
-    Common, CommonRef, Credential, DEFAULT_CONNECTION, DEFAULT_STACK, Token,
-};
+pub use common::{Common, CommonRef, Credential, DEFAULT_CONNECTION, DEFAULT_STACK, Token};
 pub use pipeline::{DEFAULT_BRANCH, Deployment, Stage};
 
 use crate::construct::Stack;
