@@ -732,3 +732,58 @@ fn invalid_configuration_names_the_construct_and_the_fix() {
         ]
     );
 }
+
+/// The configuration of a third application, `acme/shop`, in a crate of
+/// its own that depends on pipewright: what a platform team writes.
+const SHOP: &str = r#"use pipewright::App;
+use pipewright::patterns::eks::{
+    Application, Cluster, Common, Credential, Deployment, Stage, System, Token,
+};
+
+pub fn app() -> App {
+    let staging = Cluster::new("staging", "222222222222", "us-east-1").namespace("shop");
+    let production = Cluster::new("production", "333333333333", "eu-west-1").namespace("shop");
+    let shop = Application::new("acme/shop", "acme/shop-manifests")
+        .stage(Stage::new("staging").deploy(Deployment::new("shop", &staging)))
+        .stage(
+            Stage::new("production")
+                .branch("production")
+                .deploy(Deployment::new("shop", &production)),
+        );
+    let common = Common::new("111111111111", "us-east-1")
+        .credential(Credential::github(Token::secret("acme/github-token", "token")));
+    let system = System::new(common)
+        .application(shop)
+        .cluster(staging)
+        .cluster(production);
+    let mut app = App::new();
+    for stack in system.stacks() {
+        app.add(stack);
+    }
+    app
+}
+"#;
+
+#[test]
+fn a_third_application_from_outside_the_library_in_under_40_lines() {
+    assert!(SHOP.lines().count() < 40, "{} lines", SHOP.lines().count());
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("acme-infra");
+    crate::new_app::write_infra_crate(&krate, false);
+    std::fs::write(krate.join("src/lib.rs"), SHOP).unwrap();
+    let out = crate::new_app::cargo(&krate, &["run", "--offline", "--quiet", "--", "synth"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "cargo run -- synth:\n{stderr}");
+    assert!(stderr.contains("synthesized 5 stacks"), "{stderr}");
+    let read = |path: &str| {
+        std::fs::read_to_string(krate.join(path))
+            .unwrap_or_else(|e| panic!("{path} was written ({e}):\n{stderr}"))
+    };
+    assert!(read("stacks/eks-common.yaml").contains("AWS::CodeStarConnections::Connection"));
+    assert!(read("stacks/shop-ci.yaml").contains("RepositoryName: acme/shop"));
+    let cd = read("stacks/shop-cd.yaml");
+    assert!(cd.contains("FullRepositoryId: acme/shop-manifests"), "{cd}");
+    assert!(cd.contains("ProductionPipeline"), "{cd}");
+    assert!(read("stacks/deploy-role-production.yaml").contains("RoleName: production-deploy"));
+    assert!(read("buildspecs/shop-ci/image/buildspec.yml").contains("describe-images"));
+}

@@ -24,7 +24,7 @@ mod import;
 mod layers;
 mod lint;
 mod moto;
-mod new_app;
+pub mod new_app;
 mod reader;
 mod roundtrip;
 mod s3;

@@ -51,10 +51,15 @@ impl Target {
             self.client
                 .config()
                 .to_builder()
-                .region(aws_sdk_cloudformation::config::Region::new(region.to_owned()))
+                .region(aws_sdk_cloudformation::config::Region::new(
+                    region.to_owned(),
+                ))
                 .build(),
         );
-        let endpoint = if self.endpoint.contains(&format!("cloudformation.{}.", self.region)) {
+        let endpoint = if self
+            .endpoint
+            .contains(&format!("cloudformation.{}.", self.region))
+        {
             format!("https://cloudformation.{region}.amazonaws.com")
         } else {
             self.endpoint.clone()
