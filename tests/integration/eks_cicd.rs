@@ -17,12 +17,9 @@ use pipewright::patterns::eks::{
 use pipewright::template::{Expr, json};
 use serde_json::{Value, json};
 
-/// The templates of `stacks`, by stack name, and the files synth writes.
-fn synth(stacks: Vec<pipewright::Stack>) -> (Value, Vec<(String, String)>) {
-    let mut app = App::new();
-    for s in stacks {
-        app.add(s);
-    }
+/// The templates of `app`, by stack name (and each stack's tags under
+/// `<name>:tags`), and the files synth writes.
+fn synth_app(app: &App) -> (Value, Vec<(String, String)>) {
     let assembly = app.synth().unwrap_or_else(|e| panic!("{e}"));
     let mut out = serde_json::Map::new();
     for a in &assembly.stacks {
@@ -38,21 +35,18 @@ fn synth(stacks: Vec<pipewright::Stack>) -> (Value, Vec<(String, String)>) {
     (Value::Object(out), files)
 }
 
-/// The app's templates.
-fn app_templates() -> (Value, Vec<(String, String)>) {
-    let assembly = pipewright_app::app().synth().unwrap();
-    let mut out = serde_json::Map::new();
-    for a in &assembly.stacks {
-        out.insert(a.name.clone(), json::to_value(&a.template));
-        let tags = a.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        out.insert(format!("{}:tags", a.name), Value::Object(tags));
+/// What [`synth_app`] gives for an app of `stacks`.
+fn synth(stacks: Vec<pipewright::Stack>) -> (Value, Vec<(String, String)>) {
+    let mut app = App::new();
+    for s in stacks {
+        app.add(s);
     }
-    let files = assembly
-        .files()
-        .into_iter()
-        .map(|(p, c)| (p, c.to_owned()))
-        .collect();
-    (Value::Object(out), files)
+    synth_app(&app)
+}
+
+/// What [`synth_app`] gives for this repository's app.
+fn app_templates() -> (Value, Vec<(String, String)>) {
+    synth_app(&pipewright_app::app())
 }
 
 fn problems(stacks: Vec<pipewright::Stack>) -> Vec<String> {
@@ -729,6 +723,21 @@ fn invalid_configuration_names_the_construct_and_the_fix() {
         [
             format!("deploy-role-{long}/DeployRole: role name `{long}-deploy` is invalid: use 1 to 64 letters, digits and `+=,.@_-`"),
             "deploy-role-bare/DeployRoleAccess: access entry scopes `AmazonEKSEditPolicy` to no namespace: name at least one".to_owned(),
+        ]
+    );
+    let all = problems(
+        System::new(common())
+            .application(Application::new("acme/app", "acme/app-manifests"))
+            .application(
+                Application::new("acme/api", "acme/api-manifests").stage(Stage::new("staging")),
+            )
+            .stacks(),
+    );
+    assert_eq!(
+        all,
+        [
+            "app-cd/Deploy: application `acme/app` has no stage: add one with `Application::stage`",
+            "api-cd/Deploy: stage `staging` of application `acme/api` deploys nowhere: add a deployment with `Stage::deploy`",
         ]
     );
 }

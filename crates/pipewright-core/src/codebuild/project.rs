@@ -678,17 +678,7 @@ impl Construct for Project {
 /// `junit-results` as `JunitResults`: a report group's name as part of a
 /// logical ID.
 fn camel(name: &str) -> String {
-    let out: String = name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut chars = p.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect();
+    let out = crate::template::pascal_case(name);
     if out.is_empty() {
         "Report".to_owned()
     } else {

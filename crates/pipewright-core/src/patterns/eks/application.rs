@@ -11,12 +11,12 @@ use crate::codepipeline::{
 };
 use crate::construct::Stack;
 use crate::ecr::{self, PULL_ACTIONS, PUSH_ACTIONS};
-use crate::iam::Statement;
+use crate::error::ProblemKind;
+use crate::iam::{RoleArn, Statement};
 use crate::patterns::eks::buildspecs::{self, APPLICATION};
 use crate::patterns::eks::common::{Common, CommonRef};
-use crate::patterns::eks::pascal;
 use crate::patterns::eks::pipeline::Stage;
-use crate::template::{Expr, Output, Parameter, ParameterType};
+use crate::template::{Expr, Output, Parameter, ParameterType, pascal_case};
 
 /// Minutes a build of the system may run unless its [`Build`] says
 /// otherwise (upstream's deploy project's `build_timeout`).
@@ -145,8 +145,9 @@ impl Build {
         self
     }
 
-    /// The project `id` running `default` unless a buildspec was given,
-    /// with these options; `role` names the starting copy's directory.
+    /// The project `id` of stack `stack` running `default` unless a
+    /// buildspec was given, with these options; its starting copy goes to
+    /// `buildspecs/<stack>/<id in lowercase>`.
     fn project(&self, id: &str, stack: &str, default: BuildSpec) -> Project {
         let spec = self.spec.clone().unwrap_or(default);
         let role = id.to_ascii_lowercase();
@@ -361,80 +362,9 @@ impl Application {
             "ci",
             "the image repository, and image and manifests builds of every pull request",
         );
-        let name = stack.name().to_owned();
-        let ecr_name = self
-            .ecr_name
-            .clone()
-            .unwrap_or_else(|| self.repository.clone());
-        let mut pullers: Vec<&str> = self.pull_accounts.iter().map(String::as_str).collect();
-        for stage in &self.stages {
-            for d in &stage.deployments {
-                pullers.push(d.role.account());
-            }
-        }
-        pullers.retain(|a| *a != common.account());
-        let mut seen = Vec::new();
-        pullers.retain(|a| {
-            let new = !seen.contains(a);
-            seen.push(*a);
-            new
-        });
-        let repository = stack.add(ecr::Repository::new("Repository").name(ecr_name.as_str()));
-        if !pullers.is_empty() {
-            repository.allow_pull(&mut stack, &pullers);
-        }
-        let github = |repo: &str| Source::GitHub {
-            location: Expr::from(format!("https://github.com/{repo}.git")),
-        };
-        let mut image = self
-            .image
-            .project("Image", &name, buildspecs::image(self.base_mirror))
-            .description("Builds the application's image and pushes it to ECR")
-            .source(github(&self.repository))
-            .variable("REPOSITORY_URI", repository.uri())
-            .pushes_to(&repository);
-        let base = self.base_mirror.then(|| {
-            let base =
-                stack.add(ecr::Repository::new("BaseRepository").name(format!("{ecr_name}-base")));
-            if !pullers.is_empty() {
-                base.allow_pull(&mut stack, &pullers);
-            }
-            base
-        });
-        if let Some(base) = &base {
-            image = image.variable("BASE_REPOSITORY_URI", base.uri());
-        }
-        let image = stack.add(self.image.with_webhook(image));
-        // Re-runs: the build asks whether the tag exists before pushing.
-        stack.grant(
-            image.role(),
-            Statement::allow(["ecr:DescribeImages"]).resource(repository.arn()),
-        );
-        if let Some(base) = &base {
-            base.grant_pull(&mut stack, image.role());
-        }
-        for other in &self.secondary {
-            let actions: Vec<&str> = PULL_ACTIONS.iter().chain(PUSH_ACTIONS).copied().collect();
-            stack.grant(
-                image.role(),
-                Statement::allow(actions).resource(Expr::sub(format!(
-                    "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{other}"
-                ))),
-            );
-        }
-        let stages: Vec<&str> = self.stages.iter().map(|s| s.name.as_str()).collect();
-        let spec = match &self.tool {
-            Manifests::Kustomize => buildspecs::kustomize(&stages),
-            Manifests::Helm { chart, release } => buildspecs::helm(chart, release, &stages),
-        };
-        let manifests = self
-            .manifests
-            .project("Manifests", &name, spec)
-            .description("Builds each stage's manifests with the application's image")
-            .source(github(&self.manifests_repository))
-            .secondary_source(APPLICATION, github(&self.repository))
-            .variable("REPOSITORY_URI", repository.uri());
-        let manifests = stack.add(self.manifests.with_webhook(manifests));
+        let (repository, base) = self.repositories(&mut stack, common);
+        let image = self.image_project(&mut stack, &repository, base.as_ref());
+        let manifests = self.manifests_project(&mut stack, &repository);
         stack.add_output(
             "RepositoryUri",
             Output::new(repository.uri()).description("URI of the application's ECR repository"),
@@ -450,6 +380,106 @@ impl Application {
         (stack, image, manifests)
     }
 
+    /// The accounts that may pull the images: those named, then every
+    /// deployment's, each once, never the operations account.
+    fn pullers(&self, operations: &str) -> Vec<&str> {
+        let named = self.pull_accounts.iter().map(String::as_str);
+        let deployed = self
+            .stages
+            .iter()
+            .flat_map(|s| &s.deployments)
+            .map(|d| d.role.account());
+        let mut out: Vec<&str> = Vec::new();
+        for account in named.chain(deployed) {
+            if account != operations && !out.contains(&account) {
+                out.push(account);
+            }
+        }
+        out
+    }
+
+    /// The application's repository and, where asked, its `-base` mirror,
+    /// both pullable by the workload accounts.
+    fn repositories(
+        &self,
+        stack: &mut Stack,
+        common: &Common,
+    ) -> (ecr::RepositoryRef, Option<ecr::RepositoryRef>) {
+        let name = self
+            .ecr_name
+            .clone()
+            .unwrap_or_else(|| self.repository.clone());
+        let pullers = self.pullers(common.account());
+        let mut add = |id: &str, name: String| {
+            let repository = stack.add(ecr::Repository::new(id).name(name));
+            if !pullers.is_empty() {
+                repository.allow_pull(stack, &pullers);
+            }
+            repository
+        };
+        let repository = add("Repository", name.clone());
+        let base = self
+            .base_mirror
+            .then(|| add("BaseRepository", format!("{name}-base")));
+        (repository, base)
+    }
+
+    /// The image project: builds and pushes the image unless its tag
+    /// exists, which its role may ask of its repository only.
+    fn image_project(
+        &self,
+        stack: &mut Stack,
+        repository: &ecr::RepositoryRef,
+        base: Option<&ecr::RepositoryRef>,
+    ) -> ProjectRef {
+        let mut image = self
+            .image
+            .project("Image", stack.name(), buildspecs::image(base.is_some()))
+            .description("Builds the application's image and pushes it to ECR")
+            .source(github(&self.repository))
+            .variable("REPOSITORY_URI", repository.uri())
+            .pushes_to(repository);
+        if let Some(base) = base {
+            image = image.variable("BASE_REPOSITORY_URI", base.uri());
+        }
+        let image = stack.add(self.image.with_webhook(image));
+        stack.grant(
+            image.role(),
+            Statement::allow(["ecr:DescribeImages"]).resource(repository.arn()),
+        );
+        if let Some(base) = base {
+            base.grant_pull(stack, image.role());
+        }
+        let actions: Vec<&str> = PULL_ACTIONS.iter().chain(PUSH_ACTIONS).copied().collect();
+        for other in &self.secondary {
+            stack.grant(
+                image.role(),
+                Statement::allow(actions.iter().copied()).resource(Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{other}"
+                ))),
+            );
+        }
+        image
+    }
+
+    /// The manifests project: the manifests repository, with the
+    /// application's as the secondary source `Application`.
+    fn manifests_project(&self, stack: &mut Stack, repository: &ecr::RepositoryRef) -> ProjectRef {
+        let stages: Vec<&str> = self.stages.iter().map(|s| s.name.as_str()).collect();
+        let spec = match &self.tool {
+            Manifests::Kustomize => buildspecs::kustomize(&stages),
+            Manifests::Helm { chart, release } => buildspecs::helm(chart, release, &stages),
+        };
+        let manifests = self
+            .manifests
+            .project("Manifests", stack.name(), spec)
+            .description("Builds each stage's manifests with the application's image")
+            .source(github(&self.manifests_repository))
+            .secondary_source(APPLICATION, github(&self.repository))
+            .variable("REPOSITORY_URI", repository.uri());
+        stack.add(self.manifests.with_webhook(manifests))
+    }
+
     /// The CD stack: the deploy project and one pipeline per stage.
     fn cd(
         &self,
@@ -463,22 +493,75 @@ impl Application {
             "cd",
             "a pipeline per stage that builds the image and manifests and deploys them",
         );
-        let name = stack.name().to_owned();
-        // Each cluster once, in the order the stages name them.
-        let mut targets: Vec<(&str, &crate::iam::RoleArn)> = Vec::new();
-        for stage in &self.stages {
-            for d in &stage.deployments {
-                if !targets
-                    .iter()
-                    .any(|(c, r)| *c == d.cluster && *r == &d.role)
-                {
-                    targets.push((&d.cluster, &d.role));
-                }
+        let path = stack.path("Deploy");
+        if self.stages.is_empty() {
+            let application = self.repository.clone();
+            stack.problem(&path, ProblemKind::NoStage { application });
+        }
+        for stage in self.stages.iter().filter(|s| s.deployments.is_empty()) {
+            stack.problem(
+                &path,
+                ProblemKind::NoDeployment {
+                    application: self.repository.clone(),
+                    stage: stage.name.clone(),
+                },
+            );
+        }
+        // Only what is complete: the problems above say what is missing.
+        let stages: Vec<&Stage> = self
+            .stages
+            .iter()
+            .filter(|s| !s.deployments.is_empty())
+            .collect();
+        if stages.is_empty() {
+            return stack;
+        }
+        let deploy = self.deploy_project(&mut stack);
+        let connection = stack.add_parameter(
+            "ConnectionArn",
+            Parameter::new(ParameterType::Ssm(
+                "AWS::SSM::Parameter::Value<String>".into(),
+            ))
+            .default_value(refs.connection_parameter.as_str())
+            .description(
+                "Parameter Store name of the connection's ARN (written by the common stack)",
+            ),
+        );
+        let projects = Projects {
+            image,
+            manifests,
+            deploy: &deploy,
+        };
+        for stage in stages {
+            let mut pipeline = self.pipeline(stage, refs, &connection, &projects);
+            if let Some(key) = &refs.kms_key {
+                pipeline = pipeline.kms_key(key.clone());
+            }
+            let pipeline = stack.add(pipeline);
+            stack.add_output(
+                format!("{}PipelineName", pascal_case(&stage.name)),
+                Output::new(pipeline.name())
+                    .description(format!("Name of the pipeline of stage {}", stage.name)),
+            );
+        }
+        stack
+    }
+
+    /// The deploy project, tagged for each cluster it deploys to and
+    /// allowed to assume exactly each deployment's role.
+    fn deploy_project(&self, stack: &mut Stack) -> ProjectRef {
+        let mut targets: Vec<(&str, &RoleArn)> = Vec::new();
+        for d in self.stages.iter().flat_map(|s| &s.deployments) {
+            if !targets
+                .iter()
+                .any(|(c, r)| *c == d.cluster && *r == &d.role)
+            {
+                targets.push((&d.cluster, &d.role));
             }
         }
         let mut deploy = self
             .deploy
-            .project("Deploy", &name, buildspecs::deploy())
+            .project("Deploy", stack.name(), buildspecs::deploy())
             .description("Deploys manifests to EKS clusters through their deploy roles");
         let mut tagged = Vec::new();
         for (cluster, _) in &targets {
@@ -496,89 +579,90 @@ impl Application {
                     .condition("StringEquals", "iam:ResourceTag/deployTo", *cluster),
             );
         }
-        let connection = stack.add_parameter(
-            "ConnectionArn",
-            Parameter::new(ParameterType::Ssm(
-                "AWS::SSM::Parameter::Value<String>".into(),
-            ))
-            .default_value(refs.connection_parameter.as_str())
-            .description(
-                "Parameter Store name of the connection's ARN (written by the common stack)",
-            ),
-        );
+        deploy
+    }
+
+    /// The pipeline of `stage`: Source (application and manifests, each on
+    /// its branch) → Build (image and manifests) → Deploy (one action per
+    /// deployment).
+    fn pipeline(
+        &self,
+        stage: &Stage,
+        refs: &CommonRef,
+        connection: &Expr,
+        projects: &Projects<'_>,
+    ) -> Pipeline {
         let application = Artifact::new(APPLICATION);
-        let manifests_in = Artifact::new(MANIFESTS);
+        let manifests = Artifact::new(MANIFESTS);
         let built = Artifact::new(BUILT_MANIFESTS);
-        for stage in &self.stages {
-            let source = |id: &str, repository: &str, branch: &str, output: &Artifact| {
-                Action::connection_full_clone(
-                    id,
-                    ConnectionSource {
-                        connection_arn: connection.clone(),
-                        repository: Expr::from(repository),
-                        branch: Expr::from(branch),
-                    },
-                )
-                .output(output)
+        let source = |id: &str, repository: &str, branch: &str, output: &Artifact| {
+            let source = ConnectionSource {
+                connection_arn: connection.clone(),
+                repository: Expr::from(repository),
+                branch: Expr::from(branch),
             };
-            let mut deploys = PipelineStage::new("Deploy");
-            for d in &stage.deployments {
-                let path = d
-                    .manifest_path
-                    .clone()
-                    .unwrap_or_else(|| format!("build/{}.yaml", stage.name));
-                let mut action = Action::build(d.name.as_str(), &deploy)
-                    .input(&built)
-                    .variable("DEPLOY_ROLE_ARN", d.role.arn())
-                    .variable("EKS_CLUSTER_NAME", d.cluster.as_str())
-                    .variable("EKS_CLUSTER_REGION", d.region.as_str())
-                    .variable("MANIFEST_PATH", path);
-                for (k, v) in stage.variables.iter().chain(&d.variables) {
-                    action = action.variable(k.as_str(), v.as_str());
-                }
-                deploys = deploys.action(action);
+            Action::connection_full_clone(id, source).output(output)
+        };
+        let mut deploys = PipelineStage::new("Deploy");
+        for d in &stage.deployments {
+            let path = d
+                .manifest_path
+                .clone()
+                .unwrap_or_else(|| format!("build/{}.yaml", stage.name));
+            let mut action = Action::build(d.name.as_str(), projects.deploy)
+                .input(&built)
+                .variable("DEPLOY_ROLE_ARN", d.role.arn())
+                .variable("EKS_CLUSTER_NAME", d.cluster.as_str())
+                .variable("EKS_CLUSTER_REGION", d.region.as_str())
+                .variable("MANIFEST_PATH", path);
+            for (k, v) in stage.variables.iter().chain(&d.variables) {
+                action = action.variable(k.as_str(), v.as_str());
             }
-            let id = format!("{}Pipeline", pascal(&stage.name));
-            let mut pipeline = Pipeline::new(id.as_str(), &refs.bucket)
-                .stage(
-                    PipelineStage::new("Source")
-                        .action(source(
-                            APPLICATION,
-                            &self.repository,
-                            &stage.branch,
-                            &application,
-                        ))
-                        .action(source(
-                            MANIFESTS,
-                            &self.manifests_repository,
-                            stage.manifests_branch_or_default(),
-                            &manifests_in,
-                        )),
-                )
-                .stage(
-                    PipelineStage::new("Build")
-                        .action(Action::build("Image", image).input(&application))
-                        .action(
-                            Action::new(
-                                "Manifests",
-                                CodeBuildAction::build(manifests).primary_source(&manifests_in),
-                            )
-                            .input(&manifests_in)
+            deploys = deploys.action(action);
+        }
+        let manifests_branch = stage.manifests_branch_or_default();
+        let build_manifests = CodeBuildAction::build(projects.manifests).primary_source(&manifests);
+        let id = format!("{}Pipeline", pascal_case(&stage.name));
+        Pipeline::new(id.as_str(), &refs.bucket)
+            .stage(
+                PipelineStage::new("Source")
+                    .action(source(
+                        APPLICATION,
+                        &self.repository,
+                        &stage.branch,
+                        &application,
+                    ))
+                    .action(source(
+                        MANIFESTS,
+                        &self.manifests_repository,
+                        manifests_branch,
+                        &manifests,
+                    )),
+            )
+            .stage(
+                PipelineStage::new("Build")
+                    .action(Action::build("Image", projects.image).input(&application))
+                    .action(
+                        Action::new("Manifests", build_manifests)
+                            .input(&manifests)
                             .input(&application)
                             .output(&built),
-                        ),
-                )
-                .stage(deploys);
-            if let Some(key) = &refs.kms_key {
-                pipeline = pipeline.kms_key(key.clone());
-            }
-            let pipeline = stack.add(pipeline);
-            stack.add_output(
-                format!("{}PipelineName", pascal(&stage.name)),
-                Output::new(pipeline.name())
-                    .description(format!("Name of the pipeline of stage {}", stage.name)),
-            );
-        }
-        stack
+                    ),
+            )
+            .stage(deploys)
+    }
+}
+
+/// The projects a pipeline runs.
+struct Projects<'a> {
+    image: &'a ProjectRef,
+    manifests: &'a ProjectRef,
+    deploy: &'a ProjectRef,
+}
+
+/// The source of a GitHub repository `owner/name`.
+fn github(repository: &str) -> Source {
+    Source::GitHub {
+        location: Expr::from(format!("https://github.com/{repository}.git")),
     }
 }

@@ -106,7 +106,7 @@ impl Cluster {
     }
 
     /// The deploy role stack's name.
-    pub fn stack_name_or_default(&self) -> String {
+    pub fn role_stack_name(&self) -> String {
         self.stack
             .clone()
             .unwrap_or_else(|| format!("deploy-role-{}", self.name))
@@ -126,7 +126,7 @@ impl Cluster {
     /// The deploy role stack; `operations` is trusted unless
     /// [`Cluster::trust`] named the accounts.
     pub fn build(&self, operations: &str) -> Stack {
-        let name = self.stack_name_or_default();
+        let name = self.role_stack_name();
         let mut stack = Stack::new(&name)
             .description(format!(
                 "The role the operations account deploys to EKS cluster {} with (managed by pipewright)",

@@ -94,15 +94,3 @@ impl System {
         out
     }
 }
-
-/// `staging` → `Staging`, `eu-prod` → `EuProd`: a logical ID part.
-fn pascal(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
