@@ -166,38 +166,43 @@ impl Cluster {
             &role,
             Statement::allow(["eks:DescribeCluster"]).resource(cluster_arn),
         );
-        let entry = AccessEntry::new("DeployRoleAccess", self.name.as_str(), role.arn());
-        let entry = match &self.access {
-            None => entry.policy(
-                AccessPolicy::Edit,
-                Scope::Namespaces(self.namespaces.clone()),
-            ),
-            Some((policy, scope, reason)) => {
-                let scope_text = match scope {
-                    Scope::Cluster => "cluster".to_owned(),
-                    Scope::Namespaces(n) => format!("namespaces {}", n.join(", ")),
-                };
-                stack.add_metadata(
-                    ACCESS_METADATA,
-                    Expr::map([
-                        ("policy", Expr::from(policy.as_str())),
-                        ("scope", Expr::from(scope_text)),
-                        ("reason", Expr::from(reason.as_str())),
-                    ]),
-                );
-                let entry = entry.policy(*policy, scope.clone());
-                if *policy == AccessPolicy::ClusterAdmin {
-                    entry.cluster_admin(reason.as_str())
-                } else {
-                    entry
-                }
-            }
-        };
+        let entry = self.access_entry(&mut stack, role.arn());
         stack.add(entry);
         stack.add_output(
             "DeployRoleArn",
             Output::new(role.arn()).description("The role the deploy project assumes"),
         );
         stack
+    }
+
+    /// The access entry of the deploy role `role_arn`: edit on the
+    /// namespaces, or the chosen access with its reason in the template's
+    /// Metadata.
+    fn access_entry(&self, stack: &mut Stack, role_arn: Expr) -> AccessEntry {
+        let entry = AccessEntry::new("DeployRoleAccess", self.name.as_str(), role_arn);
+        let Some((policy, scope, reason)) = &self.access else {
+            return entry.policy(
+                AccessPolicy::Edit,
+                Scope::Namespaces(self.namespaces.clone()),
+            );
+        };
+        let scope_text = match scope {
+            Scope::Cluster => "cluster".to_owned(),
+            Scope::Namespaces(n) => format!("namespaces {}", n.join(", ")),
+        };
+        stack.add_metadata(
+            ACCESS_METADATA,
+            Expr::map([
+                ("policy", Expr::from(policy.as_str())),
+                ("scope", Expr::from(scope_text)),
+                ("reason", Expr::from(reason.as_str())),
+            ]),
+        );
+        let entry = entry.policy(*policy, scope.clone());
+        if *policy == AccessPolicy::ClusterAdmin {
+            entry.cluster_admin(reason.as_str())
+        } else {
+            entry
+        }
     }
 }

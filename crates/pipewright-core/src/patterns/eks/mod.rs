@@ -31,12 +31,14 @@
 //! ```
 
 mod application;
+mod build;
 pub mod buildspecs;
 mod cluster;
 mod common;
 mod pipeline;
 
-pub use application::{Application, Build, DEFAULT_BUILDSPEC, DEFAULT_TIMEOUT_MINUTES, Manifests};
+pub use application::Application;
+pub use build::{Build, DEFAULT_BUILDSPEC, DEFAULT_TIMEOUT_MINUTES, Manifests};
 pub use cluster::{ACCESS_METADATA, Cluster};
 pub use common::{Common, CommonRef, Credential, DEFAULT_CONNECTION, DEFAULT_STACK, Token};
 pub use pipeline::{DEFAULT_BRANCH, Deployment, Stage};
