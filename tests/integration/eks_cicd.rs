@@ -143,6 +143,17 @@ fn common_stack_variables() {
         t["app-cd"]["Resources"]["StagingPipeline"]["Properties"]["ArtifactStore"]["EncryptionKey"],
         json!({"Id": key, "Type": "KMS"})
     );
+    // Every project encrypts its output with it too.
+    for (stack, project) in [
+        ("app-ci", "Image"),
+        ("app-ci", "Manifests"),
+        ("app-cd", "Deploy"),
+    ] {
+        assert_eq!(
+            t[stack]["Resources"][project]["Properties"]["EncryptionKey"], key,
+            "{project}"
+        );
+    }
     // The CD stack reads the connection's ARN where the common stack
     // publishes it.
     assert_eq!(
@@ -723,6 +734,17 @@ fn invalid_configuration_names_the_construct_and_the_fix() {
         [
             format!("deploy-role-{long}/DeployRole: role name `{long}-deploy` is invalid: use 1 to 64 letters, digits and `+=,.@_-`"),
             "deploy-role-bare/DeployRoleAccess: access entry scopes `AmazonEKSEditPolicy` to no namespace: name at least one".to_owned(),
+        ]
+    );
+    let admin = Build::image().managed_policy("arn:aws:iam::aws:policy/AdministratorAccess");
+    let all = problems(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests").image(admin),
+    ));
+    assert_eq!(
+        all,
+        [
+            "app-ci/ImageRole: attaches the AWS managed policy `AdministratorAccess`, which administers the account: attach a policy that grants what the role needs"
         ]
     );
     let all = problems(

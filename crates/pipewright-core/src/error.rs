@@ -366,6 +366,14 @@ pub enum ProblemKind {
         /// The stage's name.
         stage: String,
     },
+    /// A role given an AWS managed administrator policy.
+    #[error(
+        "attaches the AWS managed policy `{policy}`, which administers the account: attach a policy that grants what the role needs"
+    )]
+    AdminManagedPolicy {
+        /// The policy's name, e.g. `AdministratorAccess`.
+        policy: String,
+    },
     /// An application of the EKS pattern without a stage.
     #[error("application `{application}` has no stage: add one with `Application::stage`")]
     NoStage {

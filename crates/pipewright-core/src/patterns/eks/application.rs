@@ -171,21 +171,22 @@ impl Application {
 
     /// The CI and CD stacks.
     pub fn build(&self, common: &Common, refs: &CommonRef) -> (Stack, Stack) {
-        let (ci, image, manifests) = self.ci(common);
+        let (ci, image, manifests) = self.ci(common, refs);
         let cd = self.cd(common, refs, &image, &manifests);
         (ci, cd)
     }
 
     /// The CI stack: the repositories and the image and manifests projects.
-    fn ci(&self, common: &Common) -> (Stack, ProjectRef, ProjectRef) {
+    fn ci(&self, common: &Common, refs: &CommonRef) -> (Stack, ProjectRef, ProjectRef) {
         let mut stack = self.stack(
             common,
             "ci",
             "the image repository, and image and manifests builds of every pull request",
         );
         let (repository, base) = self.repositories(&mut stack, common);
-        let image = self.image_project(&mut stack, &repository, base.as_ref());
-        let manifests = self.manifests_project(&mut stack, &repository);
+        let key = refs.kms_key.as_ref();
+        let image = self.image_project(&mut stack, &repository, base.as_ref(), key);
+        let manifests = self.manifests_project(&mut stack, &repository, key);
         stack.add_output(
             "RepositoryUri",
             Output::new(repository.uri()).description("URI of the application's ECR repository"),
@@ -252,10 +253,16 @@ impl Application {
         stack: &mut Stack,
         repository: &ecr::RepositoryRef,
         base: Option<&ecr::RepositoryRef>,
+        key: Option<&Expr>,
     ) -> ProjectRef {
         let mut image = self
             .image
-            .project("Image", stack.name(), buildspecs::image(base.is_some()))
+            .project(
+                "Image",
+                stack.name(),
+                buildspecs::image(base.is_some()),
+                key,
+            )
             .description("Builds the application's image and pushes it to ECR")
             .source(github(&self.repository))
             .variable("REPOSITORY_URI", repository.uri())
@@ -285,7 +292,12 @@ impl Application {
 
     /// The manifests project: the manifests repository, with the
     /// application's as the secondary source `Application`.
-    fn manifests_project(&self, stack: &mut Stack, repository: &ecr::RepositoryRef) -> ProjectRef {
+    fn manifests_project(
+        &self,
+        stack: &mut Stack,
+        repository: &ecr::RepositoryRef,
+        key: Option<&Expr>,
+    ) -> ProjectRef {
         let stages: Vec<&str> = self.stages.iter().map(|s| s.name.as_str()).collect();
         let spec = match &self.tool {
             Manifests::Kustomize => buildspecs::kustomize(&stages),
@@ -293,7 +305,7 @@ impl Application {
         };
         let manifests = self
             .manifests
-            .project("Manifests", stack.name(), spec)
+            .project("Manifests", stack.name(), spec, key)
             .description("Builds each stage's manifests with the application's image")
             .source(github(&self.manifests_repository))
             .secondary_source(APPLICATION, github(&self.repository))
@@ -337,7 +349,7 @@ impl Application {
         if stages.is_empty() {
             return stack;
         }
-        let deploy = self.deploy_project(&mut stack);
+        let deploy = self.deploy_project(&mut stack, refs.kms_key.as_ref());
         let connection = stack.add_parameter(
             "ConnectionArn",
             Parameter::new(ParameterType::Ssm(
@@ -370,7 +382,7 @@ impl Application {
 
     /// The deploy project, tagged for each cluster it deploys to and
     /// allowed to assume exactly each deployment's role.
-    fn deploy_project(&self, stack: &mut Stack) -> ProjectRef {
+    fn deploy_project(&self, stack: &mut Stack, key: Option<&Expr>) -> ProjectRef {
         let mut targets: Vec<(&str, &RoleArn)> = Vec::new();
         for d in self.stages.iter().flat_map(|s| &s.deployments) {
             if !targets
@@ -382,7 +394,7 @@ impl Application {
         }
         let mut deploy = self
             .deploy
-            .project("Deploy", stack.name(), buildspecs::deploy())
+            .project("Deploy", stack.name(), buildspecs::deploy(), key)
             .description("Deploys manifests to EKS clusters through their deploy roles");
         let mut tagged = Vec::new();
         for (cluster, _) in &targets {

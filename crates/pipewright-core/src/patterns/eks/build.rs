@@ -6,6 +6,7 @@
 
 use crate::buildspec::BuildSpec;
 use crate::codebuild::{ComputeType, EnvironmentType, EventAction, FilterGroup, Project};
+use crate::template::Expr;
 
 /// Minutes a build of the system may run unless its [`Build`] says
 /// otherwise (upstream's deploy project's `build_timeout`).
@@ -139,9 +140,16 @@ impl Build {
     }
 
     /// The project `id` of stack `stack` running `default` unless a
-    /// buildspec was given, with these options; its starting copy goes to
-    /// `buildspecs/<stack>/<id in lowercase>`.
-    pub(crate) fn project(&self, id: &str, stack: &str, default: BuildSpec) -> Project {
+    /// buildspec was given, with these options, encrypting its output with
+    /// `key` (the pipelines' key) when there is one; its starting copy goes
+    /// to `buildspecs/<stack>/<id in lowercase>`.
+    pub(crate) fn project(
+        &self,
+        id: &str,
+        stack: &str,
+        default: BuildSpec,
+        key: Option<&Expr>,
+    ) -> Project {
         let spec = self.spec.clone().unwrap_or(default);
         let role = id.to_ascii_lowercase();
         let mut project = Project::new(id, spec)
@@ -162,6 +170,9 @@ impl Build {
         }
         for arn in &self.policies {
             project = project.managed_policy(arn.as_str());
+        }
+        if let Some(key) = key {
+            project = project.kms_key(key.clone());
         }
         project
     }
