@@ -6,16 +6,21 @@
 
 use crate::accounts::{OPERATIONS, REGION, bootstrap_name};
 use pipewright::Stack;
+use pipewright::codestar::Provider;
 use pipewright::patterns::eks::{
     Application, Cluster, Common, Credential, Deployment, Stage, System, Token,
 };
 
-/// The workload accounts, by the name their bootstrap stack carries.
-pub const WORKLOADS: [(&str, &str); 2] =
-    [("staging", "222222222222"), ("production", "333333333333")];
+/// The staging workload account, as (bootstrap name, account).
+pub const STAGING: (&str, &str) = ("staging", "222222222222");
+/// The production workload account, as (bootstrap name, account).
+pub const PRODUCTION: (&str, &str) = ("production", "333333333333");
+/// The workload accounts, each with its bootstrap stack.
+pub const WORKLOADS: [(&str, &str); 2] = [STAGING, PRODUCTION];
 
-/// A cluster of workload account `account` (its bootstrap first) where
-/// both applications' namespaces may be edited.
+/// Cluster `name` of workload account `account` in `region`, deployed
+/// after the account's bootstrap; both applications' namespaces may be
+/// edited there.
 fn cluster(name: &str, (workload, account): (&str, &str), region: &str) -> Cluster {
     Cluster::new(name, account, region)
         .namespace("acme-app")
@@ -26,10 +31,12 @@ fn cluster(name: &str, (workload, account): (&str, &str), region: &str) -> Clust
 
 /// The system: its configuration, every value to change in one place.
 pub fn system() -> System {
-    let staging = cluster("staging", WORKLOADS[0], REGION);
-    let production = cluster("production", WORKLOADS[1], REGION);
-    let production_eu = cluster("production-eu", WORKLOADS[1], "eu-west-1");
-    let stages = |app: Application, manifests: &str| {
+    let staging = cluster("staging", STAGING, REGION);
+    let production = cluster("production", PRODUCTION, REGION);
+    let production_eu = cluster("production-eu", PRODUCTION, "eu-west-1");
+    // Both applications' stages; `manifests` is the branch the staging
+    // manifests follow.
+    let with_stages = |app: Application, manifests: &str| {
         app.stage(
             Stage::new("staging")
                 .manifests_branch(manifests)
@@ -45,22 +52,18 @@ pub fn system() -> System {
         .tag("project", "pipewright")
     };
     let common = Common::new(OPERATIONS, REGION)
-        .connection(pipewright::codestar::Provider::GitHub, "acme-github")
+        .connection(Provider::GitHub, "acme-github")
         .credential(Credential::github(Token::secret(
             "acme/github-token",
             "token",
         )))
         .tag("project", "pipewright");
+    let app = Application::new("acme/app", "acme/app-manifests").base_mirror();
+    let api = Application::new("acme/api", "acme/api-manifests");
     System::new(common)
-        .application(stages(
-            Application::new("acme/app", "acme/app-manifests").base_mirror(),
-            "main",
-        ))
-        // The API's manifests are promoted on their own branch.
-        .application(stages(
-            Application::new("acme/api", "acme/api-manifests"),
-            "release",
-        ))
+        .application(with_stages(app, "main"))
+        // The API's staging manifests are promoted on their own branch.
+        .application(with_stages(api, "release"))
         .cluster(staging)
         .cluster(production)
         .cluster(production_eu)
