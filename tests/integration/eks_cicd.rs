@@ -143,6 +143,11 @@ fn common_stack_variables() {
         t["app-cd"]["Resources"]["StagingPipeline"]["Properties"]["ArtifactStore"]["EncryptionKey"],
         json!({"Id": key, "Type": "KMS"})
     );
+    // upstream artifacts_bucket: every pipeline stores in the common bucket.
+    assert_eq!(
+        t["app-cd"]["Resources"]["StagingPipeline"]["Properties"]["ArtifactStore"]["Location"],
+        json!({"Fn::ImportValue": "acme-eks-common:ArtifactBucket"})
+    );
     // Every project encrypts its output with it too.
     for (stack, project) in [
         ("app-ci", "Image"),
