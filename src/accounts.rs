@@ -33,16 +33,23 @@ pub fn bootstrap_name(name: &str) -> String {
 
 /// The bootstrap stack of workload account `account` (called `name` in
 /// stack names), whose deploy role manages exactly the stacks of `app` in
-/// that account, and whose execution role synth derives from them.
+/// that account, in every region they live in, and whose execution role
+/// synth derives from them.
 pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     let own = bootstrap_name(name);
-    let managed: Vec<&str> = app
+    let stacks: Vec<&Stack> = app
         .stacks()
         .iter()
         .filter(|s| s.env().account.as_deref() == Some(account) && s.name() != own)
-        .map(|s| s.name())
         .collect();
-    Bootstrap::new(
+    let managed: Vec<&str> = stacks.iter().map(|s| s.name()).collect();
+    let mut regions: Vec<&str> = Vec::new();
+    for region in stacks.iter().filter_map(|s| s.env().region.as_deref()) {
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    let bootstrap = Bootstrap::new(
         own,
         account,
         Trust::Account {
@@ -53,6 +60,11 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
         },
     )
     .region(REGION)
-    .manages(managed)
-    .stack()
+    .manages(managed);
+    // One region, the bootstrap's own: the default.
+    if regions.iter().any(|r| *r != REGION) {
+        bootstrap.regions(regions).stack()
+    } else {
+        bootstrap.stack()
+    }
 }

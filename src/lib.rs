@@ -30,14 +30,13 @@ pub fn app() -> App {
         ))
         .stack(dockerhub::stack(&dockerhub::CONFIG))
         .stack(make_pipeline::stack(&make_pipeline::CONFIG));
-    let config = eks_cicd::CONFIG;
-    for stack in eks_cicd::stacks(&config) {
+    for stack in eks_cicd::stacks() {
         app.add(stack);
     }
     // Last: each workload account's bootstrap manages the stacks above that
     // live there; synth derives its execution role from their templates.
-    for cluster in config.clusters {
-        let bootstrap = accounts::bootstrap(&app, cluster.name, cluster.account);
+    for (name, account) in eks_cicd::WORKLOADS {
+        let bootstrap = accounts::bootstrap(&app, name, account);
         app.add(bootstrap);
     }
     app

@@ -99,7 +99,7 @@ fn list_permissions_shows_each_role_its_calls_and_what_is_not_read() {
     let deploy: Vec<&str> = ran
         .stdout
         .lines()
-        .skip_while(|l| *l != "eks-cd/DeployRole")
+        .skip_while(|l| *l != "app-cd/DeployRole")
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
@@ -127,15 +127,20 @@ fn list_permissions_shows_each_role_its_calls_and_what_is_not_read() {
         ),
         "{deploy:#?}"
     );
-    assert!(deploy.contains(&"    why: granted by hand"), "{deploy:#?}");
-    // The eks-ci roles' connection use is granted by eks-cd's pipelines.
+    assert!(
+        deploy.contains(
+            &"    why: the deploy build assumes the deploy role of cluster `staging` (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html)"
+        ),
+        "{deploy:#?}"
+    );
+    // The app-ci roles' connection use is granted by app-cd's pipelines.
     let ran = Run::new(&["list", "--permissions", "--format", "json"]).output();
     let roles: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let image = roles
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["role"] == "eks-ci/ImageRole")
+        .find(|r| r["role"] == "app-ci/ImageRole")
         .unwrap();
     let connection = image["statements"]
         .as_array()

@@ -22,7 +22,8 @@ fn change_set_count(state: &Value) -> usize {
 
 /// The ECR repositories the app's operations-account stacks create; they
 /// are retained when the stacks are destroyed.
-const REPOSITORIES: [&str; 7] = [
+const REPOSITORIES: [&str; 8] = [
+    "acme/api",
     "acme/app",
     "acme/app-base",
     "acme/make-app",

@@ -179,20 +179,20 @@ fn diff_before_deploy_after_deploy_and_after_an_out_of_band_change() {
 #[test]
 fn diff_of_an_undeployed_rename_says_the_repository_is_replaced() {
     let s = session();
-    let out = s.run(&["deploy", "eks-common", "--yes"]);
+    let out = s.run(&["deploy", "app-ci", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     // What is deployed has the old name; the code has `acme/app`.
-    let committed = std::fs::read_to_string(s.dir.path().join("stacks/eks-common.yaml")).unwrap();
+    let committed = std::fs::read_to_string(s.dir.path().join("stacks/app-ci.yaml")).unwrap();
     assert!(committed.contains("RepositoryName: acme/app\n"));
     s.update_out_of_band(
-        "eks-common",
+        "app-ci",
         &committed.replace(
             "RepositoryName: acme/app\n",
             "RepositoryName: acme/app-old\n",
         ),
     );
 
-    let out = s.run(&["diff", "eks-common", "--format", "json"]);
+    let out = s.run(&["diff", "app-ci", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let resources = json["stacks"][0]["diff"]["resources"].as_array().unwrap();
@@ -210,7 +210,7 @@ fn diff_of_an_undeployed_rename_says_the_repository_is_replaced() {
     assert_eq!(renamed[0]["replacement"], "yes", "{json:#}");
     assert_eq!(renamed[0]["stateful"], true);
 
-    let out = s.run(&["diff", "eks-common"]);
+    let out = s.run(&["diff", "app-ci"]);
     let (stdout, _) = text(&out);
     let line = stdout
         .lines()

@@ -1,25 +1,59 @@
-//! The EKS CI/CD system (issue #12): the operations stacks' resources and
-//! IAM statements, exactly, and the errors of an invalid configuration.
+//! The EKS CI/CD system (issue #20): the library's `patterns::eks`, one
+//! test function per upstream module asserting each of its variables, the
+//! app's two applications (re-run safety, a second region and account,
+//! separate branches, a buildspec read from the repository), and invalid
+//! configurations.
 
 use pipewright::App;
 use pipewright::Error;
-use pipewright::codebuild::{EventAction, FilterGroup, Project, Source};
-use pipewright::codestar::Connection;
-use pipewright::template::json;
-use pipewright_app::eks_cicd::{self, CONFIG, Cluster, Config};
+use pipewright::codebuild::{ComputeType, ServerType, SourceCredential};
+use pipewright::codestar::Provider;
+use pipewright::eks::{AccessPolicy, Scope};
+use pipewright::iam::RoleArn;
+use pipewright::patterns::eks::{
+    ACCESS_METADATA, Application, Build, Cluster, Common, Credential, Deployment, Manifests, Stage,
+    System, Token,
+};
+use pipewright::template::{Expr, json};
 use serde_json::{Value, json};
 
-/// Every template of the app (whose EKS stacks come from [`CONFIG`]).
-fn templates() -> Value {
-    let assembly = pipewright_app::app().synth().unwrap();
+/// The templates of `app`, by stack name (and each stack's tags under
+/// `<name>:tags`), and the files synth writes.
+fn synth_app(app: &App) -> (Value, Vec<(String, String)>) {
+    let assembly = app.synth().unwrap_or_else(|e| panic!("{e}"));
     let mut out = serde_json::Map::new();
     for a in &assembly.stacks {
         out.insert(a.name.clone(), json::to_value(&a.template));
+        let tags = a.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        out.insert(format!("{}:tags", a.name), Value::Object(tags));
     }
-    Value::Object(out)
+    let files = assembly
+        .files()
+        .into_iter()
+        .map(|(p, c)| (p, c.to_owned()))
+        .collect();
+    (Value::Object(out), files)
 }
 
-fn problems(app: App) -> Vec<String> {
+/// What [`synth_app`] gives for an app of `stacks`.
+fn synth(stacks: Vec<pipewright::Stack>) -> (Value, Vec<(String, String)>) {
+    let mut app = App::new();
+    for s in stacks {
+        app.add(s);
+    }
+    synth_app(&app)
+}
+
+/// What [`synth_app`] gives for this repository's app.
+fn app_templates() -> (Value, Vec<(String, String)>) {
+    synth_app(&pipewright_app::app())
+}
+
+fn problems(stacks: Vec<pipewright::Stack>) -> Vec<String> {
+    let mut app = App::new();
+    for s in stacks {
+        app.add(s);
+    }
     match app.synth() {
         Err(Error::Synth(p)) => p.iter().map(ToString::to_string).collect(),
         Err(e) => panic!("{e}"),
@@ -27,199 +61,462 @@ fn problems(app: App) -> Vec<String> {
     }
 }
 
-fn statements(resource: &Value) -> Value {
-    resource["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].clone()
+fn statements(resource: &Value) -> Vec<Value> {
+    resource["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
+fn staging() -> Cluster {
+    Cluster::new("staging", "222222222222", "us-east-1").namespace("acme")
+}
+
+/// A one-stage application deploying to [`staging`].
+fn one_stage(application: Application) -> Application {
+    application.stage(Stage::new("staging").deploy(Deployment::new("app", &staging())))
+}
+
+fn system(common: Common, application: Application) -> Vec<pipewright::Stack> {
+    System::new(common)
+        .application(one_stage(application))
+        .cluster(staging())
+        .stacks()
+}
+
+fn common() -> Common {
+    Common::new("111111111111", "us-east-1")
+}
+
+/// Upstream artifact-bucket (`name`, `kms_key`, `namespace`, `tags`),
+/// codebuild-credential (`provider_type`, `token_parameter`, `username`)
+/// and codestar-connection (`name`, `provider_type`, `tags`).
 #[test]
-fn common_has_the_bucket_connection_parameter_credential_and_pullable_repositories() {
-    let t = templates();
-    let r = &t["eks-common"]["Resources"];
-    let kinds: Vec<(&str, &str)> = r
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.as_str(), v["Type"].as_str().unwrap()))
-        .collect();
+fn common_stack_variables() {
+    let key = "arn:aws:kms:us-east-1:111111111111:key/abcd";
+    let c = common()
+        .stack_name("acme-eks-common")
+        .bucket_name("acme-artifacts")
+        .kms_key(key)
+        .connection(Provider::Bitbucket, "acme-bitbucket")
+        .credential(Credential::bitbucket_basic_auth(
+            "deployer",
+            Token::secret("acme/bitbucket", "password"),
+        ))
+        .tag("team", "platform");
+    let (t, _) = synth(system(
+        c,
+        Application::new("acme/app", "acme/app-manifests"),
+    ));
+    let s = &t["acme-eks-common"];
+    let r = &s["Resources"];
+    // artifact-bucket: name, kms_key; namespace is the stack's name.
+    let bucket = &r["ArtifactBucket"]["Properties"];
+    assert_eq!(bucket["BucketName"], "acme-artifacts");
     assert_eq!(
-        kinds,
-        [
-            ("ArtifactBucket", "AWS::S3::Bucket"),
-            ("ArtifactBucketPolicy", "AWS::S3::BucketPolicy"),
-            ("GitHubConnection", "AWS::CodeStarConnections::Connection"),
-            ("GitHubConnectionParameter", "AWS::SSM::Parameter"),
-            ("GitHubCredential", "AWS::CodeBuild::SourceCredential"),
-            ("Repository", "AWS::ECR::Repository"),
-            ("BaseRepository", "AWS::ECR::Repository"),
-        ]
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"],
+        json!({"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key})
+    );
+    // codestar-connection: name, provider_type, the SSM parameter.
+    assert_eq!(
+        r["Connection"]["Properties"],
+        json!({"ConnectionName": "acme-bitbucket", "ProviderType": "Bitbucket"})
     );
     assert_eq!(
-        r["GitHubConnection"]["Properties"],
-        json!({"ConnectionName": "acme-github", "ProviderType": "GitHub"})
+        r["ConnectionParameter"]["Properties"]["Name"],
+        "/codestar_connection/Bitbucket/acme-bitbucket"
     );
+    // codebuild-credential: Bitbucket basic auth with a username.
     assert_eq!(
-        r["GitHubConnectionParameter"]["Properties"],
+        r["Credential"]["Properties"],
         json!({
-            "Name": "/codestar_connection/GitHub/acme-github",
-            "Type": "String",
-            "Value": {"Ref": "GitHubConnection"},
-            "Description": "ARN of the connection to GitHub"
+            "ServerType": "BITBUCKET",
+            "AuthType": "BASIC_AUTH",
+            "Token": "{{resolve:secretsmanager:acme/bitbucket:SecretString:password}}",
+            "Username": "deployer"
         })
     );
+    // tags: on the stack, so on every resource.
+    assert_eq!(t["acme-eks-common:tags"]["team"], "platform");
+    // The pipelines encrypt with the bucket's key.
     assert_eq!(
-        r["GitHubCredential"]["Properties"],
-        json!({
-            "ServerType": "GITHUB",
-            "AuthType": "PERSONAL_ACCESS_TOKEN",
-            "Token": "{{resolve:secretsmanager:acme/github-token:SecretString:token}}"
-        })
+        t["app-cd"]["Resources"]["StagingPipeline"]["Properties"]["ArtifactStore"]["EncryptionKey"],
+        json!({"Id": key, "Type": "KMS"})
     );
-    for (id, name) in [
-        ("Repository", "acme/app"),
-        ("BaseRepository", "acme/app-base"),
+    // upstream artifacts_bucket: every pipeline stores in the common bucket.
+    assert_eq!(
+        t["app-cd"]["Resources"]["StagingPipeline"]["Properties"]["ArtifactStore"]["Location"],
+        json!({"Fn::ImportValue": "acme-eks-common:ArtifactBucket"})
+    );
+    // Every project encrypts its output with it too.
+    for (stack, project) in [
+        ("app-ci", "Image"),
+        ("app-ci", "Manifests"),
+        ("app-cd", "Deploy"),
     ] {
-        let p = &r[id]["Properties"];
-        assert_eq!(p["RepositoryName"], name);
-        assert_eq!(p["ImageTagMutability"], "IMMUTABLE");
-        assert_eq!(r[id]["DeletionPolicy"], "Retain");
         assert_eq!(
-            p["RepositoryPolicyText"]["Statement"],
-            json!([{
-                "Effect": "Allow",
-                "Principal": {"AWS": [
-                    {"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:root"},
-                    {"Fn::Sub": "arn:${AWS::Partition}:iam::333333333333:root"}
-                ]},
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer"
-                ]
-            }])
+            t[stack]["Resources"][project]["Properties"]["EncryptionKey"], key,
+            "{project}"
         );
     }
+    // The CD stack reads the connection's ARN where the common stack
+    // publishes it.
+    assert_eq!(
+        t["app-cd"]["Parameters"]["ConnectionArn"]["Default"],
+        "/codestar_connection/Bitbucket/acme-bitbucket"
+    );
+
+    // A bucket prefix: unique per account and region.
+    let (t, _) = synth(vec![common().bucket_prefix("acme").build().0]);
+    assert_eq!(
+        t["eks-common"]["Resources"]["ArtifactBucket"]["Properties"]["BucketName"],
+        json!({"Fn::Sub": "acme-${AWS::AccountId}-${AWS::Region}"})
+    );
+    // GitHub, GitHub Enterprise and Bitbucket tokens; a NoEcho parameter.
+    for (credential, server) in [
+        (Credential::github(Token::secret("t", "token")), "GITHUB"),
+        (
+            Credential::github_enterprise(Token::secret("t", "")),
+            "GITHUB_ENTERPRISE",
+        ),
+        (
+            Credential::bitbucket(Token::Parameter("BitbucketToken".into())),
+            "BITBUCKET",
+        ),
+    ] {
+        let (t, _) = synth(vec![common().credential(credential.clone()).build().0]);
+        let p = &t["eks-common"]["Resources"]["Credential"]["Properties"];
+        assert_eq!(p["ServerType"], server, "{credential:?}");
+        assert_eq!(p["AuthType"], "PERSONAL_ACCESS_TOKEN");
+        assert!(p.get("Username").is_none());
+        if server == "BITBUCKET" {
+            assert_eq!(p["Token"], json!({"Ref": "BitbucketToken"}));
+            assert_eq!(
+                t["eks-common"]["Parameters"]["BitbucketToken"]["NoEcho"],
+                true
+            );
+        }
+    }
+    // No credential unless asked; the default connection is GitHub's.
+    let (t, _) = synth(vec![common().build().0]);
+    assert!(t["eks-common"]["Resources"].get("Credential").is_none());
+    assert_eq!(
+        t["eks-common"]["Resources"]["ConnectionParameter"]["Properties"]["Name"],
+        "/codestar_connection/GitHub/github"
+    );
+    // upstream token_parameter: an ssm-secure reference is refused, with why.
+    let mut s = pipewright::Stack::new("cred");
+    s.add(SourceCredential::personal_access_token(
+        "Credential",
+        ServerType::GitHub,
+        Expr::from("{{resolve:ssm-secure:/acme/github-token}}"),
+    ));
+    let all = problems(vec![s]);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(
+        all[0].contains("`ssm-secure` reference, which CloudFormation does not resolve in `AWS::CodeBuild::SourceCredential.Token`")
+            && all[0].contains("resolve:secretsmanager"),
+        "{all:#?}"
+    );
 }
 
+/// Upstream ecr-repository: `name`, `namespace`, `tags`,
+/// `workload_account_ids`; the `-base` mirror only where asked.
 #[test]
-fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
-    let t = templates();
-    let r = &t["eks-ci"]["Resources"];
-    // The connection's ARN comes from Parameter Store, where eks-common
-    // writes it; eks-cd reads it, and grants its use to the projects that
-    // clone through it. eks-ci needs it no more.
-    assert!(t["eks-ci"]["Parameters"].is_null());
+fn ecr_repository_variables() {
+    let (t, _) = synth(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests")
+            .prefix("acme")
+            .ecr_name("team/app")
+            .pull_account("444444444444")
+            .tag("team", "web"),
+    ));
+    let r = &t["acme-app-ci"]["Resources"];
+    assert_eq!(r["Repository"]["Properties"]["RepositoryName"], "team/app");
     assert_eq!(
-        t["eks-cd"]["Parameters"],
-        json!({"GitHubConnectionArn": {
-            "Type": "AWS::SSM::Parameter::Value<String>",
-            "Default": "/codestar_connection/GitHub/acme-github",
-            "Description": "Parameter Store name of the GitHub connection's ARN (written by eks-common)",
-        }}),
+        r["Repository"]["Properties"]["ImageTagMutability"],
+        "IMMUTABLE"
     );
-    let image = &r["Image"]["Properties"];
-    assert_eq!(image["Environment"]["PrivilegedMode"], true);
-    assert_eq!(image["TimeoutInMinutes"], 20);
-    assert_eq!(image["Artifacts"], json!({"Type": "NO_ARTIFACTS"}));
-    assert_eq!(image["Source"]["Type"], "GITHUB");
+    assert!(r.get("BaseRepository").is_none(), "no mirror unless asked");
+    // The deployments' account and the one named; not the operations one.
     assert_eq!(
-        image["Environment"]["EnvironmentVariables"],
-        json!([
-            {"Name": "REPOSITORY_URI", "Type": "PLAINTEXT", "Value": {"Fn::ImportValue": "eks-common:RepositoryRepositoryUri"}},
-            {"Name": "BASE_REPOSITORY_URI", "Type": "PLAINTEXT", "Value": {"Fn::ImportValue": "eks-common:BaseRepositoryRepositoryUri"}}
-        ])
+        r["Repository"]["Properties"]["RepositoryPolicyText"]["Statement"][0]["Principal"],
+        json!({"AWS": [
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::444444444444:root"},
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:root"}
+        ]})
     );
-    let pull_requests = json!({
-        "Webhook": true,
-        "BuildType": "BUILD",
-        "FilterGroups": [[{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"}]]
-    });
-    assert_eq!(image["Triggers"], pull_requests);
-    let manifests = &r["Manifests"]["Properties"];
-    assert_eq!(manifests["Triggers"], pull_requests);
-    assert_eq!(manifests["Environment"]["PrivilegedMode"], false);
+    assert_eq!(t["acme-app-ci:tags"]["team"], "web");
+    assert_eq!(t["acme-app-cd:tags"]["team"], "web");
+
+    let (t, _) = synth(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests").base_mirror(),
+    ));
+    let r = &t["app-ci"]["Resources"];
     assert_eq!(
-        manifests["Source"]["Location"],
+        r["BaseRepository"]["Properties"]["RepositoryName"],
+        "acme/app-base"
+    );
+    assert_eq!(
+        r["BaseRepository"]["Properties"]["RepositoryPolicyText"]["Statement"][0]["Principal"],
+        json!({"AWS": [{"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:root"}]})
+    );
+}
+
+/// Upstream ecr-project: `artifacts_bucket`, `buildspec`,
+/// `codestar_connection`, `ecr_repository`, `enable_github_webhook`,
+/// `github_repository`, `name`, `namespace`, `policies`,
+/// `secondary_ecr_repositories`, `tags`; and codebuild-project's
+/// `privileged_mode`, `environment_variables`, the timeout and compute.
+#[test]
+fn image_project_variables() {
+    let policy = "arn:aws:iam::111111111111:policy/extra";
+    let (t, files) = synth(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests")
+            .name("web")
+            .pushes_to("acme/web-cache")
+            .image(
+                Build::image()
+                    .from_repository("ci/buildspec.yml")
+                    .timeout_minutes(45)
+                    .compute(ComputeType::Large)
+                    .variable("DOCKERFILE", "Dockerfile.prod")
+                    .managed_policy(policy)
+                    .webhook(false),
+            ),
+    ));
+    let r = &t["web-ci"]["Resources"];
+    let p = &r["Image"]["Properties"];
+    assert_eq!(p["Name"], json!({"Fn::Sub": "${AWS::StackName}-Image"}));
+    assert_eq!(p["Source"]["BuildSpec"], "ci/buildspec.yml");
+    assert_eq!(p["Source"]["Location"], "https://github.com/acme/app.git");
+    assert_eq!(p["TimeoutInMinutes"], 45);
+    assert_eq!(p["Environment"]["ComputeType"], "BUILD_GENERAL1_LARGE");
+    assert_eq!(p["Environment"]["PrivilegedMode"], true);
+    assert!(p.get("Triggers").is_none(), "webhook off");
+    assert!(
+        p["Environment"]["EnvironmentVariables"]
+            .as_array()
+            .unwrap()
+            .contains(
+                &json!({"Name": "DOCKERFILE", "Type": "PLAINTEXT", "Value": "Dockerfile.prod"})
+            )
+    );
+    assert_eq!(
+        r["ImageRole"]["Properties"]["ManagedPolicyArns"],
+        json!([policy])
+    );
+    // The starting copy of the repository's buildspec.
+    assert!(
+        files.iter().any(
+            |(path, c)| path == "buildspecs/web-ci/image/ci/buildspec.yml"
+                && c.contains("describe-images")
+        ),
+        "{:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    // The secondary repository: pull and push, by name in this account.
+    assert!(statements(&r["ImageRole"]).contains(&json!({
+        "Effect": "Allow",
+        "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+            "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"],
+        "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/acme/web-cache"}]
+    })));
+    // Typed inline, unprivileged, with the webhook on by default.
+    let spec = pipewright::buildspec::BuildSpec::new().build(["make image"]);
+    let (t, _) = synth(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests")
+            .image(Build::image().inline().buildspec(spec).privileged(false)),
+    ));
+    let p = &t["app-ci"]["Resources"]["Image"]["Properties"];
+    assert!(
+        p["Source"]["BuildSpec"]
+            .as_str()
+            .unwrap()
+            .contains("make image")
+    );
+    assert_eq!(p["Environment"]["PrivilegedMode"], false);
+    assert_eq!(p["TimeoutInMinutes"], 20);
+    assert_eq!(
+        p["Triggers"]["FilterGroups"],
+        json!([[{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"}]])
+    );
+}
+
+/// Upstream manifests-project: `buildspec`, `manifests_repository`,
+/// `source_repository`, `enable_github_webhook`, `policies`; Kustomize,
+/// Helm, or the repository's buildspec.
+#[test]
+fn manifests_project_variables() {
+    let (t, files) = synth(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests").manifests(
+            Manifests::Helm {
+                chart: "charts/app".into(),
+                release: "app".into(),
+            },
+            Build::manifests()
+                .from_repository("buildspec.yml")
+                .webhook(false)
+                .managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ),
+    ));
+    let r = &t["app-ci"]["Resources"];
+    let p = &r["Manifests"]["Properties"];
+    assert_eq!(
+        p["Source"]["Location"],
         "https://github.com/acme/app-manifests.git"
     );
+    assert_eq!(p["Source"]["BuildSpec"], "buildspec.yml");
     assert_eq!(
-        manifests["SecondarySources"],
+        p["SecondarySources"],
         json!([{"Type": "GITHUB", "Location": "https://github.com/acme/app.git", "SourceIdentifier": "Application"}])
     );
-    let push = json!([
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:CompleteLayerUpload",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart"
-    ]);
-    let image_statements = statements(&r["ImageRole"]);
-    let ecr: Vec<&Value> = image_statements
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["Action"].to_string().contains("ecr:PutImage"))
-        .collect();
-    // Push on the application's repository only: the base image mirror
-    // is pulled from, never pushed to.
+    assert!(p.get("Triggers").is_none());
+    assert_eq!(p["Environment"]["PrivilegedMode"], false);
     assert_eq!(
-        ecr,
-        [&json!({"Effect": "Allow", "Action": push,
-            "Resource": [{"Fn::ImportValue": "eks-common:RepositoryArn"}]})]
+        r["ManifestsRole"]["Properties"]["ManagedPolicyArns"],
+        json!(["arn:aws:iam::aws:policy/ReadOnlyAccess"])
     );
+    let (_, helm) = files
+        .iter()
+        .find(|(path, _)| path == "buildspecs/app-ci/manifests/buildspec.yml")
+        .expect("the starting copy of the manifests buildspec");
     assert!(
-        image_statements
-            .to_string()
-            .contains("eks-common:BaseRepositoryArn")
+        helm.contains(r#"helm template \"app\" \"charts/app\" --values \"values/$stage.yaml\""#)
+            || helm.contains(r#"helm template "app" "charts/app" --values "values/$stage.yaml""#),
+        "{helm}"
     );
-    assert!(!statements(&r["ManifestsRole"]).to_string().contains("ecr:"));
-    // The pipelines of eks-cd clone through the connection
-    // (CODEBUILD_CLONE_REF): they grant its use to the projects that read
-    // those clones, in a policy of their own stack.
-    let cd = t["eks-cd"]["Resources"].as_object().unwrap();
-    for role in ["ImageRole", "ManifestsRole"] {
-        assert!(!statements(&r[role]).to_string().contains("UseConnection"));
-        let policy = cd
-            .values()
-            .find(|p| {
-                p["Type"] == "AWS::IAM::Policy"
-                    && p["Properties"]["Roles"]
-                        == json!([{"Fn::ImportValue": format!("eks-ci:{role}")}])
-            })
-            .unwrap_or_else(|| panic!("no policy for {role} in eks-cd"));
-        assert!(
-            policy["Properties"]["PolicyDocument"]["Statement"]
-                .as_array()
-                .unwrap()
-                .contains(&json!({
-                    "Effect": "Allow",
-                    "Action": ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
-                    "Resource": [{"Ref": "GitHubConnectionArn"}]
-                })),
-            "{role}"
-        );
-    }
+    // Kustomize by default, inlined, with the webhook.
+    let (t, _) = synth(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests"),
+    ));
+    let p = &t["app-ci"]["Resources"]["Manifests"]["Properties"];
+    let spec = p["Source"]["BuildSpec"].as_str().unwrap();
+    assert!(
+        spec.contains("kustomize build \"overlays/$stage\""),
+        "{spec}"
+    );
+    assert!(spec.contains("for stage in staging;"), "{spec}");
+    assert!(p.get("Triggers").is_some());
 }
 
+/// Upstream deploy-role: `cluster_name`, `deployment_account_ids`, `tags`;
+/// the access entry: namespace-scoped edit, or another with a reason in
+/// the template's Metadata.
 #[test]
-fn cd_deploy_role_assumes_exactly_the_workload_roles_and_pipelines_start_exactly_three_projects() {
-    let t = templates();
-    let r = &t["eks-cd"]["Resources"];
+fn deploy_role_variables() {
+    let cluster = Cluster::new("eu-prod", "333333333333", "eu-west-1")
+        .trust("111111111111")
+        .trust("555555555555")
+        .access(
+            AccessPolicy::ClusterAdmin,
+            Scope::Cluster,
+            "the manifests install CRDs",
+        )
+        .tag("team", "platform");
+    let stack = cluster.build("111111111111");
+    assert_eq!(stack.env().region.as_deref(), Some("eu-west-1"));
+    assert_eq!(stack.env().account.as_deref(), Some("333333333333"));
+    let (t, _) = synth(vec![stack]);
+    assert_eq!(t["deploy-role-eu-prod:tags"]["team"], "platform");
+    let s = &t["deploy-role-eu-prod"];
+    let role = &s["Resources"]["DeployRole"]["Properties"];
+    assert_eq!(role["RoleName"], "eu-prod-deploy");
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0],
+        json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": [
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:root"},
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::555555555555:root"}
+            ]},
+            "Action": ["sts:AssumeRole"],
+            "Condition": {"StringEquals": {"aws:PrincipalTag/cluster.eu-prod.deploy": "true"}}
+        })
+    );
+    assert!(
+        role["Tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"Key": "deployTo", "Value": "eu-prod"}))
+    );
+    assert_eq!(
+        s["Metadata"][ACCESS_METADATA],
+        json!({"policy": "AmazonEKSClusterAdminPolicy", "scope": "cluster", "reason": "the manifests install CRDs"})
+    );
+    assert_eq!(
+        s["Resources"]["DeployRoleAccess"]["Properties"]["AccessPolicies"][0]["AccessScope"],
+        json!({"Type": "cluster"})
+    );
+    // Default: edit on the namespaces, trusting the operations account.
+    let (t, _) = synth(vec![staging().build("111111111111")]);
+    let s = &t["deploy-role-staging"];
+    assert!(s["Metadata"].get(ACCESS_METADATA).is_none());
+    assert_eq!(
+        s["Resources"]["DeployRoleAccess"]["Properties"]["AccessPolicies"],
+        json!([{
+            "PolicyArn": {"Fn::Sub": "arn:${AWS::Partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"},
+            "AccessScope": {"Type": "namespace", "Namespaces": ["acme"]}
+        }])
+    );
+    assert_eq!(
+        s["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"],
+        json!({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:root"}})
+    );
+}
+
+/// Upstream deploy-project (`buildspec`, `cluster_names`, `policies`,
+/// `name`, `namespace`, `tags`) and cicd-pipeline (`deployments` with
+/// `cluster_name`, `region`, `role_arn`, `manifest_path`;
+/// `deploy_env_vars`; `source_repository_name` and `_branch`;
+/// `manifests_repository_name` and `_branch`; `kms_key` in the common
+/// test).
+#[test]
+fn deploy_project_and_pipeline_variables() {
+    let eu = Cluster::new("eu-prod", "333333333333", "eu-west-1").namespace("acme");
+    let other = RoleArn::new("333333333333", "custom-deploy");
+    let app = Application::new("acme/app", "acme/app-manifests")
+        .deploy(
+            Build::deploy()
+                .managed_policy("arn:aws:iam::111111111111:policy/deploy-extra")
+                .timeout_minutes(30),
+        )
+        .stage(
+            Stage::new("production")
+                .branch("release")
+                .manifests_branch("live")
+                .variable("ENVIRONMENT", "production")
+                .deploy(Deployment::new("us", &staging()).manifest_path("build/us.yaml"))
+                .deploy(
+                    Deployment::new("eu", &eu)
+                        .role(other)
+                        .variable("REPLICAS", "3"),
+                ),
+        );
+    let (t, _) = synth(System::new(common()).application(app).stacks());
+    let r = &t["app-cd"]["Resources"];
     let deploy = &r["DeployRole"];
     assert_eq!(
         deploy["Properties"]["Tags"],
         json!([
             {"Key": "cluster.staging.deploy", "Value": "true"},
-            {"Key": "cluster.production.deploy", "Value": "true"}
+            {"Key": "cluster.eu-prod.deploy", "Value": "true"}
         ])
     );
+    assert_eq!(
+        deploy["Properties"]["ManagedPolicyArns"],
+        json!(["arn:aws:iam::111111111111:policy/deploy-extra"])
+    );
+    assert_eq!(r["Deploy"]["Properties"]["TimeoutInMinutes"], 30);
     let assume: Vec<Value> = statements(deploy)
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .filter(|s| s["Action"] == json!(["sts:AssumeRole"]))
-        .cloned()
         .collect();
     assert_eq!(
         assume,
@@ -228,100 +525,190 @@ fn cd_deploy_role_assumes_exactly_the_workload_roles_and_pipelines_start_exactly
                 "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:role/staging-deploy"}],
                 "Condition": {"StringEquals": {"iam:ResourceTag/deployTo": "staging"}}}),
             json!({"Effect": "Allow", "Action": ["sts:AssumeRole"],
-                "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:iam::333333333333:role/production-deploy"}],
-                "Condition": {"StringEquals": {"iam:ResourceTag/deployTo": "production"}}}),
+                "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:iam::333333333333:role/custom-deploy"}],
+                "Condition": {"StringEquals": {"iam:ResourceTag/deployTo": "eu-prod"}}}),
         ]
     );
+    let stages = &r["ProductionPipeline"]["Properties"]["Stages"];
+    let source = &stages[0]["Actions"];
+    assert_eq!(source[0]["Configuration"]["FullRepositoryId"], "acme/app");
+    assert_eq!(source[0]["Configuration"]["BranchName"], "release");
     assert_eq!(
-        r["Deploy"]["Properties"]["Environment"]["PrivilegedMode"],
-        false
+        source[1]["Configuration"]["FullRepositoryId"],
+        "acme/app-manifests"
     );
-    assert_eq!(r["Deploy"]["Properties"]["Source"]["Type"], "CODEPIPELINE");
-    let project = |id: &str| {
-        json!({"Effect": "Allow", "Action": ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
-            "Resource": [id_arn(id)]})
-    };
-    for pipeline in ["StagingPipelineRole", "ProductionPipelineRole"] {
-        assert_eq!(
-            statements(&r[pipeline]),
-            json!([
-                {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"],
-                    "Resource": [{"Fn::ImportValue": "eks-common:ArtifactBucketArn"}]},
-                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
-                    "Resource": [{"Fn::Sub": ["${ArtifactBucketArn}/*",
-                        {"ArtifactBucketArn": {"Fn::ImportValue": "eks-common:ArtifactBucketArn"}}]}]},
-                project("Deploy"),
-                project("Image"),
-                project("Manifests"),
-                {"Effect": "Allow", "Action": ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
-                    "Resource": [{"Ref": "GitHubConnectionArn"}]}
-            ]),
-            "{pipeline}"
-        );
-    }
-    let stages = &r["StagingPipeline"]["Properties"]["Stages"];
+    assert_eq!(source[1]["Configuration"]["BranchName"], "live");
+    let deploys = stages[2]["Actions"].as_array().unwrap();
+    let vars: Vec<Value> = deploys.iter().map(variables).collect();
     assert_eq!(
-        stages[0]["Actions"][0]["Configuration"]["OutputArtifactFormat"],
-        "CODEBUILD_CLONE_REF"
+        vars[0],
+        json!({"DEPLOY_ROLE_ARN": "arn:${AWS::Partition}:iam::222222222222:role/staging-deploy",
+            "EKS_CLUSTER_NAME": "staging", "EKS_CLUSTER_REGION": "us-east-1",
+            "MANIFEST_PATH": "build/us.yaml", "ENVIRONMENT": "production"})
     );
     assert_eq!(
-        stages[0]["Actions"][0]["Configuration"]["BranchName"],
-        "main"
-    );
-    assert_eq!(
-        r["ProductionPipeline"]["Properties"]["Stages"][0]["Actions"][0]["Configuration"]["BranchName"],
-        "production"
-    );
-    let manifests = &stages[1]["Actions"][1];
-    assert_eq!(manifests["Configuration"]["PrimarySource"], "Manifests");
-    assert_eq!(
-        manifests["InputArtifacts"],
-        json!([{"Name": "Manifests"}, {"Name": "Application"}])
-    );
-    // The deploy role's ARN is written with the partition, so the
-    // variables are a `Fn::Sub` of the JSON.
-    let variables: Value = serde_json::from_str(
-        stages[2]["Actions"][0]["Configuration"]["EnvironmentVariables"]["Fn::Sub"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(
-        variables[0]["value"],
-        "arn:${AWS::Partition}:iam::222222222222:role/staging-deploy"
-    );
-    let names: Vec<&str> = variables
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "DEPLOY_ROLE_ARN",
-            "EKS_CLUSTER_NAME",
-            "EKS_CLUSTER_REGION",
-            "MANIFEST_PATH"
-        ]
+        vars[1],
+        json!({"DEPLOY_ROLE_ARN": "arn:${AWS::Partition}:iam::333333333333:role/custom-deploy",
+            "EKS_CLUSTER_NAME": "eu-prod", "EKS_CLUSTER_REGION": "eu-west-1",
+            "MANIFEST_PATH": "build/production.yaml", "ENVIRONMENT": "production", "REPLICAS": "3"})
     );
 }
 
-/// The ARN of project `id` as the pipeline roles name it.
-fn id_arn(id: &str) -> Value {
-    let template = format!(
-        "arn:${{AWS::Partition}}:codebuild:${{AWS::Region}}:${{AWS::AccountId}}:project/${{{id}}}"
-    );
-    if id == "Deploy" {
-        json!({"Fn::Sub": template})
-    } else {
-        json!({"Fn::Sub": [template, {id: {"Fn::ImportValue": format!("eks-ci:{id}")}}]})
+/// A deploy action's variables as a name → value map.
+fn variables(action: &Value) -> Value {
+    let config = &action["Configuration"]["EnvironmentVariables"];
+    let text = config["Fn::Sub"].as_str().or(config.as_str()).unwrap();
+    let list: Value = serde_json::from_str(text).unwrap();
+    let mut out = serde_json::Map::new();
+    for v in list.as_array().unwrap() {
+        out.insert(v["name"].as_str().unwrap().to_owned(), v["value"].clone());
     }
+    Value::Object(out)
+}
+
+#[test]
+fn the_app_reruns_safely_and_reads_the_image_buildspec_from_the_repository() {
+    let (t, files) = app_templates();
+    for app in ["app", "api"] {
+        let ci = &t[format!("{app}-ci")]["Resources"];
+        let image = &ci["Image"]["Properties"];
+        assert_eq!(image["Source"]["BuildSpec"], "buildspec.yml", "{app}");
+        let (_, spec) = files
+            .iter()
+            .find(|(p, _)| *p == format!("buildspecs/{app}-ci/image/buildspec.yml"))
+            .unwrap_or_else(|| panic!("the starting copy of {app}'s buildspec"));
+        // The push is skipped, and the log says so, when the tag exists.
+        assert!(
+            spec.contains(r#"if aws ecr describe-images --repository-name "${REPOSITORY_URI#*/}" --image-ids "imageTag=$IMAGE_TAG""#)
+                && spec.contains("the image is already in the repository, not pushing again"),
+            "{spec}"
+        );
+        // The role may read image metadata of its own repository only.
+        let describe: Vec<Value> = statements(&ci["ImageRole"])
+            .into_iter()
+            .filter(|s| s["Action"].to_string().contains("ecr:DescribeImages"))
+            .collect();
+        assert_eq!(describe.len(), 1, "{describe:#?}");
+        assert_eq!(
+            describe[0]["Resource"],
+            json!([{"Fn::GetAtt": ["Repository", "Arn"]}])
+        );
+        // The manifests and deploy buildspecs are inlined and still copied.
+        assert!(
+            files
+                .iter()
+                .any(|(p, _)| *p == format!("buildspecs/{app}-ci/manifests.yml"))
+        );
+        assert!(
+            files
+                .iter()
+                .any(|(p, _)| *p == format!("buildspecs/{app}-cd/deploy.yml"))
+        );
+    }
+    // The committed starting copy is the one synth writes.
+    let committed = std::fs::read_to_string(
+        crate::support::repo().join("buildspecs/app-ci/image/buildspec.yml"),
+    )
+    .unwrap();
+    assert!(committed.contains("describe-images"));
+}
+
+#[test]
+fn the_app_deploys_production_to_a_second_region_and_staging_to_another_account() {
+    let (t, _) = app_templates();
+    let eu = &t["deploy-role-production-eu"];
+    let stacks = pipewright_app::eks_cicd::stacks();
+    let env = stacks
+        .iter()
+        .find(|s| s.name() == "deploy-role-production-eu")
+        .unwrap()
+        .env();
+    assert_eq!(env.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(env.account.as_deref(), Some("333333333333"));
+    assert_eq!(
+        eu["Resources"]["DeployRole"]["Properties"]["RoleName"],
+        "production-eu-deploy"
+    );
+    for app in ["app", "api"] {
+        let stages =
+            &t[format!("{app}-cd")]["Resources"]["ProductionPipeline"]["Properties"]["Stages"];
+        let vars: Vec<Value> = stages[2]["Actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(variables)
+            .collect();
+        let places: Vec<(&str, &str, &str)> = vars
+            .iter()
+            .map(|v| {
+                (
+                    v["EKS_CLUSTER_NAME"].as_str().unwrap(),
+                    v["EKS_CLUSTER_REGION"].as_str().unwrap(),
+                    v["DEPLOY_ROLE_ARN"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (
+                    "production",
+                    "us-east-1",
+                    "arn:${AWS::Partition}:iam::333333333333:role/production-deploy"
+                ),
+                (
+                    "production-eu",
+                    "eu-west-1",
+                    "arn:${AWS::Partition}:iam::333333333333:role/production-eu-deploy"
+                ),
+            ],
+            "{app}"
+        );
+        let staging =
+            &t[format!("{app}-cd")]["Resources"]["StagingPipeline"]["Properties"]["Stages"];
+        assert_eq!(
+            variables(&staging[2]["Actions"][0])["DEPLOY_ROLE_ARN"],
+            "arn:${AWS::Partition}:iam::222222222222:role/staging-deploy"
+        );
+    }
+    // Production's bootstrap manages its stacks in both regions.
+    let bootstrap = t["bootstrap-production"].to_string();
+    assert!(
+        bootstrap.contains(
+            "cloudformation:eu-west-1:${AWS::AccountId}:stack/deploy-role-production-eu/*"
+        ),
+        "{bootstrap}"
+    );
+}
+
+#[test]
+fn the_apis_manifests_follow_their_own_branch() {
+    let (t, _) = app_templates();
+    let branches = |app: &str, pipeline: &str| -> (Value, Value) {
+        let a =
+            &t[format!("{app}-cd")]["Resources"][pipeline]["Properties"]["Stages"][0]["Actions"];
+        (
+            a[0]["Configuration"]["BranchName"].clone(),
+            a[1]["Configuration"]["BranchName"].clone(),
+        )
+    };
+    assert_eq!(
+        branches("app", "StagingPipeline"),
+        (json!("main"), json!("main"))
+    );
+    assert_eq!(
+        branches("api", "StagingPipeline"),
+        (json!("main"), json!("release"))
+    );
+    assert_eq!(
+        branches("api", "ProductionPipeline"),
+        (json!("production"), json!("production"))
+    );
 }
 
 #[test]
 fn no_everyone_principal_and_no_import_in_a_workload_stack() {
-    let t = templates();
+    let (t, _) = app_templates();
     for (name, template) in t.as_object().unwrap() {
         let text = template.to_string();
         // A `*` principal only in the TLS-only Deny statements of bucket
@@ -336,59 +723,103 @@ fn no_everyone_principal_and_no_import_in_a_workload_stack() {
             assert!(!text.contains("Fn::ImportValue"), "{name}");
         }
     }
-    let entry = &t["deploy-role-staging"]["Resources"]["DeployRoleAccess"]["Properties"];
-    assert_eq!(
-        entry["AccessPolicies"],
-        json!([{
-            "PolicyArn": {"Fn::Sub": "arn:${AWS::Partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"},
-            "AccessScope": {"Type": "namespace", "Namespaces": ["acme-app"]}
-        }])
-    );
 }
 
 #[test]
 fn invalid_configuration_names_the_construct_and_the_fix() {
-    let mut s = pipewright::Stack::new("app");
-    s.add(Connection::new(
-        "Connection",
-        "a-connection-name-of-forty-characters-xx",
-    ));
-    // Built at run time: clippy refuses an invalid literal pattern.
-    let pattern = String::from("^refs/heads/(main");
-    s.add(
-        Project::new(
-            "Build",
-            pipewright::buildspec::BuildSpec::new().build(["make"]),
-        )
-        .source(Source::GitHub {
-            location: "https://github.com/acme/app.git".into(),
-        })
-        .webhook(vec![
-            FilterGroup::in_event_of([EventAction::PullRequestCreated]).base_ref(pattern),
-        ]),
-    );
+    let long = "a-cluster-name-that-is-far-too-long-for-the-role-name-limit";
+    let all = problems(vec![
+        Cluster::new(long, "222222222222", "us-east-1")
+            .namespace("acme")
+            .build("111111111111"),
+        Cluster::new("bare", "222222222222", "us-east-1").build("111111111111"),
+    ]);
     assert_eq!(
-        problems(App::new().stack(s)),
+        all,
         [
-            "app/Connection: connection name `a-connection-name-of-forty-characters-xx` has 40 characters: a connection name has 1 to 32, so shorten it",
-            "app/Build: webhook filter group 1: BASE_REF pattern `^refs/heads/(main` is not a valid regular expression: unclosed group",
+            format!("deploy-role-{long}/DeployRole: role name `{long}-deploy` is invalid: use 1 to 64 letters, digits and `+=,.@_-`"),
+            "deploy-role-bare/DeployRoleAccess: access entry scopes `AmazonEKSEditPolicy` to no namespace: name at least one".to_owned(),
         ]
     );
-
-    let long: &'static str = "a-cluster-name-that-is-far-too-long-for-the-role-name-limit";
-    let clusters: &'static [Cluster] = Box::leak(Box::new([Cluster {
-        name: long,
-        account: "222222222222",
-        branch: "main",
-        deployments: &[],
-    }]));
-    let config = Config { clusters, ..CONFIG };
-    let stack = eks_cicd::deploy_role(&config, &clusters[0]);
-    let all = problems(App::new().stack(stack));
-    assert!(
-        all.contains(&format!(
-            "deploy-role-{long}/DeployRole: role name `{long}-deploy` is invalid: use 1 to 64 letters, digits and `+=,.@_-`"
-        )),
-        "{all:#?}"
+    let admin = Build::image().managed_policy("arn:aws:iam::aws:policy/AdministratorAccess");
+    let all = problems(system(
+        common(),
+        Application::new("acme/app", "acme/app-manifests").image(admin),
+    ));
+    assert_eq!(
+        all,
+        [
+            "app-ci/ImageRole: attaches the AWS managed policy `AdministratorAccess`, which administers the account: attach a policy that grants what the role needs"
+        ]
     );
+    let all = problems(
+        System::new(common())
+            .application(Application::new("acme/app", "acme/app-manifests"))
+            .application(
+                Application::new("acme/api", "acme/api-manifests").stage(Stage::new("staging")),
+            )
+            .stacks(),
+    );
+    assert_eq!(
+        all,
+        [
+            "app-cd/Deploy: application `acme/app` has no stage: add one with `Application::stage`",
+            "api-cd/Deploy: stage `staging` of application `acme/api` deploys nowhere: add a deployment with `Stage::deploy`",
+        ]
+    );
+}
+
+/// The configuration of a third application, `acme/shop`, in a crate of
+/// its own that depends on pipewright: what a platform team writes.
+const SHOP: &str = r#"use pipewright::App;
+use pipewright::patterns::eks::{
+    Application, Cluster, Common, Credential, Deployment, Stage, System, Token,
+};
+
+pub fn app() -> App {
+    let staging = Cluster::new("staging", "222222222222", "us-east-1").namespace("shop");
+    let production = Cluster::new("production", "333333333333", "eu-west-1").namespace("shop");
+    let shop = Application::new("acme/shop", "acme/shop-manifests")
+        .stage(Stage::new("staging").deploy(Deployment::new("shop", &staging)))
+        .stage(
+            Stage::new("production")
+                .branch("production")
+                .deploy(Deployment::new("shop", &production)),
+        );
+    let common = Common::new("111111111111", "us-east-1")
+        .credential(Credential::github(Token::secret("acme/github-token", "token")));
+    let system = System::new(common)
+        .application(shop)
+        .cluster(staging)
+        .cluster(production);
+    let mut app = App::new();
+    for stack in system.stacks() {
+        app.add(stack);
+    }
+    app
+}
+"#;
+
+#[test]
+fn a_third_application_from_outside_the_library_in_under_40_lines() {
+    assert!(SHOP.lines().count() < 40, "{} lines", SHOP.lines().count());
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("acme-infra");
+    crate::new_app::write_infra_crate(&krate, false);
+    std::fs::write(krate.join("src/lib.rs"), SHOP).unwrap();
+    let out = crate::new_app::cargo(&krate, &["run", "--offline", "--quiet", "--", "synth"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "cargo run -- synth:\n{stderr}");
+    assert!(stderr.contains("synthesized 5 stacks"), "{stderr}");
+    let read = |path: &str| {
+        std::fs::read_to_string(krate.join(path))
+            .unwrap_or_else(|e| panic!("{path} was written ({e}):\n{stderr}"))
+    };
+    assert!(read("stacks/eks-common.yaml").contains("AWS::CodeStarConnections::Connection"));
+    assert!(read("stacks/shop-ci.yaml").contains("RepositoryName: acme/shop"));
+    let cd = read("stacks/shop-cd.yaml");
+    assert!(cd.contains("FullRepositoryId: acme/shop-manifests"), "{cd}");
+    assert!(cd.contains("ProductionPipeline"), "{cd}");
+    assert!(read("stacks/deploy-role-production.yaml").contains("RoleName: production-deploy"));
+    assert!(read("buildspecs/shop-ci/image/buildspec.yml").contains("describe-images"));
 }

@@ -277,12 +277,19 @@ fn the_app_draws_as_mermaid_and_dot() {
     let pipelines = ran.stdout.matches("CodeBuild project").count();
     assert!(pipelines >= 6, "{}", ran.stdout);
 
-    let ran = Run::new(&["graph", "--format", "dot", "eks-*", "build-once-pipeline"])
-        .dir(&repo())
-        .output();
+    let ran = Run::new(&[
+        "graph",
+        "--format",
+        "dot",
+        "eks-common",
+        "app-*",
+        "build-once-pipeline",
+    ])
+    .dir(&repo())
+    .output();
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(ran.stdout.starts_with("digraph pipewright {\n"));
-    assert!(ran.stdout.contains("label=\"eks-cd: StagingPipeline\""));
+    assert!(ran.stdout.contains("label=\"app-cd: StagingPipeline\""));
     assert!(!ran.stdout.contains("make-pipeline"));
     check_dot(&ran.stdout, 20);
 }

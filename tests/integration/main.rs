@@ -25,7 +25,7 @@ mod layers;
 mod lint;
 mod moto;
 mod needs;
-mod new_app;
+pub mod new_app;
 mod reader;
 mod roundtrip;
 mod s3;

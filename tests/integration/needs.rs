@@ -71,21 +71,6 @@ const HAND: &[(&str, &[&str], &str)] = &[
         "`docker push` to the production repository, with the assumed role",
     ),
     (
-        "deploy-role-production/DeployRole",
-        &["eks:DescribeCluster"],
-        "`aws eks update-kubeconfig` in the deploy build, run with this assumed role",
-    ),
-    (
-        "deploy-role-staging/DeployRole",
-        &["eks:DescribeCluster"],
-        "`aws eks update-kubeconfig` in the deploy build, run with this assumed role",
-    ),
-    (
-        "eks-cd/DeployRole",
-        &["sts:AssumeRole"],
-        "`kubectl` runs with the cluster's deploy role",
-    ),
-    (
         "make-pipeline/DeployRole",
         &[
             "ecr:BatchCheckLayerAvailability",

@@ -366,6 +366,30 @@ pub enum ProblemKind {
         /// The stage's name.
         stage: String,
     },
+    /// A role given an AWS managed administrator policy.
+    #[error(
+        "attaches the AWS managed policy `{policy}`, which administers the account: attach a policy that grants what the role needs"
+    )]
+    AdminManagedPolicy {
+        /// The policy's name, e.g. `AdministratorAccess`.
+        policy: String,
+    },
+    /// An application of the EKS pattern without a stage.
+    #[error("application `{application}` has no stage: add one with `Application::stage`")]
+    NoStage {
+        /// The application's repository.
+        application: String,
+    },
+    /// A stage of the EKS pattern without a deployment.
+    #[error(
+        "stage `{stage}` of application `{application}` deploys nowhere: add a deployment with `Stage::deploy`"
+    )]
+    NoDeployment {
+        /// The application's repository.
+        application: String,
+        /// The stage's name.
+        stage: String,
+    },
     /// A non-source action in the first stage.
     #[error("action `{action}` is not a source action: the first stage holds only source actions")]
     NotASource {

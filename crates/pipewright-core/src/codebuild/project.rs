@@ -119,6 +119,7 @@ pub struct Project {
     secondary: Vec<(String, Source)>,
     role_tags: Vec<(String, String)>,
     pushes: Vec<RepositoryRef>,
+    managed_policies: Vec<Expr>,
 }
 
 impl Project {
@@ -145,6 +146,7 @@ impl Project {
             secondary: Vec::new(),
             role_tags: Vec::new(),
             pushes: Vec::new(),
+            managed_policies: Vec::new(),
         }
     }
 
@@ -286,6 +288,14 @@ impl Project {
     /// (`aws:PrincipalTag/<key>`). Default: no tags.
     pub fn role_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.role_tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// Attaches the managed policy `policy_arn` to the project's role
+    /// ([`Role::managed_policy`]): permissions a team keeps outside the
+    /// app. Default: none.
+    pub fn managed_policy(mut self, policy_arn: impl Into<Expr>) -> Self {
+        self.managed_policies.push(policy_arn.into());
         self
     }
 
@@ -556,6 +566,9 @@ impl Project {
         for (key, value) in &self.role_tags {
             role = role.tag(key.as_str(), value.as_str());
         }
+        for policy in &self.managed_policies {
+            role = role.managed_policy(policy.clone());
+        }
         stack.add(role)
     }
 
@@ -758,17 +771,7 @@ impl Project {
 /// `junit-results` as `JunitResults`: a report group's name as part of a
 /// logical ID.
 fn camel(name: &str) -> String {
-    let out: String = name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut chars = p.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect();
+    let out = crate::template::pascal_case(name);
     if out.is_empty() {
         "Report".to_owned()
     } else {

@@ -9,6 +9,14 @@
 //! `{{resolve:secretsmanager:...}}` dynamic reference or a NoEcho
 //! parameter. A literal token is a synth problem, never a template line.
 //!
+//! A Parameter Store SecureString cannot hold the token: CloudFormation
+//! resolves `{{resolve:ssm-secure:...}}` only in the properties it lists
+//! as accepting it (database and directory passwords and a few more), and
+//! `AWS::CodeBuild::SourceCredential.Token` is not one of them; a parameter
+//! of type `AWS::SSM::Parameter::Value<String>` reads only plain `String`
+//! parameters, which would keep the token unencrypted. Such a reference is
+//! refused at synth like a literal: keep the token in Secrets Manager.
+//!
 //! Reference: [`AWS::CodeBuild::SourceCredential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html).
 
 use crate::construct::{Construct, ResourceRef, Stack};
@@ -48,6 +56,9 @@ pub enum AuthType {
     /// `CODECONNECTIONS`: `Token` is the ARN of a CodeConnections
     /// connection, not a secret.
     CodeConnections,
+    /// `BASIC_AUTH`: `Username` and `Token`, the user's app password (a
+    /// secret); Bitbucket only.
+    BasicAuth,
 }
 
 impl AuthType {
@@ -56,6 +67,7 @@ impl AuthType {
         match self {
             AuthType::PersonalAccessToken => "PERSONAL_ACCESS_TOKEN",
             AuthType::CodeConnections => "CODECONNECTIONS",
+            AuthType::BasicAuth => "BASIC_AUTH",
         }
     }
 }
@@ -67,6 +79,7 @@ pub struct SourceCredential {
     server: ServerType,
     auth: AuthType,
     token: Expr,
+    username: Option<String>,
 }
 
 impl SourceCredential {
@@ -84,6 +97,24 @@ impl SourceCredential {
             server,
             auth: AuthType::PersonalAccessToken,
             token: token.into(),
+            username: None,
+        }
+    }
+
+    /// Bitbucket basic authentication with logical ID `id`: `username` and
+    /// its app password `token`, which must be a secret reference as for
+    /// [`SourceCredential::personal_access_token`].
+    pub fn basic_auth(
+        id: impl Into<String>,
+        username: impl Into<String>,
+        token: impl Into<Expr>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            server: ServerType::Bitbucket,
+            auth: AuthType::BasicAuth,
+            token: token.into(),
+            username: Some(username.into()),
         }
     }
 
@@ -99,18 +130,28 @@ impl SourceCredential {
             server,
             auth: AuthType::CodeConnections,
             token: connection_arn.into(),
+            username: None,
         }
     }
 
     /// Why `token` may not be a personal access token in `stack`, if it may not.
     fn token_problem(&self, stack: &Stack) -> Option<ProblemKind> {
         let not_a_secret = |what: String| Some(ProblemKind::NotASecret { what });
+        let ssm_secure = || {
+            not_a_secret("token is an `ssm-secure` reference, which CloudFormation does not resolve in `AWS::CodeBuild::SourceCredential.Token`".to_owned())
+        };
         let (owner, value) = match &self.token {
             Expr::Owned { stack, value } => (Some(stack.as_str()), value.as_ref()),
             other => (None, other),
         };
         match value {
             Expr::Dynamic(d) if d.service == DynamicService::SecretsManager => None,
+            Expr::Dynamic(d) if d.service == DynamicService::SsmSecure => ssm_secure(),
+            Expr::String(s)
+                if DynamicRef::parse(s).is_some_and(|d| d.service == DynamicService::SsmSecure) =>
+            {
+                ssm_secure()
+            }
             Expr::String(s)
                 if DynamicRef::parse(s)
                     .is_some_and(|d| d.service == DynamicService::SecretsManager) =>
@@ -159,15 +200,18 @@ impl Construct for SourceCredential {
 
     fn add_to(self, stack: &mut Stack) -> SourceCredentialRef {
         let path = stack.path(&self.id);
-        if self.auth == AuthType::PersonalAccessToken
+        if self.auth != AuthType::CodeConnections
             && let Some(problem) = self.token_problem(stack)
         {
             stack.problem(&path, problem);
         }
-        let credential = Resource::new("AWS::CodeBuild::SourceCredential")
+        let mut credential = Resource::new("AWS::CodeBuild::SourceCredential")
             .property("ServerType", self.server.as_str())
             .property("AuthType", self.auth.as_str())
             .property("Token", self.token);
+        if let Some(username) = self.username {
+            credential = credential.property("Username", username);
+        }
         let resource = stack.add_resource_at(path, &self.id, credential);
         SourceCredentialRef { resource }
     }

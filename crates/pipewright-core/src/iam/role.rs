@@ -35,6 +35,11 @@ pub const MANAGE_ACTIONS: &[&str] = &[
     "iam:UpdateRoleDescription",
 ];
 
+/// AWS managed policies that administer an account, which no role of an
+/// app may attach (SECURITY.md: no AWS managed admin policies).
+pub const ADMIN_MANAGED_POLICIES: &[&str] =
+    &["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"];
+
 /// An IAM role.
 ///
 /// Defaults: no name (CloudFormation generates one), no permissions
@@ -52,6 +57,7 @@ pub struct Role {
     description: Option<String>,
     boundary: Option<Expr>,
     tags: Vec<(String, String)>,
+    managed: Vec<Expr>,
 }
 
 impl Role {
@@ -75,6 +81,7 @@ impl Role {
             description: None,
             boundary: None,
             tags: Vec::new(),
+            managed: Vec::new(),
         }
     }
 
@@ -130,6 +137,16 @@ impl Role {
     /// Sets `PermissionsBoundary` to a managed policy ARN. Default: none.
     pub fn permissions_boundary(mut self, policy_arn: impl Into<Expr>) -> Self {
         self.boundary = Some(policy_arn.into());
+        self
+    }
+
+    /// Attaches the managed policy `policy_arn` (`ManagedPolicyArns`), for
+    /// permissions a team keeps in a policy of its own. Synth cannot read
+    /// what the policy allows, so it never counts toward the checks of what
+    /// a build's commands need; the AWS managed administrator policies
+    /// ([`ADMIN_MANAGED_POLICIES`]) are refused. Default: none.
+    pub fn managed_policy(mut self, policy_arn: impl Into<Expr>) -> Self {
+        self.managed.push(policy_arn.into());
         self
     }
 
@@ -355,6 +372,27 @@ impl Construct for Role {
             "AssumeRolePolicyDocument",
             PolicyDocument::new([self.trust]).to_expr(),
         );
+        for arn in &self.managed {
+            let text = match arn {
+                Expr::Sub { template, .. } => template.as_str(),
+                other => other.as_str().unwrap_or_default(),
+            };
+            if let Some(policy) = text
+                .split_once(":iam::aws:policy/")
+                .map(|(_, name)| name)
+                .filter(|name| ADMIN_MANAGED_POLICIES.contains(name))
+            {
+                stack.problem(
+                    &path,
+                    ProblemKind::AdminManagedPolicy {
+                        policy: policy.to_owned(),
+                    },
+                );
+            }
+        }
+        if !self.managed.is_empty() {
+            role = role.property("ManagedPolicyArns", Expr::List(self.managed.clone()));
+        }
         if let Some(b) = &self.boundary {
             role = role.property("PermissionsBoundary", b.clone());
         }

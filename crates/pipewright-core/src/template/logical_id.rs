@@ -12,6 +12,22 @@ use std::fmt;
 /// The longest logical ID CloudFormation accepts.
 pub const MAX_LEN: usize = 255;
 
+/// A name's ASCII words, each capitalized, joined: `junit-results` →
+/// `JunitResults`, `eu-prod` → `EuProd`. The part of a logical ID made
+/// from a name a user chose; empty when the name has no letter or digit.
+pub fn pascal_case(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
 /// A validated logical ID.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LogicalId(String);

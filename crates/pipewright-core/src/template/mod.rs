@@ -11,7 +11,7 @@ pub mod rust;
 pub mod yaml;
 
 pub use expr::{DynamicRef, DynamicService, Expr, Number, Pseudo, sub_references};
-pub use logical_id::{InvalidLogicalId, LogicalId, MAX_LEN as LOGICAL_ID_MAX_LEN};
+pub use logical_id::{InvalidLogicalId, LogicalId, MAX_LEN as LOGICAL_ID_MAX_LEN, pascal_case};
 pub use model::{
     FORMAT_VERSION, Mapping, Output, Parameter, ParameterType, Policy, Resource, Template, mapping,
 };

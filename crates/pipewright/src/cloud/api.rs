@@ -40,6 +40,41 @@ pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
 }
 
 impl Target {
+    /// The same credentials in `region`: to read a stack that lives in
+    /// another region of the account (a bootstrap stack serves every region
+    /// of its account).
+    pub(crate) fn in_region(&self, region: &str) -> Target {
+        if region == self.region {
+            return self.clone();
+        }
+        let client = aws_sdk_cloudformation::Client::from_conf(
+            self.client
+                .config()
+                .to_builder()
+                .region(aws_sdk_cloudformation::config::Region::new(
+                    region.to_owned(),
+                ))
+                .build(),
+        );
+        let endpoint = if self
+            .endpoint
+            .contains(&format!("cloudformation.{}.", self.region))
+        {
+            format!("https://cloudformation.{region}.amazonaws.com")
+        } else {
+            self.endpoint.clone()
+        };
+        Target {
+            client,
+            region: region.to_owned(),
+            endpoint,
+            poll: self.poll,
+            s3: self.s3.clone(),
+            execution_role: self.execution_role.clone(),
+            read_only: self.read_only.clone(),
+        }
+    }
+
     /// Refuses a write call through a read-only client (see
     /// `accounts::read_only`).
     fn writable(&self, stack: &str) -> Result<(), CloudError> {

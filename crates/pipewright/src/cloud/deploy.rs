@@ -406,7 +406,8 @@ impl<'a> Deployer<'a> {
     /// Refuses a managed stack while its account's deployed bootstrap is
     /// not the synthesized one: its execution role may lack what the
     /// template needs, and the deploy would fail halfway (issue #19). Read
-    /// with the stack's own credentials, which may read the bootstrap.
+    /// with the stack's own credentials, which may read the bootstrap, in
+    /// the bootstrap's region (it serves the account's other regions too).
     async fn check_bootstrap(
         &self,
         plan: &StackPlan<'_>,
@@ -418,7 +419,11 @@ impl<'a> Deployer<'a> {
         else {
             return Ok(());
         };
-        let deployed = target.template_body(&b.name).await.ok();
+        let reader = match &b.env.region {
+            Some(region) => target.in_region(region),
+            None => target.clone(),
+        };
+        let deployed = reader.template_body(&b.name).await.ok();
         if crate::app::is_current(b, deployed.as_deref()) {
             return Ok(());
         }
