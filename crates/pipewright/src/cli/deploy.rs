@@ -6,8 +6,9 @@ use super::printer::style;
 use super::ui::TerminalUi;
 use super::{Exit, Printer};
 use crate::App;
-use crate::cloud::Connect;
 use crate::cloud::deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
+use crate::cloud::protection::AllowReplace;
+use crate::cloud::{CloudError, Connect};
 use crate::parameters::Override;
 use serde_json::json;
 use std::path::Path;
@@ -19,6 +20,8 @@ pub(super) struct Args<'a> {
     /// The raw `--parameter` values, parsed here so that a malformed one
     /// is reported without echoing a value that may be a secret.
     pub overrides: &'a [String],
+    /// The raw `--allow-replace` values.
+    pub allow_replace: &'a [String],
     pub json: bool,
     pub connect: Connect,
 }
@@ -37,6 +40,8 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         })
         .collect::<Result<Vec<_>, _>>()?;
     let chosen = prepare::choose(app, args.stacks, args.all, "deploy")?;
+    let mut options = args.options;
+    options.allow_replace = allowances(args.allow_replace, &chosen)?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     prepare::check_committed(root, &assembly, &artifacts)?;
@@ -44,8 +49,8 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     for plan in &mut plans {
         plan.bootstrap = crate::app::managing_bootstrap(&assembly.stacks, &plan.artifact.name);
     }
-    if !args.options.no_execute {
-        prepare::require_terminal(args.options.yes, "deploy")?;
+    if !options.no_execute {
+        prepare::require_terminal(options.yes, "deploy")?;
     }
 
     let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
@@ -53,7 +58,7 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     let rt = runtime()?;
     let cloud = prepare::connect(&rt, &args.connect, &artifacts)?;
     let (reports, interrupted) = rt.block_on(async {
-        let deployer = Deployer::new(&cloud, &ui, args.options);
+        let deployer = Deployer::new(&cloud, &ui, options);
         tokio::select! {
             reports = deployer.deploy(&plans) => (reports, None),
             _ = tokio::signal::ctrl_c() => (Vec::new(), Some(deployer.interrupted().await)),
@@ -73,6 +78,11 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         for stack in &i.still_changing {
             printer.status(&format!(
                 "{stack}: interrupted while CloudFormation changes it; the change goes on. Follow it with `pipewright status {stack}` or `aws cloudformation describe-stack-events --stack-name {stack}`"
+            ));
+        }
+        for stack in &i.restored_policies {
+            printer.status(&format!(
+                "{stack}: restored the stack policy lifted for the update"
             ));
         }
         for e in &i.errors {
@@ -99,6 +109,30 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         }
     }
     Ok(exit)
+}
+
+/// The `--allow-replace` values, each `ID` or `STACK:ID` with STACK one
+/// of the selected stacks.
+fn allowances(raw: &[String], chosen: &[String]) -> Result<Vec<AllowReplace>, prepare::UsageError> {
+    raw.iter()
+        .map(|r| {
+            let a: AllowReplace = r.parse().map_err(|why| prepare::UsageError {
+                message: format!("--allow-replace `{r}`: {why}"),
+                hint: Some("write --allow-replace ID or --allow-replace STACK:ID".into()),
+            })?;
+            if let Some(stack) = &a.stack
+                && !chosen.contains(stack)
+            {
+                return Err(prepare::UsageError {
+                    message: format!(
+                        "--allow-replace `{r}` names stack `{stack}`, which this deploy does not select"
+                    ),
+                    hint: Some(format!("select it, or write one of: {}", chosen.join(", "))),
+                });
+            }
+            Ok(a)
+        })
+        .collect()
 }
 
 fn outcome_name(o: &DeployOutcome) -> &'static str {
@@ -142,8 +176,16 @@ fn summarize(
     errors: &mut prepare::StackErrors,
 ) {
     let stack = &r.stack;
+    // A failed stack outranks data at risk, which outranks any other
+    // error.
+    let rank = |e: Exit| match e {
+        Exit::StackFailed => 3,
+        Exit::DataAtRisk => 2,
+        Exit::Success => 0,
+        _ => 1,
+    };
     let worse = |exit: &mut Exit, e: Exit| {
-        if e == Exit::StackFailed || *exit == Exit::Success {
+        if rank(e) > rank(*exit) {
             *exit = e;
         }
     };
@@ -184,7 +226,14 @@ fn summarize(
         }
         DeployOutcome::Error(e) => {
             errors.report(printer, stack, e);
-            worse(exit, Exit::Failure);
+            worse(
+                exit,
+                if matches!(e, CloudError::DataAtRisk { .. }) {
+                    Exit::DataAtRisk
+                } else {
+                    Exit::Failure
+                },
+            );
         }
     }
 }

@@ -29,6 +29,10 @@ pub struct Preview {
     /// schemas' `createOnlyProperties`): replaced, whatever the change set
     /// says or does not say.
     pub replaced: Vec<String>,
+    /// Changes of the change set that lose data
+    /// ([`super::protection::at_risk`]), allowed or not; filled in once
+    /// the change set is computed.
+    pub data: Vec<super::protection::AtRisk>,
 }
 
 /// One parameter whose value changes. `NoEcho` values read `****`.
@@ -126,6 +130,7 @@ pub fn preview(
         iam: diff.iam,
         parameters: changes,
         tags,
+        data: Vec::new(),
     }
 }
 
