@@ -15,7 +15,10 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
+use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::builders::StackBuilder;
@@ -88,8 +91,25 @@ fn store(assembly: &Assembly) -> &Artifact {
     assembly.get("artifact-store").unwrap()
 }
 
+/// Answers for the calls that guard a stack's data, after a test's own
+/// rules: the stack has no policy yet, and setting one or termination
+/// protection succeeds.
+fn guards() -> [Rule; 3] {
+    [
+        mock!(Client::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build()),
+        mock!(Client::set_stack_policy).then_output(|| SetStackPolicyOutput::builder().build()),
+        mock!(Client::update_termination_protection).then_output(|| {
+            UpdateTerminationProtectionOutput::builder()
+                .stack_id(STACK_ID)
+                .build()
+        }),
+    ]
+}
+
 fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules, |c| c
+    let guards = guards();
+    let rules: Vec<&Rule> = rules.iter().copied().chain(guards.iter()).collect();
+    mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| c
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(3)
@@ -441,9 +461,33 @@ async fn a_failed_update_streams_events_once_and_names_the_root_cause() {
             move || events(vec![e5.clone(), e4.clone(), e3.clone()], None)
         })
         .build();
-    let cloud = cloud(&[&states, &template, &create, &ready, &execute, &feed]);
+    // The bucket holds data: replacing it is allowed for this deploy, so
+    // the stack policy is lifted for exactly it, and restored although the
+    // update failed.
+    let lift = mock!(Client::set_stack_policy)
+        .match_requests(|r| {
+            r.stack_policy_body()
+                .is_some_and(|b| !b.contains("LogicalResourceId/ArtifactBucket\""))
+        })
+        .then_output(|| SetStackPolicyOutput::builder().build());
+    let restore = mock!(Client::set_stack_policy)
+        .match_requests(|r| {
+            r.stack_policy_body()
+                .is_some_and(|b| b.contains("LogicalResourceId/ArtifactBucket\""))
+        })
+        .then_output(|| SetStackPolicyOutput::builder().build());
+    let cloud = cloud(&[
+        &states, &template, &create, &ready, &execute, &feed, &lift, &restore,
+    ]);
     let ui = Recorder::new(true);
-    let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+    let options = DeployOptions {
+        allow_replace: vec!["ArtifactBucket".parse().unwrap()],
+        ..yes()
+    };
+    let reports = Deployer::new(&cloud, &ui, options)
+        .deploy(&[plan(art)])
+        .await;
+    assert_eq!((lift.num_calls(), restore.num_calls()), (1, 1));
     match &reports[0].outcome {
         DeployOutcome::Failed {
             status,
@@ -1316,7 +1360,6 @@ mod diff {
 
 #[tokio::test]
 async fn termination_protection_is_turned_on_for_an_unchanged_stack() {
-    use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
     let mut s = pipewright::Stack::new("artifact-store").termination_protection(true);
     s.add_resource(
         "Topic",

@@ -886,6 +886,11 @@ impl<'a> Deployer<'a> {
         deployed: &StackInfo,
     ) -> Result<(), CloudError> {
         let name = art.name.as_str();
+        // A stack read through another account's role (the bootstrap
+        // stack) is guarded by the deploy made with its own credentials.
+        if target.read_only.is_some() {
+            return Ok(());
+        }
         if let Some(policy) = art.protection.stack_policy() {
             let current = target.stack_policy(name).await?;
             if !same_policy(current.as_deref(), &policy) {
@@ -904,8 +909,9 @@ impl<'a> Deployer<'a> {
                 Ok(()) => self
                     .ui
                     .progress(name, Progress::Note("termination protection turned on")),
-                // A local emulator: said, and the deploy goes on.
-                Err(CloudError::NotSupported { .. }) => self.ui.progress(
+                // A local emulator that lacks the call (moto answers it
+                // with a bare HTTP 500): said, and the deploy goes on.
+                Err(CloudError::NotSupported { .. } | CloudError::Http { .. }) => self.ui.progress(
                     name,
                     Progress::Note(
                         "termination protection is not on: the endpoint does not implement UpdateTerminationProtection",
