@@ -25,6 +25,7 @@ mod layers;
 mod lint;
 mod moto;
 mod new_app;
+mod protection;
 mod reader;
 mod roundtrip;
 mod s3;

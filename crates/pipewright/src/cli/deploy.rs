@@ -259,6 +259,28 @@ mod tests {
     }
 
     #[test]
+    fn allow_replace_names_a_selected_stack_or_none() {
+        let chosen = vec!["app".to_owned(), "web".to_owned()];
+        let ok = allowances(&["Repository".into(), "web:Bucket".into()], &chosen).unwrap();
+        assert_eq!(ok[1].stack.as_deref(), Some("web"));
+        let e = allowances(&["other:Bucket".into()], &chosen).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--allow-replace `other:Bucket` names stack `other`, which this deploy does not select"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("select it, or write one of: app, web")
+        );
+        let e = allowances(&["app:Bad-Id".into()], &chosen).unwrap_err();
+        assert!(
+            e.message.starts_with("--allow-replace `app:Bad-Id`: "),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn a_failed_stack_is_exit_4_even_beside_errors() {
         let failed = || DeployOutcome::Failed {
             status: "UPDATE_ROLLBACK_COMPLETE".into(),
@@ -275,6 +297,22 @@ mod tests {
         assert_eq!(outcome_exit(vec![failed(), skipped()]), Exit::StackFailed);
         assert_eq!(outcome_exit(vec![skipped(), failed()]), Exit::StackFailed);
         assert_eq!(outcome_exit(vec![DeployOutcome::Declined]), Exit::Failure);
+        let at_risk = || {
+            DeployOutcome::Error(CloudError::DataAtRisk {
+                stack: "s".into(),
+                changes: vec![],
+            })
+        };
+        assert_eq!(
+            outcome_exit(vec![DeployOutcome::Declined, at_risk()]),
+            Exit::DataAtRisk
+        );
+        assert_eq!(
+            outcome_exit(vec![at_risk(), DeployOutcome::Declined]),
+            Exit::DataAtRisk,
+            "data at risk outranks another error"
+        );
+        assert_eq!(outcome_exit(vec![at_risk(), failed()]), Exit::StackFailed);
         assert_eq!(
             outcome_exit(vec![DeployOutcome::ChangeSetLeft { name: "c".into() }]),
             Exit::Success

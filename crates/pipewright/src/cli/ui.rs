@@ -261,7 +261,7 @@ mod tests {
                 old: Some("42".into()),
                 new: None,
             }],
-            replaced: vec![],
+            replaced: Default::default(),
             data: vec![crate::cloud::protection::AtRisk {
                 logical_id: "Repository".into(),
                 resource_type: "AWS::ECR::Repository".into(),

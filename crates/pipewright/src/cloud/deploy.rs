@@ -969,9 +969,12 @@ fn mark_create_only(summary: &mut change_set::Summary, preview: &Preview) {
     for c in &mut summary.changes {
         if c.action == change_set::Action::Modify
             && matches!(c.replacement, change_set::Replacement::Unknown(_))
-            && preview.replaced.contains(&c.logical_id)
+            && let Some(properties) = preview.replaced.get(&c.logical_id)
         {
             c.replacement = change_set::Replacement::Yes;
+            if c.properties.is_empty() {
+                c.properties = properties.clone();
+            }
         }
     }
 }
@@ -1058,11 +1061,14 @@ mod tests {
         };
         let mut summary = Summary::new(vec![change("Renamed"), change("Rescanned")]);
         let preview = Preview {
-            replaced: vec!["Renamed".into()],
+            replaced: [("Renamed".to_owned(), vec!["RepositoryName".to_owned()])]
+                .into_iter()
+                .collect(),
             ..Preview::default()
         };
         mark_create_only(&mut summary, &preview);
         assert_eq!(summary.changes[0].replacement, Replacement::Yes);
+        assert_eq!(summary.changes[0].properties, ["RepositoryName"]);
         assert_eq!(
             summary.changes[1].replacement,
             Replacement::Unknown(String::new()),
