@@ -95,6 +95,58 @@ for name, value in json.load(open(sys.argv[1])).items():
     ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
 boto3.client("s3").create_bucket(Bucket="corpus")
 PY
+# A VPC, subnet and security group that exist, in place of the made-up IDs
+# scripts/corpus_parameters.py gives parameters of those types (moto checks
+# that an instance's subnet exists, as EC2 does).
+"$python" - parameters <<'PY'
+import json, os, sys, boto3
+ec2 = boto3.client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+group = ec2.create_security_group(GroupName="corpus", Description="corpus", VpcId=vpc)["GroupId"]
+real = {"vpc-0123456789abcdef0": vpc, "subnet-0123456789abcdef0": subnet, "sg-0123456789abcdef0": group}
+for f in os.listdir(sys.argv[1]):
+    path = os.path.join(sys.argv[1], f)
+    values = json.load(open(path))
+    for k, v in values.items():
+        if isinstance(v, str):
+            values[k] = ",".join(real.get(x, x) for x in v.split(","))
+    json.dump(values, open(path, "w"), indent=2)
+PY
+# The exports the templates import from stacks outside the corpus, each
+# from one stack made for them, named as the templates' parameter values
+# make them.
+"$app" synth --format json --out "$work/json" >/dev/null
+"$python" - "$work/json/stacks" parameters <<'PY'
+import json, os, re, sys, boto3
+stacks, params = sys.argv[1], sys.argv[2]
+names = set()
+def walk(v, values):
+    if isinstance(v, dict):
+        if set(v) == {"Fn::ImportValue"}:
+            arg = v["Fn::ImportValue"]
+            if isinstance(arg, dict) and set(arg) == {"Fn::Sub"} and isinstance(arg["Fn::Sub"], str):
+                arg = re.sub(r"\$\{([^}!.]+)\}", lambda m: values.get(m.group(1), m.group(0)), arg["Fn::Sub"])
+            if isinstance(arg, str) and "${" not in arg:
+                names.add(arg)
+        for x in v.values():
+            walk(x, values)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x, values)
+for f in sorted(os.listdir(stacks)):
+    t = json.load(open(os.path.join(stacks, f)))
+    values = {k: str(p.get("Default", "")) for k, p in t.get("Parameters", {}).items()}
+    pf = os.path.join(params, f.rsplit(".", 1)[0] + ".json")
+    if os.path.exists(pf):
+        values.update({k: str(v) for k, v in json.load(open(pf)).items()})
+    walk(t.get("Resources", {}), values)
+if names:
+    outputs = {f"Export{i}": {"Value": "corpus", "Export": {"Name": n}} for i, n in enumerate(sorted(names))}
+    template = {"Resources": {"Placeholder": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "corpus-exports", "Type": "String", "Value": "corpus"}}}, "Outputs": outputs}
+    boto3.client("cloudformation").create_stack(StackName="corpus-exports", TemplateBody=json.dumps(template))
+    print(f"{len(names)} exports the templates import: {', '.join(sorted(names))}")
+PY
 
 set +e
 "$app" deploy --all --yes --concurrency 2 --template-bucket staging >"$work/deploy.out" 2>"$work/deploy.log"
