@@ -16,7 +16,7 @@ pub use assembly::{
     Artifact, Assembly, BuildCall, Capability, Format, Permissions, RoleGrant, Unread,
 };
 pub use bootstraps::{is_current, managing_bootstrap};
-pub use protection::{Adoption, Protection};
+pub use protection::{ALLOW_ALL, Adoption, Protection};
 use std::borrow::Cow;
 pub use validate::stack_name_ok;
 

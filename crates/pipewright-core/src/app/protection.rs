@@ -33,6 +33,12 @@ pub struct Protection {
     pub opted_out: Option<String>,
 }
 
+/// A stack policy that allows every update: what a stack whose code
+/// guards nothing gets when an update must lift a policy it had (a removed
+/// resource allowed to go), as a policy cannot be deleted.
+pub const ALLOW_ALL: &str =
+    r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]}"#;
+
 impl Protection {
     /// The stack policy that denies replacing and deleting every guarded
     /// resource and allows every other update, as JSON; `None` when
@@ -106,5 +112,14 @@ mod tests {
         let all = p.policy_without(&["Repository", "Bucket"]).unwrap();
         assert!(!all.contains("Deny"), "{all}");
         assert_eq!(Protection::default().stack_policy(), None);
+        assert_eq!(
+            ALLOW_ALL,
+            Protection {
+                guarded: vec!["A".into()],
+                ..Protection::default()
+            }
+            .policy_without(&["A"])
+            .unwrap()
+        );
     }
 }

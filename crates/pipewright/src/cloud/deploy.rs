@@ -493,11 +493,13 @@ impl<'a> Deployer<'a> {
             {
                 return Err(CloudError::AdoptOwned {
                     stack: name.to_owned(),
-                    logical_id: a.logical_id.clone(),
-                    resource_type: a.resource_type.clone(),
-                    identifier,
-                    owner,
-                    owner_logical_id,
+                    claimed: Box::new(super::error::Claimed {
+                        logical_id: a.logical_id.clone(),
+                        resource_type: a.resource_type.clone(),
+                        identifier,
+                        owner,
+                        owner_logical_id,
+                    }),
                 });
             }
         }
@@ -820,20 +822,26 @@ impl<'a> Deployer<'a> {
         // The stack policy denies what is allowed here: lifted for exactly
         // those resources during this update, and restored after it,
         // however it ends.
+        // A stack whose code guards nothing any more (the last guarded
+        // resource is removed) may still have the policy that guarded it:
+        // it is lifted too, and an allow-all policy stays.
         let lifted: Vec<&str> = risk.iter().map(|r| r.logical_id.as_str()).collect();
-        let restore = match (
-            request.create || lifted.is_empty(),
-            art.protection.stack_policy(),
-        ) {
-            (false, Some(base)) => {
-                let during = art.protection.policy_without(&lifted).unwrap_or_default();
-                target.set_stack_policy(name, &during).await?;
-                self.inflight()
-                    .lifted
-                    .push((name.to_owned(), target.clone(), base.clone()));
-                Some(base)
-            }
-            _ => None,
+        let restore = if request.create || lifted.is_empty() {
+            None
+        } else {
+            let during = art
+                .protection
+                .policy_without(&lifted)
+                .unwrap_or_else(|| crate::app::ALLOW_ALL.to_owned());
+            let base = art
+                .protection
+                .stack_policy()
+                .unwrap_or_else(|| crate::app::ALLOW_ALL.to_owned());
+            target.set_stack_policy(name, &during).await?;
+            self.inflight()
+                .lifted
+                .push((name.to_owned(), target.clone(), base.clone()));
+            Some(base)
         };
         self.inflight().executing.push(name.to_owned());
         if let Err(e) = target.execute_change_set(name, &cs_id).await {

@@ -258,21 +258,14 @@ pub enum CloudError {
     },
     /// A resource to adopt that another stack already has.
     #[error(
-        "stack `{stack}` cannot adopt `{logical_id}` ({resource_type} `{identifier}`): it belongs to stack `{owner}` as `{owner_logical_id}`; nothing was changed"
+        "stack `{stack}` cannot adopt `{}` ({} `{}`): it belongs to stack `{}` as `{}`; nothing was changed",
+        .claimed.logical_id, .claimed.resource_type, .claimed.identifier, .claimed.owner, .claimed.owner_logical_id
     )]
     AdoptOwned {
         /// The adopting stack.
         stack: String,
-        /// The logical ID in the adopting stack.
-        logical_id: String,
-        /// The resource type.
-        resource_type: String,
-        /// The existing resource's identifier.
-        identifier: String,
-        /// The stack that has it.
-        owner: String,
-        /// Its logical ID there.
-        owner_logical_id: String,
+        /// The resource, and the stack that has it.
+        claimed: Box<Claimed>,
     },
     /// CloudFormation refused the resource import (most often: the
     /// resource does not exist).
@@ -299,6 +292,21 @@ pub enum CloudError {
         /// The parameter key.
         key: String,
     },
+}
+
+/// A resource to adopt that another stack has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claimed {
+    /// The logical ID in the adopting stack.
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// The existing resource's identifier.
+    pub identifier: String,
+    /// The stack that has it.
+    pub owner: String,
+    /// Its logical ID there.
+    pub owner_logical_id: String,
 }
 
 fn risks(changes: &[super::protection::AtRisk]) -> String {
@@ -347,7 +355,7 @@ impl CloudError {
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
-            CloudError::AdoptOwned { owner, .. } => format!("remove it from stack `{owner}` first (with `DeletionPolicy: Retain`, so that it is kept), or drop `.adopt()` and give the resource another name"),
+            CloudError::AdoptOwned { claimed, .. } => format!("remove it from stack `{}` first (with `DeletionPolicy: Retain`, so that it is kept), or drop `.adopt()` and give the resource another name", claimed.owner),
             CloudError::AdoptFailed { .. } => "check that the resource exists with that name in the stack's account and region; create it, or drop `.adopt()` to have the stack create it".into(),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
             CloudError::StaleBootstrap { stack, bootstrap, account, .. } => format!("deploy the bootstrap first, with the account's own credentials: `pipewright deploy {bootstrap} --account-profile {account}=PROFILE`; then deploy `{stack}` again"),
