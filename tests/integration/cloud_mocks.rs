@@ -1848,6 +1848,85 @@ mod adopt {
     }
 
     #[tokio::test]
+    async fn an_existing_stack_imports_what_it_lacks_keeping_the_rest() {
+        let a = adopting();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks)
+            .sequence()
+            .output({
+                let s = stack(StackStatus::UpdateComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .output({
+                let s = stack(StackStatus::ImportComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .build();
+        // Deployed before the repository was declared: the topic only.
+        let topic_only = {
+            let mut t = art.template.clone();
+            t.resources.shift_remove("Repository");
+            pipewright::template::json::to_string(&t)
+        };
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .sequence()
+            .output(move || {
+                GetTemplateOutput::builder()
+                    .template_body(&topic_only)
+                    .build()
+            })
+            .output(move || GetTemplateOutput::builder().template_body(&body).build())
+            .build();
+        let import = mock!(Client::create_change_set)
+            .match_requests(|r| {
+                r.change_set_type() == Some(&ChangeSetType::Import)
+                    && r.resources_to_import().len() == 1
+                    && r.template_body()
+                        .is_some_and(|b| b.contains("\"Repository\"") && b.contains("\"Topic\""))
+            })
+            .then_output(|| {
+                CreateChangeSetOutput::builder()
+                    .id(CHANGE_SET_ID)
+                    .stack_id(STACK_ID)
+                    .build()
+            });
+        let ready = mock!(Client::describe_change_set).then_output(|| {
+            change_set(
+                ChangeSetStatus::CreateComplete,
+                None,
+                vec![change(
+                    ChangeAction::Import,
+                    "Repository",
+                    "AWS::ECR::Repository",
+                )],
+            )
+        });
+        let execute = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let history = mock!(Client::describe_stack_events).then_output(|| events(vec![], None));
+        let cloud = cloud(&[
+            &states,
+            &template,
+            &nobody_has_it(),
+            &import,
+            &ready,
+            &execute,
+            &history,
+        ]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        // Imported; then the stack matches the code and no other change
+        // set is made.
+        assert!(
+            matches!(reports[0].outcome, DeployOutcome::Unchanged),
+            "{reports:?}"
+        );
+        assert_eq!((import.num_calls(), execute.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
     async fn a_repository_another_stack_has_is_refused_before_any_change() {
         let a = adopting();
         let art = store(&a);
