@@ -7,7 +7,7 @@ use super::ui::TerminalUi;
 use super::{Exit, Printer};
 use crate::App;
 use crate::cloud::deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
-use crate::cloud::protection::AllowReplace;
+use crate::cloud::protection::{AllowReplace, AtRisk, Holds, Loss};
 use crate::cloud::{CloudError, Connect};
 use crate::parameters::Override;
 use serde_json::json;
@@ -163,10 +163,37 @@ fn to_json(r: &DeployReport) -> serde_json::Value {
             v["remedy"] = json!(remedy);
         }
         DeployOutcome::Skipped { because } => v["because"] = json!(because),
-        DeployOutcome::Error(e) => v["error"] = json!(e.to_string()),
+        DeployOutcome::Error(e) => {
+            v["error"] = json!(e.to_string());
+            if let CloudError::DataAtRisk { changes, .. } = e {
+                v["data_at_risk"] = changes.iter().map(risk_json).collect();
+            }
+        }
         _ => {}
     }
     v
+}
+
+/// One change that loses data, for `--format json`.
+fn risk_json(r: &AtRisk) -> serde_json::Value {
+    let (loss, properties) = match &r.loss {
+        Loss::Replace {
+            possibly: false,
+            properties,
+        } => ("replace", properties.clone()),
+        Loss::Replace { properties, .. } => ("may-replace", properties.clone()),
+        Loss::Delete => ("delete", Vec::new()),
+    };
+    json!({
+        "logical_id": r.logical_id,
+        "type": r.resource_type,
+        "loss": loss,
+        "properties": properties,
+        "holds": match r.holds {
+            Holds::Stateful => "stateful",
+            Holds::Retained => "retained",
+        },
+    })
 }
 
 fn summarize(
@@ -313,6 +340,34 @@ mod tests {
             "data at risk outranks another error"
         );
         assert_eq!(outcome_exit(vec![at_risk(), failed()]), Exit::StackFailed);
+        let report = DeployReport {
+            stack: "s".into(),
+            outcome: DeployOutcome::Error(CloudError::DataAtRisk {
+                stack: "s".into(),
+                changes: vec![AtRisk {
+                    logical_id: "Repository".into(),
+                    resource_type: "AWS::ECR::Repository".into(),
+                    loss: Loss::Replace {
+                        possibly: false,
+                        properties: vec!["RepositoryName".into()],
+                    },
+                    holds: Holds::Stateful,
+                    allowed: None,
+                }],
+            }),
+            status: None,
+            outputs: Default::default(),
+        };
+        assert_eq!(
+            to_json(&report)["data_at_risk"],
+            json!([{
+                "logical_id": "Repository",
+                "type": "AWS::ECR::Repository",
+                "loss": "replace",
+                "properties": ["RepositoryName"],
+                "holds": "stateful",
+            }])
+        );
         assert_eq!(
             outcome_exit(vec![DeployOutcome::ChangeSetLeft { name: "c".into() }]),
             Exit::Success
