@@ -15,13 +15,17 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
+use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::builders::StackBuilder;
 use aws_sdk_cloudformation::types::{
-    Change, ChangeAction, ChangeSetStatus, ChangeType, ExecutionStatus, Output, Replacement,
-    ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary, StackStatus, Tag,
+    Change, ChangeAction, ChangeSetStatus, ChangeSetType, ChangeType, ExecutionStatus, Output,
+    Replacement, ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary,
+    StackStatus, Tag,
 };
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use pipewright::app::{Artifact, Assembly};
@@ -88,8 +92,25 @@ fn store(assembly: &Assembly) -> &Artifact {
     assembly.get("artifact-store").unwrap()
 }
 
+/// Answers for the calls that guard a stack's data, after a test's own
+/// rules: the stack has no policy yet, and setting one or termination
+/// protection succeeds.
+fn guards() -> [Rule; 3] {
+    [
+        mock!(Client::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build()),
+        mock!(Client::set_stack_policy).then_output(|| SetStackPolicyOutput::builder().build()),
+        mock!(Client::update_termination_protection).then_output(|| {
+            UpdateTerminationProtectionOutput::builder()
+                .stack_id(STACK_ID)
+                .build()
+        }),
+    ]
+}
+
 fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules, |c| c
+    let guards = guards();
+    let rules: Vec<&Rule> = rules.iter().copied().chain(guards.iter()).collect();
+    mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| c
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(3)
@@ -441,9 +462,33 @@ async fn a_failed_update_streams_events_once_and_names_the_root_cause() {
             move || events(vec![e5.clone(), e4.clone(), e3.clone()], None)
         })
         .build();
-    let cloud = cloud(&[&states, &template, &create, &ready, &execute, &feed]);
+    // The bucket holds data: replacing it is allowed for this deploy, so
+    // the stack policy is lifted for exactly it, and restored although the
+    // update failed.
+    let lift = mock!(Client::set_stack_policy)
+        .match_requests(|r| {
+            r.stack_policy_body()
+                .is_some_and(|b| !b.contains("LogicalResourceId/ArtifactBucket\""))
+        })
+        .then_output(|| SetStackPolicyOutput::builder().build());
+    let restore = mock!(Client::set_stack_policy)
+        .match_requests(|r| {
+            r.stack_policy_body()
+                .is_some_and(|b| b.contains("LogicalResourceId/ArtifactBucket\""))
+        })
+        .then_output(|| SetStackPolicyOutput::builder().build());
+    let cloud = cloud(&[
+        &states, &template, &create, &ready, &execute, &feed, &lift, &restore,
+    ]);
     let ui = Recorder::new(true);
-    let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+    let options = DeployOptions {
+        allow_replace: vec!["ArtifactBucket".parse().unwrap()],
+        ..yes()
+    };
+    let reports = Deployer::new(&cloud, &ui, options)
+        .deploy(&[plan(art)])
+        .await;
+    assert_eq!((lift.num_calls(), restore.num_calls()), (1, 1));
     match &reports[0].outcome {
         DeployOutcome::Failed {
             status,
@@ -1316,7 +1361,6 @@ mod diff {
 
 #[tokio::test]
 async fn termination_protection_is_turned_on_for_an_unchanged_stack() {
-    use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
     let mut s = pipewright::Stack::new("artifact-store").termination_protection(true);
     s.add_resource(
         "Topic",
@@ -1443,5 +1487,527 @@ mod recover {
             "{outcome:?}"
         );
         assert_eq!(continued.num_calls(), 0, "no write call");
+    }
+}
+
+/// Data is protected (issue #22), where moto cannot show it: a stack that
+/// holds data gets termination protection on an existing stack
+/// (`UpdateTerminationProtection`, which moto lacks) and its stack policy,
+/// by default.
+mod guards {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_existing_stack_that_holds_data_gets_termination_protection_and_its_policy() {
+        let a = assembly();
+        let art = store(&a);
+        assert!(art.termination_protection, "on by default: it holds data");
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        });
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+        let protect = mock!(Client::update_termination_protection)
+            .match_requests(|r| {
+                r.stack_name() == Some("artifact-store")
+                    && r.enable_termination_protection() == Some(true)
+            })
+            .then_output(|| {
+                UpdateTerminationProtectionOutput::builder()
+                    .stack_id(STACK_ID)
+                    .build()
+            });
+        let policy = art.protection.stack_policy().unwrap();
+        let set = mock!(Client::set_stack_policy)
+            .match_requests({
+                let policy = policy.clone();
+                move |r| r.stack_policy_body() == Some(policy.as_str())
+            })
+            .then_output(|| SetStackPolicyOutput::builder().build());
+        let create = created_change_set();
+        let cloud = cloud(&[&states, &template, &protect, &set, &create]);
+        let ui = Recorder::new(true);
+        let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+        assert!(
+            matches!(reports[0].outcome, DeployOutcome::Unchanged),
+            "{reports:?}"
+        );
+        assert_eq!(
+            (protect.num_calls(), set.num_calls(), create.num_calls()),
+            (1, 1, 0)
+        );
+        assert_eq!(
+            ui.lines(),
+            [
+                "artifact-store: unchanged",
+                "artifact-store: note stack policy set: replacing or deleting ArtifactBucket is denied",
+                "artifact-store: note termination protection turned on",
+            ]
+        );
+
+        // Already guarded: nothing is written.
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack_with(StackStatus::UpdateComplete, art, |b| {
+                b.enable_termination_protection(true)
+            });
+            move || describe(vec![s.clone()])
+        });
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+        let current = mock!(Client::get_stack_policy).then_output(move || {
+            GetStackPolicyOutput::builder()
+                .stack_policy_body(&policy)
+                .build()
+        });
+        let set =
+            mock!(Client::set_stack_policy).then_output(|| SetStackPolicyOutput::builder().build());
+        let protect = mock!(Client::update_termination_protection).then_output(|| {
+            UpdateTerminationProtectionOutput::builder()
+                .stack_id(STACK_ID)
+                .build()
+        });
+        let cloud = super::cloud(&[&states, &template, &current, &set, &protect]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        assert!(matches!(reports[0].outcome, DeployOutcome::Unchanged));
+        assert_eq!((set.num_calls(), protect.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn replacing_data_is_refused_before_the_confirm_and_nothing_executes() {
+        let a = assembly();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        });
+        let template = mock!(Client::get_template).then_output(|| {
+            GetTemplateOutput::builder()
+                .template_body("Resources: {}\n")
+                .build()
+        });
+        let create = created_change_set();
+        let ready = mock!(Client::describe_change_set).then_output(|| {
+            change_set(
+                ChangeSetStatus::CreateComplete,
+                None,
+                vec![modify_bucket(Replacement::Conditional)],
+            )
+        });
+        let execute = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let delete = mock!(Client::delete_change_set)
+            .then_output(|| DeleteChangeSetOutput::builder().build());
+        let cloud = cloud(&[&states, &template, &create, &ready, &execute, &delete]);
+        let ui = Recorder::new(true);
+        let reports = Deployer::new(&cloud, &ui, DeployOptions::default())
+            .deploy(&[plan(art)])
+            .await;
+        match &reports[0].outcome {
+            DeployOutcome::Error(e @ CloudError::DataAtRisk { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    "stack `artifact-store`: the change loses data and was not executed: `ArtifactBucket` (AWS::S3::Bucket) may be replaced"
+                );
+                assert_eq!(
+                    e.hint().unwrap(),
+                    "if the data may go, allow it for this deploy with --allow-replace artifact-store:ArtifactBucket, or in code with `Stack::allow_replace(ID, reason)`"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(execute.num_calls(), 0);
+        assert_eq!(delete.num_calls(), 1, "no change set is left behind");
+        assert!(
+            ui.questions.lock().unwrap().is_empty(),
+            "refused before the confirm"
+        );
+    }
+}
+
+/// Adopting existing resources (issue #22): moto has no IMPORT change
+/// sets, so the SDK's mock layer serves them. A repository made by hand
+/// is brought into a new stack with an IMPORT change set, then the normal
+/// update adds the rest; a repository another stack has, or one
+/// CloudFormation cannot import, is refused before any change.
+mod adopt {
+    use super::*;
+    use aws_sdk_cloudformation::operation::describe_stack_resources::{
+        DescribeStackResourcesError, DescribeStackResourcesOutput,
+    };
+    use aws_sdk_cloudformation::types::StackResource;
+    use pipewright::template::Resource;
+
+    fn adopting() -> Assembly {
+        let mut s = pipewright::Stack::new("artifact-store");
+        s.add(
+            pipewright::ecr::Repository::new("Repository")
+                .name("acme/adopted")
+                .adopt(),
+        );
+        s.add_resource("Topic", Resource::new("AWS::SNS::Topic"));
+        pipewright::App::new().stack(s).synth().unwrap()
+    }
+
+    fn nobody_has_it() -> Rule {
+        mock!(Client::describe_stack_resources)
+            .match_requests(|r| r.physical_resource_id() == Some("acme/adopted"))
+            .then_error(|| {
+                DescribeStackResourcesError::generic(
+                    ErrorMetadata::builder()
+                        .code("ValidationError")
+                        .message("Stack for acme/adopted does not exist")
+                        .build(),
+                )
+            })
+    }
+
+    fn change(action: ChangeAction, id: &str, kind: &str) -> Change {
+        Change::builder()
+            .r#type(ChangeType::Resource)
+            .resource_change(
+                ResourceChange::builder()
+                    .action(action)
+                    .logical_resource_id(id)
+                    .resource_type(kind)
+                    .build(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn synth_retains_what_is_adopted_and_records_its_identifier() {
+        let a = adopting();
+        let art = store(&a);
+        assert_eq!(
+            art.adoptions,
+            [pipewright::app::Adoption {
+                logical_id: "Repository".into(),
+                resource_type: "AWS::ECR::Repository".into(),
+                identifier: [("RepositoryName".to_owned(), "acme/adopted".to_owned())]
+                    .into_iter()
+                    .collect(),
+            }]
+        );
+        let repository = &art.template.resources["Repository"];
+        assert_eq!(
+            repository.deletion_policy,
+            Some(pipewright::template::Policy::Retain)
+        );
+        assert_eq!(
+            repository.update_replace_policy,
+            Some(pipewright::template::Policy::Retain)
+        );
+        // A type pipewright cannot import, or a name that is not a literal,
+        // is a synth error that says so.
+        let mut s = pipewright::Stack::new("s");
+        let topic = s.add_resource("Topic", Resource::new("AWS::SNS::Topic"));
+        s.adopt(&topic);
+        let unnamed = s.add(pipewright::ecr::Repository::new("Unnamed").adopt());
+        let _ = unnamed;
+        let problems: Vec<String> = match pipewright::App::new().stack(s).synth() {
+            Err(pipewright::Error::Synth(p)) => p.iter().map(ToString::to_string).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            problems,
+            [
+                "s/Topic: resource `Topic` (AWS::SNS::Topic) cannot be adopted: pipewright knows no import identifier for the type",
+                "s/Unnamed: resource `Unnamed` is adopted and needs a literal `RepositoryName` to find the existing resource: set it to the existing resource's name",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_repository_made_by_hand_is_imported_then_the_update_follows() {
+        let a = adopting();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks)
+            .sequence()
+            .error(missing)
+            .output({
+                let s = stack(StackStatus::ImportComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .output({
+                let s = stack(StackStatus::UpdateComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .build();
+        let import = mock!(Client::create_change_set)
+            .match_requests(|r| {
+                let imports = r.resources_to_import();
+                r.change_set_type() == Some(&ChangeSetType::Import)
+                    && imports.len() == 1
+                    && imports[0].logical_resource_id() == Some("Repository")
+                    && imports[0].resource_type() == Some("AWS::ECR::Repository")
+                    && imports[0]
+                        .resource_identifier()
+                        .and_then(|i| i.get("RepositoryName"))
+                        .map(String::as_str)
+                        == Some("acme/adopted")
+                    // Exactly the adopted resource, retained.
+                    && r.template_body().is_some_and(|b| {
+                        b.contains("\"Repository\"")
+                            && b.contains("\"DeletionPolicy\": \"Retain\"")
+                            && !b.contains("\"Topic\"")
+                    })
+            })
+            .then_output(|| {
+                CreateChangeSetOutput::builder()
+                    .id(CHANGE_SET_ID)
+                    .stack_id(STACK_ID)
+                    .build()
+            });
+        let update = mock!(Client::create_change_set)
+            .match_requests(|r| r.change_set_type() == Some(&ChangeSetType::Update))
+            .then_output(|| {
+                CreateChangeSetOutput::builder()
+                    .id(CHANGE_SET_ID)
+                    .stack_id(STACK_ID)
+                    .build()
+            });
+        let ready = mock!(Client::describe_change_set)
+            .sequence()
+            .output(|| {
+                change_set(
+                    ChangeSetStatus::CreateComplete,
+                    None,
+                    vec![change(
+                        ChangeAction::Import,
+                        "Repository",
+                        "AWS::ECR::Repository",
+                    )],
+                )
+            })
+            .output(|| {
+                change_set(
+                    ChangeSetStatus::CreateComplete,
+                    None,
+                    vec![change(ChangeAction::Add, "Topic", "AWS::SNS::Topic")],
+                )
+            })
+            .build();
+        let imported_body = {
+            let mut t = pipewright::template::Template::default();
+            let (id, r) = art.template.resources.get_key_value("Repository").unwrap();
+            t.resources.insert(id.clone(), r.clone());
+            pipewright::template::json::to_string(&t)
+        };
+        let template = mock!(Client::get_template).then_output(move || {
+            GetTemplateOutput::builder()
+                .template_body(&imported_body)
+                .build()
+        });
+        let execute = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let history = mock!(Client::describe_stack_events).then_output(|| events(vec![], None));
+        let cloud = cloud(&[
+            &states,
+            &nobody_has_it(),
+            &import,
+            &update,
+            &ready,
+            &template,
+            &execute,
+            &history,
+        ]);
+        let ui = Recorder::new(true);
+        let reports = Deployer::new(&cloud, &ui, DeployOptions::default())
+            .deploy(&[plan(art)])
+            .await;
+        assert!(
+            matches!(reports[0].outcome, DeployOutcome::Updated),
+            "{reports:?}"
+        );
+        assert_eq!(
+            (import.num_calls(), update.num_calls(), execute.num_calls()),
+            (1, 1, 2)
+        );
+        let lines = ui.lines();
+        assert!(
+            lines.contains(
+                &"artifact-store: change set: 1 to add, 0 to modify, 0 to remove | < Repository  AWS::ECR::Repository".to_owned()
+            ),
+            "the import is shown: {lines:#?}"
+        );
+        assert!(
+            lines.contains(&"artifact-store: started import".to_owned()),
+            "{lines:#?}"
+        );
+        let questions = ui.questions.lock().unwrap().clone();
+        assert_eq!(questions.len(), 2, "{questions:?}");
+        assert!(
+            questions[0].starts_with("execute import change set `pipewright-import-"),
+            "{questions:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_existing_stack_imports_what_it_lacks_keeping_the_rest() {
+        let a = adopting();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks)
+            .sequence()
+            .output({
+                let s = stack(StackStatus::UpdateComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .output({
+                let s = stack(StackStatus::ImportComplete, art);
+                move || describe(vec![s.clone()])
+            })
+            .build();
+        // Deployed before the repository was declared: the topic only.
+        let topic_only = {
+            let mut t = art.template.clone();
+            t.resources.shift_remove("Repository");
+            pipewright::template::json::to_string(&t)
+        };
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .sequence()
+            .output(move || {
+                GetTemplateOutput::builder()
+                    .template_body(&topic_only)
+                    .build()
+            })
+            .output(move || GetTemplateOutput::builder().template_body(&body).build())
+            .build();
+        let import = mock!(Client::create_change_set)
+            .match_requests(|r| {
+                r.change_set_type() == Some(&ChangeSetType::Import)
+                    && r.resources_to_import().len() == 1
+                    && r.template_body()
+                        .is_some_and(|b| b.contains("\"Repository\"") && b.contains("\"Topic\""))
+            })
+            .then_output(|| {
+                CreateChangeSetOutput::builder()
+                    .id(CHANGE_SET_ID)
+                    .stack_id(STACK_ID)
+                    .build()
+            });
+        let ready = mock!(Client::describe_change_set).then_output(|| {
+            change_set(
+                ChangeSetStatus::CreateComplete,
+                None,
+                vec![change(
+                    ChangeAction::Import,
+                    "Repository",
+                    "AWS::ECR::Repository",
+                )],
+            )
+        });
+        let execute = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let history = mock!(Client::describe_stack_events).then_output(|| events(vec![], None));
+        let cloud = cloud(&[
+            &states,
+            &template,
+            &nobody_has_it(),
+            &import,
+            &ready,
+            &execute,
+            &history,
+        ]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        // Imported; then the stack matches the code and no other change
+        // set is made.
+        assert!(
+            matches!(reports[0].outcome, DeployOutcome::Unchanged),
+            "{reports:?}"
+        );
+        assert_eq!((import.num_calls(), execute.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_repository_another_stack_has_is_refused_before_any_change() {
+        let a = adopting();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_error(missing);
+        let owned = mock!(Client::describe_stack_resources).then_output(|| {
+            DescribeStackResourcesOutput::builder()
+                .stack_resources(
+                    StackResource::builder()
+                        .stack_name("legacy-images")
+                        .logical_resource_id("AppRepository")
+                        .physical_resource_id("acme/adopted")
+                        .resource_type("AWS::ECR::Repository")
+                        .resource_status(ResourceStatus::CreateComplete)
+                        .timestamp(DateTime::from_secs(1_795_000_000))
+                        .build(),
+                )
+                .build()
+        });
+        let create = created_change_set();
+        let cloud = cloud(&[&states, &owned, &create]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        match &reports[0].outcome {
+            DeployOutcome::Error(e @ CloudError::AdoptOwned { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    "stack `artifact-store` cannot adopt `Repository` (AWS::ECR::Repository `acme/adopted`): it belongs to stack `legacy-images` as `AppRepository`; nothing was changed"
+                );
+                assert_eq!(
+                    e.hint().unwrap(),
+                    "remove it from stack `legacy-images` first (with `DeletionPolicy: Retain`, so that it is kept), or drop `.adopt()` and give the resource another name"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(create.num_calls(), 0, "no change set");
+    }
+
+    #[tokio::test]
+    async fn a_repository_that_does_not_exist_is_refused_and_nothing_is_left() {
+        let a = adopting();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_error(missing);
+        let create = created_change_set();
+        let failed = mock!(Client::describe_change_set).then_output(|| {
+            change_set(
+                ChangeSetStatus::Failed,
+                Some("Resource with identifier 'acme/adopted' of type 'AWS::ECR::Repository' does not exist"),
+                vec![],
+            )
+        });
+        let delete = mock!(Client::delete_change_set)
+            .then_output(|| DeleteChangeSetOutput::builder().build());
+        let execute = mock!(Client::execute_change_set)
+            .then_output(|| ExecuteChangeSetOutput::builder().build());
+        let cloud = cloud(&[
+            &states,
+            &nobody_has_it(),
+            &create,
+            &failed,
+            &delete,
+            &execute,
+        ]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        match &reports[0].outcome {
+            DeployOutcome::Error(e @ CloudError::AdoptFailed { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    "stack `artifact-store` cannot adopt `Repository` (AWS::ECR::Repository `acme/adopted`): CloudFormation refused the import (FAILED): Resource with identifier 'acme/adopted' of type 'AWS::ECR::Repository' does not exist; nothing was changed"
+                );
+                assert_eq!(
+                    e.hint().unwrap(),
+                    "check that the resource exists with that name in the stack's account and region; create it, or drop `.adopt()` to have the stack create it"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(execute.num_calls(), 0);
+        assert_eq!(delete.num_calls(), 1, "the import change set is deleted");
     }
 }

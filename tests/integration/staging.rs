@@ -38,11 +38,11 @@ fn large() -> App {
     App::new().stack(s)
 }
 
-fn credentials() -> SharedCredentialsProvider {
+pub(super) fn credentials() -> SharedCredentialsProvider {
     SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "test"))
 }
 
-fn cloud(endpoint: &str) -> Cloud {
+pub(super) fn cloud(endpoint: &str) -> Cloud {
     let cfn = aws_sdk_cloudformation::Client::from_conf(
         aws_sdk_cloudformation::Config::builder()
             .behavior_version_latest()

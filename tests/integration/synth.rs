@@ -171,9 +171,16 @@ fn list_prints_stacks_as_text_and_json() {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
+    // The bucket holds data: termination protection and a stack policy
+    // that guards it, by default.
     assert_eq!(
         cells,
-        ["artifact-store", "default account, default region", "-"]
+        [
+            "artifact-store",
+            "default account, default region",
+            "termination policy(ArtifactBucket)",
+            "-"
+        ]
     );
 
     let out = pipewright(&repo())
@@ -185,6 +192,16 @@ fn list_prints_stacks_as_text_and_json() {
     assert_eq!(first["name"], "artifact-store");
     assert_eq!(first["template"], "stacks/artifact-store.yaml");
     assert_eq!(first["dependencies"], serde_json::json!([]));
+    assert_eq!(first["termination_protection"], true);
+    assert_eq!(
+        first["stack_policy"],
+        serde_json::json!({
+            "on": true,
+            "protected": ["ArtifactBucket"],
+            "allowed": {},
+            "opted_out": null,
+        })
+    );
 }
 
 #[test]

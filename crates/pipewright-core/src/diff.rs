@@ -97,17 +97,34 @@ impl ResourceDiff {
     /// see [`crate::facts::replaces`]): what a reviewer is told when no
     /// change set says it for sure (none exists yet, or it says nothing).
     pub fn replaces_by_reference(&self) -> bool {
-        self.change == ChangeKind::Modified
-            && self.properties.iter().any(|c| {
-                let name = c.path.strip_prefix("Properties.").unwrap_or_default();
-                // `A.B[0].C` -> `A/B/C`: list positions are not in schemas.
-                let path: Vec<&str> = name
-                    .split('.')
-                    .map(|part| part.split('[').next().unwrap_or_default())
-                    .filter(|part| !part.is_empty())
-                    .collect();
-                !path.is_empty() && crate::facts::replaces(&self.resource_type, &path.join("/"))
-            })
+        !self.replacing_properties().is_empty()
+    }
+
+    /// The changed create-only properties (see
+    /// [`ResourceDiff::replaces_by_reference`]), as paths below
+    /// `Properties` such as `RepositoryName`, each once.
+    pub fn replacing_properties(&self) -> Vec<String> {
+        if self.change != ChangeKind::Modified {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = Vec::new();
+        for c in &self.properties {
+            let name = c.path.strip_prefix("Properties.").unwrap_or_default();
+            // `A.B[0].C` -> `A/B/C`: list positions are not in schemas.
+            let path: Vec<&str> = name
+                .split('.')
+                .map(|part| part.split('[').next().unwrap_or_default())
+                .filter(|part| !part.is_empty())
+                .collect();
+            let path = path.join("/");
+            if !path.is_empty()
+                && crate::facts::replaces(&self.resource_type, &path)
+                && !out.contains(&path)
+            {
+                out.push(path);
+            }
+        }
+        out
     }
 }
 

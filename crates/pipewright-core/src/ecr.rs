@@ -73,6 +73,7 @@ pub struct Repository {
     encryption: Encryption,
     untagged_days: u32,
     keep_images: u32,
+    adopt: bool,
 }
 
 impl Repository {
@@ -85,7 +86,19 @@ impl Repository {
             encryption: Encryption::AwsManagedKey,
             untagged_days: DEFAULT_UNTAGGED_DAYS,
             keep_images: DEFAULT_KEEP_IMAGES,
+            adopt: false,
         }
+    }
+
+    /// Adopts the existing repository named by [`Repository::name`] (a
+    /// literal) instead of creating one: deploy brings it into the stack
+    /// with a resource import before the update that needs it (see
+    /// [`Stack::adopt`]); deploy refuses, changing nothing, when no such
+    /// repository exists or another stack has it. Default: the repository is
+    /// created.
+    pub fn adopt(mut self) -> Self {
+        self.adopt = true;
+        self
     }
 
     /// Sets `RepositoryName`. Default: none, CloudFormation generates one.
@@ -441,6 +454,9 @@ impl Construct for Repository {
                 Expr::map([("LifecyclePolicyText", Expr::from(self.lifecycle_policy()))]),
             );
         let resource = stack.add_resource_at(path, &self.id, repo);
+        if self.adopt {
+            stack.adopt(&resource);
+        }
         RepositoryRef {
             policy: ResourcePolicy::new(&resource, "RepositoryPolicyText"),
             resource,

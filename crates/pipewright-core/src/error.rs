@@ -618,6 +618,45 @@ pub enum ProblemKind {
         /// How many inputs it has.
         inputs: usize,
     },
+    /// A resource to adopt whose type pipewright cannot import.
+    #[error(
+        "resource `{id}` ({resource_type}) cannot be adopted: pipewright knows no import identifier for the type"
+    )]
+    NotImportable {
+        /// Its logical ID.
+        id: String,
+        /// Its type.
+        resource_type: String,
+    },
+    /// A resource to adopt without the literal identifier that finds the
+    /// existing one.
+    #[error(
+        "resource `{id}` is adopted and needs a literal `{property}` to find the existing resource: set it to the existing resource's name"
+    )]
+    AdoptIdentifier {
+        /// Its logical ID.
+        id: String,
+        /// The identifier property.
+        property: String,
+    },
+    /// An allowance or opt-out of the data guards without a reason.
+    #[error("{what} needs a reason: say why, for the reviewer")]
+    NoReason {
+        /// What lacks one, e.g. `allow_replace` of `Repository`.
+        what: String,
+    },
+    /// A stack that holds data and turns termination protection off
+    /// without opting out.
+    #[error(
+        "stack `{stack}` holds data ({}) and turns termination protection off: opt out with `Stack::unprotected(reason)` instead",
+        ticked(.guarded)
+    )]
+    UnguardedData {
+        /// The stack.
+        stack: String,
+        /// The resources that hold data.
+        guarded: Vec<String>,
+    },
     /// A problem a construct outside this library found in its own
     /// configuration ([`crate::Stack::report`]). pipewright's own constructs
     /// use the structured kinds above.
@@ -659,6 +698,15 @@ fn published_list(names: &[String]) -> String {
         let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
         format!(" (it publishes {})", names.join(", "))
     }
+}
+
+/// `a`, `b`, `c`: each in backticks.
+fn ticked(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `a`, `a` or `b`, `a`, `b` or `c`: each in backticks.

@@ -39,6 +39,12 @@ pub struct TypeFacts {
     /// resource reference: used only for a type the provider schemas (see
     /// [`create_only`]) do not have.
     pub replacing_properties: &'static [&'static str],
+    /// The properties that identify an existing resource of the type to a
+    /// CloudFormation resource import (its provider schema's
+    /// `primaryIdentifier`, when that is a property a template sets), e.g.
+    /// `RepositoryName`; empty when pipewright cannot adopt the type
+    /// ([`crate::Stack::adopt`]).
+    pub import_identifier: &'static [&'static str],
 }
 
 impl TypeFacts {
@@ -51,7 +57,13 @@ impl TypeFacts {
             policy_properties: &[],
             policy_resource: false,
             replacing_properties: &[],
+            import_identifier: &[],
         }
+    }
+
+    const fn importable(mut self, identifier: &'static [&'static str]) -> Self {
+        self.import_identifier = identifier;
+        self
     }
 
     const fn policy_resource(mut self, properties: &'static [&'static str]) -> Self {
@@ -118,12 +130,14 @@ pub const TYPES: &[TypeFacts] = &[
         .replacing(&["TableName", "KeySchema"]),
     TypeFacts::new("AWS::DynamoDB::Table")
         .stateful()
-        .replacing(&["TableName", "KeySchema"]),
+        .replacing(&["TableName", "KeySchema"])
+        .importable(&["TableName"]),
     TypeFacts::new("AWS::ECR::RegistryPolicy").policy_resource(&["PolicyText"]),
     TypeFacts::new("AWS::ECR::Repository")
         .stateful()
         .policies(&["RepositoryPolicyText"])
-        .replacing(&["RepositoryName", "EncryptionConfiguration"]),
+        .replacing(&["RepositoryName", "EncryptionConfiguration"])
+        .importable(&["RepositoryName"]),
     TypeFacts::new("AWS::EFS::FileSystem")
         .stateful()
         .policies(&["FileSystemPolicy"])
@@ -170,7 +184,8 @@ pub const TYPES: &[TypeFacts] = &[
     TypeFacts::new("AWS::Lambda::Permission").policy_resource(&[]),
     TypeFacts::new("AWS::Logs::LogGroup")
         .stateful()
-        .replacing(&["LogGroupName"]),
+        .replacing(&["LogGroupName"])
+        .importable(&["LogGroupName"]),
     TypeFacts::new("AWS::RDS::DBCluster")
         .stateful()
         .replacing(&["DBClusterIdentifier", "Engine", "StorageEncrypted"]),
@@ -179,7 +194,8 @@ pub const TYPES: &[TypeFacts] = &[
         .replacing(&["DBInstanceIdentifier", "Engine", "StorageEncrypted"]),
     TypeFacts::new("AWS::S3::Bucket")
         .stateful()
-        .replacing(&["BucketName"]),
+        .replacing(&["BucketName"])
+        .importable(&["BucketName"]),
     TypeFacts::new("AWS::S3::BucketPolicy")
         .policy_resource(POLICY_DOCUMENT)
         .replacing(&["Bucket"]),
@@ -233,6 +249,15 @@ pub fn changes_iam(resource_type: &str, properties: &[String]) -> bool {
 /// Whether `resource_type` holds data.
 pub fn is_stateful(resource_type: &str) -> bool {
     of(resource_type).is_some_and(|t| t.stateful)
+}
+
+/// The properties that identify an existing `resource_type` resource to
+/// an import ([`TypeFacts::import_identifier`]); `None` for a type
+/// pipewright cannot adopt.
+pub fn import_identifier(resource_type: &str) -> Option<&'static [&'static str]> {
+    of(resource_type)
+        .map(|t| t.import_identifier)
+        .filter(|i| !i.is_empty())
 }
 
 /// Whether `resource_type` carries permissions (an IAM resource or a

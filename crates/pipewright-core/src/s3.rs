@@ -22,6 +22,7 @@ pub struct Bucket {
     log_bucket: Option<(Expr, String)>,
     expire_after_days: Option<u32>,
     noncurrent_after_days: u32,
+    adopt: bool,
 }
 
 /// Days after which current artifacts expire by default.
@@ -41,7 +42,19 @@ impl Bucket {
             log_bucket: None,
             expire_after_days: Some(DEFAULT_EXPIRE_AFTER_DAYS),
             noncurrent_after_days: DEFAULT_NONCURRENT_AFTER_DAYS,
+            adopt: false,
         }
+    }
+
+    /// Adopts the existing bucket named by [`Bucket::name`] (a
+    /// literal) instead of creating one: deploy brings it into the stack
+    /// with a resource import before the update that needs it (see
+    /// [`Stack::adopt`]); deploy refuses, changing nothing, when no such
+    /// bucket exists or another stack has it. Default: the bucket is
+    /// created.
+    pub fn adopt(mut self) -> Self {
+        self.adopt = true;
+        self
     }
 
     /// Sets `BucketName`. Default: none, CloudFormation generates a unique
@@ -329,6 +342,9 @@ impl Construct for Bucket {
             );
         }
         let resource = stack.add_resource_at(path.clone(), &self.id, bucket);
+        if self.adopt {
+            stack.adopt(&resource);
+        }
         let bucket = BucketRef {
             policy: ResourcePolicy::new(&resource, "PolicyDocument"),
             resource,

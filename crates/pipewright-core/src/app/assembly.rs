@@ -37,8 +37,17 @@ pub struct Artifact {
     pub env: Env,
     /// Stack tags.
     pub tags: IndexMap<String, String>,
-    /// Whether termination protection is on.
+    /// Whether termination protection is on: as the code sets it
+    /// ([`crate::Stack::termination_protection`]), else on for a stack
+    /// that holds data and did not opt out.
     pub termination_protection: bool,
+    /// What guards the stack's data: the resources deploy refuses to
+    /// replace or delete and the stack policy denies it on, those the code
+    /// allows, or why the stack opted out.
+    pub protection: super::Protection,
+    /// Existing resources the stack adopts with a resource import before
+    /// its first update that has them ([`crate::Stack::adopt`]).
+    pub adoptions: Vec<super::Adoption>,
     /// The template model.
     pub template: Template,
     /// The rendered template.

@@ -7,6 +7,7 @@ mod assembly;
 mod bootstraps;
 mod execution;
 pub mod files;
+mod protection;
 mod synth;
 mod validate;
 
@@ -15,6 +16,7 @@ pub use assembly::{
     Artifact, Assembly, BuildCall, Capability, Format, Permissions, RoleGrant, Unread,
 };
 pub use bootstraps::{is_current, managing_bootstrap};
+pub use protection::{ALLOW_ALL, Adoption, Protection};
 use std::borrow::Cow;
 pub use validate::stack_name_ok;
 

@@ -29,6 +29,7 @@
 //! is dropped as soon as its artifact is made.
 
 use super::assembly::{Artifact, Format};
+use super::protection::{Adoption, Protection};
 use super::validate::{self, Paths};
 use crate::construct::{Item, Stack, render};
 use crate::error::{Error, Problem, ProblemKind};
@@ -271,7 +272,9 @@ fn emit(
         // Taken out of the list, and dropped with its template once the
         // sink has the artifact.
         let mut stack = std::mem::replace(&mut resolved[i], Stack::new(String::new()));
-        let (template, paths) = build(&mut stack, problems);
+        let (mut template, paths) = build(&mut stack, problems);
+        let adoptions = adopt(&stack, &mut template, problems);
+        let (protection, termination_protection) = protection(&mut stack, &mut template, problems);
         validate::template(&template, &paths, &stack, problems);
         let body = match format {
             Format::Yaml => template::yaml::to_string(&template),
@@ -294,7 +297,9 @@ fn emit(
             name: stack.name,
             env: stack.env,
             tags: stack.tags,
-            termination_protection: stack.termination_protection,
+            termination_protection,
+            protection,
+            adoptions,
             capabilities: facts::capabilities(&template),
             template,
             body,
@@ -305,6 +310,142 @@ fn emit(
         })?;
     }
     Ok(())
+}
+
+/// The resources `stack` adopts ([`Stack::adopt`]): each retained, as a
+/// resource import requires, and identified by the literal values of its
+/// type's identifier properties.
+fn adopt(stack: &Stack, template: &mut Template, problems: &mut Vec<Problem>) -> Vec<Adoption> {
+    let mut out = Vec::new();
+    for (path, id) in &stack.adopted {
+        let Some(resource) = template.resources.get_mut(id.as_str()) else {
+            continue;
+        };
+        let Some(properties) = facts::import_identifier(&resource.kind) else {
+            problems.push(Problem {
+                path: path.clone(),
+                kind: ProblemKind::NotImportable {
+                    id: id.clone(),
+                    resource_type: resource.kind.clone(),
+                },
+            });
+            continue;
+        };
+        let mut identifier = IndexMap::new();
+        for property in properties {
+            match resource.properties.get(*property).and_then(Expr::as_str) {
+                Some(value) => {
+                    identifier.insert((*property).to_owned(), value.to_owned());
+                }
+                None => problems.push(Problem {
+                    path: path.clone(),
+                    kind: ProblemKind::AdoptIdentifier {
+                        id: id.clone(),
+                        property: (*property).to_owned(),
+                    },
+                }),
+            }
+        }
+        resource.deletion_policy = Some(template::Policy::Retain);
+        resource.update_replace_policy = Some(template::Policy::Retain);
+        if !out.iter().any(|a: &Adoption| a.logical_id == *id) {
+            out.push(Adoption {
+                logical_id: id.clone(),
+                resource_type: resource.kind.clone(),
+                identifier,
+            });
+        }
+    }
+    out
+}
+
+/// What guards `stack`'s data (see [`super::Protection`]) and whether
+/// termination protection is on; writes the allowances and the opt-out,
+/// with their reasons, to the template's Metadata.
+fn protection(
+    stack: &mut Stack,
+    template: &mut Template,
+    problems: &mut Vec<Problem>,
+) -> (Protection, bool) {
+    let holds_data: Vec<String> = template
+        .resources
+        .iter()
+        .filter(|(_, r)| {
+            facts::is_stateful(&r.kind)
+                || r.deletion_policy == Some(template::Policy::Retain)
+                || r.update_replace_policy == Some(template::Policy::Retain)
+        })
+        .map(|(id, _)| id.to_string())
+        .collect();
+    let allowed = std::mem::take(&mut stack.allow_replace);
+    for (id, reason) in &allowed {
+        if let Err(e) = LogicalId::new(id.as_str()) {
+            problems.push(Problem {
+                path: stack.name.clone(),
+                kind: ProblemKind::LogicalId(e),
+            });
+        }
+        if reason.trim().is_empty() {
+            problems.push(Problem {
+                path: stack.name.clone(),
+                kind: ProblemKind::NoReason {
+                    what: format!("allow_replace of `{id}`"),
+                },
+            });
+        }
+    }
+    if !allowed.is_empty() {
+        template.metadata.insert(
+            "pipewright:allow-replace".into(),
+            Expr::Map(
+                allowed
+                    .iter()
+                    .map(|(id, reason)| (id.clone(), Expr::from(reason.as_str())))
+                    .collect(),
+            ),
+        );
+    }
+    let opted_out = stack.unprotected.take();
+    if let Some(reason) = &opted_out {
+        if reason.trim().is_empty() {
+            problems.push(Problem {
+                path: stack.name.clone(),
+                kind: ProblemKind::NoReason {
+                    what: "unprotected".into(),
+                },
+            });
+        }
+        template
+            .metadata
+            .insert("pipewright:unprotected".into(), Expr::from(reason.as_str()));
+    }
+    let guarded = if opted_out.is_some() {
+        Vec::new()
+    } else {
+        holds_data
+    };
+    let termination = match stack.termination_protection {
+        Some(false) if !guarded.is_empty() => {
+            problems.push(Problem {
+                path: stack.name.clone(),
+                kind: ProblemKind::UnguardedData {
+                    stack: stack.name.clone(),
+                    guarded: guarded.clone(),
+                },
+            });
+            false
+        }
+        Some(on) => on,
+        None => !guarded.is_empty(),
+    };
+    (
+        Protection {
+            guarded,
+            allowed,
+            opted_out,
+        },
+        termination,
+    )
 }
 
 /// A SHA-256 of a template body and the files beside it, hex.

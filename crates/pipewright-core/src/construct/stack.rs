@@ -28,7 +28,13 @@ pub struct Stack {
     pub(crate) description: Option<String>,
     pub(crate) env: Env,
     pub(crate) tags: IndexMap<String, String>,
-    pub(crate) termination_protection: bool,
+    pub(crate) termination_protection: Option<bool>,
+    /// Logical IDs that may be replaced or deleted, with their reasons.
+    pub(crate) allow_replace: IndexMap<String, String>,
+    /// Why the stack opted out of protecting its data.
+    pub(crate) unprotected: Option<String>,
+    /// Resources adopted with a resource import, as (path, logical ID).
+    pub(crate) adopted: Vec<(String, String)>,
     pub(crate) metadata: IndexMap<String, Expr>,
     pub(crate) parameters: Vec<Item<Parameter>>,
     pub(crate) mappings: Vec<Item<Mapping>>,
@@ -71,7 +77,10 @@ impl Stack {
             description: None,
             env: Env::default(),
             tags: IndexMap::new(),
-            termination_protection: false,
+            termination_protection: None,
+            allow_replace: IndexMap::new(),
+            unprotected: None,
+            adopted: Vec::new(),
             metadata: IndexMap::new(),
             parameters: Vec::new(),
             mappings: Vec::new(),
@@ -185,11 +194,62 @@ impl Stack {
         self
     }
 
-    /// Turns termination protection on or off (default: off). pipewright
-    /// never turns it off by itself.
+    /// Turns termination protection on or off. Default: on for a stack
+    /// that holds data (a stateful resource type, or a resource retained
+    /// with `DeletionPolicy: Retain`) and did not opt out with
+    /// [`Stack::unprotected`]; off otherwise. Turning it off on a stack
+    /// that holds data is a synth error: opt out with a reason instead.
+    /// pipewright never turns it off in AWS by itself.
     pub fn termination_protection(mut self, on: bool) -> Self {
-        self.termination_protection = on;
+        self.termination_protection = Some(on);
         self
+    }
+
+    /// Allows deploy to replace or delete the resource with logical ID
+    /// `id`, which holds data, for `reason`: deploy then executes a change
+    /// that loses it, and lifts the stack policy for `id` during that
+    /// update. The reason is written to the template's Metadata
+    /// (`pipewright:allow-replace`), where the reviewer sees it; remove the
+    /// call once the change is deployed. Default: nothing allowed; the
+    /// command allows one deploy with `--allow-replace ID`.
+    pub fn allow_replace(mut self, id: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.allow_replace.insert(id.into(), reason.into());
+        self
+    }
+
+    /// Opts the stack out of every guard of its data, for `reason`
+    /// (written to the template's Metadata as `pipewright:unprotected`):
+    /// no stack policy, termination protection off unless
+    /// [`Stack::termination_protection`] turns it on, and deploy replaces
+    /// or deletes data without `--allow-replace`. Default: a stack that
+    /// holds data is guarded.
+    pub fn unprotected(mut self, reason: impl Into<String>) -> Self {
+        self.unprotected = Some(reason.into());
+        self
+    }
+
+    /// Adopts an existing resource instead of creating it: deploy brings
+    /// it into the stack with a CloudFormation resource import (an
+    /// `IMPORT` change set) before the update that needs it, identified by
+    /// its type's identifier property (a repository's `RepositoryName`, a
+    /// bucket's `BucketName`; see [`crate::facts::import_identifier`]),
+    /// which must be a literal. Synth gives it `DeletionPolicy` and
+    /// `UpdateReplacePolicy: Retain`, as an import requires. Constructs
+    /// call it from their own `adopt()`. Default: resources are created.
+    pub fn adopt(&mut self, resource: &impl AsRef<ResourceRef>) {
+        let r = resource.as_ref();
+        if r.stack != self.name {
+            let path = self.path(&r.id);
+            self.report(
+                &path,
+                format!(
+                    "resource `{}` belongs to stack `{}`: adopt it there",
+                    r.id, r.stack
+                ),
+            );
+            return;
+        }
+        self.adopted.push((self.path(&r.id), r.id.clone()));
     }
 
     /// The stack's environment.

@@ -206,14 +206,16 @@ fn tagged<'a>(tag: &'static str, args: Vec<Node<'a>>) -> Node<'a> {
 }
 
 /// A single-argument short form. YAML allows one tag per node, so when the
-/// argument is itself a short form, the argument is written in long form
-/// (`!ImportValue` over `Fn::Sub: ...`), as CloudFormation's docs advise.
+/// argument is itself a short form, the function is written in long form
+/// over the short argument (`Fn::ImportValue: !Sub ...`), as
+/// CloudFormation's docs say it must be: a tag over a long-form mapping
+/// (`!ImportValue` over `Fn::Sub: ...`) is not read by every reader
+/// (moto_server takes the mapping's raw nodes as the import's name).
 /// A number, boolean or null argument would be read as a string under a
 /// tag, so then the whole function is written in long form.
 fn tagged_one<'a>(tag: &'static str, arg: Node<'a>) -> Node<'a> {
     match arg {
-        Node::Tagged(inner, value) => Node::Tagged(tag, Box::new(long_form(inner, *value))),
-        Node::Plain(_) => long_form(tag, arg),
+        Node::Tagged(..) | Node::Plain(_) => long_form(tag, arg),
         other => Node::Tagged(tag, Box::new(other)),
     }
 }
@@ -963,7 +965,7 @@ mod tests {
             "A: !Ref X\n\
              B: !GetAtt Role.Arn\n\
              C: !If\n  - IsProd\n  - a\n  - !Ref AWS::NoValue\n\
-             D: !ImportValue\n  Fn::Sub: ${Env}-vpc\n\
+             D:\n  Fn::ImportValue: !Sub ${Env}-vpc\n\
              E: !Sub |\n  echo one\n  echo two\n\
              F:\n  - 'yes'\n  - 3\n\
              G: !Select [0, !GetAZs '']\n"

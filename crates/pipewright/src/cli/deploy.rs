@@ -6,8 +6,9 @@ use super::printer::style;
 use super::ui::TerminalUi;
 use super::{Exit, Printer};
 use crate::App;
-use crate::cloud::Connect;
 use crate::cloud::deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
+use crate::cloud::protection::{AllowReplace, AtRisk, Holds, Loss};
+use crate::cloud::{CloudError, Connect};
 use crate::parameters::Override;
 use serde_json::json;
 use std::path::Path;
@@ -19,6 +20,8 @@ pub(super) struct Args<'a> {
     /// The raw `--parameter` values, parsed here so that a malformed one
     /// is reported without echoing a value that may be a secret.
     pub overrides: &'a [String],
+    /// The raw `--allow-replace` values.
+    pub allow_replace: &'a [String],
     pub json: bool,
     pub connect: Connect,
 }
@@ -37,6 +40,8 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         })
         .collect::<Result<Vec<_>, _>>()?;
     let chosen = prepare::choose(app, args.stacks, args.all, "deploy")?;
+    let mut options = args.options;
+    options.allow_replace = allowances(args.allow_replace, &chosen)?;
     let assembly = app.synth()?;
     let artifacts = prepare::artifacts(&assembly, &chosen);
     prepare::check_committed(root, &assembly, &artifacts)?;
@@ -44,8 +49,8 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     for plan in &mut plans {
         plan.bootstrap = crate::app::managing_bootstrap(&assembly.stacks, &plan.artifact.name);
     }
-    if !args.options.no_execute {
-        prepare::require_terminal(args.options.yes, "deploy")?;
+    if !options.no_execute {
+        prepare::require_terminal(options.yes, "deploy")?;
     }
 
     let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
@@ -53,7 +58,7 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
     let rt = runtime()?;
     let cloud = prepare::connect(&rt, &args.connect, &artifacts)?;
     let (reports, interrupted) = rt.block_on(async {
-        let deployer = Deployer::new(&cloud, &ui, args.options);
+        let deployer = Deployer::new(&cloud, &ui, options);
         tokio::select! {
             reports = deployer.deploy(&plans) => (reports, None),
             _ = tokio::signal::ctrl_c() => (Vec::new(), Some(deployer.interrupted().await)),
@@ -73,6 +78,11 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         for stack in &i.still_changing {
             printer.status(&format!(
                 "{stack}: interrupted while CloudFormation changes it; the change goes on. Follow it with `pipewright status {stack}` or `aws cloudformation describe-stack-events --stack-name {stack}`"
+            ));
+        }
+        for stack in &i.restored_policies {
+            printer.status(&format!(
+                "{stack}: restored the stack policy lifted for the update"
             ));
         }
         for e in &i.errors {
@@ -99,6 +109,30 @@ pub(super) fn run(app: &App, printer: &Printer, args: Args<'_>) -> anyhow::Resul
         }
     }
     Ok(exit)
+}
+
+/// The `--allow-replace` values, each `ID` or `STACK:ID` with STACK one
+/// of the selected stacks.
+fn allowances(raw: &[String], chosen: &[String]) -> Result<Vec<AllowReplace>, prepare::UsageError> {
+    raw.iter()
+        .map(|r| {
+            let a: AllowReplace = r.parse().map_err(|why| prepare::UsageError {
+                message: format!("--allow-replace `{r}`: {why}"),
+                hint: Some("write --allow-replace ID or --allow-replace STACK:ID".into()),
+            })?;
+            if let Some(stack) = &a.stack
+                && !chosen.contains(stack)
+            {
+                return Err(prepare::UsageError {
+                    message: format!(
+                        "--allow-replace `{r}` names stack `{stack}`, which this deploy does not select"
+                    ),
+                    hint: Some(format!("select it, or write one of: {}", chosen.join(", "))),
+                });
+            }
+            Ok(a)
+        })
+        .collect()
 }
 
 fn outcome_name(o: &DeployOutcome) -> &'static str {
@@ -129,10 +163,37 @@ fn to_json(r: &DeployReport) -> serde_json::Value {
             v["remedy"] = json!(remedy);
         }
         DeployOutcome::Skipped { because } => v["because"] = json!(because),
-        DeployOutcome::Error(e) => v["error"] = json!(e.to_string()),
+        DeployOutcome::Error(e) => {
+            v["error"] = json!(e.to_string());
+            if let CloudError::DataAtRisk { changes, .. } = e {
+                v["data_at_risk"] = changes.iter().map(risk_json).collect();
+            }
+        }
         _ => {}
     }
     v
+}
+
+/// One change that loses data, for `--format json`.
+fn risk_json(r: &AtRisk) -> serde_json::Value {
+    let (loss, properties) = match &r.loss {
+        Loss::Replace {
+            possibly: false,
+            properties,
+        } => ("replace", properties.clone()),
+        Loss::Replace { properties, .. } => ("may-replace", properties.clone()),
+        Loss::Delete => ("delete", Vec::new()),
+    };
+    json!({
+        "logical_id": r.logical_id,
+        "type": r.resource_type,
+        "loss": loss,
+        "properties": properties,
+        "holds": match r.holds {
+            Holds::Stateful => "stateful",
+            Holds::Retained => "retained",
+        },
+    })
 }
 
 fn summarize(
@@ -142,8 +203,16 @@ fn summarize(
     errors: &mut prepare::StackErrors,
 ) {
     let stack = &r.stack;
+    // A failed stack outranks data at risk, which outranks any other
+    // error.
+    let rank = |e: Exit| match e {
+        Exit::StackFailed => 3,
+        Exit::DataAtRisk => 2,
+        Exit::Success => 0,
+        _ => 1,
+    };
     let worse = |exit: &mut Exit, e: Exit| {
-        if e == Exit::StackFailed || *exit == Exit::Success {
+        if rank(e) > rank(*exit) {
             *exit = e;
         }
     };
@@ -184,7 +253,14 @@ fn summarize(
         }
         DeployOutcome::Error(e) => {
             errors.report(printer, stack, e);
-            worse(exit, Exit::Failure);
+            worse(
+                exit,
+                if matches!(e, CloudError::DataAtRisk { .. }) {
+                    Exit::DataAtRisk
+                } else {
+                    Exit::Failure
+                },
+            );
         }
     }
 }
@@ -210,6 +286,28 @@ mod tests {
     }
 
     #[test]
+    fn allow_replace_names_a_selected_stack_or_none() {
+        let chosen = vec!["app".to_owned(), "web".to_owned()];
+        let ok = allowances(&["Repository".into(), "web:Bucket".into()], &chosen).unwrap();
+        assert_eq!(ok[1].stack.as_deref(), Some("web"));
+        let e = allowances(&["other:Bucket".into()], &chosen).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--allow-replace `other:Bucket` names stack `other`, which this deploy does not select"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("select it, or write one of: app, web")
+        );
+        let e = allowances(&["app:Bad-Id".into()], &chosen).unwrap_err();
+        assert!(
+            e.message.starts_with("--allow-replace `app:Bad-Id`: "),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn a_failed_stack_is_exit_4_even_beside_errors() {
         let failed = || DeployOutcome::Failed {
             status: "UPDATE_ROLLBACK_COMPLETE".into(),
@@ -226,6 +324,50 @@ mod tests {
         assert_eq!(outcome_exit(vec![failed(), skipped()]), Exit::StackFailed);
         assert_eq!(outcome_exit(vec![skipped(), failed()]), Exit::StackFailed);
         assert_eq!(outcome_exit(vec![DeployOutcome::Declined]), Exit::Failure);
+        let at_risk = || {
+            DeployOutcome::Error(CloudError::DataAtRisk {
+                stack: "s".into(),
+                changes: vec![],
+            })
+        };
+        assert_eq!(
+            outcome_exit(vec![DeployOutcome::Declined, at_risk()]),
+            Exit::DataAtRisk
+        );
+        assert_eq!(
+            outcome_exit(vec![at_risk(), DeployOutcome::Declined]),
+            Exit::DataAtRisk,
+            "data at risk outranks another error"
+        );
+        assert_eq!(outcome_exit(vec![at_risk(), failed()]), Exit::StackFailed);
+        let report = DeployReport {
+            stack: "s".into(),
+            outcome: DeployOutcome::Error(CloudError::DataAtRisk {
+                stack: "s".into(),
+                changes: vec![AtRisk {
+                    logical_id: "Repository".into(),
+                    resource_type: "AWS::ECR::Repository".into(),
+                    loss: Loss::Replace {
+                        possibly: false,
+                        properties: vec!["RepositoryName".into()],
+                    },
+                    holds: Holds::Stateful,
+                    allowed: None,
+                }],
+            }),
+            status: None,
+            outputs: Default::default(),
+        };
+        assert_eq!(
+            to_json(&report)["data_at_risk"],
+            json!([{
+                "logical_id": "Repository",
+                "type": "AWS::ECR::Repository",
+                "loss": "replace",
+                "properties": ["RepositoryName"],
+                "holds": "stateful",
+            }])
+        );
         assert_eq!(
             outcome_exit(vec![DeployOutcome::ChangeSetLeft { name: "c".into() }]),
             Exit::Success

@@ -46,6 +46,7 @@ exits! {
     Usage = 2, "usage error: the command line is wrong";
     Differences = 3, "differences found (synth --check, diff --exit-code, drift)";
     StackFailed = 4, "a stack operation ended in a failed or rolled-back state";
+    DataAtRisk = 5, "deploy refused a change that replaces or deletes data (allow it with --allow-replace)";
     Interrupted = 130, "interrupted (Ctrl-C)";
 }
 
@@ -73,7 +74,7 @@ mod tests {
     fn help_lists_every_code_once_in_order() {
         assert_eq!(
             help(),
-            "Exit codes:\n  0    success, or nothing to report\n  1    error\n  2    usage error: the command line is wrong\n  3    differences found (synth --check, diff --exit-code, drift)\n  4    a stack operation ended in a failed or rolled-back state\n  130  interrupted (Ctrl-C)"
+            "Exit codes:\n  0    success, or nothing to report\n  1    error\n  2    usage error: the command line is wrong\n  3    differences found (synth --check, diff --exit-code, drift)\n  4    a stack operation ended in a failed or rolled-back state\n  5    deploy refused a change that replaces or deletes data (allow it with --allow-replace)\n  130  interrupted (Ctrl-C)"
         );
     }
 

@@ -24,13 +24,20 @@ pub(super) fn run(app: &App, printer: &Printer, json: bool) -> anyhow::Result<Ex
                     "dependencies": s.dependencies,
                     "capabilities": s.capabilities.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                     "template": s.template_path(),
+                    "termination_protection": s.termination_protection,
+                    "stack_policy": {
+                        "on": s.protection.stack_policy().is_some(),
+                        "protected": s.protection.guarded,
+                        "allowed": s.protection.allowed,
+                        "opted_out": s.protection.opted_out,
+                    },
                 })
             })
             .collect();
         printer.data(&serde_json::to_string_pretty(&stacks)?)?;
         return Ok(Exit::Success);
     }
-    let rows: Vec<[String; 3]> = assembly
+    let rows: Vec<[String; 4]> = assembly
         .stacks
         .iter()
         .map(|s| {
@@ -39,12 +46,13 @@ pub(super) fn run(app: &App, printer: &Printer, json: bool) -> anyhow::Result<Ex
             } else {
                 s.dependencies.join(", ")
             };
-            [s.name.clone(), s.env.to_string(), deps]
+            [s.name.clone(), s.env.to_string(), protection_cell(s), deps]
         })
         .collect();
     let header = [
         "STACK".to_owned(),
         "ENVIRONMENT".to_owned(),
+        "PROTECTION".to_owned(),
         "DEPENDS ON".to_owned(),
     ];
     let width = |i: usize| {
@@ -54,12 +62,33 @@ pub(super) fn run(app: &App, printer: &Printer, json: bool) -> anyhow::Result<Ex
             .max()
             .unwrap_or(0)
     };
-    let (w0, w1) = (width(0), width(1));
+    let (w0, w1, w2) = (width(0), width(1), width(2));
     for row in std::iter::once(&header).chain(&rows) {
-        let line = format!("{:w0$}  {:w1$}  {}", row[0], row[1], row[2]);
+        let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3]);
         printer.data(line.trim_end())?;
     }
     Ok(Exit::Success)
+}
+
+/// A stack's protection in a word or two: `termination` when termination
+/// protection is on, `policy(A,B)` with the IDs the stack policy guards,
+/// `unprotected` for a stack that opted out, `-` for none.
+fn protection_cell(s: &crate::app::Artifact) -> String {
+    let mut parts = Vec::new();
+    if s.termination_protection {
+        parts.push("termination".to_owned());
+    }
+    if !s.protection.guarded.is_empty() {
+        parts.push(format!("policy({})", s.protection.guarded.join(",")));
+    }
+    if s.protection.opted_out.is_some() {
+        parts.push("unprotected".to_owned());
+    }
+    if parts.is_empty() {
+        "-".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// What one role may do and what its builds run, gathered from every stack

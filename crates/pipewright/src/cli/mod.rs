@@ -156,6 +156,13 @@ enum Command {
         /// STACK:KEY=VALUE for one. VALUE may be "${env:NAME}".
         #[arg(long = "parameter", short = 'p', value_name = "[STACK:]KEY=VALUE")]
         parameters: Vec<String>,
+        /// Allow this deploy to replace or delete the resource with logical
+        /// ID ID, which holds data (a stateful type, or retained): ID for
+        /// every selected stack that has it, STACK:ID for one. Repeatable.
+        /// Default: such a change is refused (exit 5), unless the code
+        /// allows it with Stack::allow_replace.
+        #[arg(long = "allow-replace", value_name = "[STACK:]ID")]
+        allow_replace: Vec<String>,
         /// Output format for the results and outputs on stdout.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
@@ -418,6 +425,7 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
             concurrency,
             template_bucket,
             parameters,
+            allow_replace,
             format,
         } => deploy::run(
             &app,
@@ -431,9 +439,10 @@ pub fn run(app: App, args: impl IntoIterator<Item = impl Into<OsString> + Clone>
                     force,
                     concurrency: concurrency.into(),
                     template_bucket,
+                    allow_replace: Vec::new(),
                 },
                 overrides: &parameters,
-
+                allow_replace: &allow_replace,
                 json: format == ListFormat::Json,
                 connect: connect.clone(),
             },

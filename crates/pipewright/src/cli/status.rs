@@ -57,6 +57,20 @@ pub(super) fn run(
                         s.status,
                         s.changed()
                     ))?;
+                    printer.data(&format!(
+                        "{}\tprotection\ttermination {}\tstack policy {}",
+                        r.stack,
+                        if s.termination_protection {
+                            "on"
+                        } else {
+                            "off"
+                        },
+                        match &r.protected {
+                            Some(ids) if !ids.is_empty() => format!("on ({})", ids.join(", ")),
+                            Some(_) => "on (denies nothing)".to_owned(),
+                            None => "off".to_owned(),
+                        }
+                    ))?;
                     if let Some(reason) = &s.status_reason
                         && !s.status.succeeded()
                     {
@@ -74,6 +88,10 @@ pub(super) fn run(
                     "created": s.created,
                     "last_updated": s.last_updated,
                     "termination_protection": s.termination_protection,
+                    "stack_policy": {
+                        "on": r.protected.is_some(),
+                        "protected": r.protected.clone().unwrap_or_default(),
+                    },
                     "drift": {"status": drift, "checked": s.drift_checked},
                     "outputs": s.outputs,
                 }));

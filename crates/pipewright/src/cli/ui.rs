@@ -160,6 +160,17 @@ impl Ui for TerminalUi<'_> {
 /// stack tags added, changed or removed.
 pub(super) fn preview_lines(printer: &Printer, preview: &Preview) -> Vec<String> {
     let mut out = Vec::new();
+    if !preview.data.is_empty() {
+        out.push("data at risk:".to_owned());
+        for r in &preview.data {
+            let verdict = match &r.allowed {
+                Some(reason) => format!("allowed: {reason}"),
+                None => "refused without --allow-replace".to_owned(),
+            };
+            let line = format!("! {r}: it {}; {verdict}", r.why());
+            out.push(format!("  {}", printer.paint(style::REMOVE, &line)));
+        }
+    }
     if !preview.iam.is_empty() {
         out.push("IAM statements:".to_owned());
         out.extend(super::diff::statement_lines(
@@ -250,11 +261,23 @@ mod tests {
                 old: Some("42".into()),
                 new: None,
             }],
-            replaced: vec![],
+            replaced: Default::default(),
+            data: vec![crate::cloud::protection::AtRisk {
+                logical_id: "Repository".into(),
+                resource_type: "AWS::ECR::Repository".into(),
+                loss: crate::cloud::protection::Loss::Replace {
+                    possibly: false,
+                    properties: vec!["RepositoryName".into()],
+                },
+                holds: crate::cloud::protection::Holds::Stateful,
+                allowed: None,
+            }],
         };
         assert_eq!(
             preview_lines(&printer, &preview),
             [
+                "data at risk:",
+                "  ! `Repository` (AWS::ECR::Repository) is replaced (RepositoryName changes): it holds data; refused without --allow-replace",
                 "IAM statements:",
                 "  + BuildRole Allow ecr:PutImage on \"*\"  (broadens)",
                 "  - BuildRole Allow ecr:PutImage on \"*\"",

@@ -14,7 +14,9 @@ use super::values::{
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
-use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag, TemplateStage};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetType, Parameter, ResourceToImport, Tag, TemplateStage,
+};
 use indexmap::IndexMap;
 use std::time::Duration;
 
@@ -203,11 +205,27 @@ impl Target {
             .create_change_set()
             .stack_name(req.stack)
             .change_set_name(req.name)
-            .change_set_type(if req.create {
+            .change_set_type(if !req.imports.is_empty() {
+                ChangeSetType::Import
+            } else if req.create {
                 ChangeSetType::Create
             } else {
                 ChangeSetType::Update
             })
+            .set_resources_to_import((!req.imports.is_empty()).then(|| {
+                req.imports
+                    .iter()
+                    .map(|a| {
+                        ResourceToImport::builder()
+                            .resource_type(&a.resource_type)
+                            .logical_resource_id(&a.logical_id)
+                            .set_resource_identifier(Some(
+                                a.identifier.clone().into_iter().collect(),
+                            ))
+                            .build()
+                    })
+                    .collect()
+            }))
             .set_template_body(req.template_url.is_none().then(|| req.body.to_owned()))
             .set_template_url(req.template_url.clone())
             .set_parameters(Some(parameters))
@@ -413,6 +431,60 @@ impl Target {
             .await
             .map_err(|e| self.fail("UpdateTerminationProtection", stack, e))?;
         Ok(())
+    }
+
+    /// The stack's policy (`GetStackPolicy`), `None` when it has none.
+    pub async fn stack_policy(&self, stack: &str) -> Result<Option<String>, CloudError> {
+        let out = self
+            .client
+            .get_stack_policy()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|e| self.fail("GetStackPolicy", stack, e))?;
+        Ok(out.stack_policy_body().map(str::to_owned))
+    }
+
+    /// Sets the stack's policy (`SetStackPolicy`).
+    pub async fn set_stack_policy(&self, stack: &str, body: &str) -> Result<(), CloudError> {
+        self.writable(stack)?;
+        self.client
+            .set_stack_policy()
+            .stack_name(stack)
+            .stack_policy_body(body)
+            .send()
+            .await
+            .map_err(|e| self.fail("SetStackPolicy", stack, e))?;
+        Ok(())
+    }
+
+    /// The stack and logical ID that hold the resource whose physical ID
+    /// is `physical_id` (`DescribeStackResources` by physical ID), `None`
+    /// when no stack has it. Asked for `stack`'s sake.
+    pub async fn owner_of(
+        &self,
+        stack: &str,
+        physical_id: &str,
+    ) -> Result<Option<(String, String)>, CloudError> {
+        match self
+            .client
+            .describe_stack_resources()
+            .physical_resource_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.stack_resources().first().map(|r| {
+                (
+                    r.stack_name().unwrap_or_default().to_owned(),
+                    r.logical_resource_id().unwrap_or_default().to_owned(),
+                )
+            })),
+            Err(e) => match self.fail("DescribeStackResources", stack, e) {
+                // "Stack for PHYSICAL_ID does not exist": no stack has it.
+                CloudError::NoSuchStack { .. } => Ok(None),
+                e => Err(e),
+            },
+        }
     }
 
     /// Every resource of the stack.

@@ -41,6 +41,10 @@ pub struct ChangeSetRequest<'a> {
     pub tags: Vec<(&'a str, &'a str)>,
     /// A description shown in the console.
     pub description: String,
+    /// Existing resources to import: when any, the change set is an
+    /// `IMPORT` (which also creates a stack that does not exist), and the
+    /// template must add exactly these.
+    pub imports: &'a [crate::app::Adoption],
 }
 
 /// A change set name: `pipewright[-purpose]-<first 12 of the hash>-<unix
@@ -70,6 +74,7 @@ impl std::fmt::Debug for ChangeSetRequest<'_> {
             )
             .field("capabilities", &self.capabilities)
             .field("tags", &self.tags)
+            .field("imports", &self.imports)
             .finish_non_exhaustive()
     }
 }

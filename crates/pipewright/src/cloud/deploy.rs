@@ -9,6 +9,7 @@ use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, means_no_change
 use super::client::{Cloud, Opened};
 use super::error::CloudError;
 use super::plan::{self, Scheduler};
+use super::protection::{AllowReplace, AtRisk, at_risk};
 use super::stack_events::{EventLog, StackEvent, failure_cause};
 use super::staging;
 use super::state::{Phase, StackStatus, remedy};
@@ -17,7 +18,7 @@ use super::values::StackInfo;
 use super::watch::{follow, settle};
 use crate::app::Artifact;
 use crate::parameters::{Resolved, StackParameters};
-use crate::template::reader;
+use crate::template::{Template, reader};
 use indexmap::IndexMap;
 use std::sync::Mutex;
 
@@ -37,6 +38,10 @@ pub struct DeployOptions {
     /// the bootstrap stack's bucket of each stack's account and region
     /// (see [`super::staging`]).
     pub template_bucket: Option<String>,
+    /// Resources whose data this deploy may lose (`--allow-replace`):
+    /// a change that replaces or deletes a guarded resource not allowed
+    /// here or in code is refused ([`super::protection`]). Default: none.
+    pub allow_replace: Vec<AllowReplace>,
 }
 
 impl Default for DeployOptions {
@@ -47,6 +52,7 @@ impl Default for DeployOptions {
             force: false,
             concurrency: 4,
             template_bucket: None,
+            allow_replace: Vec::new(),
         }
     }
 }
@@ -138,6 +144,8 @@ pub struct Interrupted {
     pub deleted_stacks: Vec<String>,
     /// Stacks whose update was executing: CloudFormation goes on.
     pub still_changing: Vec<String>,
+    /// Stacks whose stack policy was lifted for the update and restored.
+    pub restored_policies: Vec<String>,
     /// Cleanup that failed, as messages.
     pub errors: Vec<String>,
 }
@@ -187,6 +195,19 @@ impl Pending {
 struct InFlight {
     change_sets: Vec<Pending>,
     executing: Vec<String>,
+    /// Stacks whose policy is lifted for an update, with the policy to
+    /// restore.
+    lifted: Vec<(String, Target, String)>,
+}
+
+/// What adopting a stack's resources did.
+enum Adopted {
+    /// Nothing to adopt: the stack has every adopted resource.
+    Nothing,
+    /// Imported; the stack as it is now.
+    Done(StackInfo),
+    /// Stopped: declined, left for review, or failed.
+    Stop(DeployReport),
 }
 
 /// Runs deploys and remembers what is in flight, so that an interrupt
@@ -305,6 +326,12 @@ impl<'a> Deployer<'a> {
             }
             out.errors.extend(removed.errors);
         }
+        for (stack, target, policy) in inflight.lifted {
+            match target.set_stack_policy(&stack, &policy).await {
+                Ok(()) => out.restored_policies.push(stack),
+                Err(e) => out.errors.push(e.to_string()),
+            }
+        }
         out
     }
 
@@ -331,7 +358,7 @@ impl<'a> Deployer<'a> {
         }
 
         let phase = info.as_ref().map(|s| s.status.phase());
-        let create = match phase {
+        let mut create = match phase {
             None | Some(Phase::Review) | Some(Phase::Deleted) => true,
             Some(Phase::Complete) | Some(Phase::UpdateRolledBack) => false,
             Some(Phase::CreateRolledBack) => {
@@ -382,6 +409,17 @@ impl<'a> Deployer<'a> {
             });
         }
 
+        if !art.adoptions.is_empty() {
+            match self.adopt(plan, &target, info.as_ref()).await? {
+                Adopted::Nothing => {}
+                Adopted::Done(last) => {
+                    info = Some(last);
+                    create = false;
+                }
+                Adopted::Stop(report) => return Ok(report),
+            }
+        }
+
         let mut template = None;
         if !create && let Some(deployed) = &info {
             let body = target.template_body(name).await?;
@@ -399,8 +437,215 @@ impl<'a> Deployer<'a> {
             _ => None,
         };
         let preview = preview(deployed, art, &plan.parameters);
-        self.change(plan, &target, create, info.as_ref(), &preview)
-            .await
+        self.change(
+            plan,
+            &target,
+            create,
+            info.as_ref(),
+            template.as_ref(),
+            &preview,
+        )
+        .await
+    }
+
+    /// Brings the resources the stack adopts and does not have yet into it
+    /// with an `IMPORT` change set (which also creates a stack that does
+    /// not exist), shown and confirmed like any change set. Refused,
+    /// before any change, when another stack has one of them, or when
+    /// CloudFormation refuses the import (most often: it does not exist).
+    async fn adopt(
+        &self,
+        plan: &StackPlan<'_>,
+        target: &Target,
+        info: Option<&StackInfo>,
+    ) -> Result<Adopted, CloudError> {
+        let art = plan.artifact;
+        let name = art.name.as_str();
+        let (base, have): (Template, Vec<String>) = match info {
+            Some(i) if i.status.phase() != Phase::Review => {
+                let template = target.deployed_template(name).await?;
+                let have = template.resources.keys().map(|id| id.to_string()).collect();
+                (template, have)
+            }
+            _ => (
+                Template {
+                    parameters: art.template.parameters.clone(),
+                    mappings: art.template.mappings.clone(),
+                    conditions: art.template.conditions.clone(),
+                    ..Template::default()
+                },
+                Vec::new(),
+            ),
+        };
+        let missing: Vec<crate::app::Adoption> = art
+            .adoptions
+            .iter()
+            .filter(|a| !have.contains(&a.logical_id))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(Adopted::Nothing);
+        }
+        for a in &missing {
+            let identifier = a.identifier.values().next().cloned().unwrap_or_default();
+            if let Some((owner, owner_logical_id)) = target.owner_of(name, &identifier).await?
+                && owner != name
+            {
+                return Err(CloudError::AdoptOwned {
+                    stack: name.to_owned(),
+                    claimed: Box::new(super::error::Claimed {
+                        logical_id: a.logical_id.clone(),
+                        resource_type: a.resource_type.clone(),
+                        identifier,
+                        owner,
+                        owner_logical_id,
+                    }),
+                });
+            }
+        }
+        // The template the stack has, plus exactly the adopted resources.
+        let mut import = base;
+        for a in &missing {
+            if let Some((id, r)) = art.template.resources.get_key_value(a.logical_id.as_str()) {
+                import.resources.insert(id.clone(), r.clone());
+            }
+        }
+        let body = crate::template::json::to_string(&import);
+        let create = info.is_none_or(|i| i.status.phase() == Phase::Review);
+        // Nothing else changes: an existing stack keeps its values.
+        let parameters: Vec<(&str, Option<&str>)> = match info {
+            Some(i) if !create => i.parameters.keys().map(|k| (k.as_str(), None)).collect(),
+            _ => plan.parameters.for_api(),
+        };
+        let tags = wanted_tags(art, &plan.parameters);
+        let template_url = staged_url(
+            self.cloud,
+            target,
+            art,
+            &body,
+            self.options.template_bucket.as_deref(),
+        )
+        .await?;
+        let cs_name = change_set::name(Some("import"), &art.hash);
+        let request = ChangeSetRequest {
+            stack: name,
+            name: &cs_name,
+            create,
+            body: &body,
+            template_url,
+            parameters,
+            capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
+            tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            description: format!(
+                "pipewright import of {} into {name}",
+                missing
+                    .iter()
+                    .map(|a| a.logical_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            imports: &missing,
+        };
+        self.inflight().change_sets.push(Pending {
+            stack: name.to_owned(),
+            name: cs_name.clone(),
+            target: target.clone(),
+            created_stack: create,
+        });
+        let result = self.import(plan, target, &request, info).await;
+        let keep = matches!(&result, Ok(Adopted::Stop(r)) if matches!(r.outcome, DeployOutcome::ChangeSetLeft { .. }));
+        if !keep {
+            self.discard(name).await;
+        }
+        self.inflight().change_sets.retain(|p| p.stack != name);
+        result
+    }
+
+    async fn import(
+        &self,
+        plan: &StackPlan<'_>,
+        target: &Target,
+        request: &ChangeSetRequest<'_>,
+        info: Option<&StackInfo>,
+    ) -> Result<Adopted, CloudError> {
+        let name = plan.artifact.name.as_str();
+        let (cs_id, stack_id) = target.create_change_set(request).await?;
+        let state = target.wait_change_set(name, &cs_id).await?;
+        if state.status != ChangeSetStatus::CreateComplete {
+            return Err(CloudError::AdoptFailed {
+                stack: name.to_owned(),
+                resources: request
+                    .imports
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.logical_id.clone(),
+                            a.resource_type.clone(),
+                            a.identifier.values().cloned().collect::<Vec<_>>().join(","),
+                        )
+                    })
+                    .collect(),
+                reason: state
+                    .reason
+                    .unwrap_or_else(|| state.status.as_str().to_owned()),
+                status: state.status,
+            });
+        }
+        self.ui.progress(
+            name,
+            Progress::ChangeSet {
+                name: request.name,
+                summary: &state.summary,
+                preview: &Preview::default(),
+            },
+        );
+        if self.options.no_execute {
+            return Ok(Adopted::Stop(report(
+                name,
+                DeployOutcome::ChangeSetLeft {
+                    name: request.name.to_owned(),
+                },
+                info,
+            )));
+        }
+        if !self.options.yes
+            && !self.ui.confirm(
+                name,
+                &format!(
+                    "execute import change set `{}` on stack `{name}`?",
+                    request.name
+                ),
+            )
+        {
+            return Ok(Adopted::Stop(report(name, DeployOutcome::Declined, info)));
+        }
+        let mut log = EventLog::new();
+        target.mark_history(name, &stack_id, &mut log).await?;
+        self.inflight().executing.push(name.to_owned());
+        if let Err(e) = target.execute_change_set(name, &cs_id).await {
+            self.inflight().executing.retain(|s| s != name);
+            return Err(e);
+        }
+        self.inflight().change_sets.retain(|p| p.stack != name);
+        self.ui.progress(
+            name,
+            Progress::Started {
+                operation: "import",
+                resources: request.imports.len(),
+            },
+        );
+        let followed = follow(self.ui, target, name, &stack_id, &mut log).await;
+        self.inflight().executing.retain(|s| s != name);
+        let (last, events) = followed?;
+        let Some(last) = last else {
+            return Err(CloudError::StackGone {
+                stack: name.to_owned(),
+            });
+        };
+        if !last.status.succeeded() {
+            return Ok(Adopted::Stop(self.failed(name, &last, &events)));
+        }
+        Ok(Adopted::Done(last))
     }
 
     /// Refuses a managed stack while its account's deployed bootstrap is
@@ -441,6 +686,7 @@ impl<'a> Deployer<'a> {
         target: &Target,
         create: bool,
         info: Option<&StackInfo>,
+        deployed: Option<&Template>,
         preview: &Preview,
     ) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
@@ -451,6 +697,7 @@ impl<'a> Deployer<'a> {
             self.cloud,
             target,
             art,
+            &art.body,
             self.options.template_bucket.as_deref(),
         )
         .await?;
@@ -467,6 +714,7 @@ impl<'a> Deployer<'a> {
                 "pipewright deploy of {name} ({})",
                 &art.hash[..art.hash.len().min(12)]
             ),
+            imports: &[],
         };
         // Registered before the call: an interrupt during it still cleans up.
         self.inflight().change_sets.push(Pending {
@@ -476,7 +724,7 @@ impl<'a> Deployer<'a> {
             created_stack: info.is_none(),
         });
         let result = self
-            .review_and_execute(plan, target, &request, info, preview)
+            .review_and_execute(plan, target, &request, info, deployed, preview)
             .await;
         if !matches!(&result, Ok(r) if matches!(r.outcome, DeployOutcome::ChangeSetLeft { .. })) {
             self.discard(name).await;
@@ -505,6 +753,7 @@ impl<'a> Deployer<'a> {
         target: &Target,
         request: &ChangeSetRequest<'_>,
         info: Option<&StackInfo>,
+        deployed: Option<&Template>,
         preview: &Preview,
     ) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
@@ -531,12 +780,17 @@ impl<'a> Deployer<'a> {
         }
         // A complete change set without resource changes still updates
         // parameter values, tags or outputs: it is executed like any other.
+        let risk = at_risk(&state.summary, deployed, art, &self.options.allow_replace);
+        let shown = Preview {
+            data: risk.clone(),
+            ..preview.clone()
+        };
         self.ui.progress(
             name,
             Progress::ChangeSet {
                 name: request.name,
                 summary: &state.summary,
-                preview,
+                preview: &shown,
             },
         );
         if self.options.no_execute {
@@ -547,6 +801,17 @@ impl<'a> Deployer<'a> {
                 },
                 info,
             ));
+        }
+        let refused: Vec<AtRisk> = risk
+            .iter()
+            .filter(|r| r.allowed.is_none())
+            .cloned()
+            .collect();
+        if !refused.is_empty() {
+            return Err(CloudError::DataAtRisk {
+                stack: name.to_owned(),
+                changes: refused,
+            });
         }
         if !self.options.yes
             && !self.ui.confirm(
@@ -559,10 +824,36 @@ impl<'a> Deployer<'a> {
 
         let mut log = EventLog::new();
         target.mark_history(name, &stack_id, &mut log).await?;
+        // The stack policy denies what is allowed here: lifted for exactly
+        // those resources during this update, and restored after it,
+        // however it ends.
+        // A stack whose code guards nothing any more (the last guarded
+        // resource is removed) may still have the policy that guarded it:
+        // it is lifted too, and an allow-all policy stays.
+        let lifted: Vec<&str> = risk.iter().map(|r| r.logical_id.as_str()).collect();
+        let restore = if request.create || lifted.is_empty() {
+            None
+        } else {
+            let during = art
+                .protection
+                .policy_without(&lifted)
+                .unwrap_or_else(|| crate::app::ALLOW_ALL.to_owned());
+            let base = art
+                .protection
+                .stack_policy()
+                .unwrap_or_else(|| crate::app::ALLOW_ALL.to_owned());
+            target.set_stack_policy(name, &during).await?;
+            self.inflight()
+                .lifted
+                .push((name.to_owned(), target.clone(), base.clone()));
+            Some(base)
+        };
         self.inflight().executing.push(name.to_owned());
         if let Err(e) = target.execute_change_set(name, &cs_id).await {
             // Still pending: the caller deletes it.
             self.inflight().executing.retain(|s| s != name);
+            self.restore_policy(target, name, restore.as_deref())
+                .await?;
             return Err(e);
         }
         self.inflight().change_sets.retain(|p| p.stack != name);
@@ -575,7 +866,9 @@ impl<'a> Deployer<'a> {
         );
         let followed = follow(self.ui, target, name, &stack_id, &mut log).await;
         self.inflight().executing.retain(|s| s != name);
+        let restored = self.restore_policy(target, name, restore.as_deref()).await;
         let (last, events) = followed?;
+        restored?;
         let Some(last) = last else {
             return Err(CloudError::StackGone {
                 stack: name.to_owned(),
@@ -606,10 +899,39 @@ impl<'a> Deployer<'a> {
         deployed: &StackInfo,
     ) -> Result<(), CloudError> {
         let name = art.name.as_str();
+        // A stack read through another account's role (the bootstrap
+        // stack) is guarded by the deploy made with its own credentials.
+        if target.read_only.is_some() {
+            return Ok(());
+        }
+        if let Some(policy) = art.protection.stack_policy() {
+            let current = target.stack_policy(name).await?;
+            if !same_policy(current.as_deref(), &policy) {
+                target.set_stack_policy(name, &policy).await?;
+                self.ui.progress(
+                    name,
+                    Progress::Note(&format!(
+                        "stack policy set: replacing or deleting {} is denied",
+                        art.protection.guarded.join(", ")
+                    )),
+                );
+            }
+        }
         if art.termination_protection && !deployed.termination_protection {
-            target.protect(name).await?;
-            self.ui
-                .progress(name, Progress::Note("termination protection turned on"));
+            match target.protect(name).await {
+                Ok(()) => self
+                    .ui
+                    .progress(name, Progress::Note("termination protection turned on")),
+                // A local emulator that lacks the call (moto answers it
+                // with a bare HTTP 500): said, and the deploy goes on.
+                Err(CloudError::NotSupported { .. } | CloudError::Http { .. }) => self.ui.progress(
+                    name,
+                    Progress::Note(
+                        "termination protection is not on: the endpoint does not implement UpdateTerminationProtection",
+                    ),
+                ),
+                Err(e) => return Err(e),
+            }
         } else if deployed.termination_protection && !art.termination_protection {
             self.ui.progress(
                 name,
@@ -619,6 +941,24 @@ impl<'a> Deployer<'a> {
             );
         }
         Ok(())
+    }
+
+    /// Sets the stack policy back to `base` after an update that lifted
+    /// it; a no-op when nothing was lifted.
+    async fn restore_policy(
+        &self,
+        target: &Target,
+        name: &str,
+        base: Option<&str>,
+    ) -> Result<(), CloudError> {
+        let Some(base) = base else {
+            return Ok(());
+        };
+        let restored = target.set_stack_policy(name, base).await;
+        if restored.is_ok() {
+            self.inflight().lifted.retain(|(s, _, _)| s != name);
+        }
+        restored
     }
 
     fn failed(&self, name: &str, last: &StackInfo, events: &[StackEvent]) -> DeployReport {
@@ -642,22 +982,33 @@ fn mark_create_only(summary: &mut change_set::Summary, preview: &Preview) {
     for c in &mut summary.changes {
         if c.action == change_set::Action::Modify
             && matches!(c.replacement, change_set::Replacement::Unknown(_))
-            && preview.replaced.contains(&c.logical_id)
+            && let Some(properties) = preview.replaced.get(&c.logical_id)
         {
             c.replacement = change_set::Replacement::Yes;
+            if c.properties.is_empty() {
+                c.properties = properties.clone();
+            }
         }
     }
 }
 
-/// Where `art`'s template is staged in S3 when it is over the inline
-/// limit (uploading it); `None` for one passed inline.
+/// Whether a deployed stack policy says what `want` says (AWS may give it
+/// back formatted otherwise).
+fn same_policy(current: Option<&str>, want: &str) -> bool {
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
+    current.is_some_and(|c| c == want || (parse(c).is_some() && parse(c) == parse(want)))
+}
+
+/// Where `body`, a template of `art`'s stack, is staged in S3 when it is
+/// over the inline limit (uploading it); `None` for one passed inline.
 pub(crate) async fn staged_url(
     cloud: &Cloud,
     target: &Target,
     art: &Artifact,
+    body: &str,
     bucket: Option<&str>,
 ) -> Result<Option<String>, CloudError> {
-    if art.body.len() <= staging::MAX_INLINE_BODY {
+    if body.len() <= staging::MAX_INLINE_BODY {
         return Ok(None);
     }
     let bucket = match bucket {
@@ -669,7 +1020,7 @@ pub(crate) async fn staged_url(
             },
         },
     };
-    staging::stage(target, &art.name, &art.body, &bucket)
+    staging::stage(target, &art.name, body, &bucket)
         .await
         .map(Some)
 }
@@ -723,11 +1074,14 @@ mod tests {
         };
         let mut summary = Summary::new(vec![change("Renamed"), change("Rescanned")]);
         let preview = Preview {
-            replaced: vec!["Renamed".into()],
+            replaced: [("Renamed".to_owned(), vec!["RepositoryName".to_owned()])]
+                .into_iter()
+                .collect(),
             ..Preview::default()
         };
         mark_create_only(&mut summary, &preview);
         assert_eq!(summary.changes[0].replacement, Replacement::Yes);
+        assert_eq!(summary.changes[0].properties, ["RepositoryName"]);
         assert_eq!(
             summary.changes[1].replacement,
             Replacement::Unknown(String::new()),

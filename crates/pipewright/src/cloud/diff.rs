@@ -141,7 +141,7 @@ async fn replacement_flags(
     deployed: &indexmap::IndexMap<String, String>,
     template_bucket: Option<&str>,
 ) -> Result<Vec<(String, Option<Replaces>)>, String> {
-    let template_url = staged_url(cloud, target, art, template_bucket)
+    let template_url = staged_url(cloud, target, art, &art.body, template_bucket)
         .await
         .map_err(|e| e.to_string())?;
     let name = change_set::name(Some("diff"), &art.hash);
@@ -171,6 +171,7 @@ async fn replacement_flags(
         capabilities: art.capabilities.iter().map(|c| c.as_str()).collect(),
         tags: tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
         description: format!("pipewright diff of {} (deleted after reading)", art.name),
+        imports: &[],
     };
     let (id, _) = target
         .create_change_set(&request)

@@ -244,6 +244,45 @@ pub enum CloudError {
         /// Whether a bootstrap stack is deployed at all.
         deployed: bool,
     },
+    /// A change that replaces or deletes resources that hold data, which
+    /// neither the code nor the command allows: nothing was executed.
+    #[error(
+        "stack `{stack}`: the change loses data and was not executed: {}",
+        risks(.changes)
+    )]
+    DataAtRisk {
+        /// The stack.
+        stack: String,
+        /// The changes that are not allowed.
+        changes: Vec<super::protection::AtRisk>,
+    },
+    /// A resource to adopt that another stack already has.
+    #[error(
+        "stack `{stack}` cannot adopt `{}` ({} `{}`): it belongs to stack `{}` as `{}`; nothing was changed",
+        .claimed.logical_id, .claimed.resource_type, .claimed.identifier, .claimed.owner, .claimed.owner_logical_id
+    )]
+    AdoptOwned {
+        /// The adopting stack.
+        stack: String,
+        /// The resource, and the stack that has it.
+        claimed: Box<Claimed>,
+    },
+    /// CloudFormation refused the resource import (most often: the
+    /// resource does not exist).
+    #[error(
+        "stack `{stack}` cannot adopt {}: CloudFormation refused the import ({status}): {reason}; nothing was changed",
+        adoptions(.resources)
+    )]
+    AdoptFailed {
+        /// The adopting stack.
+        stack: String,
+        /// The resources to adopt, as (logical ID, type, identifier).
+        resources: Vec<(String, String, String)>,
+        /// The import change set's status.
+        status: ChangeSetStatus,
+        /// Why, as CloudFormation says.
+        reason: String,
+    },
     /// A parameter value asks for the previous value of a stack that does
     /// not exist yet.
     #[error("stack `{stack}` does not exist yet, so `{key}` cannot use its previous value")]
@@ -253,6 +292,37 @@ pub enum CloudError {
         /// The parameter key.
         key: String,
     },
+}
+
+/// A resource to adopt that another stack has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claimed {
+    /// The logical ID in the adopting stack.
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// The existing resource's identifier.
+    pub identifier: String,
+    /// The stack that has it.
+    pub owner: String,
+    /// Its logical ID there.
+    pub owner_logical_id: String,
+}
+
+fn risks(changes: &[super::protection::AtRisk]) -> String {
+    changes
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn adoptions(resources: &[(String, String, String)]) -> String {
+    resources
+        .iter()
+        .map(|(id, kind, identifier)| format!("`{id}` ({kind} `{identifier}`)"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn for_stack(stack: &Option<String>) -> String {
@@ -277,6 +347,16 @@ impl CloudError {
             CloudError::ReadOnly { account, .. } => format!("map a profile with credentials of the account: --account-profile {account}=NAME"),
             CloudError::Reach { account, role: true, .. } => format!("bootstrap account {account} first (deploy its bootstrap stack with --account-profile {account}=PROFILE) and check that the deploy role trusts your identity; or reach the account with --account-profile {account}=PROFILE"),
             CloudError::Reach { account, .. } => format!("check the profile (`aws sts get-caller-identity --profile NAME`), or map another with --account-profile {account}=NAME"),
+            CloudError::DataAtRisk { stack, changes } => format!(
+                "if the data may go, allow it for this deploy with {}, or in code with `Stack::allow_replace(ID, reason)`",
+                changes
+                    .iter()
+                    .map(|c| format!("--allow-replace {stack}:{}", c.logical_id))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            CloudError::AdoptOwned { claimed, .. } => format!("remove it from stack `{}` first (with `DeletionPolicy: Retain`, so that it is kept), or drop `.adopt()` and give the resource another name", claimed.owner),
+            CloudError::AdoptFailed { .. } => "check that the resource exists with that name in the stack's account and region; create it, or drop `.adopt()` to have the stack create it".into(),
             CloudError::NoPreviousValue { key, .. } => format!("give `{key}` a value for the first deploy"),
             CloudError::StaleBootstrap { stack, bootstrap, account, .. } => format!("deploy the bootstrap first, with the account's own credentials: `pipewright deploy {bootstrap} --account-profile {account}=PROFILE`; then deploy `{stack}` again"),
             CloudError::NoTemplateBucket { bootstrap: Some(account), region, .. } => format!("deploy the bootstrap stack of account {account} in {region} (it creates the bucket), or pass --template-bucket NAME with a bucket of that account and region"),

@@ -33,6 +33,7 @@ pub mod drift;
 pub mod error;
 pub mod plan;
 pub mod preview;
+pub mod protection;
 pub mod recover;
 pub mod stack_events;
 pub mod staging;

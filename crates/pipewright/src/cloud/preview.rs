@@ -27,8 +27,12 @@ pub struct Preview {
     pub tags: Vec<ParameterChange>,
     /// Resources a create-only property of which changes (the provider
     /// schemas' `createOnlyProperties`): replaced, whatever the change set
-    /// says or does not say.
-    pub replaced: Vec<String>,
+    /// says or does not say; each with those properties.
+    pub replaced: IndexMap<String, Vec<String>>,
+    /// Changes of the change set that lose data
+    /// ([`super::protection::at_risk`]), allowed or not; filled in once
+    /// the change set is computed.
+    pub data: Vec<super::protection::AtRisk>,
 }
 
 /// One parameter whose value changes. `NoEcho` values read `****`.
@@ -120,12 +124,13 @@ pub fn preview(
         replaced: diff
             .resources
             .iter()
-            .filter(|r| r.replaces_by_reference())
-            .map(|r| r.id.clone())
+            .map(|r| (r.id.clone(), r.replacing_properties()))
+            .filter(|(_, p)| !p.is_empty())
             .collect(),
         iam: diff.iam,
         parameters: changes,
         tags,
+        data: Vec::new(),
     }
 }
 

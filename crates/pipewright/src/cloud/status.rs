@@ -15,6 +15,50 @@ pub struct StackStatusReport {
     /// The deployed stack, or `None` when it is not deployed; an error when
     /// it could not be read.
     pub info: Result<Option<StackInfo>, CloudError>,
+    /// The logical IDs the deployed stack policy denies replacing or
+    /// deleting (`None`: no stack policy, or the stack is not deployed or
+    /// could not be read).
+    pub protected: Option<Vec<String>>,
+}
+
+/// The logical IDs a stack policy denies `Update:Replace` or
+/// `Update:Delete` on (`LogicalResourceId/ID` resources of `Deny`
+/// statements); `*` for a deny on every resource.
+pub fn denied_ids(policy: &str) -> Vec<String> {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else {
+        return Vec::new();
+    };
+    let list = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut out = Vec::new();
+    for st in doc["Statement"].as_array().into_iter().flatten() {
+        let actions = list(&st["Action"]);
+        if st["Effect"] != "Deny"
+            || !actions
+                .iter()
+                .any(|a| a == "Update:*" || a == "Update:Replace" || a == "Update:Delete")
+        {
+            continue;
+        }
+        for r in list(&st["Resource"]) {
+            let id = r
+                .strip_prefix("LogicalResourceId/")
+                .unwrap_or(&r)
+                .to_owned();
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
 }
 
 /// Reads the status of `stacks`, up to `concurrency` at once, in the order
@@ -28,13 +72,48 @@ pub async fn status(
         // The same opening as every other flow: a stack of the same name
         // in another account than the one declared is an error, not a
         // status.
-        let info = cloud.open(art).await.map(|opened| opened.info);
+        let (info, protected) = match cloud.open(art).await {
+            Err(e) => (Err(e), None),
+            Ok(opened) => {
+                let protected = match &opened.info {
+                    Some(_) => opened
+                        .target
+                        .stack_policy(&art.name)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|p| denied_ids(&p)),
+                    None => None,
+                };
+                (Ok(opened.info), protected)
+            }
+        };
         StackStatusReport {
             stack: art.name.clone(),
             info,
+            protected,
         }
     }))
     .buffered(concurrency.max(1))
     .collect()
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_denied_ids_are_read_from_the_policy() {
+        let p = crate::app::Protection {
+            guarded: vec!["Repository".into(), "Bucket".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            denied_ids(&p.stack_policy().unwrap()),
+            ["Repository", "Bucket"]
+        );
+        assert!(denied_ids(r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]}"#).is_empty());
+        assert!(denied_ids("not json").is_empty());
+    }
 }
