@@ -368,3 +368,97 @@ impl Refs<'_> {
         });
     }
 }
+
+/// The repository hosts whose webhooks need the account's source
+/// credential, as `Source.Type` names them; the credential's `ServerType`
+/// names them the same way.
+const CREDENTIAL_HOSTS: &[&str] = &["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET"];
+
+/// Checks that every CodeBuild project started by a GitHub or Bitbucket
+/// webhook can reach its repository: CodeBuild creates the webhook with the
+/// source credential of the project's account and region for that host
+/// (one per host, account-wide), unless the project's source names its own
+/// connection (`Source.Auth` of type `CODECONNECTIONS`). The stack that
+/// provides the credential becomes a dependency of the project's stack, so
+/// `deploy` creates it first; a project with no such stack in its account
+/// and region is a problem, since deployed alone its webhook fails.
+///
+/// Reference: [source credentials](https://docs.aws.amazon.com/codebuild/latest/userguide/access-tokens.html).
+pub(super) fn source_credentials(
+    stacks: &[Stack],
+    deps: &mut [indexmap::IndexSet<usize>],
+    problems: &mut Vec<Problem>,
+) {
+    let env = |s: &Stack| (s.env.account.clone(), s.env.region.clone());
+    let providers: Vec<(usize, &str)> = stacks
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.resources
+                .iter()
+                .filter(|r| r.value.kind == "AWS::CodeBuild::SourceCredential")
+                .filter_map(move |r| Some((i, r.value.properties.get("ServerType")?.as_str()?)))
+        })
+        .collect();
+    for (i, s) in stacks.iter().enumerate() {
+        for item in &s.resources {
+            let r = &item.value;
+            if r.kind != "AWS::CodeBuild::Project" {
+                continue;
+            }
+            let webhook = r
+                .properties
+                .get("Triggers")
+                .and_then(|t| t.at("Webhook"))
+                .is_some_and(|w| *w == Expr::Bool(true));
+            let source = r.properties.get("Source");
+            let server = source.and_then(|s| s.at("Type")).and_then(Expr::as_str);
+            let connection = source
+                .and_then(|s| s.at("Auth"))
+                .and_then(|a| a.at("Type"))
+                .and_then(Expr::as_str)
+                == Some("CODECONNECTIONS");
+            let Some(server) = server.filter(|t| CREDENTIAL_HOSTS.contains(t)) else {
+                continue;
+            };
+            if !webhook || connection {
+                continue;
+            }
+            let found: Vec<usize> = providers
+                .iter()
+                .filter(|(p, kind)| *kind == server && env(&stacks[*p]) == env(s))
+                .map(|(p, _)| *p)
+                .collect();
+            if found.is_empty() {
+                problems.push(Problem {
+                    path: item.path.clone(),
+                    kind: ProblemKind::MissingSourceCredential {
+                        project: item.id.clone(),
+                        stack: s.name.clone(),
+                        server: server.to_owned(),
+                        env: where_(s),
+                    },
+                });
+            }
+            for p in found {
+                if p != i {
+                    deps[i].insert(p);
+                }
+            }
+        }
+    }
+}
+
+/// Where a stack lives, for a message: `account 111111111111, region
+/// us-east-1`, or the deploying credentials' when it names none.
+fn where_(s: &Stack) -> String {
+    let account = match &s.env.account {
+        Some(a) => format!("account {a}"),
+        None => "the deploying account".to_owned(),
+    };
+    let region = match &s.env.region {
+        Some(r) => format!("region {r}"),
+        None => "the deploying region".to_owned(),
+    };
+    format!("{account}, {region}")
+}

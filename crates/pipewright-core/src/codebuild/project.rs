@@ -41,7 +41,8 @@ pub enum ComputeType {
 }
 
 impl ComputeType {
-    fn as_str(self) -> &'static str {
+    /// The name CodeBuild uses, e.g. `BUILD_GENERAL1_SMALL`.
+    pub fn as_str(self) -> &'static str {
         match self {
             ComputeType::Small => "BUILD_GENERAL1_SMALL",
             ComputeType::Medium => "BUILD_GENERAL1_MEDIUM",
@@ -80,6 +81,31 @@ pub enum Source {
         /// The clone URL, e.g. `https://github.com/owner/repo.git`.
         location: Expr,
     },
+    /// A Bitbucket repository URL (`BITBUCKET`), for builds started by
+    /// webhooks.
+    Bitbucket {
+        /// The clone URL, e.g. `https://bitbucket.org/owner/repo.git`.
+        location: Expr,
+    },
+}
+
+impl Source {
+    /// `Source.Type`, e.g. `GITHUB`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::CodePipeline => "CODEPIPELINE",
+            Source::GitHub { .. } => "GITHUB",
+            Source::Bitbucket { .. } => "BITBUCKET",
+        }
+    }
+
+    /// The repository URL, for a repository source.
+    fn location(&self) -> Option<&Expr> {
+        match self {
+            Source::CodePipeline => None,
+            Source::GitHub { location } | Source::Bitbucket { location } => Some(location),
+        }
+    }
 }
 
 /// An environment variable of the project.
@@ -98,7 +124,7 @@ pub struct Project {
     spec_copy: Option<String>,
     spec_in_source: Option<String>,
     description: Option<String>,
-    compute: ComputeType,
+    compute: Expr,
     environment: EnvironmentType,
     image: String,
     privileged: bool,
@@ -112,6 +138,8 @@ pub struct Project {
     secondary: Vec<(String, Source)>,
     role_tags: Vec<(String, String)>,
     pushes: Vec<RepositoryRef>,
+    layer_cache: bool,
+    connection: Option<Expr>,
 }
 
 impl Project {
@@ -124,7 +152,7 @@ impl Project {
             spec_copy: None,
             spec_in_source: None,
             description: None,
-            compute: ComputeType::default(),
+            compute: Expr::from(ComputeType::default().as_str()),
             environment: EnvironmentType::default(),
             image: STANDARD_IMAGE.to_owned(),
             privileged: false,
@@ -138,6 +166,8 @@ impl Project {
             secondary: Vec::new(),
             role_tags: Vec::new(),
             pushes: Vec::new(),
+            layer_cache: false,
+            connection: None,
         }
     }
 
@@ -180,7 +210,36 @@ impl Project {
 
     /// Sets the compute type. Default: [`ComputeType::Small`].
     pub fn compute(mut self, compute: ComputeType) -> Self {
-        self.compute = compute;
+        self.compute = Expr::from(compute.as_str());
+        self
+    }
+
+    /// Sets the compute type from an expression resolved at deploy, such
+    /// as `Fn::FindInMap` on a table of compute types per branch; the
+    /// value must be a `ComputeType` name (`BUILD_GENERAL1_SMALL`, ...).
+    /// Default: [`ComputeType::Small`].
+    pub fn compute_from(mut self, compute: impl Into<Expr>) -> Self {
+        self.compute = compute.into();
+        self
+    }
+
+    /// Keeps Docker layers on the build host between builds (`Cache` of
+    /// type `LOCAL`, mode `LOCAL_DOCKER_LAYER_CACHE`): CodeBuild's
+    /// counterpart of CircleCI's `docker_layer_caching`. The cache is best
+    /// effort: a build on a fresh host starts cold. Default: no cache.
+    pub fn docker_layer_cache(mut self) -> Self {
+        self.layer_cache = true;
+        self
+    }
+
+    /// Reaches the repository source through the CodeConnections
+    /// connection `connection_arn` (`Source.Auth` of type
+    /// `CODECONNECTIONS`) instead of the account's source credential; the
+    /// role may use exactly that connection. Default: the account's source
+    /// credential for the repository host, which synth requires some stack
+    /// of the project's account and region to provide.
+    pub fn source_connection(mut self, connection_arn: impl Into<Expr>) -> Self {
+        self.connection = Some(connection_arn.into());
         self
     }
 
@@ -212,10 +271,10 @@ impl Project {
             .pushes_to(repository)
     }
 
-    /// The build pushes images to `repository`: its role may log in, pull
-    /// and push exactly that repository (`ecr:GetAuthorizationToken` on
-    /// `*`, which has no resource-level permission). Default: no
-    /// repository.
+    /// The build pushes images to `repository`: its role may log in, pull,
+    /// push and read image metadata (to skip a tag already pushed) of
+    /// exactly that repository (`ecr:GetAuthorizationToken` on `*`, which
+    /// has no resource-level permission). Default: no repository.
     pub fn pushes_to(mut self, repository: &RepositoryRef) -> Self {
         self.pushes.push(repository.clone());
         self
@@ -394,6 +453,9 @@ impl Project {
                 });
             }
         }
+        if self.connection.is_some() && self.source == Source::CodePipeline {
+            problems.push(ProblemKind::WebhookWithoutRepository);
+        }
         if let Some(groups) = &self.webhook {
             if self.source == Source::CodePipeline {
                 problems.push(ProblemKind::WebhookWithoutRepository);
@@ -497,6 +559,7 @@ impl Construct for Project {
         );
         for repository in &self.pushes {
             repository.grant_pull_push(stack, &role);
+            repository.grant_describe_images(stack, &role);
         }
         for call in buildspec::aws_calls(&self.spec) {
             stack.calls.push(crate::construct::grant::RoleCall {
@@ -556,7 +619,7 @@ impl Construct for Project {
         }
         let mut environment = vec![
             ("Type", Expr::from(self.environment.as_str())),
-            ("ComputeType", Expr::from(self.compute.as_str())),
+            ("ComputeType", self.compute.clone()),
             ("Image", Expr::from(self.image.as_str())),
             ("ImagePullCredentialsType", Expr::from("CODEBUILD")),
             ("PrivilegedMode", Expr::Bool(self.privileged)),
@@ -569,35 +632,59 @@ impl Construct for Project {
             Some(path) => Expr::from(path.as_str()),
             None => Expr::from(spec.as_str()),
         };
-        let (source, artifacts) = match &self.source {
-            Source::CodePipeline => (
+        let (source, artifacts) = match self.source.location() {
+            None => (
                 Expr::map([
                     ("Type", Expr::from("CODEPIPELINE")),
                     ("BuildSpec", buildspec),
                 ]),
                 Expr::map([("Type", Expr::from("CODEPIPELINE"))]),
             ),
-            Source::GitHub { location } => (
-                Expr::map([
-                    ("Type", Expr::from("GITHUB")),
+            Some(location) => {
+                let mut source = vec![
+                    ("Type", Expr::from(self.source.kind())),
                     ("Location", location.clone()),
                     ("ReportBuildStatus", Expr::Bool(true)),
                     ("BuildSpec", buildspec),
-                ]),
-                Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
-            ),
+                ];
+                if let Some(connection) = &self.connection {
+                    source.push((
+                        "Auth",
+                        Expr::map([
+                            ("Type", Expr::from("CODECONNECTIONS")),
+                            ("Resource", connection.clone()),
+                        ]),
+                    ));
+                    // CodeBuild fetches the source with the connection's
+                    // token: `GetConnectionToken` besides `UseConnection`
+                    // (https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html).
+                    let mut actions = crate::codestar::use_actions(connection);
+                    actions.extend(actions.clone().iter().map(|a| {
+                        if a.starts_with("codeconnections") {
+                            "codeconnections:GetConnectionToken"
+                        } else {
+                            "codestar-connections:GetConnectionToken"
+                        }
+                    }));
+                    stack.grant(
+                        &role,
+                        Statement::allow(actions).resource(connection.clone()),
+                    );
+                }
+                (
+                    Expr::map(source),
+                    Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
+                )
+            }
         };
         let secondary: Vec<Expr> = self
             .secondary
             .iter()
             .map(|(identifier, source)| {
-                let mut m = match source {
-                    Source::CodePipeline => vec![("Type", Expr::from("CODEPIPELINE"))],
-                    Source::GitHub { location } => vec![
-                        ("Type", Expr::from("GITHUB")),
-                        ("Location", location.clone()),
-                    ],
-                };
+                let mut m = vec![("Type", Expr::from(source.kind()))];
+                if let Some(location) = source.location() {
+                    m.push(("Location", location.clone()));
+                }
                 m.push(("SourceIdentifier", Expr::from(identifier.as_str())));
                 Expr::map(m)
             })
@@ -625,6 +712,18 @@ impl Construct for Project {
             )
             .property("TimeoutInMinutes", self.timeout)
             .property("QueuedTimeoutInMinutes", self.queued_timeout);
+        if self.layer_cache {
+            project = project.property(
+                "Cache",
+                Expr::map([
+                    ("Type", Expr::from("LOCAL")),
+                    (
+                        "Modes",
+                        Expr::list([Expr::from("LOCAL_DOCKER_LAYER_CACHE")]),
+                    ),
+                ]),
+            );
+        }
         if let Some(key) = &self.key_arn {
             project = project.property("EncryptionKey", key.clone());
             stack.grant(
