@@ -594,6 +594,9 @@ pub enum ProblemKind {
         /// How many inputs it has.
         inputs: usize,
     },
+    /// A build-once pipeline with no push target.
+    #[error("pushes the image nowhere: add a registry with `BuildOnce::target`")]
+    NoPushTarget,
     /// A push that names no tag.
     #[error("pushes no tag: push at least one, e.g. `Tag::Commit`")]
     NoPushTag,

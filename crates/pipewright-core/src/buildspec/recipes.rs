@@ -14,6 +14,7 @@ pub struct DockerBuild {
     dockerfile: String,
     context: String,
     extra_registries: Vec<String>,
+    build_command: Option<String>,
 }
 
 impl Default for DockerBuild {
@@ -24,6 +25,7 @@ impl Default for DockerBuild {
             dockerfile: "Dockerfile".to_owned(),
             context: ".".to_owned(),
             extra_registries: Vec::new(),
+            build_command: None,
         }
     }
 }
@@ -69,6 +71,16 @@ impl DockerBuild {
         self
     }
 
+    /// Builds the image with `command` instead of `docker build` (e.g.
+    /// `cd app && make docker_build`): the command must build the image
+    /// named by `$IMAGE`, which the recipe sets to `$IMAGE_URI`; the
+    /// Dockerfile and context are then the command's business. Default:
+    /// `docker build` of the Dockerfile in the context.
+    pub fn build_command(mut self, command: impl Into<String>) -> Self {
+        self.build_command = Some(command.into());
+        self
+    }
+
     /// Also pushes the image to the repository whose URI is in the
     /// environment variable `env_var` (a variable NAME, e.g.
     /// `MIRROR_REPOSITORY_URI`, that the project sets): build once, push to
@@ -108,16 +120,32 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
     pre_build.push(short_commit("IMAGE_TAG"));
     pre_build.push(r#"IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG""#.to_owned());
 
-    let mut build = format!(
-        r#"docker build --file {} --tag "$IMAGE_URI""#,
-        sh_word(&options.dockerfile)
-    );
-    if let Some(tag) = &options.moving_tag {
-        build.push_str(" --tag ");
-        build.push_str(&image_ref("$REPOSITORY_URI", tag));
-    }
-    build.push(' ');
-    build.push_str(&sh_word(&options.context));
+    let build = match &options.build_command {
+        None => {
+            let mut build = format!(
+                r#"docker build --file {} --tag "$IMAGE_URI""#,
+                sh_word(&options.dockerfile)
+            );
+            if let Some(tag) = &options.moving_tag {
+                build.push_str(" --tag ");
+                build.push_str(&image_ref("$REPOSITORY_URI", tag));
+            }
+            build.push(' ');
+            build.push_str(&sh_word(&options.context));
+            vec![build]
+        }
+        Some(command) => {
+            pre_build.push(r#"export IMAGE="$IMAGE_URI""#.to_owned());
+            let mut build = vec![command.clone()];
+            if let Some(tag) = &options.moving_tag {
+                build.push(format!(
+                    r#"docker tag "$IMAGE" {}"#,
+                    image_ref("$REPOSITORY_URI", tag)
+                ));
+            }
+            build
+        }
+    };
 
     let mut pushes = vec![r#"docker push "$IMAGE_URI""#.to_owned()];
     if let Some(tag) = &options.moving_tag {
@@ -158,7 +186,7 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
 
     spec.exported(["IMAGE_URI", "IMAGE_TAG"])
         .pre_build(pre_build)
-        .build([build])
+        .build(build)
         .post_build(post_build)
 }
 
@@ -418,6 +446,31 @@ impl DockerHub {
         self
     }
 
+    /// The Docker Hub repository, `owner/name`.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// Adds Docker Hub's credentials and login to `spec`: `env.secrets-manager`
+    /// reads `DOCKERHUB_USERNAME` and `DOCKERHUB_TOKEN` from the secret at
+    /// build time (the project's role may read exactly that secret),
+    /// `DOCKERHUB_REPOSITORY` is a plain variable, and `pre_build` logs in
+    /// with the token on stdin, never in argv. A secret given as a
+    /// credential instead of a name is a problem of the project.
+    pub fn credentials(&self, spec: BuildSpec) -> BuildSpec {
+        let mut spec = spec;
+        for problem in self.problems() {
+            spec = spec.problem(problem);
+        }
+        let reference = |key: &str| format!("{}:{key}", self.secret);
+        spec.variable("DOCKERHUB_REPOSITORY", self.repository.as_str())
+            .secret("DOCKERHUB_USERNAME", reference(&self.username_key))
+            .secret("DOCKERHUB_TOKEN", reference(&self.token_key))
+            .pre_build([format!(
+                r#"printf '%s' "$DOCKERHUB_TOKEN" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin {DOCKER_HUB}"#
+            )])
+    }
+
     /// What is wrong: a secret "name" that is a credential (a Docker Hub
     /// token starts with `dckr_`; a secret name has only letters, digits
     /// and `/_+=.@-`).
@@ -456,11 +509,6 @@ impl DockerHub {
 /// A secret given as a credential instead of a name is a synth error of the
 /// project that runs the buildspec. The project needs privileged mode.
 pub fn dockerhub_build_push(options: DockerHub) -> BuildSpec {
-    let mut spec = BuildSpec::new();
-    for problem in options.problems() {
-        spec = spec.problem(problem);
-    }
-    let reference = |key: &str| format!("{}:{key}", options.secret);
     let mut tags = vec![r#""$DOCKERHUB_REPOSITORY:$IMAGE_TAG""#.to_owned()];
     if let Some(tag) = &options.moving_tag {
         tags.push(image_ref("$DOCKERHUB_REPOSITORY", tag));
@@ -486,14 +534,10 @@ pub fn dockerhub_build_push(options: DockerHub) -> BuildSpec {
         }
     };
     let pushes: Vec<String> = tags.iter().map(|t| format!("docker push {t}")).collect();
-    spec.variable("DOCKERHUB_REPOSITORY", options.repository.as_str())
-        .secret("DOCKERHUB_USERNAME", reference(&options.username_key))
-        .secret("DOCKERHUB_TOKEN", reference(&options.token_key))
+    options
+        .credentials(BuildSpec::new())
         .exported(["IMAGE_TAG"])
         .pre_build([
-            format!(
-                r#"printf '%s' "$DOCKERHUB_TOKEN" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin {DOCKER_HUB}"#
-            ),
             short_commit("IMAGE_TAG"),
             r#"export IMAGE="$DOCKERHUB_REPOSITORY:$IMAGE_TAG""#.to_owned(),
         ])
