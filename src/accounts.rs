@@ -33,7 +33,8 @@ pub fn bootstrap_name(name: &str) -> String {
 
 /// The bootstrap stack of workload account `account` (called `name` in
 /// stack names), whose deploy role manages exactly the stacks of `app` in
-/// that account, and whose execution role synth derives from them.
+/// that account, in whichever regions they live, and whose execution role
+/// synth derives from them.
 pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     let own = bootstrap_name(name);
     let managed: Vec<&str> = app
@@ -42,6 +43,20 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
         .filter(|s| s.env().account.as_deref() == Some(account) && s.name() != own)
         .map(|s| s.name())
         .collect();
+    let mut regions: Vec<&str> = app
+        .stacks()
+        .iter()
+        .filter(|s| managed.contains(&s.name()))
+        .filter_map(|s| s.env().region.as_deref())
+        .chain([REGION])
+        .collect();
+    regions.sort_unstable();
+    regions.dedup();
+    // Only when a managed stack lives elsewhere: by default the deploy
+    // role reaches the bootstrap's own region.
+    if regions == [REGION] {
+        regions.clear();
+    }
     Bootstrap::new(
         own,
         account,
@@ -53,6 +68,7 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
         },
     )
     .region(REGION)
+    .regions(regions)
     .manages(managed)
     .stack()
 }
