@@ -20,9 +20,7 @@ pub fn app() -> App {
     let mut app = App::new()
         .stack(artifact_store::stack())
         .stack(image_pipeline::webhook())
-        .stack(image_pipeline::connection())
-        .stack(dockerhub::stack())
-        .stack(make_pipeline::stack());
+        .stack(image_pipeline::connection());
     for stack in build_once_push_many::stacks() {
         // A stack of a workload account is deployed through its bootstrap.
         let stack = match stack.env().account.as_deref() {
@@ -33,6 +31,8 @@ pub fn app() -> App {
         };
         app.add(stack);
     }
+    app.add(dockerhub::stack());
+    app.add(make_pipeline::stack());
     let config = eks_cicd::CONFIG;
     for stack in eks_cicd::stacks(&config) {
         app.add(stack);

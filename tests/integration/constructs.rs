@@ -16,24 +16,47 @@ use pipewright::{App, Error, ProblemKind, Stack, s3};
 
 use crate::support::{text, tool};
 
+/// The account's GitHub source credential, which every webhook project of
+/// these tests needs in its account and region.
+fn credentials() -> Stack {
+    let mut s = Stack::new("credentials");
+    s.add(SourceCredential::personal_access_token(
+        "GitHubCredential",
+        ServerType::GitHub,
+        Expr::secret("github/token", "token"),
+    ));
+    s
+}
+
+fn app(stack: Stack) -> App {
+    App::new().stack(stack).stack(credentials())
+}
+
 fn problems(stack: Stack) -> Vec<String> {
-    match App::new().stack(stack).synth() {
+    match app(stack).synth() {
         Err(Error::Synth(p)) => p.iter().map(ToString::to_string).collect(),
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("synth succeeded"),
     }
 }
 
+fn artifact(stack: Stack) -> pipewright::app::Artifact {
+    let name = stack.name().to_owned();
+    app(stack)
+        .synth()
+        .unwrap()
+        .stacks
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap()
+}
+
 fn body(stack: Stack) -> String {
-    App::new().stack(stack).synth().unwrap().stacks[0]
-        .body
-        .clone()
+    artifact(stack).body
 }
 
 fn template(stack: Stack) -> pipewright::template::Template {
-    App::new().stack(stack).synth().unwrap().stacks[0]
-        .template
-        .clone()
+    artifact(stack).template
 }
 
 fn github_source() -> Source {

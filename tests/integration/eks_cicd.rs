@@ -149,6 +149,7 @@ fn ci_projects_build_pull_requests_and_only_the_image_role_pushes() {
         "ecr:BatchCheckLayerAvailability",
         "ecr:BatchGetImage",
         "ecr:CompleteLayerUpload",
+        "ecr:DescribeImages",
         "ecr:GetDownloadUrlForLayer",
         "ecr:InitiateLayerUpload",
         "ecr:PutImage",
@@ -372,6 +373,7 @@ fn invalid_configuration_names_the_construct_and_the_fix() {
         [
             "app/Connection: connection name `a-connection-name-of-forty-characters-xx` has 40 characters: a connection name has 1 to 32, so shorten it",
             "app/Build: webhook filter group 1: BASE_REF pattern `^refs/heads/(main` is not a valid regular expression: unclosed group",
+            "app/Build: project `Build` of stack `app` is started by a GITHUB webhook, but no stack in the deploying account and region provides a GITHUB source credential: add a `codebuild::SourceCredential` for GITHUB to a stack of the deploying account and region, or give the project a connection with `Project::source_connection`",
         ]
     );
 

@@ -170,20 +170,44 @@ fn build_project_is_privileged_logged_bounded_and_current() {
         .as_list()
         .unwrap();
     let names: Vec<&Expr> = vars.iter().map(|v| at(v, "Name")).collect();
-    // Only what the recipe reads: the repository it pushes to.
-    assert_eq!(names, [&"REPOSITORY_URI".into()]);
-    assert!(vars.iter().all(|v| at(v, "Type") == &"PLAINTEXT".into()));
+    // What the recipe reads (the repository it pushes to), then the names
+    // the source project's buildspec expects.
     assert_eq!(
-        at(&vars[0], "Value"),
-        &Expr::get_att("Repository", "RepositoryUri")
+        names,
+        [
+            &"REPOSITORY_URI".into(),
+            &"AWS_DEFAULT_REGION".into(),
+            &"AWS_ACCOUNT_ID".into(),
+            &"AWS_ECR_REPOSITORY_URI".into(),
+            &"IMAGE_REPO_NAME".into(),
+            &"IMAGE_TAG".into(),
+        ]
     );
-    // The inline buildspec is the committed buildspec file.
-    let inline = at(&b, "Source.BuildSpec").as_str().unwrap();
-    let file = std::fs::read_to_string(
-        crate::support::repo().join("buildspecs/image-pipeline/docker-build.yml"),
+    assert!(vars.iter().all(|v| at(v, "Type") == &"PLAINTEXT".into()));
+    let values: Vec<&Expr> = vars.iter().map(|v| at(v, "Value")).collect();
+    assert_eq!(
+        values,
+        [
+            &Expr::get_att("Repository", "RepositoryUri"),
+            &Expr::pseudo(pipewright::template::Pseudo::Region),
+            &Expr::pseudo(pipewright::template::Pseudo::AccountId),
+            &Expr::get_att("Repository", "RepositoryUri"),
+            &Expr::reference("Repository"),
+            &"latest".into(),
+        ]
+    );
+    // The build reads its buildspec from the repository; the committed
+    // starting copy is the typed buildspec.
+    assert_eq!(at(&b, "Source.BuildSpec"), &"pipeline/buildspec.yml".into());
+    let inline = std::fs::read_to_string(
+        crate::support::repo().join("buildspecs/image-pipeline/pipeline/buildspec.yml"),
     )
     .unwrap();
-    assert_eq!(inline, file);
+    // The application lives in `app/`.
+    assert!(
+        inline.contains("docker build --file app/Dockerfile --tag \"$IMAGE_URI\" --tag \"$REPOSITORY_URI:latest\" app"),
+        "{inline}"
+    );
     assert!(inline.contains("--password-stdin"));
     assert!(inline.contains("CODEBUILD_BUILD_SUCCEEDING"));
     assert!(inline.contains("cut -c 1-7"));
@@ -334,6 +358,7 @@ fn every_iam_statement_is_least_privilege() {
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:BatchGetImage",
                     "ecr:CompleteLayerUpload",
+                    "ecr:DescribeImages",
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:InitiateLayerUpload",
                     "ecr:PutImage",

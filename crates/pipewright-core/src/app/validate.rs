@@ -450,15 +450,12 @@ pub(super) fn source_credentials(
 }
 
 /// Where a stack lives, for a message: `account 111111111111, region
-/// us-east-1`, or the deploying credentials' when it names none.
+/// us-east-1`, or the deploying credentials' where it names none.
 fn where_(s: &Stack) -> String {
-    let account = match &s.env.account {
-        Some(a) => format!("account {a}"),
-        None => "the deploying account".to_owned(),
-    };
-    let region = match &s.env.region {
-        Some(r) => format!("region {r}"),
-        None => "the deploying region".to_owned(),
-    };
-    format!("{account}, {region}")
+    match (&s.env.account, &s.env.region) {
+        (Some(a), Some(r)) => format!("account {a}, region {r}"),
+        (Some(a), None) => format!("account {a}, the deploying region"),
+        (None, Some(r)) => format!("the deploying account, region {r}"),
+        (None, None) => "the deploying account and region".to_owned(),
+    }
 }

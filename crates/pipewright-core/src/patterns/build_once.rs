@@ -422,12 +422,19 @@ impl BuildOnce {
         built: &Namespace,
         commit: &Namespace,
     ) -> ManualApproval {
+        let waiting: Vec<&str> = self
+            .targets
+            .iter()
+            .filter(|t| t.approved)
+            .map(|t| t.name.as_str())
+            .collect();
         let mut approval = ManualApproval::new()
             .topic(topic)
             .message(Expr::from(format!(
-                "Push image {} of commit {} to the approved registries?",
+                "Push image {} of commit {} to {}?",
                 built.var("IMAGE_TAG"),
-                commit.var("CommitId")
+                commit.var("CommitId"),
+                waiting.join(", ")
             )))
             .external_link(Expr::from(format!(
                 "https://github.com/{}/commit/{}",
@@ -534,6 +541,7 @@ impl BuildOnce {
                         self.name, target.name
                     )),
             );
+            repo.allow_push(&mut stack, &pusher);
             repo.grant_push(&mut stack, &role);
             repo.grant_describe_images(&mut stack, &role);
         }
