@@ -25,6 +25,7 @@ mod layers;
 mod lint;
 mod moto;
 mod new_app;
+mod patterns;
 mod reader;
 mod roundtrip;
 mod s3;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The first ```` ```rust ```` block after `marker` in `section`.
-fn rust_block_after(section: &str, marker: &str) -> String {
+pub fn rust_block_after(section: &str, marker: &str) -> String {
     let (_, after) = section
         .split_once(marker)
         .unwrap_or_else(|| panic!("the README section names {marker}"));
@@ -38,6 +38,17 @@ pub fn write_infra_crate(krate: &Path, cloud: bool) {
     let section = readme_section();
     let lib = rust_block_after(&section, "`src/lib.rs`");
     let main = rust_block_after(&section, "`src/main.rs`");
+    write_crate(krate, cloud, &lib, &main);
+}
+
+/// The README's `src/main.rs` of an infra crate.
+pub fn readme_main() -> String {
+    rust_block_after(&readme_section(), "`src/main.rs`")
+}
+
+/// Writes the infra crate `acme-infra` with `lib` and `main` as its
+/// `src/lib.rs` and `src/main.rs` into `krate` (see [`write_infra_crate`]).
+pub fn write_crate(krate: &Path, cloud: bool, lib: &str, main: &str) {
     assert!(lib.contains("pub fn app() -> App"), "{lib}");
     assert!(main.contains("fn main()"), "{main}");
     std::fs::create_dir_all(krate.join("src")).unwrap();
@@ -55,8 +66,8 @@ pub fn write_infra_crate(krate: &Path, cloud: bool) {
     // The repository's lock file: the same dependency versions, all in the
     // local registry cache, so `--offline` resolves.
     std::fs::copy(repo().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
-    std::fs::write(krate.join("src/lib.rs"), &lib).unwrap();
-    std::fs::write(krate.join("src/main.rs"), &main).unwrap();
+    std::fs::write(krate.join("src/lib.rs"), lib).unwrap();
+    std::fs::write(krate.join("src/main.rs"), main).unwrap();
 }
 
 /// `cargo ARGS` in the infra crate, with a target directory shared by the
