@@ -95,10 +95,6 @@ fn push_to(repository: &str) -> Vec<Value> {
     ]
 }
 
-fn variable(name: &str, value: &str) -> String {
-    variables(&[(name, value)])
-}
-
 fn variables(pairs: &[(&str, &str)]) -> String {
     let each: Vec<String> = pairs
         .iter()

@@ -164,7 +164,7 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
     let mut post_build = vec![when_succeeding(&unless_image_exists(
         "REPOSITORY_URI",
         "IMAGE_TAG",
-        &pushes.join(" &&\n  "),
+        &pushes.join(" &&\n"),
     ))];
 
     let mut spec = BuildSpec::new();
@@ -364,7 +364,7 @@ pub fn docker_load_push_tags(
         .iter()
         .map(|image| format!("docker push {image}"))
         .collect::<Vec<_>>()
-        .join(" &&\n  ");
+        .join(" &&\n");
     let push = match tags.iter().find(|t| t.moving().is_none()) {
         Some(first) => {
             spec = spec.pre_build([format!(r#"PUSH_TAG="{}""#, first.shell())]);
@@ -543,7 +543,7 @@ pub fn dockerhub_build_push(options: DockerHub) -> BuildSpec {
         ])
         .build(build)
         .post_build([
-            when_succeeding(&pushes.join(" &&\n  ")),
+            when_succeeding(&pushes.join(" &&\n")),
             format!("docker logout {DOCKER_HUB}"),
         ])
 }

@@ -2,7 +2,7 @@
 //! hand: each is one shell command (or `if` block) for a phase's
 //! `commands`, with every expansion quoted.
 
-use super::shell::{self, Registry, when_succeeding};
+use super::shell::{self, Registry, indent, when_succeeding};
 
 /// Logs in to the ECR registry `host` of `region`, the password on stdin
 /// (never in argv). Both arguments are shell text meant for double quotes,
@@ -38,8 +38,10 @@ pub fn unless_image_exists(uri_var: &str, tag_var: &str, body: &str) -> String {
     let tag = Registry::new(tag_var).value;
     let host = &repository.host;
     format!(
-        "if aws ecr describe-images --registry-id \"$(printf '%s' \"{host}\" | cut -d . -f 1)\" --region \"$(printf '%s' \"{host}\" | cut -d . -f 4)\" --repository-name \"{}\" --image-ids \"imageTag={tag}\" > /dev/null 2>&1; then\n  echo \"the image {tag} is already in {}, not pushing it again\"\nelse\n  {body}\nfi",
-        repository.path, repository.value,
+        "if aws ecr describe-images --registry-id \"$(printf '%s' \"{host}\" | cut -d . -f 1)\" --region \"$(printf '%s' \"{host}\" | cut -d . -f 4)\" --repository-name \"{}\" --image-ids \"imageTag={tag}\" > /dev/null 2>&1; then\n  echo \"the image {tag} is already in {}, not pushing it again\"\nelse\n{}\nfi",
+        repository.path,
+        repository.value,
+        indent(body),
     )
 }
 

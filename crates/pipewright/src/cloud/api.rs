@@ -40,6 +40,29 @@ pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
 }
 
 impl Target {
+    /// The same credentials and endpoint in `region`, to read a stack of
+    /// the same account that lives in another region (a bootstrap stack
+    /// serves every region of its account). For reads: its staging bucket
+    /// client stays in the original region.
+    pub(crate) fn in_region(&self, region: &str) -> Target {
+        if region == self.region {
+            return self.clone();
+        }
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .region(aws_sdk_cloudformation::config::Region::new(
+                region.to_owned(),
+            ))
+            .build();
+        Target {
+            client: aws_sdk_cloudformation::Client::from_conf(config),
+            region: region.to_owned(),
+            ..self.clone()
+        }
+    }
+
     /// Refuses a write call through a read-only client (see
     /// `accounts::read_only`).
     fn writable(&self, stack: &str) -> Result<(), CloudError> {

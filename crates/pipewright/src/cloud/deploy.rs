@@ -418,7 +418,14 @@ impl<'a> Deployer<'a> {
         else {
             return Ok(());
         };
-        let deployed = target.template_body(&b.name).await.ok();
+        // The bootstrap stack lives in its own region, which may not be
+        // the managed stack's.
+        let home = b
+            .env
+            .region
+            .as_deref()
+            .map_or_else(|| target.clone(), |r| target.in_region(r));
+        let deployed = home.template_body(&b.name).await.ok();
         if crate::app::is_current(b, deployed.as_deref()) {
             return Ok(());
         }
