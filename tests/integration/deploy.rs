@@ -22,10 +22,9 @@ fn change_set_count(state: &Value) -> usize {
 
 /// The ECR repositories the app's operations-account stacks create; they
 /// are retained when the stacks are destroyed.
-const REPOSITORIES: [&str; 7] = [
+const REPOSITORIES: [&str; 6] = [
     "acme/app",
     "acme/app-base",
-    "acme/make-app",
     "acme/web",
     "acme/web-mirror",
     "sample-app",
@@ -116,7 +115,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         "image-pipeline",
         "--yes",
         "-p",
-        "GithubBranch=release",
+        "GithubBranch=develop",
     ]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -128,7 +127,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     // the NoEcho ones are sent again but cannot be compared.
     assert!(stderr.contains("  parameters:"), "{stderr}");
     assert!(
-        stderr.contains("~ GithubBranch: main → release"),
+        stderr.contains("~ GithubBranch: main → develop"),
         "{stderr}"
     );
     assert!(!stderr.contains("GithubAuthToken:"), "{stderr}");
@@ -143,7 +142,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["stacks"]["image-pipeline"]["parameters"]["GithubBranch"],
-        "release"
+        "develop"
     );
     assert_eq!(
         state["stacks"]["artifact-store"]["status"], "CREATE_COMPLETE",
