@@ -120,32 +120,19 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
     pre_build.push(short_commit("IMAGE_TAG"));
     pre_build.push(r#"IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG""#.to_owned());
 
-    let build = match &options.build_command {
-        None => {
-            let mut build = format!(
-                r#"docker build --file {} --tag "$IMAGE_URI""#,
-                sh_word(&options.dockerfile)
-            );
-            if let Some(tag) = &options.moving_tag {
-                build.push_str(" --tag ");
-                build.push_str(&image_ref("$REPOSITORY_URI", tag));
-            }
-            build.push(' ');
-            build.push_str(&sh_word(&options.context));
-            vec![build]
-        }
-        Some(command) => {
-            pre_build.push(r#"export IMAGE="$IMAGE_URI""#.to_owned());
-            let mut build = vec![command.clone()];
-            if let Some(tag) = &options.moving_tag {
-                build.push(format!(
-                    r#"docker tag "$IMAGE" {}"#,
-                    image_ref("$REPOSITORY_URI", tag)
-                ));
-            }
-            build
-        }
-    };
+    let mut tags = vec![r#""$IMAGE_URI""#.to_owned()];
+    if let Some(tag) = &options.moving_tag {
+        tags.push(image_ref("$REPOSITORY_URI", tag));
+    }
+    if options.build_command.is_some() {
+        pre_build.push(r#"export IMAGE="$IMAGE_URI""#.to_owned());
+    }
+    let build = build_image(
+        &options.dockerfile,
+        &options.context,
+        options.build_command.as_deref(),
+        &tags,
+    );
 
     let mut pushes = vec![r#"docker push "$IMAGE_URI""#.to_owned()];
     if let Some(tag) = &options.moving_tag {
@@ -188,6 +175,38 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
         .pre_build(pre_build)
         .build(build)
         .post_build(post_build)
+}
+
+/// The `build` commands that make the image tagged with each of `tags`
+/// (shell words): `docker build` of `dockerfile` in `context`, or
+/// `command`, which builds the first tag as `$IMAGE`, and a `docker tag`
+/// for each other one.
+fn build_image(
+    dockerfile: &str,
+    context: &str,
+    command: Option<&str>,
+    tags: &[String],
+) -> Vec<String> {
+    match command {
+        None => vec![format!(
+            "docker build --file {} {} {}",
+            sh_word(dockerfile),
+            tags.iter()
+                .map(|t| format!("--tag {t}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            sh_word(context)
+        )],
+        Some(command) => {
+            let mut build = vec![command.to_owned()];
+            build.extend(
+                tags.iter()
+                    .skip(1)
+                    .map(|t| format!(r#"docker tag "$IMAGE" {t}"#)),
+            );
+            build
+        }
+    }
 }
 
 /// The file the build-once recipes hand the image over in: the output of
@@ -513,26 +532,12 @@ pub fn dockerhub_build_push(options: DockerHub) -> BuildSpec {
     if let Some(tag) = &options.moving_tag {
         tags.push(image_ref("$DOCKERHUB_REPOSITORY", tag));
     }
-    let build = match &options.build_command {
-        None => vec![format!(
-            "docker build --file {} {} {}",
-            sh_word(&options.dockerfile),
-            tags.iter()
-                .map(|t| format!("--tag {t}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            sh_word(&options.context)
-        )],
-        Some(command) => {
-            let mut build = vec![command.clone()];
-            build.extend(
-                tags.iter()
-                    .skip(1)
-                    .map(|t| format!(r#"docker tag "$IMAGE" {t}"#)),
-            );
-            build
-        }
-    };
+    let build = build_image(
+        &options.dockerfile,
+        &options.context,
+        options.build_command.as_deref(),
+        &tags,
+    );
     let pushes: Vec<String> = tags.iter().map(|t| format!("docker push {t}")).collect();
     options
         .credentials(BuildSpec::new())

@@ -18,12 +18,13 @@
 //! region to provide (and makes a dependency), unless the project is given
 //! a connection ([`Analysis::feature_connection`]).
 
+use super::placement::Placement;
 use super::registry::Registry;
 use crate::buildspec::{BuildSpec, DockerBuild, DockerHub, Report, dockerhub_build_push};
 use crate::codebuild::{EventAction, FilterGroup, Project, Source};
 use crate::codepipeline::{Action, Artifact, ConnectionSource, Namespace, Pipeline, Stage};
 use crate::construct::Stack;
-use crate::template::{Expr, Output, Parameter};
+use crate::template::{Expr, Output};
 use crate::{ecr, s3};
 
 /// The configuration of an analysis-then-image stack.
@@ -41,9 +42,7 @@ pub struct Analysis {
     build_command: Option<String>,
     dockerfile: String,
     context: String,
-    account: Option<String>,
-    region: Option<String>,
-    tags: Vec<(String, String)>,
+    placement: Placement,
 }
 
 impl Analysis {
@@ -68,9 +67,7 @@ impl Analysis {
             build_command: None,
             dockerfile: "Dockerfile".to_owned(),
             context: ".".to_owned(),
-            account: None,
-            region: None,
-            tags: Vec::new(),
+            placement: Placement::default(),
         }
     }
 
@@ -145,14 +142,14 @@ impl Analysis {
     /// Pins the stack to `account` and `region`. Default: the deploying
     /// credentials' account and region.
     pub fn env(mut self, account: impl Into<String>, region: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self.region = Some(region.into());
+        self.placement.account = Some(account.into());
+        self.placement.region = Some(region.into());
         self
     }
 
     /// Tags the stack. Default: no tags.
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.push((key.into(), value.into()));
+        self.placement.tags.push((key.into(), value.into()));
         self
     }
 
@@ -167,25 +164,11 @@ impl Analysis {
 
     /// The stack.
     pub fn stack(&self) -> Stack {
-        let mut stack = Stack::new(self.stack.as_str()).description(format!(
+        let mut stack = self.placement.stack(&self.stack, format!(
             "Analyzes every branch and pull request, then builds the image of `{}` and pushes it (managed by pipewright)",
             self.branch
         ));
-        if let Some(account) = &self.account {
-            stack = stack.account(account);
-        }
-        if let Some(region) = &self.region {
-            stack = stack.region(region);
-        }
-        for (key, value) in &self.tags {
-            stack = stack.tag(key, value);
-        }
-        let connection = stack.add_parameter(
-            "ConnectionArn",
-            Parameter::string()
-                .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-                .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-        );
+        let connection = super::source::connection_parameter(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
         let analyze = stack.add(
             Project::new("Analyze", self.analysis_spec())

@@ -27,6 +27,7 @@
 //! stack cannot attach a policy to). An encrypted topic tells them (and
 //! the configured addresses) what is waiting.
 
+use super::placement::Placement;
 use crate::buildspec::{DockerBuild, Tag, docker_build_save, docker_load_push_tags};
 use crate::codebuild::{Project, ProjectRef};
 use crate::codepipeline::{
@@ -35,7 +36,7 @@ use crate::codepipeline::{
 use crate::construct::Stack;
 use crate::error::ProblemKind;
 use crate::iam::{Group, Role, RoleArn, Statement};
-use crate::template::{Expr, Output, Parameter};
+use crate::template::{Expr, Output};
 use crate::{ecr, kms, s3, sns};
 
 /// One registry the image is pushed to.
@@ -263,14 +264,12 @@ impl BuildOnce {
     }
 
     fn new_stack(&self, name: String, description: &str, account: &str, region: &str) -> Stack {
-        let mut stack = Stack::new(name)
-            .description(format!("{description} (managed by pipewright)"))
-            .account(account)
-            .region(region);
-        for (key, value) in &self.tags {
-            stack = stack.tag(key, value);
+        Placement {
+            account: Some(account.to_owned()),
+            region: Some(region.to_owned()),
+            tags: self.tags.clone(),
         }
-        stack
+        .stack(&name, format!("{description} (managed by pipewright)"))
     }
 
     fn check_targets(&self, stack: &mut Stack) {
@@ -310,12 +309,7 @@ impl BuildOnce {
             &self.region,
         );
         self.check_targets(&mut stack);
-        let connection = stack.add_parameter(
-            "ConnectionArn",
-            Parameter::string()
-                .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-                .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-        );
+        let connection = super::source::connection_parameter(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
         let build = stack.add(
             Project::new(

@@ -18,6 +18,7 @@
 //! parameters, or a CodeStar / CodeConnections connection given as the
 //! `ConnectionArn` parameter.
 
+use super::placement::Placement;
 use crate::buildspec::DockerBuild;
 use crate::codebuild::{ComputeType, Project};
 use crate::codepipeline::{
@@ -55,9 +56,7 @@ pub struct ImagePipeline {
     pipeline_name: Option<String>,
     seed_variables: bool,
     moving_tag: Option<String>,
-    account: Option<String>,
-    region: Option<String>,
-    tags: Vec<(String, String)>,
+    placement: Placement,
 }
 
 /// The mapping of compute types per branch, and its second-level key.
@@ -83,9 +82,7 @@ impl ImagePipeline {
             pipeline_name: None,
             seed_variables: false,
             moving_tag: Some("latest".to_owned()),
-            account: None,
-            region: None,
-            tags: Vec::new(),
+            placement: Placement::default(),
         }
     }
 
@@ -183,32 +180,21 @@ impl ImagePipeline {
     /// Pins the stack to `account` and `region`. Default: the deploying
     /// credentials' account and region.
     pub fn env(mut self, account: impl Into<String>, region: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self.region = Some(region.into());
+        self.placement.account = Some(account.into());
+        self.placement.region = Some(region.into());
         self
     }
 
     /// Tags the stack (and so every resource that takes tags). Default:
     /// no tags.
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.push((key.into(), value.into()));
+        self.placement.tags.push((key.into(), value.into()));
         self
     }
 
     /// The stack.
     pub fn stack(&self) -> Stack {
-        let mut stack = Stack::new(self.stack.as_str()).description(
-            "Builds a Docker image from a GitHub repository and pushes it to ECR (managed by pipewright)",
-        );
-        if let Some(account) = &self.account {
-            stack = stack.account(account);
-        }
-        if let Some(region) = &self.region {
-            stack = stack.region(region);
-        }
-        for (key, value) in &self.tags {
-            stack = stack.tag(key, value);
-        }
+        let mut stack = self.placement.stack(&self.stack, "Builds a Docker image from a GitHub repository and pushes it to ECR (managed by pipewright)".to_owned());
         let (owner, repository, branch) = self.parameters(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
         let mut repo = ecr::Repository::new("Repository").name(repository.clone());
@@ -222,12 +208,7 @@ impl ImagePipeline {
         let source = match self.trigger {
             Trigger::GitHubWebhook => self.webhook_source(&mut stack, owner, repository, branch),
             Trigger::Connection => {
-                let connection = stack.add_parameter(
-                    "ConnectionArn",
-                    Parameter::string()
-                        .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-                        .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-                );
+                let connection = super::source::connection_parameter(&mut stack);
                 Action::connection(
                     "Source",
                     ConnectionSource {

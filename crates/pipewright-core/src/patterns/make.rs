@@ -25,12 +25,13 @@
 //! counterpart of CircleCI's `docker_layer_caching`, and every project can
 //! install packages first (e.g. `httpie` and `jq` for the image tests).
 
+use super::placement::Placement;
 use super::registry::Registry;
 use crate::buildspec::{BuildSpec, DockerHub, LOCAL_IMAGE, Report, steps};
 use crate::codebuild::{EventAction, FilterGroup, Project, Source};
 use crate::codepipeline::{Action, Artifact, ConnectionSource, Namespace, Pipeline, Stage};
 use crate::construct::Stack;
-use crate::template::{Output, Parameter};
+use crate::template::Output;
 use crate::{ecr, s3};
 
 /// The configuration of a make pipeline stack.
@@ -52,9 +53,7 @@ pub struct MakePipeline {
     packages: Vec<String>,
     pull_requests: bool,
     layer_cache: bool,
-    account: Option<String>,
-    region: Option<String>,
-    tags: Vec<(String, String)>,
+    placement: Placement,
 }
 
 impl MakePipeline {
@@ -84,9 +83,7 @@ impl MakePipeline {
             packages: Vec::new(),
             pull_requests: true,
             layer_cache: true,
-            account: None,
-            region: None,
-            tags: Vec::new(),
+            placement: Placement::default(),
         }
     }
 
@@ -184,14 +181,14 @@ impl MakePipeline {
     /// Pins the stack to `account` and `region`. Default: the deploying
     /// credentials' account and region.
     pub fn env(mut self, account: impl Into<String>, region: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self.region = Some(region.into());
+        self.placement.account = Some(account.into());
+        self.placement.region = Some(region.into());
         self
     }
 
     /// Tags the stack. Default: no tags.
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.push((key.into(), value.into()));
+        self.placement.tags.push((key.into(), value.into()));
         self
     }
 
@@ -248,25 +245,11 @@ impl MakePipeline {
 
     /// The stack.
     pub fn stack(&self) -> Stack {
-        let mut stack = Stack::new(self.stack.as_str()).description(format!(
+        let mut stack = self.placement.stack(&self.stack, format!(
             "make {}, make {} and make {} on every push to `{}`, and make {} and make {} on pull requests (managed by pipewright)",
             self.build_target, self.test_target, self.deploy_target, self.branch, self.build_target, self.test_target
         ));
-        if let Some(account) = &self.account {
-            stack = stack.account(account);
-        }
-        if let Some(region) = &self.region {
-            stack = stack.region(region);
-        }
-        for (key, value) in &self.tags {
-            stack = stack.tag(key, value);
-        }
-        let connection = stack.add_parameter(
-            "ConnectionArn",
-            Parameter::string()
-                .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
-                .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
-        );
+        let connection = super::source::connection_parameter(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
         let number = self.build_number_variable.as_str();
 

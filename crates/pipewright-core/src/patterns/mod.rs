@@ -21,4 +21,6 @@ pub mod analysis;
 pub mod build_once;
 pub mod image_pipeline;
 pub mod make;
+mod placement;
 pub mod registry;
+mod source;
