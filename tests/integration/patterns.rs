@@ -1112,3 +1112,88 @@ fn a_team_crate_builds_the_four_patterns_from_their_configuration() {
         "synth reports what it wrote:\n{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Every variant is cfn-lint clean and deterministic
+
+/// The variants the app does not use: ECR targets, an approver role, a
+/// target in another region of the operations account, a Bitbucket
+/// webhook and a project with its own connection.
+fn variants() -> Vec<Stack> {
+    let mut stacks = vec![
+        ImagePipeline::new("v-images")
+            .no_moving_tag()
+            .compute(ComputeType::Large)
+            .stack(),
+        analysis(Registry::ecr("acme/lint"))
+            .feature_connection(
+                "arn:aws:codeconnections:us-east-1:111111111111:connection/0123abcd-0000-0000-0000-000000000000",
+            )
+            .build_command("cd app && make docker_build")
+            .stack(),
+        MakePipeline::new("v-make", "acme/app", Registry::ecr("acme/make"))
+            .env(OPS, REGION)
+            .packages(["jq"])
+            .stack(),
+        credentials(OPS, REGION),
+    ];
+    stacks.extend(
+        build_once()
+            .approvers(Approvers::Role {
+                name: "ship-approver".into(),
+                pattern: "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Release_*".into(),
+            })
+            .stacks(),
+    );
+    let mut bitbucket = Stack::new("v-bitbucket").account(OPS).region(REGION);
+    bitbucket.add(SourceCredential::personal_access_token(
+        "BitbucketCredential",
+        ServerType::Bitbucket,
+        Expr::secret("bitbucket/token", "token"),
+    ));
+    bitbucket.add(webhook_project(
+        "Bitbucket",
+        Source::Bitbucket {
+            location: "https://bitbucket.org/acme/app.git".into(),
+        },
+    ));
+    stacks.push(bitbucket);
+    stacks
+}
+
+#[test]
+fn cfn_lint_reports_nothing_on_the_pattern_variants() {
+    let a = synth(variants());
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for s in &a.stacks {
+        let path = dir.path().join(format!("{}.yaml", s.name));
+        std::fs::write(&path, &s.body).unwrap();
+        paths.push(path.to_string_lossy().into_owned());
+    }
+    let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let out = crate::support::tool("cfn-lint", &args);
+    let (stdout, stderr) = crate::support::text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "cfn-lint found problems:\n{stdout}{stderr}"
+    );
+    assert_eq!(stdout, "", "cfn-lint printed findings");
+}
+
+#[test]
+fn the_patterns_synthesize_byte_for_byte_the_same_twice() {
+    let first = synth(variants());
+    let second = synth(variants());
+    let files = |a: &pipewright::app::Assembly| -> Vec<(String, String)> {
+        a.files()
+            .into_iter()
+            .map(|(p, c)| (p, c.to_owned()))
+            .collect()
+    };
+    assert_eq!(files(&first), files(&second));
+    let hashes: Vec<&str> = first.stacks.iter().map(|s| s.hash.as_str()).collect();
+    let again: Vec<&str> = second.stacks.iter().map(|s| s.hash.as_str()).collect();
+    assert_eq!(hashes, again);
+}
