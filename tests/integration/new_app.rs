@@ -38,7 +38,7 @@ pub fn write_infra_crate(krate: &Path, cloud: bool) {
     let section = readme_section();
     let lib = rust_block_after(&section, "`src/lib.rs`");
     let main = rust_block_after(&section, "`src/main.rs`");
-    write_crate(krate, cloud, &lib, &main);
+    write_crate(krate, "acme-infra", cloud, &lib, &main);
 }
 
 /// The README's `src/main.rs` of an infra crate.
@@ -46,9 +46,12 @@ pub fn readme_main() -> String {
     rust_block_after(&readme_section(), "`src/main.rs`")
 }
 
-/// Writes the infra crate `acme-infra` with `lib` and `main` as its
-/// `src/lib.rs` and `src/main.rs` into `krate` (see [`write_infra_crate`]).
-pub fn write_crate(krate: &Path, cloud: bool, lib: &str, main: &str) {
+/// Writes the infra crate `package` with `lib` and `main` as its
+/// `src/lib.rs` and `src/main.rs` into `krate` (see [`write_infra_crate`]);
+/// `main` names the library `acme_infra`, renamed after `package`. Each
+/// test that runs its crate's binary names the crate on its own, since the
+/// crates share a target directory.
+pub fn write_crate(krate: &Path, package: &str, cloud: bool, lib: &str, main: &str) {
     assert!(lib.contains("pub fn app() -> App"), "{lib}");
     assert!(main.contains("fn main()"), "{main}");
     std::fs::create_dir_all(krate.join("src")).unwrap();
@@ -56,7 +59,7 @@ pub fn write_crate(krate: &Path, cloud: bool, lib: &str, main: &str) {
     std::fs::write(
         krate.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"acme-infra\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+            "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
              [dependencies]\npipewright = {{ path = {:?}, default-features = {cloud} }}\n\n\
              # Its own workspace, wherever the temporary directory is.\n[workspace]\n",
             library.to_str().unwrap()
@@ -67,6 +70,7 @@ pub fn write_crate(krate: &Path, cloud: bool, lib: &str, main: &str) {
     // local registry cache, so `--offline` resolves.
     std::fs::copy(repo().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
     std::fs::write(krate.join("src/lib.rs"), lib).unwrap();
+    let main = main.replace("acme_infra", &package.replace('-', "_"));
     std::fs::write(krate.join("src/main.rs"), main).unwrap();
 }
 

@@ -1092,8 +1092,8 @@ fn a_team_crate_builds_the_four_patterns_from_their_configuration() {
         "{lib}"
     );
     let dir = tempfile::tempdir().unwrap();
-    let krate = dir.path().join("acme-infra");
-    write_crate(&krate, false, &lib, &readme_main());
+    let krate = dir.path().join("acme-patterns");
+    write_crate(&krate, "acme-patterns", false, &lib, &readme_main());
     let out = cargo(&krate, &["run", "--offline", "--quiet", "--", "synth"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "cargo run -- synth:\n{stderr}");
@@ -1196,4 +1196,19 @@ fn the_patterns_synthesize_byte_for_byte_the_same_twice() {
     let hashes: Vec<&str> = first.stacks.iter().map(|s| s.hash.as_str()).collect();
     let again: Vec<&str> = second.stacks.iter().map(|s| s.hash.as_str()).collect();
     assert_eq!(hashes, again);
+}
+
+#[test]
+fn a_makefile_variable_the_shell_cannot_export_is_an_error() {
+    assert_eq!(
+        problems(vec![
+            MakePipeline::new("mk", "acme/app", Registry::ecr("acme/app"))
+                .build_number_variable("BUILD-NUM")
+                .without_pull_requests()
+                .stack()
+        ]),
+        [
+            "mk/Pipeline: Makefile variable `BUILD-NUM` is not a shell variable name: use letters, digits and `_`, not starting with a digit"
+        ]
+    );
 }

@@ -561,7 +561,7 @@ pub fn make<S: AsRef<str>>(targets: impl IntoIterator<Item = S>) -> BuildSpec {
     BuildSpec::new().build(
         targets
             .into_iter()
-            .map(|t| format!("make {}", sh_word(t.as_ref())))
+            .map(|t| super::steps::make_target(t.as_ref()))
             .collect::<Vec<_>>(),
     )
 }

@@ -2,7 +2,7 @@
 //! hand: each is one shell command (or `if` block) for a phase's
 //! `commands`, with every expansion quoted.
 
-use super::shell::{self, Registry, indent, when_succeeding};
+use super::shell::{self, Registry, indent, sh_word, when_succeeding};
 
 /// Logs in to the ECR registry `host` of `region`, the password on stdin
 /// (never in argv). Both arguments are shell text meant for double quotes,
@@ -43,6 +43,11 @@ pub fn unless_image_exists(uri_var: &str, tag_var: &str, body: &str) -> String {
         repository.value,
         indent(body),
     )
+}
+
+/// Runs the make target `target` (quoted when it needs to be).
+pub fn make_target(target: &str) -> String {
+    format!("make {}", sh_word(target))
 }
 
 /// `body` only when every command before it succeeded.

@@ -22,7 +22,7 @@ use super::placement::Placement;
 use super::registry::Registry;
 use crate::buildspec::{BuildSpec, DockerBuild, DockerHub, Report, dockerhub_build_push};
 use crate::codebuild::{EventAction, FilterGroup, Project, Source};
-use crate::codepipeline::{Action, Artifact, ConnectionSource, Namespace, Pipeline, Stage};
+use crate::codepipeline::{Action, Artifact, Namespace, Pipeline, Stage};
 use crate::construct::Stack;
 use crate::template::{Expr, Output};
 use crate::{ecr, s3};
@@ -168,7 +168,6 @@ impl Analysis {
             "Analyzes every branch and pull request, then builds the image of `{}` and pushes it (managed by pipewright)",
             self.branch
         ));
-        let connection = super::source::connection_parameter(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
         let analyze = stack.add(
             Project::new("Analyze", self.analysis_spec())
@@ -182,15 +181,8 @@ impl Analysis {
         }
 
         let code = Artifact::new("SourceOutput");
-        let source = Action::connection(
-            "Source",
-            ConnectionSource {
-                connection_arn: connection,
-                repository: self.source.as_str().into(),
-                branch: self.branch.as_str().into(),
-            },
-        )
-        .output(&code);
+        let source =
+            super::source::connection_source(&mut stack, &self.source, &self.branch, &code);
         let pipeline = stack.add(
             Pipeline::new("Pipeline", &bucket)
                 .stage(Stage::new("Source").action(source))

@@ -30,9 +30,7 @@
 use super::placement::Placement;
 use crate::buildspec::{DockerBuild, Tag, docker_build_save, docker_load_push_tags};
 use crate::codebuild::{Project, ProjectRef};
-use crate::codepipeline::{
-    Action, Artifact, ConnectionSource, ManualApproval, Namespace, Pipeline, Stage,
-};
+use crate::codepipeline::{Action, Artifact, ManualApproval, Namespace, Pipeline, Stage};
 use crate::construct::Stack;
 use crate::error::ProblemKind;
 use crate::iam::{Group, Role, RoleArn, Statement};
@@ -309,22 +307,8 @@ impl BuildOnce {
             &self.region,
         );
         self.check_targets(&mut stack);
-        let connection = super::source::connection_parameter(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
-        let build = stack.add(
-            Project::new(
-                "Build",
-                docker_build_save(
-                    DockerBuild::new()
-                        .dockerfile(self.dockerfile.as_str())
-                        .context(self.context.as_str()),
-                )
-                .pre_build(self.pre_build.clone()),
-            )
-            .buildspec_copy(format!("{}/build.yml", self.pipeline_stack()))
-            .description("Builds the image once and saves it into the output artifact")
-            .privileged(),
-        );
+        let build = stack.add(self.build_project());
 
         let image = Artifact::new("BuildOutput");
         let built = Namespace::new("BuildVariables");
@@ -342,16 +326,9 @@ impl BuildOnce {
         }
 
         let code = Artifact::new("SourceOutput");
-        let source = Action::connection(
-            "Source",
-            ConnectionSource {
-                connection_arn: connection,
-                repository: self.source.as_str().into(),
-                branch: self.branch.as_str().into(),
-            },
-        )
-        .output(&code)
-        .namespace(&commit);
+        let source =
+            super::source::connection_source(&mut stack, &self.source, &self.branch, &code)
+                .namespace(&commit);
         let mut pipeline = Pipeline::new("Pipeline", &bucket)
             .stage(Stage::new("Source").action(source))
             .stage(
@@ -374,7 +351,6 @@ impl BuildOnce {
                 .stage(after);
         }
         let pipeline = stack.add(pipeline);
-
         stack.add_output(
             "PipelineName",
             Output::new(pipeline.name()).description("Name of the pipeline"),
@@ -387,6 +363,21 @@ impl BuildOnce {
             );
         }
         stack
+    }
+
+    /// The project that builds the image once, after the pre-build
+    /// commands, and saves it into its output artifact.
+    fn build_project(&self) -> Project {
+        let spec = docker_build_save(
+            DockerBuild::new()
+                .dockerfile(self.dockerfile.as_str())
+                .context(self.context.as_str()),
+        )
+        .pre_build(self.pre_build.clone());
+        Project::new("Build", spec)
+            .buildspec_copy(format!("{}/build.yml", self.pipeline_stack()))
+            .description("Builds the image once and saves it into the output artifact")
+            .privileged()
     }
 
     /// The encrypted topic approvers are notified on.

@@ -29,8 +29,9 @@ use super::placement::Placement;
 use super::registry::Registry;
 use crate::buildspec::{BuildSpec, DockerHub, LOCAL_IMAGE, Report, steps};
 use crate::codebuild::{EventAction, FilterGroup, Project, Source};
-use crate::codepipeline::{Action, Artifact, ConnectionSource, Namespace, Pipeline, Stage};
+use crate::codepipeline::{Action, Artifact, Namespace, Pipeline, Stage};
 use crate::construct::Stack;
+use crate::error::ProblemKind;
 use crate::template::Output;
 use crate::{ecr, s3};
 
@@ -240,7 +241,35 @@ impl MakePipeline {
     }
 
     fn make(&self, target: &str) -> String {
-        format!("make {target}")
+        steps::make_target(target)
+    }
+
+    /// Each variable name the Makefile reads that the shell could not
+    /// export.
+    fn check_variables(&self, stack: &mut Stack) {
+        let path = stack.path("Pipeline");
+        for name in [
+            &self.image_variable,
+            &self.tags_variable,
+            &self.build_number_variable,
+            &self.repository_variable,
+        ] {
+            let mut chars = name.chars();
+            let valid = chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                stack.problem(
+                    &path,
+                    ProblemKind::InvalidName {
+                        what: "Makefile variable",
+                        name: name.clone(),
+                        reason: "is not a shell variable name: use letters, digits and `_`, not starting with a digit".to_owned(),
+                    },
+                );
+            }
+        }
     }
 
     /// The stack.
@@ -249,7 +278,7 @@ impl MakePipeline {
             "make {}, make {} and make {} on every push to `{}`, and make {} and make {} on pull requests (managed by pipewright)",
             self.build_target, self.test_target, self.deploy_target, self.branch, self.build_target, self.test_target
         ));
-        let connection = super::source::connection_parameter(&mut stack);
+        self.check_variables(&mut stack);
         let bucket = stack.add(s3::Bucket::new("ArtifactBucket"));
         let number = self.build_number_variable.as_str();
 
@@ -282,15 +311,8 @@ impl MakePipeline {
         let deploy = self.deploy_project(&mut stack);
 
         let code = Artifact::new("SourceOutput");
-        let source = Action::connection(
-            "Source",
-            ConnectionSource {
-                connection_arn: connection,
-                repository: self.source.as_str().into(),
-                branch: self.branch.as_str().into(),
-            },
-        )
-        .output(&code);
+        let source =
+            super::source::connection_source(&mut stack, &self.source, &self.branch, &code);
         let image = Artifact::new("BuildOutput");
         let built = Namespace::new("BuildVariables");
         let variables = |action: Action| {

@@ -2,6 +2,7 @@
 //! CodeConnections connection to GitHub, given to the stack as a parameter
 //! because it is created (and completed by a person) outside it.
 
+use crate::codepipeline::{Action, Artifact, ConnectionSource};
 use crate::construct::Stack;
 use crate::template::{Expr, Parameter};
 
@@ -14,4 +15,25 @@ pub(super) fn connection_parameter(stack: &mut Stack) -> Expr {
             .description("ARN of an available CodeStar / CodeConnections connection to GitHub")
             .allowed_pattern("^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$"),
     )
+}
+
+/// The `Source` action cloning `repository` (`owner/name`) at `branch`
+/// through the connection of the `ConnectionArn` parameter (added to
+/// `stack`), handing the code on as `code`.
+pub(super) fn connection_source(
+    stack: &mut Stack,
+    repository: &str,
+    branch: &str,
+    code: &Artifact,
+) -> Action {
+    let connection = connection_parameter(stack);
+    Action::connection(
+        "Source",
+        ConnectionSource {
+            connection_arn: connection,
+            repository: repository.into(),
+            branch: branch.into(),
+        },
+    )
+    .output(code)
 }
