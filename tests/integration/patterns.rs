@@ -1212,3 +1212,24 @@ fn a_makefile_variable_the_shell_cannot_export_is_an_error() {
         ]
     );
 }
+
+#[test]
+fn a_second_credential_for_one_host_account_and_region_is_an_error() {
+    let mut again = Stack::new("again").account(OPS).region(REGION);
+    again.add(SourceCredential::personal_access_token(
+        "Token",
+        ServerType::GitHub,
+        Expr::secret("github/other", "token"),
+    ));
+    assert_eq!(
+        problems(vec![credentials(OPS, REGION), again.clone()]),
+        [
+            "again/Token: `again/Token` is a second GITHUB source credential in account 111111111111, region us-east-1, after `credentials-111111111111-us-east-1/GitHubCredential`: CodeBuild keeps one per host, so one would replace the other; keep one and let every project of account 111111111111, region us-east-1 use it"
+        ]
+    );
+    // Another region holds its own.
+    synth(vec![
+        credentials(OPS, REGION),
+        credentials(OPS, "eu-west-1"),
+    ]);
+}

@@ -615,6 +615,20 @@ pub enum ProblemKind {
         /// The account and region, e.g. `account 111111111111, us-east-1`.
         env: String,
     },
+    /// Two source credentials for one host in one account and region.
+    #[error(
+        "`{second}` is a second {server} source credential in {env}, after `{first}`: CodeBuild keeps one per host, so one would replace the other; keep one and let every project of {env} use it"
+    )]
+    DuplicateSourceCredential {
+        /// The first credential, `stack/logical ID`.
+        first: String,
+        /// The second credential, `stack/logical ID`.
+        second: String,
+        /// The repository host.
+        server: String,
+        /// The account and region.
+        env: String,
+    },
     /// A role trusted by an ARN pattern that is not narrow.
     #[error(
         "role `{role}` trusts `{pattern}`, which is not a pattern of role ARNs of its account: name the roles, e.g. `arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Approvers_*`"

@@ -181,7 +181,7 @@ pub(super) fn synth<'a>(
             }
         }
     }
-    validate::source_credentials(&resolved, &mut deps, &mut problems);
+    validate::source_credentials(&mut resolved, &mut deps, &mut problems);
     for (p, outputs) in exports.into_iter().enumerate() {
         let path = format!("{}/exports", resolved[p].name);
         for (id, output) in outputs {
