@@ -1233,3 +1233,21 @@ fn a_second_credential_for_one_host_account_and_region_is_an_error() {
         credentials(OPS, "eu-west-1"),
     ]);
 }
+
+#[test]
+fn analysis_pull_requests_of_chosen_authors_only() {
+    let a = synth(vec![
+        analysis(Registry::ecr("acme/app"))
+            .pull_request_actors("^(1234|5678)$")
+            .stack(),
+        credentials(OPS, REGION),
+    ]);
+    assert_eq!(
+        template(&a, "lint")["Resources"]["FeatureAnalysis"]["Properties"]["Triggers"]["FilterGroups"]
+            [1],
+        json!([
+            {"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"},
+            {"Type": "ACTOR_ACCOUNT_ID", "Pattern": "^(1234|5678)$"},
+        ])
+    );
+}

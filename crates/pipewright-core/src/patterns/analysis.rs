@@ -38,6 +38,7 @@ pub struct Analysis {
     report: Option<String>,
     feature_branches: bool,
     feature_connection: Option<Expr>,
+    actors: Option<String>,
     moving_tag: Option<String>,
     build_command: Option<String>,
     dockerfile: String,
@@ -63,6 +64,7 @@ impl Analysis {
             report: None,
             feature_branches: true,
             feature_connection: None,
+            actors: None,
             moving_tag: Some("latest".to_owned()),
             build_command: None,
             dockerfile: "Dockerfile".to_owned(),
@@ -104,6 +106,17 @@ impl Analysis {
     /// source credential. Default: the account's source credential.
     pub fn feature_connection(mut self, connection_arn: impl Into<Expr>) -> Self {
         self.feature_connection = Some(connection_arn.into());
+        self
+    }
+
+    /// Analyses only the pull requests opened by the GitHub users whose
+    /// numeric account ID matches `pattern` (a regular expression on
+    /// `ACTOR_ACCOUNT_ID`), e.g. the organization's members, so that a
+    /// fork's pull request does not run in the project. Default: every
+    /// pull request (the project's role may only write its logs and
+    /// report).
+    pub fn pull_request_actors(mut self, pattern: impl Into<String>) -> Self {
+        self.actors = Some(pattern.into());
         self
     }
 
@@ -262,7 +275,11 @@ impl Analysis {
                 FilterGroup::in_event_of([EventAction::Push])
                     .head_ref("^refs/heads/")
                     .exclude_head_ref(main),
-                FilterGroup::in_event_of(EventAction::PULL_REQUEST),
+                match &self.actors {
+                    Some(pattern) => FilterGroup::in_event_of(EventAction::PULL_REQUEST)
+                        .actor_account_id(pattern.as_str()),
+                    None => FilterGroup::in_event_of(EventAction::PULL_REQUEST),
+                },
             ]);
         if let Some(connection) = &self.feature_connection {
             project = project.source_connection(connection.clone());
