@@ -10,7 +10,6 @@ pub mod artifact_store;
 pub mod build_once_push_many;
 pub mod dockerhub;
 pub mod eks_cicd;
-pub mod github;
 pub mod image_pipeline;
 pub mod make_pipeline;
 
@@ -21,15 +20,19 @@ pub fn app() -> App {
     let mut app = App::new()
         .stack(artifact_store::stack())
         .stack(image_pipeline::webhook())
-        .stack(image_pipeline::connection())
-        .stack(build_once_push_many::pipeline(
-            &build_once_push_many::CONFIG,
-        ))
-        .stack(build_once_push_many::production(
-            &build_once_push_many::CONFIG,
-        ))
-        .stack(dockerhub::stack(&dockerhub::CONFIG))
-        .stack(make_pipeline::stack(&make_pipeline::CONFIG));
+        .stack(image_pipeline::connection());
+    for stack in build_once_push_many::stacks() {
+        // A stack of a workload account is deployed through its bootstrap.
+        let stack = match stack.env().account.as_deref() {
+            Some(build_once_push_many::PRODUCTION) => {
+                stack.depends_on(accounts::bootstrap_name("production"))
+            }
+            _ => stack,
+        };
+        app.add(stack);
+    }
+    app.add(dockerhub::stack());
+    app.add(make_pipeline::stack());
     for stack in eks_cicd::stacks() {
         app.add(stack);
     }

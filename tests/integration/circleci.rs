@@ -43,8 +43,8 @@ fn bucket_statements(write: bool) -> Vec<Value> {
         &["s3:GetObject", "s3:GetObjectVersion"]
     };
     vec![
-        json!({"Effect": "Allow", "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation"], "Resource": [{"Fn::GetAtt": ["ArtifactBucket", "Arn"]}]}),
-        json!({"Effect": "Allow", "Action": objects, "Resource": [sub("${ArtifactBucket.Arn}/*")]}),
+        json!({"Effect": "Allow", "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation"], "Resource": [{"Fn::GetAtt": ["PipelineArtifactBucket", "Arn"]}]}),
+        json!({"Effect": "Allow", "Action": objects, "Resource": [sub("${PipelineArtifactBucket.Arn}/*")]}),
     ]
 }
 
@@ -52,8 +52,8 @@ fn bucket_statements(write: bool) -> Vec<Value> {
 /// `s3:PutObjectAcl`.
 fn pipeline_bucket_statements() -> Vec<Value> {
     vec![
-        json!({"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"], "Resource": [{"Fn::GetAtt": ["ArtifactBucket", "Arn"]}]}),
-        json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"], "Resource": [sub("${ArtifactBucket.Arn}/*")]}),
+        json!({"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"], "Resource": [{"Fn::GetAtt": ["PipelineArtifactBucket", "Arn"]}]}),
+        json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"], "Resource": [sub("${PipelineArtifactBucket.Arn}/*")]}),
     ]
 }
 
@@ -76,17 +76,31 @@ const PUSH: [&str; 5] = [
     "ecr:UploadLayerPart",
 ];
 
+/// Push, and read image metadata to skip a tag already pushed.
+const PUSH_ONCE: &[&str] = &[
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+];
+
 fn push_to(repository: &str) -> Vec<Value> {
     vec![
         json!({"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}),
+        json!({"Effect": "Allow", "Action": PUSH_ONCE, "Resource": [{"Fn::GetAtt": [repository, "Arn"]}]}),
         bucket_statements(false)[0].clone(),
-        json!({"Effect": "Allow", "Action": PUSH, "Resource": [{"Fn::GetAtt": [repository, "Arn"]}]}),
         bucket_statements(false)[1].clone(),
     ]
 }
 
-fn variable(name: &str, value: &str) -> String {
-    format!(r#"[{{"name":"{name}","value":"{value}","type":"PLAINTEXT"}}]"#)
+fn variables(pairs: &[(&str, &str)]) -> String {
+    let each: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!(r#"{{"name":"{name}","value":"{value}","type":"PLAINTEXT"}}"#))
+        .collect();
+    format!("[{}]", each.join(","))
 }
 
 #[test]
@@ -110,13 +124,22 @@ fn build_once_pipeline_stages_actions_artifacts_and_variables() {
             "Namespace": "BuildVariables",
         })
     );
+    // Each push gets the variables its tags are made of: `git-commit-<sha>`
+    // everywhere, the build number on the mirror.
     let push = |name: &str| {
+        let mut vars = vec![
+            ("IMAGE_TAG", "#{BuildVariables.IMAGE_TAG}"),
+            ("COMMIT_ID", "#{BuildVariables.COMMIT_ID}"),
+        ];
+        if name == "Mirror" {
+            vars.push(("BUILD_NUMBER", "#{BuildVariables.BUILD_NUMBER}"));
+        }
         json!({
             "Name": format!("Push{name}"),
             "ActionTypeId": {"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"},
             "Configuration": {
                 "ProjectName": {"Ref": format!("Push{name}")},
-                "EnvironmentVariables": variable("IMAGE_TAG", "#{BuildVariables.IMAGE_TAG}"),
+                "EnvironmentVariables": variables(&vars),
             },
             "InputArtifacts": [{"Name": "BuildOutput"}],
         })
@@ -133,7 +156,7 @@ fn build_once_pipeline_stages_actions_artifacts_and_variables() {
             "ActionTypeId": {"Category": "Approval", "Owner": "AWS", "Provider": "Manual", "Version": "1"},
             "Configuration": {
                 "NotificationArn": {"Ref": "ApprovalTopic"},
-                "CustomData": "Push image #{BuildVariables.IMAGE_TAG} of commit #{SourceVariables.CommitId} to the production registry?",
+                "CustomData": "Push image #{BuildVariables.IMAGE_TAG} of commit #{SourceVariables.CommitId} to Production?",
                 "ExternalEntityLink": "https://github.com/acme/web/commit/#{SourceVariables.CommitId}",
             },
             "TimeoutInMinutes": 1440,
@@ -146,7 +169,9 @@ fn build_once_pipeline_stages_actions_artifacts_and_variables() {
         .as_str()
         .unwrap();
     assert!(
-        spec.contains("exported-variables:\n    - IMAGE_TAG\n"),
+        spec.contains(
+            "exported-variables:\n    - IMAGE_TAG\n    - COMMIT_ID\n    - BUILD_NUMBER\n"
+        ),
         "{spec}"
     );
     assert!(
@@ -233,8 +258,8 @@ fn each_push_role_pushes_to_one_repository_and_the_build_role_to_none() {
     assert_eq!(
         granted(&r, "PipelineRole"),
         [
-            pipeline_bucket_statements()[0].clone(),
             json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": [{"Fn::GetAtt": ["NotificationKey", "Arn"]}]}),
+            pipeline_bucket_statements()[0].clone(),
             pipeline_bucket_statements()[1].clone(),
             start("Build"),
             start("PushInternal"),
@@ -268,6 +293,8 @@ fn the_production_registry_admits_exactly_the_push_role_which_trusts_exactly_the
     let assembly = pipewright_app::app().synth().unwrap();
     let stack = assembly.get("build-once-production").unwrap();
     assert_eq!(stack.env.account.as_deref(), Some("333333333333"));
+    // Another account and another region than the pipeline's.
+    assert_eq!(stack.env.region.as_deref(), Some("eu-west-1"));
     let r = json::to_value(&stack.template)["Resources"].clone();
     let role = sub("arn:${AWS::Partition}:iam::333333333333:role/build-once-push-production");
     assert_eq!(
@@ -292,7 +319,7 @@ fn the_production_registry_admits_exactly_the_push_role_which_trusts_exactly_the
         granted(&r, "PushRole"),
         [
             json!({"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}),
-            json!({"Effect": "Allow", "Action": PUSH, "Resource": [{"Fn::GetAtt": ["Repository", "Arn"]}]}),
+            json!({"Effect": "Allow", "Action": PUSH_ONCE, "Resource": [{"Fn::GetAtt": ["Repository", "Arn"]}]}),
         ]
     );
 }
@@ -417,7 +444,8 @@ fn make_pipeline_runs_on_main_only_and_the_pull_request_project_cannot_push() {
             ("Deploy", "Build")
         ]
     );
-    let variables = r##"[{"name":"IMAGE_TAG","value":"#{BuildVariables.IMAGE_TAG}","type":"PLAINTEXT"},{"name":"BUILD_NUMBER","value":"#{BuildVariables.BUILD_NUMBER}","type":"PLAINTEXT"}]"##;
+    // The Makefile reads the build number as `BUILD_NUM`, as on CircleCI.
+    let variables = r##"[{"name":"IMAGE_TAG","value":"#{BuildVariables.IMAGE_TAG}","type":"PLAINTEXT"},{"name":"BUILD_NUM","value":"#{BuildVariables.BUILD_NUM}","type":"PLAINTEXT"}]"##;
     for stage in &stages[2..] {
         assert_eq!(
             stage["Actions"][0]["Configuration"]["EnvironmentVariables"],
@@ -432,31 +460,48 @@ fn make_pipeline_runs_on_main_only_and_the_pull_request_project_cannot_push() {
         .as_str()
         .unwrap();
     assert!(
-        build.contains("exported-variables:\n    - IMAGE_TAG\n    - BUILD_NUMBER\n"),
+        build.contains("exported-variables:\n    - IMAGE_TAG\n    - BUILD_NUM\n"),
         "{build}"
     );
     assert!(
-        build.contains(r#"BUILD_NUMBER="$CODEBUILD_BUILD_NUMBER""#),
+        build.contains(r#"export BUILD_NUM="$CODEBUILD_BUILD_NUMBER""#),
         "{build}"
     );
     assert!(build.contains("- make build\n"), "{build}");
+    // Every project installs the image tests' tools; every Docker project
+    // keeps CodeBuild's local Docker layer cache.
+    for id in ["Build", "Test", "Deploy", "PullRequests"] {
+        let spec = r[id]["Properties"]["Source"]["BuildSpec"].as_str().unwrap();
+        assert!(
+            spec.contains(
+                "install:\n    commands:\n      - apt-get update && apt-get install -y --no-install-recommends httpie jq\n"
+            ),
+            "{id}: {spec}"
+        );
+        assert_eq!(
+            r[id]["Properties"]["Cache"],
+            json!({"Type": "LOCAL", "Modes": ["LOCAL_DOCKER_LAYER_CACHE"]}),
+            "{id}"
+        );
+    }
     let deploy = r["Deploy"]["Properties"]["Source"]["BuildSpec"]
         .as_str()
         .unwrap();
     assert!(
-        deploy.contains(r#"export TAGS="latest $BUILD_NUMBER $IMAGE_TAG""#),
+        deploy.contains(r#"export TAGS="latest $BUILD_NUM $IMAGE_TAG""#),
         "{deploy}"
     );
     assert!(deploy.contains("- make deploy\n"), "{deploy}");
-    let repo = &r["Repository"]["Properties"];
-    assert_eq!(repo["ImageTagMutability"], "IMMUTABLE_WITH_EXCLUSION");
-    assert_eq!(
-        repo["ImageTagMutabilityExclusionFilters"],
-        json!([{"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "latest"}])
+    assert!(deploy.contains("--password-stdin docker.io"), "{deploy}");
+    // Docker Hub: no ECR repository, and the deploy role reads exactly the
+    // Docker Hub secret.
+    assert!(r.get("Repository").is_none());
+    let deploy_statements = granted(&r, "DeployRole");
+    assert!(
+        deploy_statements.contains(&json!({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pipewright/dockerhub-??????")]})),
+        "{deploy_statements:#?}"
     );
-    let mut deploy_role = push_to("Repository");
-    deploy_role.push(logs("Deploy"));
-    assert_eq!(granted(&r, "DeployRole"), deploy_role);
+    assert!(!r["DeployRole"].to_string().contains("ecr:"));
     assert!(!r["TestRole"].to_string().contains("ecr:"));
 
     // The pull-request project: its events, its base branch, no push.
@@ -573,26 +618,16 @@ fn a_docker_hub_token_given_as_the_secret_is_an_error_naming_the_project() {
 
 #[test]
 fn two_push_targets_with_one_repository_are_an_error() {
-    use pipewright_app::build_once_push_many::{CONFIG, Config, PushTarget, pipeline};
-    const TARGETS: &[PushTarget] = &[
-        PushTarget {
-            name: "Internal",
-            repository: "acme/app",
-            account: "111111111111",
-        },
-        PushTarget {
-            name: "Again",
-            repository: "acme/app",
-            account: "111111111111",
-        },
-    ];
-    let config = Config {
-        non_production: TARGETS,
-        ..CONFIG
-    };
-    let found = problems(pipeline(&config));
+    use pipewright::patterns::build_once::Target;
+    let config = pipewright_app::build_once_push_many::config().target(Target::new(
+        "Again",
+        "acme/web",
+        "111111111111",
+        "us-east-1",
+    ));
+    let found = problems(config.stacks().remove(0));
     assert!(
-        found.contains(&"build-once-pipeline/Pipeline: push targets `Internal` and `Again` both push to repository `111111111111/acme/app`: give each target its own repository, or remove one".to_owned()),
+        found.contains(&"build-once-pipeline/Pipeline: push targets `Internal` and `Again` both push to repository `111111111111/us-east-1/acme/web`: give each target its own repository, or remove one".to_owned()),
         "{found:#?}"
     );
 }

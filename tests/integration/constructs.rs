@@ -16,7 +16,36 @@ use pipewright::{App, Error, ProblemKind, Stack, s3};
 
 use crate::support::{text, tool};
 
+/// The account's GitHub source credential, which every webhook project of
+/// these tests needs in its account and region.
+fn credentials() -> Stack {
+    let mut s = Stack::new("credentials");
+    s.add(SourceCredential::personal_access_token(
+        "GitHubCredential",
+        ServerType::GitHub,
+        Expr::secret("github/token", "token"),
+    ));
+    s
+}
+
+fn app(stack: Stack) -> App {
+    App::new().stack(stack).stack(credentials())
+}
+
 fn problems(stack: Stack) -> Vec<String> {
+    match app(stack).synth() {
+        Err(Error::Synth(p)) => p.iter().map(ToString::to_string).collect(),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("synth succeeded"),
+    }
+}
+
+/// A stack that brings its own source credentials, synthesized alone.
+fn alone(stack: Stack) -> pipewright::app::Artifact {
+    App::new().stack(stack).synth().unwrap().stacks.remove(0)
+}
+
+fn problems_alone(stack: Stack) -> Vec<String> {
     match App::new().stack(stack).synth() {
         Err(Error::Synth(p)) => p.iter().map(ToString::to_string).collect(),
         Err(e) => panic!("{e}"),
@@ -24,16 +53,23 @@ fn problems(stack: Stack) -> Vec<String> {
     }
 }
 
+fn artifact(stack: Stack) -> pipewright::app::Artifact {
+    let name = stack.name().to_owned();
+    app(stack)
+        .synth()
+        .unwrap()
+        .stacks
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap()
+}
+
 fn body(stack: Stack) -> String {
-    App::new().stack(stack).synth().unwrap().stacks[0]
-        .body
-        .clone()
+    artifact(stack).body
 }
 
 fn template(stack: Stack) -> pipewright::template::Template {
-    App::new().stack(stack).synth().unwrap().stacks[0]
-        .template
-        .clone()
+    artifact(stack).template
 }
 
 fn github_source() -> Source {
@@ -233,7 +269,7 @@ fn source_credential_renders_with_a_secret_reference() {
             value: Box::new(Expr::reference("GitHubCredential")),
         }
     );
-    let yaml = body(s);
+    let yaml = alone(s).body;
     let expected = "  GitHubCredential:
     Type: AWS::CodeBuild::SourceCredential
     Properties:
@@ -263,7 +299,7 @@ fn source_credential_accepts_a_no_echo_parameter_and_a_connection() {
         ServerType::GitHubEnterprise,
         "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab",
     ));
-    let t = template(s);
+    let t = alone(s).template;
     let bitbucket = &t.resources["BitbucketCredential"].properties;
     assert_eq!(bitbucket["Token"], Expr::reference("BitbucketToken"));
     assert_eq!(bitbucket["ServerType"], Expr::from("BITBUCKET"));
@@ -281,19 +317,20 @@ fn literal_or_echoed_token_is_refused_with_the_fix() {
         ServerType::GitHub,
         "ghp_0123456789abcdef",
     ));
+    // One per host: a second credential for a host replaces the first.
     s.add(SourceCredential::personal_access_token(
         "Echoed",
-        ServerType::GitHub,
+        ServerType::Bitbucket,
         echoed,
     ));
     s.add(SourceCredential::personal_access_token(
         "FromSsm",
-        ServerType::GitHub,
+        ServerType::GitHubEnterprise,
         Expr::ssm_parameter("/github/token"),
     ));
     let fix = "pass a `{{resolve:secretsmanager:...}}` reference (`Expr::secret`) or `!Ref` to a NoEcho parameter, so the token never enters the template";
     assert_eq!(
-        problems(s),
+        problems_alone(s),
         [
             format!("app/Literal: token is a literal: {fix}"),
             format!(
@@ -450,7 +487,14 @@ fn cfn_lint_accepts_webhook_and_source_credential() {
         Expr::secret("github-pat", "token"),
     ));
     s.add(pr_project());
-    let yaml = body(s);
+    let yaml = alone(s).body;
+    // In one stack, the project waits for the credential its webhook uses.
+    assert!(
+        yaml.contains(
+            "  PullRequests:\n    Type: AWS::CodeBuild::Project\n    DependsOn: GitHubCredential\n"
+        ),
+        "{yaml}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("constructs.yaml");
     std::fs::write(&path, &yaml).unwrap();

@@ -22,11 +22,10 @@ fn change_set_count(state: &Value) -> usize {
 
 /// The ECR repositories the app's operations-account stacks create; they
 /// are retained when the stacks are destroyed.
-const REPOSITORIES: [&str; 8] = [
+const REPOSITORIES: [&str; 7] = [
     "acme/api",
     "acme/app",
     "acme/app-base",
-    "acme/make-app",
     "acme/web",
     "acme/web-mirror",
     "sample-app",
@@ -88,11 +87,16 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         .iter()
         .map(|b| b.as_str().unwrap())
         .collect();
+    // Every stack with a pipeline or an artifact store has its bucket: the
+    // pipeline's own (`PipelineArtifactBucket`) or a shared one.
     for stack in STACKS {
-        let prefix = format!("{stack}-artifactbucket-");
+        let own = format!("{stack}-pipelineartifactbucket-");
+        let shared = format!("{stack}-artifactbucket-");
         assert!(
-            buckets.iter().any(|b| b.starts_with(&prefix)),
-            "{buckets:?}"
+            buckets
+                .iter()
+                .any(|b| b.starts_with(&own) || b.starts_with(&shared)),
+            "{stack}: {buckets:?}"
         );
     }
     let sets = change_set_count(&state);
@@ -117,7 +121,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
         "image-pipeline",
         "--yes",
         "-p",
-        "GithubBranch=release",
+        "GithubBranch=develop",
     ]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -129,7 +133,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     // the NoEcho ones are sent again but cannot be compared.
     assert!(stderr.contains("  parameters:"), "{stderr}");
     assert!(
-        stderr.contains("~ GithubBranch: main → release"),
+        stderr.contains("~ GithubBranch: main → develop"),
         "{stderr}"
     );
     assert!(!stderr.contains("GithubAuthToken:"), "{stderr}");
@@ -144,7 +148,7 @@ fn deploys_every_stack_skips_what_matches_updates_and_destroys() {
     );
     assert_eq!(
         state["stacks"]["image-pipeline"]["parameters"]["GithubBranch"],
-        "release"
+        "develop"
     );
     assert_eq!(
         state["stacks"]["artifact-store"]["status"], "CREATE_COMPLETE",

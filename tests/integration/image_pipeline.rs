@@ -109,7 +109,7 @@ fn stages_run_source_then_build() {
     assert_eq!(at(&p, "RoleArn"), &Expr::get_att("PipelineRole", "Arn"));
     assert_eq!(
         at(&p, "ArtifactStore.Location"),
-        &Expr::reference("ArtifactBucket")
+        &Expr::reference("PipelineArtifactBucket")
     );
     let stages = at(&p, "Stages").as_list().unwrap();
     let names: Vec<&Expr> = stages.iter().map(|s| at(s, "Name")).collect();
@@ -170,20 +170,44 @@ fn build_project_is_privileged_logged_bounded_and_current() {
         .as_list()
         .unwrap();
     let names: Vec<&Expr> = vars.iter().map(|v| at(v, "Name")).collect();
-    // Only what the recipe reads: the repository it pushes to.
-    assert_eq!(names, [&"REPOSITORY_URI".into()]);
-    assert!(vars.iter().all(|v| at(v, "Type") == &"PLAINTEXT".into()));
+    // What the recipe reads (the repository it pushes to), then the names
+    // the source project's buildspec expects.
     assert_eq!(
-        at(&vars[0], "Value"),
-        &Expr::get_att("Repository", "RepositoryUri")
+        names,
+        [
+            &"REPOSITORY_URI".into(),
+            &"AWS_DEFAULT_REGION".into(),
+            &"AWS_ACCOUNT_ID".into(),
+            &"AWS_ECR_REPOSITORY_URI".into(),
+            &"IMAGE_REPO_NAME".into(),
+            &"IMAGE_TAG".into(),
+        ]
     );
-    // The inline buildspec is the committed buildspec file.
-    let inline = at(&b, "Source.BuildSpec").as_str().unwrap();
-    let file = std::fs::read_to_string(
-        crate::support::repo().join("buildspecs/image-pipeline/docker-build.yml"),
+    assert!(vars.iter().all(|v| at(v, "Type") == &"PLAINTEXT".into()));
+    let values: Vec<&Expr> = vars.iter().map(|v| at(v, "Value")).collect();
+    assert_eq!(
+        values,
+        [
+            &Expr::get_att("Repository", "RepositoryUri"),
+            &Expr::pseudo(pipewright::template::Pseudo::Region),
+            &Expr::pseudo(pipewright::template::Pseudo::AccountId),
+            &Expr::get_att("Repository", "RepositoryUri"),
+            &Expr::reference("Repository"),
+            &"latest".into(),
+        ]
+    );
+    // The build reads its buildspec from the repository; the committed
+    // starting copy is the typed buildspec.
+    assert_eq!(at(&b, "Source.BuildSpec"), &"pipeline/buildspec.yml".into());
+    let inline = std::fs::read_to_string(
+        crate::support::repo().join("buildspecs/image-pipeline/pipeline/buildspec.yml"),
     )
     .unwrap();
-    assert_eq!(inline, file);
+    // The application lives in `app/`.
+    assert!(
+        inline.contains("docker build --file app/Dockerfile --tag \"$IMAGE_URI\" --tag \"$REPOSITORY_URI:latest\" app"),
+        "{inline}"
+    );
     assert!(inline.contains("--password-stdin"));
     assert!(inline.contains("CODEBUILD_BUILD_SUCCEEDING"));
     assert!(inline.contains("cut -c 1-7"));
@@ -319,7 +343,7 @@ fn every_iam_statement_is_least_privilege() {
                 .contains_key("ManagedPolicyArns")
         );
     }
-    let bucket_objects = Expr::sub("${ArtifactBucket.Arn}/*");
+    let bucket_objects = Expr::sub("${PipelineArtifactBucket.Arn}/*");
     let log_group = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/codebuild/${AWS::StackName}-Build";
     assert_eq!(
         statements(&t, "BuildRole"),
@@ -327,13 +351,14 @@ fn every_iam_statement_is_least_privilege() {
             (owned(&["ecr:GetAuthorizationToken"]), vec![Expr::from("*")]),
             (
                 owned(&["s3:GetBucketAcl", "s3:GetBucketLocation"]),
-                vec![Expr::get_att("ArtifactBucket", "Arn")]
+                vec![Expr::get_att("PipelineArtifactBucket", "Arn")]
             ),
             (
                 owned(&[
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:BatchGetImage",
                     "ecr:CompleteLayerUpload",
+                    "ecr:DescribeImages",
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:InitiateLayerUpload",
                     "ecr:PutImage",
@@ -360,7 +385,7 @@ fn every_iam_statement_is_least_privilege() {
         [
             (
                 owned(&["s3:GetBucketLocation", "s3:GetBucketVersioning"]),
-                vec![Expr::get_att("ArtifactBucket", "Arn")]
+                vec![Expr::get_att("PipelineArtifactBucket", "Arn")]
             ),
             (
                 owned(&["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]),

@@ -26,6 +26,7 @@ mod lint;
 mod moto;
 mod needs;
 pub mod new_app;
+mod patterns;
 mod protection;
 mod reader;
 mod roundtrip;

@@ -194,11 +194,18 @@ impl Session {
 
     /// What the AWS API holds in `account` (the caller's when `None`).
     pub fn state_of(&self, account: Option<&str>) -> serde_json::Value {
+        self.state_in(account, None)
+    }
+
+    /// What the AWS API holds in `account` (the caller's when `None`) and
+    /// `region` (the session's when `None`).
+    pub fn state_in(&self, account: Option<&str>, region: Option<&str>) -> serde_json::Value {
         let mut c = Command::new("python3");
         aws_env(&mut c, &self.endpoint, self.dir.path());
         let out = c
             .arg(repo().join("tests/integration/support/aws_state.py"))
             .args(account)
+            .args(region)
             .output()
             .expect("run python3: run ./scripts/test, which installs boto3 into .venv");
         let (stdout, stderr) = text(&out);

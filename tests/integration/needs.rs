@@ -25,64 +25,12 @@ use crate::support::repo;
 /// A principal: `<stack>/<logical ID>`.
 type Principal = String;
 
-/// The grants made by hand in this repository's app, with why: each is
-/// what a build does through a program pipewright cannot read (see
-/// `pipewright list --permissions`, "not read").
-const HAND: &[(&str, &[&str], &str)] = &[
-    (
-        "build-once-pipeline/PushInternalRole",
-        &[
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:CompleteLayerUpload",
-            "ecr:GetAuthorizationToken",
-            "ecr:InitiateLayerUpload",
-            "ecr:PutImage",
-            "ecr:UploadLayerPart",
-        ],
-        "`docker push` of the loaded image to the internal repository",
-    ),
-    (
-        "build-once-pipeline/PushMirrorRole",
-        &[
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:CompleteLayerUpload",
-            "ecr:GetAuthorizationToken",
-            "ecr:InitiateLayerUpload",
-            "ecr:PutImage",
-            "ecr:UploadLayerPart",
-        ],
-        "`docker push` of the loaded image to the mirror repository",
-    ),
-    (
-        "build-once-pipeline/PushProductionRole",
-        &["sts:AssumeRole"],
-        "the production push assumes the production account's push role",
-    ),
-    (
-        "build-once-production/PushRole",
-        &[
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:CompleteLayerUpload",
-            "ecr:GetAuthorizationToken",
-            "ecr:InitiateLayerUpload",
-            "ecr:PutImage",
-            "ecr:UploadLayerPart",
-        ],
-        "`docker push` to the production repository, with the assumed role",
-    ),
-    (
-        "make-pipeline/DeployRole",
-        &[
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:CompleteLayerUpload",
-            "ecr:GetAuthorizationToken",
-            "ecr:InitiateLayerUpload",
-            "ecr:PutImage",
-            "ecr:UploadLayerPart",
-        ],
-        "`make deploy` pushes the image",
-    ),
-];
+/// The grants made by hand in this repository's app, with why (each what
+/// a build does through a program pipewright cannot read, see `pipewright
+/// list --permissions`, "not read"): none, since the systems became
+/// patterns whose constructs declare their needs. A hand grant added to
+/// `src/` must be listed here.
+const HAND: &[(&str, &[&str], &str)] = &[];
 
 /// Every committed template, as JSON, by stack name.
 fn committed() -> IndexMap<String, Value> {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The first ```` ```rust ```` block after `marker` in `section`.
-fn rust_block_after(section: &str, marker: &str) -> String {
+pub fn rust_block_after(section: &str, marker: &str) -> String {
     let (_, after) = section
         .split_once(marker)
         .unwrap_or_else(|| panic!("the README section names {marker}"));
@@ -30,14 +30,31 @@ fn readme_section() -> String {
     rest.split("\n## ").next().unwrap_or(rest).to_owned()
 }
 
-/// Writes the README's infra crate `acme-infra` into `krate`: its
+/// Writes the README's infra crate into `krate` as package `package`: its
 /// `src/lib.rs` and `src/main.rs` are the README's snippets, and it
 /// depends on this repository's pipewright, with the `cloud` feature when
-/// `cloud` (to deploy) and without it otherwise (to synthesize only).
-pub fn write_infra_crate(krate: &Path, cloud: bool) {
+/// `cloud` (to deploy) and without it otherwise (to synthesize only). Each
+/// test names its own package: the crates share a target directory, and
+/// two tests building one package name would overwrite each other's
+/// binary.
+pub fn write_infra_crate(krate: &Path, package: &str, cloud: bool) {
     let section = readme_section();
     let lib = rust_block_after(&section, "`src/lib.rs`");
     let main = rust_block_after(&section, "`src/main.rs`");
+    write_crate(krate, package, cloud, &lib, &main);
+}
+
+/// The README's `src/main.rs` of an infra crate.
+pub fn readme_main() -> String {
+    rust_block_after(&readme_section(), "`src/main.rs`")
+}
+
+/// Writes the infra crate `package` with `lib` and `main` as its
+/// `src/lib.rs` and `src/main.rs` into `krate` (see [`write_infra_crate`]);
+/// `main` names the library `acme_infra`, renamed after `package`. Each
+/// test that runs its crate's binary names the crate on its own, since the
+/// crates share a target directory.
+pub fn write_crate(krate: &Path, package: &str, cloud: bool, lib: &str, main: &str) {
     assert!(lib.contains("pub fn app() -> App"), "{lib}");
     assert!(main.contains("fn main()"), "{main}");
     std::fs::create_dir_all(krate.join("src")).unwrap();
@@ -45,7 +62,7 @@ pub fn write_infra_crate(krate: &Path, cloud: bool) {
     std::fs::write(
         krate.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"acme-infra\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+            "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
              [dependencies]\npipewright = {{ path = {:?}, default-features = {cloud} }}\n\n\
              # Its own workspace, wherever the temporary directory is.\n[workspace]\n",
             library.to_str().unwrap()
@@ -55,8 +72,9 @@ pub fn write_infra_crate(krate: &Path, cloud: bool) {
     // The repository's lock file: the same dependency versions, all in the
     // local registry cache, so `--offline` resolves.
     std::fs::copy(repo().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
-    std::fs::write(krate.join("src/lib.rs"), &lib).unwrap();
-    std::fs::write(krate.join("src/main.rs"), &main).unwrap();
+    std::fs::write(krate.join("src/lib.rs"), lib).unwrap();
+    let main = main.replace("acme_infra", &package.replace('-', "_"));
+    std::fs::write(krate.join("src/main.rs"), main).unwrap();
 }
 
 /// `cargo ARGS` in the infra crate, with a target directory shared by the
@@ -83,7 +101,7 @@ pub fn target_dir() -> PathBuf {
 fn the_readme_snippets_make_an_infra_crate_that_synthesizes() {
     let dir = tempfile::tempdir().unwrap();
     let krate = dir.path().join("acme-infra");
-    write_infra_crate(&krate, false);
+    write_infra_crate(&krate, "acme-infra", false);
     let out = cargo(&krate, &["run", "--offline", "--quiet", "--", "synth"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "cargo run -- synth:\n{stderr}");

@@ -147,8 +147,8 @@ fn globs_select_stacks() {
     assert_eq!(
         written,
         [
-            "buildspecs/image-pipeline-connection/docker-build.yml",
-            "buildspecs/image-pipeline/docker-build.yml",
+            "buildspecs/image-pipeline-connection/pipeline/buildspec.yml",
+            "buildspecs/image-pipeline/pipeline/buildspec.yml",
             "stacks/image-pipeline-connection.yaml",
             "stacks/image-pipeline.yaml",
         ]

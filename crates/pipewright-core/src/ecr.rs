@@ -343,6 +343,17 @@ impl RepositoryRef {
         self.grant(stack, role, &actions);
     }
 
+    /// Lets `role` read the metadata of this repository's images
+    /// (`ecr:DescribeImages` on exactly its ARN): what a build needs to
+    /// skip the push of a tag that is already there
+    /// ([`crate::buildspec::steps::unless_image_exists`]).
+    pub fn grant_describe_images(&self, stack: &mut Stack, role: &RoleRef) {
+        stack.grant(
+            role,
+            Statement::allow(["ecr:DescribeImages"]).resource(self.arn()),
+        );
+    }
+
     /// Lets every identity of each of the 12-digit `accounts` whose own
     /// policies allow it pull images: a repository-policy statement with
     /// the accounts' principals and [`PULL_ACTIONS`]. Each account still

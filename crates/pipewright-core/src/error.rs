@@ -657,6 +657,51 @@ pub enum ProblemKind {
         /// The resources that hold data.
         guarded: Vec<String>,
     },
+    /// A build-once pipeline with no push target.
+    #[error("pushes the image nowhere: add a registry with `BuildOnce::target`")]
+    NoPushTarget,
+    /// A push that names no tag.
+    #[error("pushes no tag: push at least one, e.g. `Tag::Commit`")]
+    NoPushTag,
+    /// A CodeBuild project started by a repository webhook, with no source
+    /// credential for that host in its account and region.
+    #[error(
+        "project `{project}` of stack `{stack}` is started by a {server} webhook, but no stack in {env} provides a {server} source credential: add a `codebuild::SourceCredential` for {server} to a stack of {env}, or give the project a connection with `Project::source_connection`"
+    )]
+    MissingSourceCredential {
+        /// The project's logical ID.
+        project: String,
+        /// The project's stack.
+        stack: String,
+        /// The repository host (`GITHUB`, `GITHUB_ENTERPRISE`, `BITBUCKET`).
+        server: String,
+        /// The account and region, e.g. `account 111111111111, us-east-1`.
+        env: String,
+    },
+    /// Two source credentials for one host in one account and region.
+    #[error(
+        "`{second}` is a second {server} source credential in {env}, after `{first}`: CodeBuild keeps one per host, so one would replace the other; keep one and let every project of {env} use it"
+    )]
+    DuplicateSourceCredential {
+        /// The first credential, `stack/logical ID`.
+        first: String,
+        /// The second credential, `stack/logical ID`.
+        second: String,
+        /// The repository host.
+        server: String,
+        /// The account and region.
+        env: String,
+    },
+    /// A role trusted by an ARN pattern that is not narrow.
+    #[error(
+        "role `{role}` trusts `{pattern}`, which is not a pattern of role ARNs of its account: name the roles, e.g. `arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Approvers_*`"
+    )]
+    ApproverPattern {
+        /// The role's logical ID.
+        role: String,
+        /// The pattern given.
+        pattern: String,
+    },
     /// A problem a construct outside this library found in its own
     /// configuration ([`crate::Stack::report`]). pipewright's own constructs
     /// use the structured kinds above.

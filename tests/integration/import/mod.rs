@@ -161,7 +161,7 @@ fn an_adopted_stack_deploys_as_no_change_and_diffs_as_none() {
     let s = session();
     let dir = tempfile::tempdir().unwrap();
     let krate = dir.path().join("acme-infra");
-    write_infra_crate(&krate, true);
+    write_infra_crate(&krate, "acme-infra-deploy", true);
     let templates = here().join("templates");
     std::fs::copy(templates.join("tutorial.yml"), krate.join("pipeline.yml")).unwrap();
     std::fs::copy(
@@ -185,7 +185,7 @@ fn an_adopted_stack_deploys_as_no_change_and_diffs_as_none() {
         assert!(out.status.success(), "cargo build:\n{}", text(&out).1);
     };
     let run = |args: &[&str]| {
-        let mut c = Command::new(target_dir().join("debug/acme-infra"));
+        let mut c = Command::new(target_dir().join("debug/acme-infra-deploy"));
         aws_env(&mut c, &s.endpoint, s.dir.path());
         c.env("GIT_HUB_TOKEN", FIXTURE_TOKEN);
         let out = c.args(args).current_dir(&krate).output().unwrap();

@@ -4,7 +4,8 @@ one was passed); change sets per stack; ECR repositories; S3 buckets. The
 deploy tests compare it with what pipewright said it did.
 
 With an account ID as argument, it looks in that account, with credentials
-of a role assumed there (moto gives credentials of the role's account)."""
+of a role assumed there (moto gives credentials of the role's account); with
+a region after it, in that region instead of AWS_REGION's."""
 
 import json
 import os
@@ -14,7 +15,8 @@ import boto3
 
 
 def main():
-    kw = {"endpoint_url": os.environ["AWS_ENDPOINT_URL"], "region_name": os.environ["AWS_REGION"]}
+    region = sys.argv[2] if len(sys.argv) > 2 else os.environ["AWS_REGION"]
+    kw = {"endpoint_url": os.environ["AWS_ENDPOINT_URL"], "region_name": region}
     if len(sys.argv) > 1:
         sts = boto3.client("sts", **kw)
         c = sts.assume_role(RoleArn=f"arn:aws:iam::{sys.argv[1]}:role/inspector", RoleSessionName="aws-state")[

@@ -60,7 +60,7 @@ pub(super) fn synth<'a>(
     problems.extend(render::check_calls(&stacks));
     super::execution::render(&mut stacks, &mut problems);
     let mut deps = resolve(&mut stacks, &index, &mut problems);
-    let order = order_stacks(&stacks, &index, &mut deps, &mut problems);
+    let order = order_stacks(&mut stacks, &index, &mut deps, &mut problems);
     emit(stacks, &order, &deps, format, sink, &mut problems)?;
     if problems.is_empty() {
         Ok(())
@@ -220,11 +220,12 @@ fn resolve(
     deps
 }
 
-/// Adds the dependencies declared in code ([`Stack::depends_on`]) to
+/// Adds the dependencies declared in code ([`Stack::depends_on`]) and
+/// those on the stacks providing webhook projects' source credentials to
 /// `deps`, and returns the stack indexes in dependency order (in the order
 /// given when a cycle is reported).
 fn order_stacks(
-    resolved: &[Stack],
+    resolved: &mut [Stack],
     index: &IndexMap<String, usize>,
     deps: &mut [IndexSet<usize>],
     problems: &mut Vec<Problem>,
@@ -244,6 +245,9 @@ fn order_stacks(
             }
         }
     }
+    // A webhook project needs its account's source credential, whose
+    // stack it then follows.
+    validate::source_credentials(resolved, deps, problems);
     let names: Vec<String> = resolved.iter().map(|s| s.name.clone()).collect();
     match order(&names, deps) {
         Ok(order) => order,

@@ -368,3 +368,136 @@ impl Refs<'_> {
         });
     }
 }
+
+/// The repository hosts whose webhooks need the account's source
+/// credential, as `Source.Type` names them; the credential's `ServerType`
+/// names them the same way.
+const CREDENTIAL_HOSTS: &[&str] = &["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET"];
+
+/// Checks that every CodeBuild project started by a GitHub or Bitbucket
+/// webhook can reach its repository: CodeBuild creates the webhook with the
+/// source credential of the project's account and region for that host
+/// (one per host, account-wide), unless the project's source names its own
+/// connection (`Source.Auth` of type `CODECONNECTIONS`). The stack that
+/// provides the credential becomes a dependency of the project's stack, so
+/// `deploy` creates it first (in the same stack, the project `DependsOn`
+/// it); a project with no such stack in its account and region is a
+/// problem, since deployed alone its webhook fails. Two credentials for one
+/// host in one account and region are a problem too: the second replaces
+/// the first.
+///
+/// Reference: [source credentials](https://docs.aws.amazon.com/codebuild/latest/userguide/access-tokens.html).
+pub(super) fn source_credentials(
+    stacks: &mut [Stack],
+    deps: &mut [indexmap::IndexSet<usize>],
+    problems: &mut Vec<Problem>,
+) {
+    let providers = credential_providers(stacks, problems);
+    let env = |s: &Stack| (s.env.account.clone(), s.env.region.clone());
+    for i in 0..stacks.len() {
+        let mut first: Vec<(usize, String)> = Vec::new();
+        for (r, item) in stacks[i].resources.iter().enumerate() {
+            let Some(server) = webhook_host(&item.value) else {
+                continue;
+            };
+            let found = providers
+                .iter()
+                .find(|(p, kind, _)| kind == server && env(&stacks[*p]) == env(&stacks[i]));
+            match found {
+                None => problems.push(Problem {
+                    path: item.path.clone(),
+                    kind: ProblemKind::MissingSourceCredential {
+                        project: item.id.clone(),
+                        stack: stacks[i].name.clone(),
+                        server: server.to_owned(),
+                        env: where_(&stacks[i]),
+                    },
+                }),
+                Some((p, _, _)) if *p != i => {
+                    deps[i].insert(*p);
+                }
+                Some((_, _, id)) => first.push((r, id.clone())),
+            }
+        }
+        for (r, id) in first {
+            let depends_on = &mut stacks[i].resources[r].value.depends_on;
+            if !depends_on.contains(&id) {
+                depends_on.push(id);
+            }
+        }
+    }
+}
+
+/// Every source credential of the app: (its stack's index, its host, its
+/// logical ID); a second one for a host, account and region is a problem.
+fn credential_providers(
+    stacks: &[Stack],
+    problems: &mut Vec<Problem>,
+) -> Vec<(usize, String, String)> {
+    let mut providers: Vec<(usize, String, String)> = Vec::new();
+    for (i, s) in stacks.iter().enumerate() {
+        for item in &s.resources {
+            let r = &item.value;
+            let Some(server) = r
+                .properties
+                .get("ServerType")
+                .and_then(Expr::as_str)
+                .filter(|_| r.kind == "AWS::CodeBuild::SourceCredential")
+            else {
+                continue;
+            };
+            let same = |(p, kind, _): &&(usize, String, String)| {
+                kind == server
+                    && (&stacks[*p].env.account, &stacks[*p].env.region)
+                        == (&s.env.account, &s.env.region)
+            };
+            if let Some((p, _, id)) = providers.iter().find(same) {
+                problems.push(Problem {
+                    path: item.path.clone(),
+                    kind: ProblemKind::DuplicateSourceCredential {
+                        first: format!("{}/{id}", stacks[*p].name),
+                        second: format!("{}/{}", s.name, item.id),
+                        server: server.to_owned(),
+                        env: where_(s),
+                    },
+                });
+                continue;
+            }
+            providers.push((i, server.to_owned(), item.id.clone()));
+        }
+    }
+    providers
+}
+
+/// The repository host whose source credential a project needs: its
+/// `Source.Type` when the project is started by a webhook of a host that
+/// needs one and names no connection of its own.
+fn webhook_host(r: &crate::template::Resource) -> Option<&str> {
+    if r.kind != "AWS::CodeBuild::Project" {
+        return None;
+    }
+    let webhook = r
+        .properties
+        .get("Triggers")
+        .and_then(|t| t.at("Webhook"))
+        .is_some_and(|w| *w == Expr::Bool(true));
+    let source = r.properties.get("Source")?;
+    let connection = source
+        .at("Auth")
+        .and_then(|a| a.at("Type"))
+        .and_then(Expr::as_str)
+        == Some("CODECONNECTIONS");
+    let server = source.at("Type").and_then(Expr::as_str)?;
+    (webhook && !connection && CREDENTIAL_HOSTS.contains(&server)).then_some(server)
+}
+
+/// Where a stack lives, for a message: `account 111111111111, region
+/// us-east-1`, or the deploying credentials' where it names none.
+fn where_(s: &Stack) -> String {
+    match (&s.env.account, &s.env.region) {
+        (Some(a), Some(r)) => format!("account {a}, region {r}"),
+        (Some(a), None) => format!("account {a}, the deploying region"),
+        (None, Some(r)) => format!("the deploying account, region {r}"),
+        (None, None) => "the deploying account and region".to_owned(),
+    }
+}

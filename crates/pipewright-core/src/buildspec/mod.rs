@@ -36,8 +36,9 @@ pub mod steps;
 pub use calls::{AwsCall, aws_calls, unread_programs};
 
 pub use recipes::{
-    DOCKER_HUB, DockerBuild, DockerHub, IMAGE_ARCHIVE, LOCAL_IMAGE, build_tags, docker_build_push,
-    docker_build_save, docker_load_push, dockerhub_build_push, make,
+    DOCKER_HUB, DockerBuild, DockerHub, IMAGE_ARCHIVE, LOCAL_IMAGE, Tag, build_tags,
+    docker_build_push, docker_build_save, docker_load_push, docker_load_push_tags,
+    dockerhub_build_push, make,
 };
 
 use crate::error::ProblemKind;

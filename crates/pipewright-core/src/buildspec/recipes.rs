@@ -2,7 +2,7 @@
 //! ECR, build once and push to many, Docker Hub, make targets).
 
 use super::shell::{Registry, image_ref, sh_word, when_succeeding};
-use super::steps::{ecr_login, short_commit};
+use super::steps::{ecr_login, short_commit, unless_image_exists};
 use super::{BuildSpec, IMAGE_DEFINITIONS_FILE};
 use crate::error::ProblemKind;
 
@@ -14,6 +14,7 @@ pub struct DockerBuild {
     dockerfile: String,
     context: String,
     extra_registries: Vec<String>,
+    build_command: Option<String>,
 }
 
 impl Default for DockerBuild {
@@ -24,6 +25,7 @@ impl Default for DockerBuild {
             dockerfile: "Dockerfile".to_owned(),
             context: ".".to_owned(),
             extra_registries: Vec::new(),
+            build_command: None,
         }
     }
 }
@@ -69,6 +71,16 @@ impl DockerBuild {
         self
     }
 
+    /// Builds the image with `command` instead of `docker build` (e.g.
+    /// `cd app && make docker_build`): the command must build the image
+    /// named by `$IMAGE`, which the recipe sets to `$IMAGE_URI`; the
+    /// Dockerfile and context are then the command's business. Default:
+    /// `docker build` of the Dockerfile in the context.
+    pub fn build_command(mut self, command: impl Into<String>) -> Self {
+        self.build_command = Some(command.into());
+        self
+    }
+
     /// Also pushes the image to the repository whose URI is in the
     /// environment variable `env_var` (a variable NAME, e.g.
     /// `MIRROR_REPOSITORY_URI`, that the project sets): build once, push to
@@ -92,7 +104,9 @@ impl DockerBuild {
 ///   `$REPOSITORY_URI:$IMAGE_TAG`.
 /// - `build` builds the image, tagged `IMAGE_URI` and the moving tag.
 /// - `post_build` pushes every tag, and writes `imagedefinitions.json` when
-///   asked, only when the build succeeded.
+///   asked, only when the build succeeded; when the commit's tag is
+///   already in the repository (a re-run), it skips the pushes and says so
+///   ([`unless_image_exists`]: the role needs `ecr:DescribeImages`).
 /// - `IMAGE_URI` and `IMAGE_TAG` are exported for later pipeline actions.
 pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
     let registries: Vec<Registry> = options
@@ -106,16 +120,19 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
     pre_build.push(short_commit("IMAGE_TAG"));
     pre_build.push(r#"IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG""#.to_owned());
 
-    let mut build = format!(
-        r#"docker build --file {} --tag "$IMAGE_URI""#,
-        sh_word(&options.dockerfile)
-    );
+    let mut tags = vec![r#""$IMAGE_URI""#.to_owned()];
     if let Some(tag) = &options.moving_tag {
-        build.push_str(" --tag ");
-        build.push_str(&image_ref("$REPOSITORY_URI", tag));
+        tags.push(image_ref("$REPOSITORY_URI", tag));
     }
-    build.push(' ');
-    build.push_str(&sh_word(&options.context));
+    if options.build_command.is_some() {
+        pre_build.push(r#"export IMAGE="$IMAGE_URI""#.to_owned());
+    }
+    let build = build_image(
+        &options.dockerfile,
+        &options.context,
+        options.build_command.as_deref(),
+        &tags,
+    );
 
     let mut pushes = vec![r#"docker push "$IMAGE_URI""#.to_owned()];
     if let Some(tag) = &options.moving_tag {
@@ -131,7 +148,11 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
             pushes.push(format!("docker push {target}"));
         }
     }
-    let mut post_build = vec![when_succeeding(&pushes.join(" &&\n  "))];
+    let mut post_build = vec![when_succeeding(&unless_image_exists(
+        "REPOSITORY_URI",
+        "IMAGE_TAG",
+        &pushes.join(" &&\n"),
+    ))];
 
     let mut spec = BuildSpec::new();
     if let Some(container) = &options.image_definitions {
@@ -152,8 +173,40 @@ pub fn docker_build_push(options: DockerBuild) -> BuildSpec {
 
     spec.exported(["IMAGE_URI", "IMAGE_TAG"])
         .pre_build(pre_build)
-        .build([build])
+        .build(build)
         .post_build(post_build)
+}
+
+/// The `build` commands that make the image tagged with each of `tags`
+/// (shell words): `docker build` of `dockerfile` in `context`, or
+/// `command`, which builds the first tag as `$IMAGE`, and a `docker tag`
+/// for each other one.
+fn build_image(
+    dockerfile: &str,
+    context: &str,
+    command: Option<&str>,
+    tags: &[String],
+) -> Vec<String> {
+    match command {
+        None => vec![format!(
+            "docker build --file {} {} {}",
+            sh_word(dockerfile),
+            tags.iter()
+                .map(|t| format!("--tag {t}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            sh_word(context)
+        )],
+        Some(command) => {
+            let mut build = vec![command.to_owned()];
+            build.extend(
+                tags.iter()
+                    .skip(1)
+                    .map(|t| format!(r#"docker tag "$IMAGE" {t}"#)),
+            );
+            build
+        }
+    }
 }
 
 /// The file the build-once recipes hand the image over in: the output of
@@ -209,20 +262,74 @@ impl BuildSpec {
 /// Build once: a buildspec that builds the Docker image, tags it
 /// `pipewright-image:$IMAGE_TAG` with `IMAGE_TAG` the short commit, saves
 /// it into [`IMAGE_ARCHIVE`] ([`BuildSpec::save_image`]) and exports
-/// `IMAGE_TAG`. It pushes nowhere and needs no registry permission; each
-/// registry gets its own [`docker_load_push`] action. Uses the
-/// Dockerfile and context of `options` (its moving tag, image definitions
-/// and extra registries do not apply). The project needs privileged mode.
+/// `IMAGE_TAG`, `COMMIT_ID` (the full commit) and `BUILD_NUMBER` (the
+/// build's number), what the [`Tag`]s of the pushes are made of. It
+/// pushes nowhere and needs no registry permission; each registry gets
+/// its own [`docker_load_push`] action. Uses the Dockerfile and context of
+/// `options` (its moving tag, image definitions and extra registries do
+/// not apply). The project needs privileged mode.
 pub fn docker_build_save(options: DockerBuild) -> BuildSpec {
     BuildSpec::new()
-        .exported(["IMAGE_TAG"])
-        .pre_build([short_commit("IMAGE_TAG")])
+        .exported(["IMAGE_TAG", "COMMIT_ID", "BUILD_NUMBER"])
+        .pre_build([
+            short_commit("IMAGE_TAG"),
+            r#"COMMIT_ID="$CODEBUILD_RESOLVED_SOURCE_VERSION""#.to_owned(),
+            r#"BUILD_NUMBER="$CODEBUILD_BUILD_NUMBER""#.to_owned(),
+        ])
         .build([format!(
             r#"docker build --file {} --tag "{LOCAL_IMAGE}:$IMAGE_TAG" {}"#,
             sh_word(&options.dockerfile),
             sh_word(&options.context)
         )])
         .save_image()
+}
+
+/// A tag an image is pushed with, made of what the build exported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tag {
+    /// The first 7 characters of the commit (`$IMAGE_TAG`).
+    Commit,
+    /// `git-commit-<full commit>` (`git-commit-$COMMIT_ID`), CircleCI's
+    /// convention for images of a commit.
+    GitCommit,
+    /// CodeBuild's number of the build that made the image
+    /// (`$BUILD_NUMBER`).
+    BuildNumber,
+    /// A tag that moves to every new image, such as `latest`; its
+    /// repository must exclude it from tag immutability
+    /// ([`crate::ecr::Repository::moving_tag`]).
+    Moving(String),
+}
+
+impl Tag {
+    /// The tag as shell text meant for double quotes.
+    fn shell(&self) -> String {
+        match self {
+            Tag::Commit => "$IMAGE_TAG".to_owned(),
+            Tag::GitCommit => "git-commit-$COMMIT_ID".to_owned(),
+            Tag::BuildNumber => "$BUILD_NUMBER".to_owned(),
+            Tag::Moving(tag) => tag.clone(),
+        }
+    }
+
+    /// The variable the tag is made of, which the push action must set;
+    /// `None` for a moving tag.
+    pub fn variable(&self) -> Option<&'static str> {
+        match self {
+            Tag::Commit => Some("IMAGE_TAG"),
+            Tag::GitCommit => Some("COMMIT_ID"),
+            Tag::BuildNumber => Some("BUILD_NUMBER"),
+            Tag::Moving(_) => None,
+        }
+    }
+
+    /// The moving tag's name, when it is one.
+    pub fn moving(&self) -> Option<&str> {
+        match self {
+            Tag::Moving(tag) => Some(tag),
+            _ => None,
+        }
+    }
 }
 
 /// Push to one registry: a buildspec that loads the image a
@@ -239,16 +346,52 @@ pub fn docker_build_save(options: DockerBuild) -> BuildSpec {
 /// push run with that role's temporary credentials: a push into another
 /// account's registry as a role of that account.
 pub fn docker_load_push(target_var: &str, role_arn_var: Option<&str>) -> BuildSpec {
+    docker_load_push_tags(target_var, role_arn_var, &[Tag::Commit])
+}
+
+/// [`docker_load_push`] with the tags `tags`, in order: the image is
+/// tagged `<uri>:<tag>` for each and every tag is pushed. When the first
+/// tag that is not [`Tag::Moving`] is already in the repository (a re-run
+/// of the same commit into an immutable repository), nothing is pushed and
+/// the build log says so ([`unless_image_exists`]): the role that pushes
+/// (the project's, or the assumed one) needs `ecr:DescribeImages` on the
+/// repository. The action sets `IMAGE_TAG` and each tag's
+/// [`Tag::variable`]. No tag is a problem of the project.
+pub fn docker_load_push_tags(
+    target_var: &str,
+    role_arn_var: Option<&str>,
+    tags: &[Tag],
+) -> BuildSpec {
     let target = Registry::new(target_var);
-    let image = format!(r#""{}:$IMAGE_TAG""#, target.value);
     let spec = match role_arn_var {
         Some(var) => BuildSpec::new().assume_role(var),
         None => BuildSpec::new(),
     };
-    spec.load_image()
-        .pre_build([target.login()])
-        .build([format!(r#"docker tag "{LOCAL_IMAGE}:$IMAGE_TAG" {image}"#)])
-        .post_build([when_succeeding(&format!("docker push {image}"))])
+    let mut spec = spec.load_image().pre_build([target.login()]);
+    if tags.is_empty() {
+        spec = spec.problem(ProblemKind::NoPushTag);
+    }
+    let images: Vec<String> = tags
+        .iter()
+        .map(|t| format!(r#""{}:{}""#, target.value, t.shell()))
+        .collect();
+    let retag: Vec<String> = images
+        .iter()
+        .map(|image| format!(r#"docker tag "{LOCAL_IMAGE}:$IMAGE_TAG" {image}"#))
+        .collect();
+    let pushes = images
+        .iter()
+        .map(|image| format!("docker push {image}"))
+        .collect::<Vec<_>>()
+        .join(" &&\n");
+    let push = match tags.iter().find(|t| t.moving().is_none()) {
+        Some(first) => {
+            spec = spec.pre_build([format!(r#"PUSH_TAG="{}""#, first.shell())]);
+            unless_image_exists(target_var, "PUSH_TAG", &pushes)
+        }
+        None => pushes,
+    };
+    spec.build(retag).post_build([when_succeeding(&push)])
 }
 
 /// The Docker Hub registry's host, for `docker login`.
@@ -262,6 +405,9 @@ pub struct DockerHub {
     username_key: String,
     token_key: String,
     moving_tag: Option<String>,
+    build_command: Option<String>,
+    dockerfile: String,
+    context: String,
 }
 
 impl DockerHub {
@@ -276,7 +422,32 @@ impl DockerHub {
             username_key: "username".to_owned(),
             token_key: "token".to_owned(),
             moving_tag: None,
+            build_command: None,
+            dockerfile: "Dockerfile".to_owned(),
+            context: ".".to_owned(),
         }
+    }
+
+    /// Builds the image with `command` instead of `docker build` (e.g.
+    /// `cd app && make docker_build`): the command must build the image
+    /// named by `$IMAGE`, which the recipe sets to
+    /// `$DOCKERHUB_REPOSITORY:$IMAGE_TAG`. Default: `docker build` of the
+    /// Dockerfile in the context.
+    pub fn build_command(mut self, command: impl Into<String>) -> Self {
+        self.build_command = Some(command.into());
+        self
+    }
+
+    /// Sets the Dockerfile's path for `docker build`. Default: `Dockerfile`.
+    pub fn dockerfile(mut self, path: impl Into<String>) -> Self {
+        self.dockerfile = path.into();
+        self
+    }
+
+    /// Sets the build context directory for `docker build`. Default: `.`.
+    pub fn context(mut self, dir: impl Into<String>) -> Self {
+        self.context = dir.into();
+        self
     }
 
     /// Sets the JSON keys of the username and the token in the secret.
@@ -292,6 +463,31 @@ impl DockerHub {
     pub fn moving_tag(mut self, tag: impl Into<String>) -> Self {
         self.moving_tag = Some(tag.into());
         self
+    }
+
+    /// The Docker Hub repository, `owner/name`.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// Adds Docker Hub's credentials and login to `spec`: `env.secrets-manager`
+    /// reads `DOCKERHUB_USERNAME` and `DOCKERHUB_TOKEN` from the secret at
+    /// build time (the project's role may read exactly that secret),
+    /// `DOCKERHUB_REPOSITORY` is a plain variable, and `pre_build` logs in
+    /// with the token on stdin, never in argv. A secret given as a
+    /// credential instead of a name is a problem of the project.
+    pub fn credentials(&self, spec: BuildSpec) -> BuildSpec {
+        let mut spec = spec;
+        for problem in self.problems() {
+            spec = spec.problem(problem);
+        }
+        let reference = |key: &str| format!("{}:{key}", self.secret);
+        spec.variable("DOCKERHUB_REPOSITORY", self.repository.as_str())
+            .secret("DOCKERHUB_USERNAME", reference(&self.username_key))
+            .secret("DOCKERHUB_TOKEN", reference(&self.token_key))
+            .pre_build([format!(
+                r#"printf '%s' "$DOCKERHUB_TOKEN" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin {DOCKER_HUB}"#
+            )])
     }
 
     /// What is wrong: a secret "name" that is a credential (a Docker Hub
@@ -332,36 +528,27 @@ impl DockerHub {
 /// A secret given as a credential instead of a name is a synth error of the
 /// project that runs the buildspec. The project needs privileged mode.
 pub fn dockerhub_build_push(options: DockerHub) -> BuildSpec {
-    let mut spec = BuildSpec::new();
-    for problem in options.problems() {
-        spec = spec.problem(problem);
-    }
-    let reference = |key: &str| format!("{}:{key}", options.secret);
     let mut tags = vec![r#""$DOCKERHUB_REPOSITORY:$IMAGE_TAG""#.to_owned()];
     if let Some(tag) = &options.moving_tag {
         tags.push(image_ref("$DOCKERHUB_REPOSITORY", tag));
     }
-    let build = format!(
-        "docker build {} .",
-        tags.iter()
-            .map(|t| format!("--tag {t}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+    let build = build_image(
+        &options.dockerfile,
+        &options.context,
+        options.build_command.as_deref(),
+        &tags,
     );
     let pushes: Vec<String> = tags.iter().map(|t| format!("docker push {t}")).collect();
-    spec.variable("DOCKERHUB_REPOSITORY", options.repository.as_str())
-        .secret("DOCKERHUB_USERNAME", reference(&options.username_key))
-        .secret("DOCKERHUB_TOKEN", reference(&options.token_key))
+    options
+        .credentials(BuildSpec::new())
         .exported(["IMAGE_TAG"])
         .pre_build([
-            format!(
-                r#"printf '%s' "$DOCKERHUB_TOKEN" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin {DOCKER_HUB}"#
-            ),
             short_commit("IMAGE_TAG"),
+            r#"export IMAGE="$DOCKERHUB_REPOSITORY:$IMAGE_TAG""#.to_owned(),
         ])
-        .build([build])
+        .build(build)
         .post_build([
-            when_succeeding(&pushes.join(" &&\n  ")),
+            when_succeeding(&pushes.join(" &&\n")),
             format!("docker logout {DOCKER_HUB}"),
         ])
 }
@@ -374,7 +561,7 @@ pub fn make<S: AsRef<str>>(targets: impl IntoIterator<Item = S>) -> BuildSpec {
     BuildSpec::new().build(
         targets
             .into_iter()
-            .map(|t| format!("make {}", sh_word(t.as_ref())))
+            .map(|t| super::steps::make_target(t.as_ref()))
             .collect::<Vec<_>>(),
     )
 }

@@ -3,9 +3,21 @@
 //! few, and the crates that quote do so for `bash` or for argv, not for
 //! text placed inside double quotes.
 
-/// `body` run only when every command before it succeeded.
+/// `body` run only when every command before it succeeded; each line of
+/// `body` is indented under the `if`.
 pub(super) fn when_succeeding(body: &str) -> String {
-    format!("if [ \"$CODEBUILD_BUILD_SUCCEEDING\" = \"1\" ]; then\n  {body}\nfi")
+    format!(
+        "if [ \"$CODEBUILD_BUILD_SUCCEEDING\" = \"1\" ]; then\n{}\nfi",
+        indent(body)
+    )
+}
+
+/// Each line of `body` indented by two spaces, for a block of an `if`.
+pub(super) fn indent(body: &str) -> String {
+    body.lines()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An extra registry, read from an environment variable.

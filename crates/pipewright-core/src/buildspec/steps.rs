@@ -2,7 +2,7 @@
 //! hand: each is one shell command (or `if` block) for a phase's
 //! `commands`, with every expansion quoted.
 
-use super::shell::{self, Registry, sh_word, when_succeeding};
+use super::shell::{self, Registry, indent, sh_word, when_succeeding};
 
 /// Logs in to the ECR registry `host` of `region`, the password on stdin
 /// (never in argv). Both arguments are shell text meant for double quotes,
@@ -27,18 +27,27 @@ pub fn short_commit(var: &str) -> String {
 
 /// Runs `body` only when the image `tag_var` (a variable holding the tag)
 /// is not yet in the repository whose URI is in `uri_var`: a re-run of the
-/// same commit into an `IMMUTABLE` repository then skips the push instead
-/// of failing. The role needs `ecr:DescribeImages` on the repository.
+/// same commit into an `IMMUTABLE` repository then skips the push and says
+/// so in the build log instead of failing. The repository is asked in its
+/// own registry and region (both read from the URI's host), so the check
+/// holds for a repository of another account or region. The role needs
+/// `ecr:DescribeImages` on that repository only
+/// ([`crate::ecr::RepositoryRef::grant_describe_images`]).
 pub fn unless_image_exists(uri_var: &str, tag_var: &str, body: &str) -> String {
     let repository = Registry::new(uri_var);
     let tag = Registry::new(tag_var).value;
+    let host = &repository.host;
     format!(
-        "if aws ecr describe-images --repository-name \"{}\" --image-ids \"imageTag={tag}\" > /dev/null 2>&1; then\n  echo {}\nelse\n  {body}\nfi",
+        "if aws ecr describe-images --registry-id \"$(printf '%s' \"{host}\" | cut -d . -f 1)\" --region \"$(printf '%s' \"{host}\" | cut -d . -f 4)\" --repository-name \"{}\" --image-ids \"imageTag={tag}\" > /dev/null 2>&1; then\n  echo \"the image {tag} is already in {}, not pushing it again\"\nelse\n{}\nfi",
         repository.path,
-        sh_word(&format!(
-            "the image is already in the repository, not pushing again: {tag_var}"
-        )),
+        repository.value,
+        indent(body),
     )
+}
+
+/// Runs the make target `target` (quoted when it needs to be).
+pub fn make_target(target: &str) -> String {
+    format!("make {}", sh_word(target))
 }
 
 /// `body` only when every command before it succeeded.
@@ -62,7 +71,7 @@ mod tests {
         );
         assert_eq!(
             unless_image_exists("REPOSITORY_URI", "IMAGE_TAG", "docker push x"),
-            "if aws ecr describe-images --repository-name \"${REPOSITORY_URI#*/}\" --image-ids \"imageTag=$IMAGE_TAG\" > /dev/null 2>&1; then\n  echo 'the image is already in the repository, not pushing again: IMAGE_TAG'\nelse\n  docker push x\nfi"
+            "if aws ecr describe-images --registry-id \"$(printf '%s' \"${REPOSITORY_URI%%/*}\" | cut -d . -f 1)\" --region \"$(printf '%s' \"${REPOSITORY_URI%%/*}\" | cut -d . -f 4)\" --repository-name \"${REPOSITORY_URI#*/}\" --image-ids \"imageTag=$IMAGE_TAG\" > /dev/null 2>&1; then\n  echo \"the image $IMAGE_TAG is already in $REPOSITORY_URI, not pushing it again\"\nelse\n  docker push x\nfi"
         );
     }
 }

@@ -30,6 +30,9 @@ pub const SERVICE_ROLE_DOC: &str =
 /// What a pipeline's CodeBuild action needs of the project.
 pub const ACTION_DOC: &str =
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html";
+/// CodeBuild's page on sources fetched through a connection.
+pub const CONNECTION_SOURCE_DOC: &str =
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html";
 /// Minutes a build may run by default.
 pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
 /// Minutes a build may wait in the queue by default.
@@ -48,7 +51,8 @@ pub enum ComputeType {
 }
 
 impl ComputeType {
-    fn as_str(self) -> &'static str {
+    /// The name CodeBuild uses, e.g. `BUILD_GENERAL1_SMALL`.
+    pub fn as_str(self) -> &'static str {
         match self {
             ComputeType::Small => "BUILD_GENERAL1_SMALL",
             ComputeType::Medium => "BUILD_GENERAL1_MEDIUM",
@@ -87,6 +91,31 @@ pub enum Source {
         /// The clone URL, e.g. `https://github.com/owner/repo.git`.
         location: Expr,
     },
+    /// A Bitbucket repository URL (`BITBUCKET`), for builds started by
+    /// webhooks.
+    Bitbucket {
+        /// The clone URL, e.g. `https://bitbucket.org/owner/repo.git`.
+        location: Expr,
+    },
+}
+
+impl Source {
+    /// `Source.Type`, e.g. `GITHUB`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::CodePipeline => "CODEPIPELINE",
+            Source::GitHub { .. } => "GITHUB",
+            Source::Bitbucket { .. } => "BITBUCKET",
+        }
+    }
+
+    /// The repository URL, for a repository source.
+    fn location(&self) -> Option<&Expr> {
+        match self {
+            Source::CodePipeline => None,
+            Source::GitHub { location } | Source::Bitbucket { location } => Some(location),
+        }
+    }
 }
 
 /// An environment variable of the project.
@@ -105,7 +134,7 @@ pub struct Project {
     spec_copy: Option<String>,
     spec_in_source: Option<String>,
     description: Option<String>,
-    compute: ComputeType,
+    compute: Expr,
     environment: EnvironmentType,
     image: String,
     privileged: bool,
@@ -120,6 +149,8 @@ pub struct Project {
     role_tags: Vec<(String, String)>,
     pushes: Vec<RepositoryRef>,
     managed_policies: Vec<Expr>,
+    layer_cache: bool,
+    connection: Option<Expr>,
 }
 
 impl Project {
@@ -132,7 +163,7 @@ impl Project {
             spec_copy: None,
             spec_in_source: None,
             description: None,
-            compute: ComputeType::default(),
+            compute: Expr::from(ComputeType::default().as_str()),
             environment: EnvironmentType::default(),
             image: STANDARD_IMAGE.to_owned(),
             privileged: false,
@@ -147,6 +178,8 @@ impl Project {
             role_tags: Vec::new(),
             pushes: Vec::new(),
             managed_policies: Vec::new(),
+            layer_cache: false,
+            connection: None,
         }
     }
 
@@ -189,7 +222,36 @@ impl Project {
 
     /// Sets the compute type. Default: [`ComputeType::Small`].
     pub fn compute(mut self, compute: ComputeType) -> Self {
-        self.compute = compute;
+        self.compute = Expr::from(compute.as_str());
+        self
+    }
+
+    /// Sets the compute type from an expression resolved at deploy, such
+    /// as `Fn::FindInMap` on a table of compute types per branch; the
+    /// value must be a `ComputeType` name (`BUILD_GENERAL1_SMALL`, ...).
+    /// Default: [`ComputeType::Small`].
+    pub fn compute_from(mut self, compute: impl Into<Expr>) -> Self {
+        self.compute = compute.into();
+        self
+    }
+
+    /// Keeps Docker layers on the build host between builds (`Cache` of
+    /// type `LOCAL`, mode `LOCAL_DOCKER_LAYER_CACHE`): CodeBuild's
+    /// counterpart of CircleCI's `docker_layer_caching`. The cache is best
+    /// effort: a build on a fresh host starts cold. Default: no cache.
+    pub fn docker_layer_cache(mut self) -> Self {
+        self.layer_cache = true;
+        self
+    }
+
+    /// Reaches the repository source through the CodeConnections
+    /// connection `connection_arn` (`Source.Auth` of type
+    /// `CODECONNECTIONS`) instead of the account's source credential; the
+    /// role may use exactly that connection. Default: the account's source
+    /// credential for the repository host, which synth requires some stack
+    /// of the project's account and region to provide.
+    pub fn source_connection(mut self, connection_arn: impl Into<Expr>) -> Self {
+        self.connection = Some(connection_arn.into());
         self
     }
 
@@ -221,10 +283,10 @@ impl Project {
             .pushes_to(repository)
     }
 
-    /// The build pushes images to `repository`: its role may log in, pull
-    /// and push exactly that repository (`ecr:GetAuthorizationToken` on
-    /// `*`, which has no resource-level permission). Default: no
-    /// repository.
+    /// The build pushes images to `repository`: its role may log in, pull,
+    /// push and read image metadata (to skip a tag already pushed) of
+    /// exactly that repository (`ecr:GetAuthorizationToken` on `*`, which
+    /// has no resource-level permission). Default: no repository.
     pub fn pushes_to(mut self, repository: &RepositoryRef) -> Self {
         self.pushes.push(repository.clone());
         self
@@ -411,6 +473,9 @@ impl Project {
                 });
             }
         }
+        if self.connection.is_some() && self.source == Source::CodePipeline {
+            problems.push(ProblemKind::WebhookWithoutRepository);
+        }
         if let Some(groups) = &self.webhook {
             if self.source == Source::CodePipeline {
                 problems.push(ProblemKind::WebhookWithoutRepository);
@@ -498,7 +563,7 @@ impl Construct for Project {
         self.grant_needs(stack, &role, &path, &project_name);
         let environment = self.environment_expr(stack, &role);
         let spec = self.spec.to_yaml();
-        let (source, artifacts, secondary) = self.sources(&spec);
+        let (source, artifacts, secondary) = self.sources(stack, &role, &spec);
         let mut project =
             Resource::new("AWS::CodeBuild::Project").property("Name", Expr::sub(project_name));
         if let Some(d) = &self.description {
@@ -522,6 +587,18 @@ impl Construct for Project {
             )
             .property("TimeoutInMinutes", self.timeout)
             .property("QueuedTimeoutInMinutes", self.queued_timeout);
+        if self.layer_cache {
+            project = project.property(
+                "Cache",
+                Expr::map([
+                    ("Type", Expr::from("LOCAL")),
+                    (
+                        "Modes",
+                        Expr::list([Expr::from("LOCAL_DOCKER_LAYER_CACHE")]),
+                    ),
+                ]),
+            );
+        }
         if let Some(key) = &self.key_arn {
             project = project.property("EncryptionKey", key.clone());
         }
@@ -601,7 +678,11 @@ impl Project {
                     format!("project `{id}` pushes to repository `{}`", repository.id()),
                     crate::ecr::PUSH_DOC,
                 ),
-                |stack| repository.grant_pull_push(stack, role),
+                |stack| {
+                    repository.grant_pull_push(stack, role);
+                    // A re-run skips a tag that exists (`aws ecr describe-images`).
+                    repository.grant_describe_images(stack, role);
+                },
             );
         }
         for call in buildspec::aws_calls(&self.spec) {
@@ -713,7 +794,7 @@ impl Project {
         }
         let mut environment = vec![
             ("Type", Expr::from(self.environment.as_str())),
-            ("ComputeType", Expr::from(self.compute.as_str())),
+            ("ComputeType", self.compute.clone()),
             ("Image", Expr::from(self.image.as_str())),
             ("ImagePullCredentialsType", Expr::from("CODEBUILD")),
             ("PrivilegedMode", Expr::Bool(self.privileged)),
@@ -725,41 +806,74 @@ impl Project {
     }
 
     /// `Source` (with the buildspec `spec`, or its path in the source),
-    /// `Artifacts` and `SecondarySources`.
-    fn sources(&self, spec: &str) -> (Expr, Expr, Vec<Expr>) {
+    /// `Artifacts` and `SecondarySources`; a source fetched through a
+    /// connection grants `role` its use.
+    fn sources(&self, stack: &mut Stack, role: &RoleRef, spec: &str) -> (Expr, Expr, Vec<Expr>) {
         let buildspec = match &self.spec_in_source {
             Some(path) => Expr::from(path.as_str()),
             None => Expr::from(spec),
         };
-        let (source, artifacts) = match &self.source {
-            Source::CodePipeline => (
+        let (source, artifacts) = match self.source.location() {
+            None => (
                 Expr::map([
                     ("Type", Expr::from("CODEPIPELINE")),
                     ("BuildSpec", buildspec),
                 ]),
                 Expr::map([("Type", Expr::from("CODEPIPELINE"))]),
             ),
-            Source::GitHub { location } => (
-                Expr::map([
-                    ("Type", Expr::from("GITHUB")),
+            Some(location) => {
+                let mut source = vec![
+                    ("Type", Expr::from(self.source.kind())),
                     ("Location", location.clone()),
                     ("ReportBuildStatus", Expr::Bool(true)),
                     ("BuildSpec", buildspec),
-                ]),
-                Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
-            ),
+                ];
+                if let Some(connection) = &self.connection {
+                    source.push((
+                        "Auth",
+                        Expr::map([
+                            ("Type", Expr::from("CODECONNECTIONS")),
+                            ("Resource", connection.clone()),
+                        ]),
+                    ));
+                    // CodeBuild fetches the source with the connection's
+                    // token: `GetConnectionToken` besides `UseConnection`.
+                    let mut actions = crate::codestar::use_actions(connection);
+                    actions.extend(actions.clone().iter().map(|a| {
+                        if a.starts_with("codeconnections") {
+                            "codeconnections:GetConnectionToken"
+                        } else {
+                            "codestar-connections:GetConnectionToken"
+                        }
+                    }));
+                    stack.for_need(
+                        Need::feature(
+                            format!(
+                                "project `{}` fetches its source through a connection",
+                                self.id
+                            ),
+                            CONNECTION_SOURCE_DOC,
+                        ),
+                        |stack| {
+                            stack
+                                .grant(role, Statement::allow(actions).resource(connection.clone()))
+                        },
+                    );
+                }
+                (
+                    Expr::map(source),
+                    Expr::map([("Type", Expr::from("NO_ARTIFACTS"))]),
+                )
+            }
         };
         let secondary = self
             .secondary
             .iter()
             .map(|(identifier, source)| {
-                let mut m = match source {
-                    Source::CodePipeline => vec![("Type", Expr::from("CODEPIPELINE"))],
-                    Source::GitHub { location } => vec![
-                        ("Type", Expr::from("GITHUB")),
-                        ("Location", location.clone()),
-                    ],
-                };
+                let mut m = vec![("Type", Expr::from(source.kind()))];
+                if let Some(location) = source.location() {
+                    m.push(("Location", location.clone()));
+                }
                 m.push(("SourceIdentifier", Expr::from(identifier.as_str())));
                 Expr::map(m)
             })

@@ -44,6 +44,7 @@ pub struct Pipeline {
     key_arn: Option<Expr>,
     key: Option<KeyRef>,
     role_name: Option<String>,
+    name: Option<Expr>,
 }
 
 impl Pipeline {
@@ -61,6 +62,7 @@ impl Pipeline {
             key_arn: None,
             key: None,
             role_name: None,
+            name: None,
         }
     }
 
@@ -69,6 +71,15 @@ impl Pipeline {
     /// (see [`Pipeline::new`]).
     pub fn artifact_store(mut self, bucket: &BucketRef) -> Self {
         self.bucket = Some(bucket.clone());
+        self
+    }
+
+    /// Names the pipeline (`Name`, 1 to 100 letters, digits, `.`, `@`,
+    /// `_` and `-`). Renaming replaces the pipeline, and its execution
+    /// history stays with the old name. Default: none, CloudFormation
+    /// generates one from the stack's name.
+    pub fn name(mut self, name: impl Into<Expr>) -> Self {
+        self.name = Some(name.into());
         self
     }
 
@@ -124,6 +135,20 @@ impl Pipeline {
                 && n.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
         };
+        if let Some(name) = self.name.as_ref().and_then(Expr::as_str) {
+            let valid = (1..=100).contains(&name.len())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".@_-".contains(c));
+            if !valid {
+                problems.push(ProblemKind::InvalidName {
+                    what: "pipeline name",
+                    name: name.to_owned(),
+                    reason: "is invalid: use 1 to 100 letters, digits, `.`, `@`, `_` and `-`"
+                        .to_owned(),
+                });
+            }
+        }
         if self.stages.len() < 2 {
             problems.push(ProblemKind::TooFewStages {
                 count: self.stages.len(),
@@ -554,7 +579,11 @@ impl Construct for Pipeline {
                 |stack| stack.grant(&role, kms_use(key)),
             );
         }
-        let mut pipeline = Resource::new("AWS::CodePipeline::Pipeline")
+        let mut pipeline = Resource::new("AWS::CodePipeline::Pipeline");
+        if let Some(name) = &self.name {
+            pipeline = pipeline.property("Name", name.clone());
+        }
+        pipeline = pipeline
             .property(
                 "PipelineType",
                 match self.kind {

@@ -58,6 +58,7 @@ pub struct Role {
     boundary: Option<Expr>,
     tags: Vec<(String, String)>,
     managed: Vec<Expr>,
+    pattern_problem: Option<ProblemKind>,
 }
 
 impl Role {
@@ -82,7 +83,39 @@ impl Role {
             boundary: None,
             tags: Vec::new(),
             managed: Vec::new(),
+            pattern_problem: None,
         }
+    }
+
+    /// A role with logical ID `id` that only principals of `account` whose
+    /// ARN matches `pattern` may assume: the trust names the account with
+    /// the condition `ArnLike` on `aws:PrincipalArn`. This is how the roles
+    /// of an IAM Identity Center permission set are named, since their
+    /// names carry a random suffix:
+    /// `arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_<set>_*`.
+    /// A pattern that is not a role ARN of `account` (or that matches
+    /// every role, `role/*`) is a synth error.
+    pub fn assumed_by_arn_pattern(id: impl Into<String>, account: &str, pattern: &str) -> Self {
+        let id = id.into();
+        let prefix = format!(":iam::{account}:role/");
+        let valid = pattern.starts_with("arn:")
+            && pattern
+                .split_once(&prefix)
+                .is_some_and(|(partition, rest)| {
+                    !partition.contains('*') && !rest.is_empty() && rest != "*"
+                });
+        let mut role = Self::assumed_by(id.clone(), Principal::account(account)).trust_condition(
+            "ArnLike",
+            "aws:PrincipalArn",
+            pattern,
+        );
+        if !valid {
+            role.pattern_problem = Some(ProblemKind::ApproverPattern {
+                role: id,
+                pattern: pattern.to_owned(),
+            });
+        }
+        role
     }
 
     /// A role with logical ID `id` that exactly `role`, a role of another
@@ -351,6 +384,9 @@ impl Construct for Role {
     fn add_to(self, stack: &mut Stack) -> RoleRef {
         let path = stack.path(&self.id);
         if let Some(problem) = self.trust_problem() {
+            stack.problem(&path, problem);
+        }
+        if let Some(problem) = self.pattern_problem.clone() {
             stack.problem(&path, problem);
         }
         if let Some(problem) = self

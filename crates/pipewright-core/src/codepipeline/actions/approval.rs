@@ -14,9 +14,9 @@
 //! [approval permissions](https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-iam-permissions.html).
 
 use crate::codepipeline::{Action, ActionKind, ActionSite, ActionTypeId, Category, Owner};
-use crate::construct::{Need, Stack};
+use crate::construct::{Need, ResourceRef, Stack};
 use crate::error::ProblemKind;
-use crate::iam::{GroupRef, Statement};
+use crate::iam::{GroupRef, RoleRef, Statement};
 use crate::sns::TopicRef;
 use crate::template::Expr;
 
@@ -50,7 +50,8 @@ pub const APPROVER_READ_ACTIONS: &[&str] = &[
 ///
 /// Defaults: no notification topic, no message, no link, CodePipeline's
 /// own timeout (7 days), and no approvers, which is a synth error: name at
-/// least one group with [`ManualApproval::approvers`].
+/// least one group with [`ManualApproval::approvers`] or one role with
+/// [`ManualApproval::approver_role`].
 #[derive(Clone, Debug, Default)]
 pub struct ManualApproval {
     topic: Option<TopicRef>,
@@ -58,6 +59,7 @@ pub struct ManualApproval {
     link: Option<Expr>,
     timeout: Option<u32>,
     approvers: Vec<GroupRef>,
+    roles: Vec<RoleRef>,
 }
 
 impl ManualApproval {
@@ -102,6 +104,16 @@ impl ManualApproval {
         self.approvers.push(group.clone());
         self
     }
+
+    /// Lets whoever assumes `role`, a role of the pipeline's stack, approve
+    /// or reject this action: the way to name approvers who sign in as
+    /// roles (IAM Identity Center permission sets), whose own policies a
+    /// stack cannot edit. Make the role assumable by exactly them
+    /// ([`crate::iam::Role::assumed_by_arn_pattern`]). Default: no role.
+    pub fn approver_role(mut self, role: &RoleRef) -> Self {
+        self.roles.push(role.clone());
+        self
+    }
 }
 
 impl Action {
@@ -132,7 +144,7 @@ impl ActionKind for ManualApproval {
 
     fn problems(&self, action: &str) -> Vec<ProblemKind> {
         let mut out = Vec::new();
-        if self.approvers.is_empty() {
+        if self.approvers.is_empty() && self.roles.is_empty() {
             out.push(ProblemKind::ApprovalWithoutApprovers {
                 action: action.to_owned(),
             });
@@ -184,27 +196,54 @@ impl ActionKind for ManualApproval {
                 );
                 continue;
             }
-            let need = Need::feature(
-                format!("group `{}` approves `{}`", group.id(), site.action),
-                APPROVERS_DOC,
-            );
-            stack.for_need(need, |stack| {
-                stack.grant(
-                    group,
-                    Statement::allow(["codepipeline:PutApprovalResult"]).resource(Expr::sub(
-                        format!("{pipeline}/{}/{}", site.stage, site.action),
-                    )),
+            grant_approval(stack, group, &pipeline, site);
+        }
+        for role in &self.roles {
+            if role.resource().stack() != stack.name() {
+                stack.problem(
+                    site.path,
+                    ProblemKind::UnknownApprover {
+                        action: site.action.to_owned(),
+                        group: role.id().to_owned(),
+                        stack: stack.name().to_owned(),
+                        groups: groups.clone(),
+                    },
                 );
-                stack.grant(
-                    group,
-                    Statement::allow(APPROVER_READ_ACTIONS.iter().copied())
-                        .resource(Expr::sub(pipeline.clone())),
-                );
-            });
+                continue;
+            }
+            grant_approval(stack, role, &pipeline, site);
         }
     }
 
     fn timeout_in_minutes(&self) -> Option<u32> {
         self.timeout
     }
+}
+
+/// Lets `approver` approve the action of `site` and read its `pipeline`
+/// (shell of the pipeline's ARN for `Fn::Sub`).
+fn grant_approval(
+    stack: &mut Stack,
+    approver: &impl AsRef<ResourceRef>,
+    pipeline: &str,
+    site: &ActionSite<'_>,
+) {
+    let need = Need::feature(
+        format!("`{}` approves `{}`", approver.as_ref().id(), site.action),
+        APPROVERS_DOC,
+    );
+    stack.for_need(need, |stack| {
+        stack.grant(
+            approver,
+            Statement::allow(["codepipeline:PutApprovalResult"]).resource(Expr::sub(format!(
+                "{pipeline}/{}/{}",
+                site.stage, site.action
+            ))),
+        );
+        stack.grant(
+            approver,
+            Statement::allow(APPROVER_READ_ACTIONS.iter().copied())
+                .resource(Expr::sub(pipeline.to_owned())),
+        );
+    });
 }
