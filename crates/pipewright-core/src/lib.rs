@@ -33,5 +33,6 @@ pub mod iam;
 pub mod kms;
 pub mod parameters;
 pub mod s3;
+pub mod scheduler;
 pub mod sns;
 pub mod ssm;
