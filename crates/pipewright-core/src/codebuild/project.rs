@@ -19,6 +19,7 @@ use crate::construct::{Construct, Need, ResourceRef, Stack};
 use crate::ecr::RepositoryRef;
 use crate::error::ProblemKind;
 use crate::iam::{Role, RoleRef, Statement};
+use crate::s3::BucketRef;
 use crate::template::{Expr, Resource};
 
 /// The default build image: a current CodeBuild standard image.
@@ -30,6 +31,10 @@ pub const SERVICE_ROLE_DOC: &str =
 /// What a pipeline's CodeBuild action needs of the project.
 pub const ACTION_DOC: &str =
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html";
+/// CodeBuild's build caching page: an S3 cache is read and written with
+/// the project's role.
+pub const CACHE_DOC: &str =
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/build-caching.html";
 /// Minutes a build may run by default.
 pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
 /// Minutes a build may wait in the queue by default.
@@ -119,6 +124,7 @@ pub struct Project {
     secondary: Vec<(String, Source)>,
     role_tags: Vec<(String, String)>,
     pushes: Vec<RepositoryRef>,
+    cache: Option<(BucketRef, String)>,
 }
 
 impl Project {
@@ -145,7 +151,16 @@ impl Project {
             secondary: Vec::new(),
             role_tags: Vec::new(),
             pushes: Vec::new(),
+            cache: None,
         }
+    }
+
+    /// Keeps the buildspec's `cache.paths` between builds in `bucket` under
+    /// `prefix` (`Cache` of type `S3`, location `<bucket>/<prefix>`), and
+    /// lets the role read and write it. Default: no cache.
+    pub fn s3_cache(mut self, bucket: &BucketRef, prefix: impl Into<String>) -> Self {
+        self.cache = Some((bucket.clone(), prefix.into()));
+        self
     }
 
     /// Also writes the buildspec to `buildspecs/<path>` at synth, for
@@ -515,6 +530,18 @@ impl Construct for Project {
         if let Some(key) = &self.key_arn {
             project = project.property("EncryptionKey", key.clone());
         }
+        if let Some((bucket, prefix)) = &self.cache {
+            project = project.property(
+                "Cache",
+                Expr::map([
+                    ("Type", Expr::from("S3")),
+                    (
+                        "Location",
+                        Expr::join("/", [bucket.name(), Expr::from(prefix.as_str())]),
+                    ),
+                ]),
+            );
+        }
         if let Some(groups) = &self.webhook {
             let mut triggers = vec![
                 ("Webhook", Expr::Bool(true)),
@@ -589,6 +616,15 @@ impl Project {
                     crate::ecr::PUSH_DOC,
                 ),
                 |stack| repository.grant_pull_push(stack, role),
+            );
+        }
+        if let Some((bucket, _)) = &self.cache {
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` keeps its cache in bucket `{}`", bucket.id()),
+                    CACHE_DOC,
+                ),
+                |stack| bucket.grant_codebuild(stack, role, true),
             );
         }
         for call in buildspec::aws_calls(&self.spec) {
