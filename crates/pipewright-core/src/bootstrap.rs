@@ -156,7 +156,7 @@ pub struct Bootstrap {
     regions: Vec<String>,
     execution: Vec<Statement>,
     administrator: Option<String>,
-    reader: Option<RoleArn>,
+    readers: Vec<RoleArn>,
 }
 
 impl Bootstrap {
@@ -172,7 +172,7 @@ impl Bootstrap {
             regions: Vec::new(),
             execution: Vec::new(),
             administrator: None,
-            reader: None,
+            readers: Vec::new(),
         }
     }
 
@@ -180,9 +180,10 @@ impl Bootstrap {
     /// role of the operations account, e.g. the scheduled drift check's)
     /// may assume: CloudFormation read and drift detection
     /// ([`READ_ACTIONS`]) on the managed stacks and this bootstrap stack.
-    /// Default: no read role.
+    /// Call it again to admit another role of the same account (`ArnEquals`
+    /// `aws:PrincipalArn` on every one). Default: no read role.
     pub fn read_role(mut self, reader: RoleArn) -> Self {
-        self.reader = Some(reader);
+        self.readers.push(reader);
         self
     }
 
@@ -348,8 +349,8 @@ impl Bootstrap {
                 .insert("pipewright:administrator-access".into(), Expr::from(reason));
         }
 
-        if let Some(reader) = &self.reader {
-            let read = self.add_read_role(&mut stack, &path, reader);
+        if !self.readers.is_empty() {
+            let read = self.add_read_role(&mut stack, &path);
             stack.add_output(
                 "ReadRoleArn",
                 Output::new(read.arn())
@@ -372,14 +373,32 @@ impl Bootstrap {
         stack
     }
 
-    /// The read role, trusting exactly `reader`, with [`READ_ACTIONS`] on
-    /// the managed stacks and this one.
-    fn add_read_role(&self, stack: &mut Stack, path: &str, reader: &RoleArn) -> RoleRef {
-        for problem in reader.problems() {
-            stack.problem(path, problem);
+    /// The read role, trusting exactly the readers, with [`READ_ACTIONS`]
+    /// on the managed stacks and this one.
+    fn add_read_role(&self, stack: &mut Stack, path: &str) -> RoleRef {
+        let account = self.readers[0].account();
+        for reader in &self.readers {
+            for problem in reader.problems() {
+                stack.problem(path, problem);
+            }
+            if reader.account() != account {
+                stack.problem(
+                    path,
+                    ProblemKind::Custom {
+                        message: format!(
+                            "the read role's readers are in one account: `{}` is in {}, `{}` in {account}",
+                            reader.name(),
+                            reader.account(),
+                            self.readers[0].name()
+                        ),
+                    },
+                );
+            }
         }
+        let arns = Expr::list(self.readers.iter().map(RoleArn::arn));
         let read = stack.add(
-            Role::assumed_by_role("ReadRole", reader)
+            Role::assumed_by("ReadRole", Principal::account(account))
+                .trust_condition("ArnEquals", "aws:PrincipalArn", arns)
                 .name(DEFAULT_READ_ROLE)
                 .description("A drift check of the operations account reads the stacks pipewright manages here"),
         );

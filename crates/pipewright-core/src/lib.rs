@@ -32,6 +32,7 @@ pub mod graph;
 pub mod iam;
 pub mod kms;
 pub mod parameters;
+pub mod patterns;
 pub mod s3;
 pub mod scheduler;
 pub mod sns;

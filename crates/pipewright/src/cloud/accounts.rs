@@ -6,7 +6,9 @@
 //!    credentials, as they are;
 //! 2. a deploy role named in code ([`Env::deploy_role`]): assumed with the
 //!    caller's credentials;
-//! 3. the caller's own credentials when the caller is in `A`;
+//! 3. the caller's own credentials when the caller is in `A`, unless
+//!    `--through-bootstrap` (`PIPEWRIGHT_THROUGH_BOOTSTRAP`) asks for the
+//!    next way even then (the infra pipeline's deploy build);
 //! 4. otherwise the bootstrap's deploy role in `A`
 //!    ([`DEFAULT_DEPLOY_ROLE`]), assumed with the caller's credentials.
 //!
