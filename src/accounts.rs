@@ -13,6 +13,9 @@
 //! ```
 
 use pipewright::bootstrap::{Bootstrap, Trust};
+use pipewright::iam::RoleArn;
+use pipewright::patterns::drift::DRIFT_ROLE;
+use pipewright::patterns::infra::CHECK_ROLE;
 use pipewright::{App, Stack};
 
 /// The operations account: pipelines, images, artifacts.
@@ -33,7 +36,9 @@ pub fn bootstrap_name(name: &str) -> String {
 
 /// The bootstrap stack of workload account `account` (called `name` in
 /// stack names), whose deploy role manages exactly the stacks of `app` in
-/// that account, and whose execution role synth derives from them.
+/// that account, and whose execution role synth derives from them. Its
+/// read role admits the drift check and the infra pipeline's check build
+/// ([`crate::infra`]).
 pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     let own = bootstrap_name(name);
     let managed: Vec<&str> = app
@@ -54,5 +59,7 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     )
     .region(REGION)
     .manages(managed)
+    .read_role(RoleArn::new(OPERATIONS, DRIFT_ROLE))
+    .read_role(RoleArn::new(OPERATIONS, CHECK_ROLE))
     .stack()
 }

@@ -12,6 +12,7 @@ pub mod dockerhub;
 pub mod eks_cicd;
 pub mod github;
 pub mod image_pipeline;
+pub mod infra;
 pub mod make_pipeline;
 
 use pipewright::App;
@@ -34,11 +35,14 @@ pub fn app() -> App {
     for stack in eks_cicd::stacks(&config) {
         app.add(stack);
     }
-    // Last: each workload account's bootstrap manages the stacks above that
-    // live there; synth derives its execution role from their templates.
+    app.add(infra::stack(&app, &infra::CONFIG));
+    // Last: each account's bootstrap (the operations account's too)
+    // manages the stacks above that live there; synth derives its
+    // execution role from their templates.
     for cluster in config.clusters {
         let bootstrap = accounts::bootstrap(&app, cluster.name, cluster.account);
         app.add(bootstrap);
     }
+    app.add(infra::operations_bootstrap(&app));
     app
 }

@@ -6,7 +6,9 @@
 //! output artifact `Diff`, and its summary exported as `DIFF_SUMMARY`
 //! under the namespace `CheckVariables`) → `Approve` (a manual approval
 //! whose message reads that summary, which only the members of one IAM
-//! group may answer) → `Deploy` (the README's `deploy --all --yes`).
+//! group may answer) → `Deploy` (the README's `deploy --all --yes`, from
+//! the same source, with the approved diff beside it in
+//! `$CODEBUILD_SRC_DIR_Diff` for the record).
 //!
 //! There is no self-mutation step: the pipeline's own stack is one of the
 //! stacks `deploy --all` deploys, in dependency order like every other,
@@ -35,7 +37,8 @@ use crate::buildspec::BuildSpec;
 use crate::buildspec::cargo::pipewright;
 use crate::codebuild::{Project, ProjectRef};
 use crate::codepipeline::{
-    Action, Artifact, ConnectionSource, ManualApproval, Namespace, Pipeline, PipelineRef, Stage,
+    Action, Artifact, CodeBuildAction, ConnectionSource, ManualApproval, Namespace, Pipeline,
+    PipelineRef, Stage,
 };
 use crate::construct::{Construct, DEFAULT_DEPLOY_ROLE, Need, Stack};
 use crate::iam::{Group, GroupRef, RoleArn, Statement};
@@ -294,7 +297,13 @@ impl Construct for InfraPipeline {
                             .approvers(&approvers),
                     )),
                 )
-                .stage(Stage::new("Deploy").action(Action::build("Deploy", &deploy).input(&code))),
+                .stage(
+                    Stage::new("Deploy").action(
+                        Action::new("Deploy", CodeBuildAction::build(&deploy).primary_source(&code))
+                            .input(&code)
+                            .input(&diff),
+                    ),
+                ),
         );
         InfraPipelineRef {
             pipeline,
