@@ -93,6 +93,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         names(&caller),
         set(&[
             "artifact-store",
+            "bootstrap-operations",
             "build-once-pipeline",
             "dockerhub-pipeline",
             "eks-cd",
@@ -100,6 +101,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
             "eks-common",
             "image-pipeline",
             "image-pipeline-connection",
+            "infra",
             "make-pipeline"
         ])
     );
@@ -134,12 +136,14 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         json!("arn:aws:iam::333333333333:role/pipewright-exec")
     );
 
-    // A second deploy of everything makes no write call: every stack is
+    // A second deploy of everything, as the infra pipeline's deploy build
+    // runs it (every account through its bootstrap's deploy role, the
+    // operations account's included), makes no write call: every stack is
     // unchanged, and no account holds a change set.
-    let out = s.run_as_operations(&["deploy", "--all", "--yes"]);
+    let out = s.run_as_operations(&["deploy", "--all", "--yes", "--through-bootstrap"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches(": no changes").count(), 14, "{stderr}");
+    assert_eq!(stderr.matches(": no changes").count(), 16, "{stderr}");
     assert!(!stderr.contains("change set"), "{stderr}");
     assert_eq!(s.state(), caller);
     assert_eq!(s.state_of(Some(STAGING)), staging);
@@ -156,7 +160,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         .iter()
         .map(|s| (s["stack"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses.len(), 14, "{stdout}");
+    assert_eq!(statuses.len(), 16, "{stdout}");
     assert!(
         statuses.iter().all(|(_, st)| *st == "CREATE_COMPLETE"),
         "{stdout}"
