@@ -30,9 +30,7 @@ fn role<'a>(template: &'a Value, name: &str) -> (&'a str, &'a Value) {
         .as_object()
         .unwrap()
         .iter()
-        .find(|(_, r)| {
-            r["Type"] == "AWS::IAM::Role" && r["Properties"]["RoleName"] == Value::from(name)
-        })
+        .find(|(_, r)| r["Type"] == "AWS::IAM::Role" && r["Properties"]["RoleName"] == name)
         .map(|(id, r)| (id.as_str(), &r["Properties"]))
         .unwrap_or_else(|| panic!("no role named {name}"))
 }
