@@ -280,17 +280,19 @@ impl Cloud {
     /// How `art`'s account is reached (see [`accounts`]).
     pub async fn access(&self, art: &crate::app::Artifact) -> Result<Access, CloudError> {
         let region = self.region_of(art)?;
+        if self.through_bootstrap {
+            return Ok(accounts::access_through_bootstrap(
+                &art.env,
+                &self.profiles,
+                region,
+            ));
+        }
         let caller = if accounts::needs_caller(&art.env, &self.profiles) {
             Some(self.account().await?)
         } else {
             None
         };
-        Ok(accounts::access(
-            &art.env,
-            &self.profiles,
-            caller.filter(|_| !self.through_bootstrap),
-            region,
-        ))
+        Ok(accounts::access(&art.env, &self.profiles, caller, region))
     }
 
     /// The client for `art`: its account (through the way [`Cloud::access`]
