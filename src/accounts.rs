@@ -40,6 +40,25 @@ pub fn bootstrap_name(name: &str) -> String {
 /// read role admits the drift check and the infra pipeline's check build
 /// ([`crate::infra`]).
 pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
+    managing(app, name, account)
+        .read_role(RoleArn::new(OPERATIONS, DRIFT_ROLE))
+        .read_role(RoleArn::new(OPERATIONS, CHECK_ROLE))
+        .stack()
+}
+
+/// The operations account's bootstrap stack (`bootstrap-operations`): its
+/// deploy role, which the infra pipeline's deploy build assumes, manages
+/// every operations stack of `app` (the pipeline's own included). An
+/// operator in the operations account still deploys those stacks with
+/// their own credentials.
+pub fn operations_bootstrap(app: &App) -> Stack {
+    managing(app, "operations", OPERATIONS).stack()
+}
+
+/// The bootstrap of `account` (called `name`), managing the stacks of
+/// `app` there, its deploy role trusted by the tagged deployers of the
+/// operations account.
+fn managing(app: &App, name: &str, account: &str) -> Bootstrap {
     let own = bootstrap_name(name);
     let managed: Vec<&str> = app
         .stacks()
@@ -59,7 +78,4 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     )
     .region(REGION)
     .manages(managed)
-    .read_role(RoleArn::new(OPERATIONS, DRIFT_ROLE))
-    .read_role(RoleArn::new(OPERATIONS, CHECK_ROLE))
-    .stack()
 }

@@ -17,7 +17,6 @@
 //! pipeline's check build may assume.
 
 use crate::accounts::{OPERATIONS, REGION, bootstrap_name};
-use pipewright::bootstrap::{Bootstrap, Trust};
 use pipewright::patterns::drift::DriftCheck;
 use pipewright::patterns::infra::InfraPipeline;
 use pipewright::scheduler::Expression;
@@ -54,11 +53,6 @@ pub const CONFIG: Config = Config {
 /// The stack's name.
 pub const STACK: &str = "infra";
 
-/// The operations account's bootstrap stack.
-pub fn operations_bootstrap_name() -> String {
-    bootstrap_name("operations")
-}
-
 /// The operations account's stacks of `app`, with `infra` and the
 /// operations bootstrap, which the check and the drift check read.
 fn operations_stacks(app: &App) -> Vec<String> {
@@ -69,7 +63,7 @@ fn operations_stacks(app: &App) -> Vec<String> {
         .map(|s| s.name().to_owned())
         .collect();
     names.push(STACK.to_owned());
-    names.push(operations_bootstrap_name());
+    names.push(bootstrap_name("operations"));
     names
 }
 
@@ -112,30 +106,4 @@ pub fn stack(app: &App, config: &Config) -> Stack {
         Output::new(drift.topic.arn()).description("Topic told of drift and failed drift checks"),
     );
     stack
-}
-
-/// The operations account's bootstrap: its deploy role (which the infra
-/// deploy build assumes) manages every operations stack of `app`, and its
-/// execution role is derived from them.
-pub fn operations_bootstrap(app: &App) -> Stack {
-    let own = operations_bootstrap_name();
-    let managed: Vec<&str> = app
-        .stacks()
-        .iter()
-        .filter(|s| s.env().account.as_deref() == Some(OPERATIONS) && s.name() != own)
-        .map(|s| s.name())
-        .collect();
-    Bootstrap::new(
-        own.as_str(),
-        OPERATIONS,
-        Trust::Account {
-            account: OPERATIONS.into(),
-            operator: "StringEquals".into(),
-            key: format!("aws:PrincipalTag/{}", crate::accounts::DEPLOYER_TAG),
-            value: "true".into(),
-        },
-    )
-    .region(REGION)
-    .manages(managed)
-    .stack()
 }

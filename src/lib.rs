@@ -43,6 +43,6 @@ pub fn app() -> App {
         let bootstrap = accounts::bootstrap(&app, cluster.name, cluster.account);
         app.add(bootstrap);
     }
-    app.add(infra::operations_bootstrap(&app));
+    app.add(accounts::operations_bootstrap(&app));
     app
 }

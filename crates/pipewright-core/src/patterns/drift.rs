@@ -22,7 +22,7 @@ use crate::buildspec::cargo::pipewright;
 use crate::buildspec::{BuildSpec, steps};
 use crate::codebuild::{Project, ProjectRef, Source};
 use crate::construct::{Construct, Need, Stack};
-use crate::iam::{RoleArn, Statement};
+use crate::iam::{RoleArn, RoleRef, Statement};
 use crate::scheduler::{Expression, Schedule, ScheduleRef};
 use crate::sns::TopicRef;
 use crate::template::Expr;
@@ -154,20 +154,8 @@ impl Construct for DriftCheck {
     /// role may read and assume; the schedule.
     fn add_to(self, stack: &mut Stack) -> DriftCheckRef {
         let id = &self.id;
-        let cache = stack.add(s3::Bucket::new(format!("{id}Cache")).expire_after_days(Some(30)));
-        let key = stack.add(
-            kms::Key::new(
-                format!("{id}Key"),
-                format!("pipewright/{}", id.to_lowercase()),
-            )
-            .description("Encrypts the drift check's notifications"),
-        );
-        let mut topic =
-            sns::Topic::new(format!("{id}Topic"), &key).display_name("pipewright drift");
-        for address in &self.emails {
-            topic = topic.email(address.as_str());
-        }
-        let topic = stack.add(topic);
+        let cache = stack.add(cache_bucket(id));
+        let topic = add_topic(stack, id, "pipewright drift", &self.emails);
         let project = stack.add(
             Project::new(format!("{id}Project"), self.buildspec())
                 .buildspec_copy(format!("{}/drift.yml", stack.name()))
@@ -182,42 +170,18 @@ impl Construct for DriftCheck {
                 .variable("TOPIC_ARN", topic.arn()),
         );
         let role = project.role().clone();
-        if !self.stacks.is_empty() {
-            let mut read = Statement::allow(READ_ACTIONS.iter().copied());
-            for name in &self.stacks {
-                read = read.resource(Expr::sub(format!(
-                    "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{name}/*"
-                )));
-            }
-            stack.for_need(
-                Need::feature(
-                    "the drift check reads the operations account's stacks and detects their drift",
-                    CLOUDFORMATION_DOC,
-                ),
-                |stack| {
-                    stack.grant(&role, read);
-                    stack.grant(
-                        &role,
-                        Statement::allow(["cloudformation:DescribeStackDriftDetectionStatus"])
-                            .resource("*"),
-                    );
-                },
-            );
-        }
-        let roles = self.read_roles();
-        if !roles.is_empty() {
-            let mut assume = Statement::allow(["sts:AssumeRole"]);
-            for r in &roles {
-                assume = assume.resource(r.arn());
-            }
-            stack.for_need(
-                Need::feature(
-                    "the drift check reads each workload account through its read role",
-                    ASSUME_DOC,
-                ),
-                |stack| stack.grant(&role, assume),
-            );
-        }
+        grant_stack_reads(
+            stack,
+            &role,
+            &self.stacks,
+            "the drift check reads the operations account's stacks and detects their drift",
+        );
+        grant_assume(
+            stack,
+            &role,
+            &self.read_roles(),
+            "the drift check reads each workload account through its read role",
+        );
         stack.for_need(
             Need::feature(
                 "the drift check publishes its report when drift is found or the check fails",
@@ -235,4 +199,62 @@ impl Construct for DriftCheck {
             topic,
         }
     }
+}
+
+/// The S3 bucket `<id>Cache` that keeps a pattern's cargo cache; its
+/// objects expire after 30 days unused.
+pub(crate) fn cache_bucket(id: &str) -> s3::Bucket {
+    s3::Bucket::new(format!("{id}Cache")).expire_after_days(Some(30))
+}
+
+/// The encrypted topic `<id>Topic` (key `<id>Key`, alias
+/// `pipewright/<id>`) shown as `display`, with `emails` subscribed.
+pub(crate) fn add_topic(stack: &mut Stack, id: &str, display: &str, emails: &[String]) -> TopicRef {
+    let key = stack.add(
+        kms::Key::new(
+            format!("{id}Key"),
+            format!("pipewright/{}", id.to_lowercase()),
+        )
+        .description(format!("Encrypts the notifications of {display}")),
+    );
+    let mut topic = sns::Topic::new(format!("{id}Topic"), &key).display_name(display);
+    for address in emails {
+        topic = topic.email(address.as_str());
+    }
+    stack.add(topic)
+}
+
+/// Lets `role` read the stacks `names` of this stack's account and region
+/// and detect their drift ([`READ_ACTIONS`]), for the need `what`.
+pub(crate) fn grant_stack_reads(stack: &mut Stack, role: &RoleRef, names: &[String], what: &str) {
+    if names.is_empty() {
+        return;
+    }
+    let mut read = Statement::allow(READ_ACTIONS.iter().copied());
+    for name in names {
+        read = read.resource(Expr::sub(format!(
+            "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{name}/*"
+        )));
+    }
+    stack.for_need(Need::feature(what, CLOUDFORMATION_DOC), |stack| {
+        stack.grant(role, read);
+        stack.grant(
+            role,
+            Statement::allow(["cloudformation:DescribeStackDriftDetectionStatus"]).resource("*"),
+        );
+    });
+}
+
+/// Lets `role` assume exactly `roles`, for the need `what`.
+pub(crate) fn grant_assume(stack: &mut Stack, role: &RoleRef, roles: &[RoleArn], what: &str) {
+    if roles.is_empty() {
+        return;
+    }
+    let mut assume = Statement::allow(["sts:AssumeRole"]);
+    for r in roles {
+        assume = assume.resource(r.arn());
+    }
+    stack.for_need(Need::feature(what, ASSUME_DOC), |stack| {
+        stack.grant(role, assume)
+    });
 }

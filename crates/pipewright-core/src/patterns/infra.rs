@@ -32,7 +32,8 @@
 //!   through that deploy role (`PIPEWRIGHT_THROUGH_BOOTSTRAP`), never with
 //!   its own credentials.
 
-use crate::bootstrap::{DEFAULT_READ_ROLE, READ_ACTIONS};
+use super::drift::{add_topic, cache_bucket, grant_assume, grant_stack_reads};
+use crate::bootstrap::DEFAULT_READ_ROLE;
 use crate::buildspec::BuildSpec;
 use crate::buildspec::cargo::pipewright;
 use crate::codebuild::{Project, ProjectRef};
@@ -40,10 +41,9 @@ use crate::codepipeline::{
     Action, Artifact, CodeBuildAction, ConnectionSource, ManualApproval, Namespace, Pipeline,
     PipelineRef, Stage,
 };
-use crate::construct::{Construct, DEFAULT_DEPLOY_ROLE, Need, Stack};
-use crate::iam::{Group, GroupRef, RoleArn, Statement};
+use crate::construct::{Construct, DEFAULT_DEPLOY_ROLE, Stack};
+use crate::iam::{Group, GroupRef, RoleArn};
 use crate::template::Expr;
-use crate::{kms, s3, sns};
 
 /// The check build's role name: fixed, so that each workload account's
 /// read role can trust exactly it.
@@ -61,10 +61,6 @@ pub const SUMMARY_VARIABLE: &str = "DIFF_SUMMARY";
 /// Set in the deploy build: pipewright reaches every account, its own
 /// included, through the bootstrap's deploy role.
 pub const THROUGH_BOOTSTRAP: &str = "PIPEWRIGHT_THROUGH_BOOTSTRAP";
-
-/// What assuming a role needs.
-const ASSUME_DOC: &str =
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html";
 
 /// The infra pipeline.
 ///
@@ -216,20 +212,8 @@ impl Construct for InfraPipeline {
     /// their roles may read and assume; the pipeline.
     fn add_to(self, stack: &mut Stack) -> InfraPipelineRef {
         let id = &self.id;
-        let cache = stack.add(s3::Bucket::new(format!("{id}Cache")).expire_after_days(Some(30)));
-        let key = stack.add(
-            kms::Key::new(
-                format!("{id}Key"),
-                format!("pipewright/{}", id.to_lowercase()),
-            )
-            .description("Encrypts the infra pipeline's approval notifications"),
-        );
-        let mut topic =
-            sns::Topic::new(format!("{id}Topic"), &key).display_name("pipewright infra");
-        for address in &self.emails {
-            topic = topic.email(address.as_str());
-        }
-        let topic = stack.add(topic);
+        let cache = stack.add(cache_bucket(id));
+        let topic = add_topic(stack, id, "pipewright infra", &self.emails);
         let approvers =
             stack.add(Group::new(format!("{id}Approvers")).name(self.approvers.as_str()));
 
@@ -240,7 +224,18 @@ impl Construct for InfraPipeline {
                 .role_name(CHECK_ROLE)
                 .s3_cache(&cache, "check"),
         );
-        self.grant_check(stack, &check);
+        grant_stack_reads(
+            stack,
+            check.role(),
+            &self.stacks,
+            "the infra check reads the operations account's stacks to diff them",
+        );
+        grant_assume(
+            stack,
+            check.role(),
+            &self.read_roles(),
+            "the infra check reads each workload account through its read role",
+        );
         let deploy = stack.add(
             Project::new(format!("{id}Deploy"), self.deploy_buildspec())
                 .buildspec_copy(format!("{}/deploy.yml", stack.name()))
@@ -250,16 +245,11 @@ impl Construct for InfraPipeline {
                 .timeout_minutes(180)
                 .s3_cache(&cache, "deploy"),
         );
-        let mut assume = Statement::allow(["sts:AssumeRole"]);
-        for role in self.deploy_roles() {
-            assume = assume.resource(role.arn());
-        }
-        stack.for_need(
-            Need::feature(
-                "the infra deploy reaches every account through its bootstrap deploy role",
-                ASSUME_DOC,
-            ),
-            |stack| stack.grant(deploy.role(), assume),
+        grant_assume(
+            stack,
+            deploy.role(),
+            &self.deploy_roles(),
+            "the infra deploy reaches every account through its bootstrap deploy role",
         );
 
         let code = Artifact::new("SourceOutput");
@@ -310,42 +300,6 @@ impl Construct for InfraPipeline {
             check,
             deploy,
             approvers,
-        }
-    }
-}
-
-impl InfraPipeline {
-    /// The check build's read access: CloudFormation read on the named
-    /// operations stacks, and the workload accounts' read roles.
-    fn grant_check(&self, stack: &mut Stack, check: &ProjectRef) {
-        if !self.stacks.is_empty() {
-            let mut read = Statement::allow(READ_ACTIONS.iter().copied());
-            for name in &self.stacks {
-                read = read.resource(Expr::sub(format!(
-                    "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{name}/*"
-                )));
-            }
-            stack.for_need(
-                Need::feature(
-                    "the infra check reads the operations account's stacks to diff them",
-                    crate::bootstrap::DEPLOY_DOC,
-                ),
-                |stack| stack.grant(check.role(), read),
-            );
-        }
-        let roles = self.read_roles();
-        if !roles.is_empty() {
-            let mut assume = Statement::allow(["sts:AssumeRole"]);
-            for role in &roles {
-                assume = assume.resource(role.arn());
-            }
-            stack.for_need(
-                Need::feature(
-                    "the infra check reads each workload account through its read role",
-                    ASSUME_DOC,
-                ),
-                |stack| stack.grant(check.role(), assume),
-            );
         }
     }
 }
