@@ -43,6 +43,7 @@ use crate::codepipeline::{
 };
 use crate::construct::{Construct, DEFAULT_DEPLOY_ROLE, Stack};
 use crate::iam::{Group, GroupRef, RoleArn};
+use crate::sns::TopicRef;
 use crate::template::Expr;
 
 /// The check build's role name: fixed, so that each workload account's
@@ -252,6 +253,26 @@ impl Construct for InfraPipeline {
             "the infra deploy reaches every account through its bootstrap deploy role",
         );
 
+        let pipeline = stack.add(self.pipeline(&check, &deploy, &topic, &approvers));
+        InfraPipelineRef {
+            pipeline,
+            check,
+            deploy,
+            approvers,
+        }
+    }
+}
+
+impl InfraPipeline {
+    /// The pipeline: source, check, approval, deploy, wired by artifacts
+    /// and the check's namespace.
+    fn pipeline(
+        &self,
+        check: &ProjectRef,
+        deploy: &ProjectRef,
+        topic: &TopicRef,
+        approvers: &GroupRef,
+    ) -> Pipeline {
         let code = Artifact::new("SourceOutput");
         let diff = Artifact::new("Diff");
         let checked = Namespace::new("CheckVariables");
@@ -264,12 +285,11 @@ impl Construct for InfraPipeline {
             },
         )
         .output(&code);
-        let pipeline = stack.add(
-            Pipeline::new(format!("{id}Pipeline"))
+        Pipeline::new(format!("{}Pipeline", self.id))
                 .stage(Stage::new("Source").action(source))
                 .stage(
                     Stage::new("Check").action(
-                        Action::build("Check", &check)
+                        Action::build("Check", check)
                             .input(&code)
                             .output(&diff)
                             .namespace(&checked),
@@ -279,27 +299,20 @@ impl Construct for InfraPipeline {
                     Stage::new("Approve").action(Action::approval(
                         "Approve",
                         ManualApproval::new()
-                            .topic(&topic)
+                            .topic(topic)
                             .message(Expr::from(format!(
                                 "Deploy every stack? pipewright diff: {} (the Diff artifact has the details)",
                                 checked.var(SUMMARY_VARIABLE)
                             )))
-                            .approvers(&approvers),
+                            .approvers(approvers),
                     )),
                 )
                 .stage(
                     Stage::new("Deploy").action(
-                        Action::new("Deploy", CodeBuildAction::build(&deploy).primary_source(&code))
+                        Action::new("Deploy", CodeBuildAction::build(deploy).primary_source(&code))
                             .input(&code)
                             .input(&diff),
                     ),
-                ),
-        );
-        InfraPipelineRef {
-            pipeline,
-            check,
-            deploy,
-            approvers,
-        }
+                )
     }
 }
