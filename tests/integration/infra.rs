@@ -419,3 +419,36 @@ fn a_schedule_starts_exactly_its_project_with_a_role_only_scheduler_may_assume()
     };
     assert_eq!(assembly.stacks[0].body, again.stacks[0].body);
 }
+
+#[test]
+fn the_read_roles_readers_are_roles_of_one_account() {
+    use pipewright::bootstrap::{Bootstrap, Trust};
+    use pipewright::iam::RoleArn;
+    let bootstrap = Bootstrap::new(
+        "bootstrap-staging",
+        "222222222222",
+        Trust::Role(RoleArn::new("111111111111", "ci")),
+    )
+    .manages(["app"])
+    .read_role(RoleArn::new("111111111111", "pipewright-drift"))
+    .read_role(RoleArn::new("444444444444", "auditor"))
+    .stack();
+    let mut app_stack = Stack::new("app").account("222222222222");
+    app_stack.add(pipewright::s3::Bucket::new("Bucket"));
+    assert_eq!(
+        problems(App::new().stack(app_stack).stack(bootstrap)),
+        [
+            "bootstrap-staging/DeployRole: the read role's readers are in one account: `auditor` is in 444444444444, `pipewright-drift` in 111111111111"
+        ]
+    );
+}
+
+/// The README check above can fail: a command the README does not show
+/// is not found in it.
+#[test]
+fn a_command_the_readme_does_not_show_is_found() {
+    let readme = readme_commands();
+    assert!(readme.contains(&"cargo run --release -- drift --all --format json".to_owned()));
+    assert!(!readme.contains(&"cargo run --release -- drift --all --format yaml".to_owned()));
+    assert!(!readme.contains(&"cargo run --release -- deploy --all".to_owned()));
+}
