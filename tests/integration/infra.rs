@@ -452,3 +452,39 @@ fn a_command_the_readme_does_not_show_is_found() {
     assert!(!readme.contains(&"cargo run --release -- drift --all --format yaml".to_owned()));
     assert!(!readme.contains(&"cargo run --release -- deploy --all".to_owned()));
 }
+
+/// The infra pipeline's deploy build reaches its own account through the
+/// operations bootstrap's deploy role (`--through-bootstrap`): on moto,
+/// before that bootstrap is deployed, the `infra` stack is refused (its
+/// change set would run as the bootstrap's execution role), while an
+/// operator deploying it with the account's own credentials is not; after
+/// `bootstrap-operations` is deployed, the same build command finds
+/// `infra` unchanged. (The schedule and the CodeBuild projects are
+/// placeholders on moto, see `support/moto_server.py`.)
+#[test]
+fn the_deploy_build_reaches_its_own_account_through_the_operations_bootstrap() {
+    let s = crate::moto::session();
+    let out = s.run_as_operations(&["deploy", "infra", "--yes", "--through-bootstrap"]);
+    let (_, stderr) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stack `infra` needs bootstrap stack `bootstrap-operations` of account 111111111111 as synthesized, and it is not deployed"),
+        "{stderr}"
+    );
+
+    let out = s.run_as_operations(&["deploy", "infra", "--yes"]);
+    let (_, stderr) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("infra: created CREATE_COMPLETE"),
+        "{stderr}"
+    );
+
+    let out = s.run_as_operations(&["deploy", "bootstrap-operations", "--yes"]);
+    let (_, stderr) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let out = s.run_as_operations(&["deploy", "infra", "--yes", "--through-bootstrap"]);
+    let (_, stderr) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("infra: no changes"), "{stderr}");
+}
