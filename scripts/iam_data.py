@@ -54,8 +54,8 @@ TYPES = [
     "AWS::IAM::Group", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy",
     "AWS::IAM::Role", "AWS::KMS::Alias", "AWS::KMS::Key",
     "AWS::Logs::LogGroup", "AWS::S3::Bucket", "AWS::S3::BucketPolicy",
-    "AWS::SNS::Subscription", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy",
-    "AWS::SSM::Parameter",
+    "AWS::Scheduler::Schedule", "AWS::SNS::Subscription", "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy", "AWS::SSM::Parameter",
 ]
 
 # Types whose provider schema has no handlers. AWS::CodeBuild::Project is

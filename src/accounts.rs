@@ -13,6 +13,9 @@
 //! ```
 
 use pipewright::bootstrap::{Bootstrap, Trust};
+use pipewright::iam::RoleArn;
+use pipewright::patterns::drift::DRIFT_ROLE;
+use pipewright::patterns::infra::CHECK_ROLE;
 use pipewright::{App, Stack};
 
 /// The operations account: pipelines, images, artifacts.
@@ -34,8 +37,28 @@ pub fn bootstrap_name(name: &str) -> String {
 /// The bootstrap stack of workload account `account` (called `name` in
 /// stack names), whose deploy role manages exactly the stacks of `app` in
 /// that account, in every region they live in, and whose execution role
-/// synth derives from them.
+/// synth derives from them. Its read role admits the drift check and the
+/// infra pipeline's check build ([`crate::infra`]).
 pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
+    managing(app, name, account)
+        .read_role(RoleArn::new(OPERATIONS, DRIFT_ROLE))
+        .read_role(RoleArn::new(OPERATIONS, CHECK_ROLE))
+        .stack()
+}
+
+/// The operations account's bootstrap stack (`bootstrap-operations`): its
+/// deploy role, which the infra pipeline's deploy build assumes, manages
+/// every operations stack of `app` (the pipeline's own included). An
+/// operator in the operations account still deploys those stacks with
+/// their own credentials.
+pub fn operations_bootstrap(app: &App) -> Stack {
+    managing(app, "operations", OPERATIONS).stack()
+}
+
+/// The bootstrap of `account` (called `name`), managing the stacks of
+/// `app` there, its deploy role trusted by the tagged deployers of the
+/// operations account.
+fn managing(app: &App, name: &str, account: &str) -> Bootstrap {
     let own = bootstrap_name(name);
     let stacks: Vec<&Stack> = app
         .stacks()
@@ -63,8 +86,8 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     .manages(managed);
     // One region, the bootstrap's own: the default.
     if regions.iter().any(|r| *r != REGION) {
-        bootstrap.regions(regions).stack()
+        bootstrap.regions(regions)
     } else {
-        bootstrap.stack()
+        bootstrap
     }
 }

@@ -11,6 +11,7 @@ pub mod build_once_push_many;
 pub mod dockerhub;
 pub mod eks_cicd;
 pub mod image_pipeline;
+pub mod infra;
 pub mod make_pipeline;
 
 use pipewright::App;
@@ -36,11 +37,14 @@ pub fn app() -> App {
     for stack in eks_cicd::stacks() {
         app.add(stack);
     }
-    // Last: each workload account's bootstrap manages the stacks above that
-    // live there; synth derives its execution role from their templates.
+    app.add(infra::stack(&app, &infra::CONFIG));
+    // Last: each account's bootstrap (the operations account's too)
+    // manages the stacks above that live there; synth derives its
+    // execution role from their templates.
     for (name, account) in eks_cicd::WORKLOADS {
         let bootstrap = accounts::bootstrap(&app, name, account);
         app.add(bootstrap);
     }
+    app.add(accounts::operations_bootstrap(&app));
     app
 }

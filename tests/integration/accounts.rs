@@ -100,11 +100,13 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
             "app-cd",
             "app-ci",
             "artifact-store",
+            "bootstrap-operations",
             "build-once-pipeline",
             "dockerhub-pipeline",
             "eks-common",
             "image-pipeline",
             "image-pipeline-connection",
+            "infra",
             "make-pipeline"
         ])
     );
@@ -147,12 +149,14 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         json!("arn:aws:iam::333333333333:role/pipewright-exec")
     );
 
-    // A second deploy of everything makes no write call: every stack is
+    // A second deploy of everything, as the infra pipeline's deploy build
+    // runs it (every account through its bootstrap's deploy role, the
+    // operations account's included), makes no write call: every stack is
     // unchanged, and no account holds a change set.
-    let out = s.run_as_operations(&["deploy", "--all", "--yes"]);
+    let out = s.run_as_operations(&["deploy", "--all", "--yes", "--through-bootstrap"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches(": no changes").count(), 17, "{stderr}");
+    assert_eq!(stderr.matches(": no changes").count(), 19, "{stderr}");
     assert!(!stderr.contains("change set"), "{stderr}");
     assert_eq!(s.state(), caller);
     assert_eq!(s.state_of(Some(STAGING)), staging);
@@ -169,7 +173,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
         .iter()
         .map(|s| (s["stack"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses.len(), 17, "{stdout}");
+    assert_eq!(statuses.len(), 19, "{stdout}");
     assert!(
         statuses.iter().all(|(_, st)| *st == "CREATE_COMPLETE"),
         "{stdout}"

@@ -341,7 +341,10 @@ fn put_approval_result_is_granted_to_one_principal_in_every_template() {
     }
     assert_eq!(
         holders,
-        [("build-once-pipeline".to_owned(), "Approvers".to_owned(), 1)]
+        [
+            ("build-once-pipeline".to_owned(), "Approvers".to_owned(), 1),
+            ("infra".to_owned(), "InfraApprovers".to_owned(), 1),
+        ]
     );
 }
 

@@ -554,3 +554,20 @@ fn buildspec_path_outside_the_source_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_project_has_one_cache() {
+    let mut stack = Stack::new("caches");
+    let bucket = stack.add(s3::Bucket::new("Cache"));
+    stack.add(
+        Project::new("Build", BuildSpec::new().build(["make"]))
+            .docker_layer_cache()
+            .s3_cache(&bucket, "build"),
+    );
+    assert_eq!(
+        problems(stack),
+        [
+            "caches/Build: `docker_layer_cache` and `s3_cache` cannot both be set: a project has one `Cache`, local or in S3; keep one"
+        ]
+    );
+}

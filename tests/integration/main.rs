@@ -21,6 +21,7 @@ mod graph;
 mod iam_reference;
 mod image_pipeline;
 mod import;
+mod infra;
 mod layers;
 mod lint;
 mod moto;

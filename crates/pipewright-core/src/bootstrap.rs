@@ -25,6 +25,13 @@
 //! ([`crate::app::is_current`]): the new resource type would fail
 //! mid-deploy otherwise.
 //!
+//! - the **read role** ([`DEFAULT_READ_ROLE`]), when
+//!   [`Bootstrap::read_role`] names who may assume it (the operations
+//!   account's scheduled drift check, issue #24): CloudFormation's
+//!   Describe, Get and List calls and drift detection ([`READ_ACTIONS`])
+//!   on the managed stacks and the bootstrap stack, and nothing else. It
+//!   can change nothing; `deploy` never uses it.
+//!
 //! and the **template bucket** ([`template_bucket_name`]): where `deploy`
 //! stages a template over the 51,200 bytes CloudFormation takes inline, to
 //! pass it as `TemplateURL` (issue #22). It is the hardened [`Bucket`]
@@ -105,6 +112,11 @@ pub const READ_ACTIONS: &[&str] = &[
     "cloudformation:ListStackResources",
 ];
 
+/// The read role's name: fixed, like the deploy role's, so that a drift
+/// check in the operations account can name it in every workload account
+/// without reading their stacks.
+pub const DEFAULT_READ_ROLE: &str = "pipewright-read";
+
 /// Who may assume the deploy role.
 #[derive(Clone, Debug)]
 pub enum Trust {
@@ -144,6 +156,7 @@ pub struct Bootstrap {
     regions: Vec<String>,
     execution: Vec<Statement>,
     administrator: Option<String>,
+    readers: Vec<RoleArn>,
 }
 
 impl Bootstrap {
@@ -159,7 +172,19 @@ impl Bootstrap {
             regions: Vec::new(),
             execution: Vec::new(),
             administrator: None,
+            readers: Vec::new(),
         }
+    }
+
+    /// Adds the read role [`DEFAULT_READ_ROLE`], which exactly `reader` (a
+    /// role of the operations account, e.g. the scheduled drift check's)
+    /// may assume: CloudFormation read and drift detection
+    /// ([`READ_ACTIONS`]) on the managed stacks and this bootstrap stack.
+    /// Call it again to admit another role of the same account (`ArnEquals`
+    /// `aws:PrincipalArn` on every one). Default: no read role.
+    pub fn read_role(mut self, reader: RoleArn) -> Self {
+        self.readers.push(reader);
+        self
     }
 
     /// Pins the bootstrap stack to a region. Default: the caller's.
@@ -308,10 +333,10 @@ impl Bootstrap {
                 by_hand: !self.execution.is_empty(),
             });
         }
-        for statement in self.execution {
+        for statement in self.execution.clone() {
             stack.grant(&execution, statement);
         }
-        if let Some(reason) = self.administrator
+        if let Some(reason) = self.administrator.clone()
             && let Some(role) = stack.resource_mut(execution.resource())
         {
             role.properties.insert(
@@ -324,6 +349,14 @@ impl Bootstrap {
                 .insert("pipewright:administrator-access".into(), Expr::from(reason));
         }
 
+        if !self.readers.is_empty() {
+            let read = self.add_read_role(&mut stack, &path);
+            stack.add_output(
+                "ReadRoleArn",
+                Output::new(read.arn())
+                    .description("The role a drift check of the operations account assumes"),
+            );
+        }
         stack.add_output(
             "DeployRoleArn",
             Output::new(deploy.arn()).description("The role pipewright deploy assumes"),
@@ -340,16 +373,77 @@ impl Bootstrap {
         stack
     }
 
+    /// The read role, trusting exactly the readers, with [`READ_ACTIONS`]
+    /// on the managed stacks and this one.
+    fn add_read_role(&self, stack: &mut Stack, path: &str) -> RoleRef {
+        let account = self.readers[0].account();
+        for reader in &self.readers {
+            for problem in reader.problems() {
+                stack.problem(path, problem);
+            }
+            if reader.account() != account {
+                stack.problem(
+                    path,
+                    ProblemKind::Custom {
+                        message: format!(
+                            "the read role's readers are in one account: `{}` is in {}, `{}` in {account}",
+                            reader.name(),
+                            reader.account(),
+                            self.readers[0].name()
+                        ),
+                    },
+                );
+            }
+        }
+        let arns = Expr::list(self.readers.iter().map(RoleArn::arn));
+        let read = stack.add(
+            Role::assumed_by("ReadRole", Principal::account(account))
+                .trust_condition("ArnEquals", "aws:PrincipalArn", arns)
+                .name(DEFAULT_READ_ROLE)
+                .description("A drift check of the operations account reads the stacks pipewright manages here"),
+        );
+        let regions = self.region_list();
+        let mut statement = Statement::allow(READ_ACTIONS.iter().copied());
+        for region in &regions {
+            for name in self.managed.iter().chain([&self.stack]) {
+                statement = statement.resource(Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:cloudformation:{region}:${{AWS::AccountId}}:stack/{name}/*"
+                )));
+            }
+        }
+        stack.for_need(
+            Need::feature(
+                "a drift check reads the managed stacks and detects their drift",
+                DEPLOY_DOC,
+            ),
+            |stack| {
+                stack.grant(&read, statement);
+                stack.grant(
+                    &read,
+                    Statement::allow(["cloudformation:DescribeStackDriftDetectionStatus"])
+                        .resource("*"),
+                );
+            },
+        );
+        read
+    }
+
+    /// The regions of the managed stacks: those named, else the bootstrap
+    /// stack's own.
+    fn region_list(&self) -> Vec<&str> {
+        if self.regions.is_empty() {
+            vec!["${AWS::Region}"]
+        } else {
+            self.regions.iter().map(String::as_str).collect()
+        }
+    }
+
     fn grant_deploy(&self, stack: &mut Stack, deploy: &RoleRef, execution: &RoleRef) {
         if self.managed.is_empty() {
             // A problem already; statements on no stack would only repeat it.
             return;
         }
-        let regions: Vec<&str> = if self.regions.is_empty() {
-            vec!["${AWS::Region}"]
-        } else {
-            self.regions.iter().map(String::as_str).collect()
-        };
+        let regions = self.region_list();
         let mut stacks = Vec::new();
         let mut change_sets = Vec::new();
         for region in &regions {

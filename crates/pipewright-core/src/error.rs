@@ -702,6 +702,16 @@ pub enum ProblemKind {
         /// The pattern given.
         pattern: String,
     },
+    /// Two settings of one construct that cannot both hold.
+    #[error("`{first}` and `{second}` cannot both be set: {reason}")]
+    Conflicting {
+        /// The first setting.
+        first: &'static str,
+        /// The second setting.
+        second: &'static str,
+        /// Why, and what to do.
+        reason: &'static str,
+    },
     /// A problem a construct outside this library found in its own
     /// configuration ([`crate::Stack::report`]). pipewright's own constructs
     /// use the structured kinds above.

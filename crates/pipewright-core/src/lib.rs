@@ -34,5 +34,6 @@ pub mod kms;
 pub mod parameters;
 pub mod patterns;
 pub mod s3;
+pub mod scheduler;
 pub mod sns;
 pub mod ssm;

@@ -29,6 +29,7 @@
 //! - `shell`: quoting, so that no input reaches the shell unquoted.
 
 pub mod calls;
+pub mod cargo;
 mod recipes;
 mod shell;
 pub mod steps;

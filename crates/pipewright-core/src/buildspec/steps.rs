@@ -55,6 +55,42 @@ pub fn when_build_succeeds(body: &str) -> String {
     when_succeeding(body)
 }
 
+/// Runs `command` with its stdout in `output` and its stderr in
+/// `output.log`, keeps its exit status in `STATUS`, and when the status is
+/// one of `codes` publishes a summary (the status, then the start of
+/// `output` and the end of the log, within SNS's 256 KB) to the topic whose
+/// ARN is in the environment variable `topic_var`, with `subject`. The
+/// last command then fails the build unless the status was 0, so the
+/// build's own state says what the command said. The role needs
+/// `sns:Publish` on the topic (and its key).
+pub fn publish_on_exit(
+    command: &str,
+    output: &str,
+    codes: &[i32],
+    topic_var: &str,
+    subject: &str,
+) -> Vec<String> {
+    let out = sh_word(output);
+    let log = sh_word(&format!("{output}.log"));
+    let message = sh_word(&format!("{output}.message"));
+    let when: Vec<String> = codes
+        .iter()
+        .map(|c| format!(r#"[ "$STATUS" -eq {c} ]"#))
+        .collect();
+    vec![
+        format!("STATUS=0; {command} > {out} 2> {log} || STATUS=$?"),
+        format!(
+            r#"if {}; then {{ printf '%s exited %s\n\n' {} "$STATUS"; head -c 200000 {out}; printf '\n'; tail -c 40000 {log}; }} > {message} && aws sns publish --topic-arn "${}" --subject {} --message "file://{}"; fi"#,
+            when.join(" || "),
+            sh_word(command),
+            topic_var,
+            sh_word(subject),
+            message.trim_matches('\''),
+        ),
+        r#"test "$STATUS" -eq 0"#.to_owned(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

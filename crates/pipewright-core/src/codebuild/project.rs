@@ -19,6 +19,7 @@ use crate::construct::{Construct, Need, ResourceRef, Stack};
 use crate::ecr::RepositoryRef;
 use crate::error::ProblemKind;
 use crate::iam::{Role, RoleRef, Statement};
+use crate::s3::BucketRef;
 use crate::template::{Expr, Resource};
 
 /// The default build image: a current CodeBuild standard image.
@@ -33,6 +34,10 @@ pub const ACTION_DOC: &str =
 /// CodeBuild's page on sources fetched through a connection.
 pub const CONNECTION_SOURCE_DOC: &str =
     "https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html";
+/// CodeBuild's build caching page: an S3 cache is read and written with
+/// the project's role.
+pub const CACHE_DOC: &str =
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/build-caching.html";
 /// Minutes a build may run by default.
 pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
 /// Minutes a build may wait in the queue by default.
@@ -151,6 +156,7 @@ pub struct Project {
     managed_policies: Vec<Expr>,
     layer_cache: bool,
     connection: Option<Expr>,
+    cache: Option<(BucketRef, String)>,
 }
 
 impl Project {
@@ -180,7 +186,16 @@ impl Project {
             managed_policies: Vec::new(),
             layer_cache: false,
             connection: None,
+            cache: None,
         }
+    }
+
+    /// Keeps the buildspec's `cache.paths` between builds in `bucket` under
+    /// `prefix` (`Cache` of type `S3`, location `<bucket>/<prefix>`), and
+    /// lets the role read and write it. Default: no cache.
+    pub fn s3_cache(mut self, bucket: &BucketRef, prefix: impl Into<String>) -> Self {
+        self.cache = Some((bucket.clone(), prefix.into()));
+        self
     }
 
     /// Also writes the buildspec to `buildspecs/<path>` at synth, for
@@ -409,6 +424,13 @@ impl Project {
             }
         }
         problems.extend(self.spec.problems().iter().cloned());
+        if self.layer_cache && self.cache.is_some() {
+            problems.push(ProblemKind::Conflicting {
+                first: "docker_layer_cache",
+                second: "s3_cache",
+                reason: "a project has one `Cache`, local or in S3; keep one",
+            });
+        }
         if let Some(path) = &self.spec_in_source {
             let outside = path.is_empty()
                 || path.starts_with('/')
@@ -602,6 +624,18 @@ impl Construct for Project {
         if let Some(key) = &self.key_arn {
             project = project.property("EncryptionKey", key.clone());
         }
+        if let Some((bucket, prefix)) = &self.cache {
+            project = project.property(
+                "Cache",
+                Expr::map([
+                    ("Type", Expr::from("S3")),
+                    (
+                        "Location",
+                        Expr::join("/", [bucket.name(), Expr::from(prefix.as_str())]),
+                    ),
+                ]),
+            );
+        }
         if let Some(groups) = &self.webhook {
             let mut triggers = vec![
                 ("Webhook", Expr::Bool(true)),
@@ -683,6 +717,15 @@ impl Project {
                     // A re-run skips a tag that exists (`aws ecr describe-images`).
                     repository.grant_describe_images(stack, role);
                 },
+            );
+        }
+        if let Some((bucket, _)) = &self.cache {
+            stack.for_need(
+                Need::feature(
+                    format!("project `{id}` keeps its cache in bucket `{}`", bucket.id()),
+                    CACHE_DOC,
+                ),
+                |stack| bucket.grant_codebuild(stack, role, true),
             );
         }
         for call in buildspec::aws_calls(&self.spec) {

@@ -17,13 +17,19 @@
 //!   own variable names;
 //! - [`registry`]: where the last two push, ECR or Docker Hub;
 //! - [`eks`]: thoughtbot's EKS CI/CD modules (common, per application, per
-//!   cluster, per stage).
+//!   cluster, per stage);
+//! - [`infra`]: the infra repository's own pipeline (check, approve,
+//!   deploy), and [`drift`]: a scheduled drift check that notifies.
 
 pub mod analysis;
 pub mod build_once;
+pub mod drift;
 pub mod eks;
 pub mod image_pipeline;
+pub mod infra;
 pub mod make;
 mod placement;
 pub mod registry;
 mod source;
+
+pub use source::connection_parameter;

@@ -8,7 +8,7 @@ use crate::template::{Expr, Parameter};
 
 /// Adds the `ConnectionArn` parameter, whose value must be a connection's
 /// ARN, and returns its `!Ref`.
-pub(super) fn connection_parameter(stack: &mut Stack) -> Expr {
+pub fn connection_parameter(stack: &mut Stack) -> Expr {
     stack.add_parameter(
         "ConnectionArn",
         Parameter::string()

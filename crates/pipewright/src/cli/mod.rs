@@ -77,6 +77,13 @@ pub struct Cli {
         value_parser = crate::cloud::accounts::parse_account_profile
     )]
     account_profile: Vec<(String, String)>,
+    /// Reach every stack's account, the caller's own included, through the
+    /// deploy role of its bootstrap stack, so that change sets run as the
+    /// bootstrap's execution role: how the infra pipeline's deploy build
+    /// deploys the operations account's stacks.
+    #[cfg(feature = "cloud")]
+    #[arg(long, global = true, env = "PIPEWRIGHT_THROUGH_BOOTSTRAP")]
+    through_bootstrap: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -521,6 +528,7 @@ fn connect(cli: &Cli) -> crate::cloud::Connect {
         profile: cli.profile.clone(),
         account_profiles: cli.account_profile.clone(),
         profile_credentials_only: false,
+        through_bootstrap: cli.through_bootstrap,
     }
 }
 

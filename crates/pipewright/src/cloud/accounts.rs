@@ -6,7 +6,9 @@
 //!    credentials, as they are;
 //! 2. a deploy role named in code ([`Env::deploy_role`]): assumed with the
 //!    caller's credentials;
-//! 3. the caller's own credentials when the caller is in `A`;
+//! 3. the caller's own credentials when the caller is in `A`, unless
+//!    `--through-bootstrap` (`PIPEWRIGHT_THROUGH_BOOTSTRAP`) asks for the
+//!    next way even then (the infra pipeline's deploy build);
 //! 4. otherwise the bootstrap's deploy role in `A`
 //!    ([`DEFAULT_DEPLOY_ROLE`]), assumed with the caller's credentials.
 //!
@@ -111,6 +113,18 @@ pub(crate) fn access(
         return Access::Caller;
     }
     Access::Role(role_arn(DEFAULT_DEPLOY_ROLE, account, region))
+}
+
+/// [`access`], for a caller who asked to go through the bootstrap
+/// (`--through-bootstrap`): the caller's own account is then reached like
+/// any other, through its bootstrap's deploy role, so that change sets run
+/// as its execution role.
+pub(crate) fn access_through_bootstrap(
+    env: &Env,
+    profiles: &[(String, String)],
+    region: &str,
+) -> Access {
+    access(env, profiles, None, region)
 }
 
 /// Whether a stack reached through `access` may only be read: a stack that
@@ -321,6 +335,33 @@ mod tests {
         assert!(needs_caller(&env(Some("222222222222")), &profiles));
         assert!(!needs_caller(&env(Some("333333333333")), &profiles));
         assert!(!needs_caller(&env(None), &profiles));
+    }
+
+    #[test]
+    fn through_the_bootstrap_the_callers_own_account_uses_its_deploy_role() {
+        let profiles = vec![("333333333333".to_owned(), "prod".to_owned())];
+        let r = "us-east-1";
+        let own_account = env(Some("111111111111"));
+        let access = access_through_bootstrap(&own_account, &profiles, r);
+        assert_eq!(
+            access,
+            Access::Role("arn:aws:iam::111111111111:role/pipewright-deploy".into())
+        );
+        assert_eq!(
+            execution_role(&own_account, &access, r).as_deref(),
+            Some("arn:aws:iam::111111111111:role/pipewright-exec")
+        );
+        // A mapped profile still wins; a bootstrap stack is only read.
+        assert_eq!(
+            access_through_bootstrap(&env(Some("333333333333")), &profiles, r),
+            Access::Profile("prod".into())
+        );
+        let mut bootstrap = env(Some("111111111111"));
+        bootstrap.own_credentials = true;
+        assert!(read_only(
+            &bootstrap,
+            &access_through_bootstrap(&bootstrap, &profiles, r)
+        ));
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub struct Cloud {
     account: OnceCell<String>,
     credentials: Option<aws_sdk_cloudformation::config::SharedCredentialsProvider>,
     profiles: Vec<(String, String)>,
+    through_bootstrap: bool,
     sessions: Mutex<Vec<(Access, Arc<SessionCell>)>>,
 }
 
@@ -76,6 +77,12 @@ pub struct Connect {
     /// `AWS_ACCESS_KEY_ID` (which the SDK's default chain reads first): set
     /// for the profiles of `account_profiles`.
     pub profile_credentials_only: bool,
+    /// Reach a stack's account through its bootstrap's deploy role even
+    /// when the caller is in that account (see [`accounts::access`]): how a
+    /// deploy build in the operations account deploys that account's stacks
+    /// with the bootstrap's execution role, not its own permissions.
+    /// Default: off.
+    pub through_bootstrap: bool,
 }
 
 impl Cloud {
@@ -140,6 +147,7 @@ impl Cloud {
             account: OnceCell::new(),
             credentials: config.credentials_provider(),
             profiles: options.account_profiles.clone(),
+            through_bootstrap: options.through_bootstrap,
             sessions: Mutex::new(Vec::new()),
         })
     }
@@ -189,6 +197,7 @@ impl Cloud {
             account: OnceCell::new(),
             credentials: None,
             profiles: Vec::new(),
+            through_bootstrap: false,
             sessions: Mutex::new(Vec::new()),
         }
     }
@@ -271,6 +280,13 @@ impl Cloud {
     /// How `art`'s account is reached (see [`accounts`]).
     pub async fn access(&self, art: &crate::app::Artifact) -> Result<Access, CloudError> {
         let region = self.region_of(art)?;
+        if self.through_bootstrap {
+            return Ok(accounts::access_through_bootstrap(
+                &art.env,
+                &self.profiles,
+                region,
+            ));
+        }
         let caller = if accounts::needs_caller(&art.env, &self.profiles) {
             Some(self.account().await?)
         } else {
@@ -370,6 +386,7 @@ impl Cloud {
                     profile: Some(profile.clone()),
                     account_profiles: Vec::new(),
                     profile_credentials_only: true,
+                    through_bootstrap: false,
                 })
                 .await?;
                 let account = cloud.account().await.map_err(unreachable)?;

@@ -653,6 +653,10 @@ impl<'a> Deployer<'a> {
     /// template needs, and the deploy would fail halfway (issue #19). Read
     /// with the stack's own credentials, which may read the bootstrap, in
     /// the bootstrap's region (it serves the account's other regions too).
+    /// A stack deployed without the execution role (the caller's own
+    /// credentials or a profile, e.g. an operator in the operations
+    /// account, whose bootstrap serves the infra pipeline, issue #24) does
+    /// not depend on it and is not refused.
     async fn check_bootstrap(
         &self,
         plan: &StackPlan<'_>,
@@ -660,7 +664,7 @@ impl<'a> Deployer<'a> {
     ) -> Result<(), CloudError> {
         let Some(b) = plan
             .bootstrap
-            .filter(|_| !plan.artifact.env.own_credentials)
+            .filter(|_| !plan.artifact.env.own_credentials && target.execution_role.is_some())
         else {
             return Ok(());
         };
