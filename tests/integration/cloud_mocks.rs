@@ -463,8 +463,14 @@ async fn a_failed_update_streams_events_once_and_names_the_root_cause() {
         })
         .build();
     // The bucket holds data: replacing it is allowed for this deploy, so
-    // the stack policy is lifted for exactly it, and restored although the
-    // update failed.
+    // the stack policy is lifted for exactly it, and set back to the
+    // deployed one (which guards it) although the update failed.
+    let deployed = art.protection.stack_policy().unwrap();
+    let current = mock!(Client::get_stack_policy).then_output(move || {
+        GetStackPolicyOutput::builder()
+            .stack_policy_body(deployed.clone())
+            .build()
+    });
     let lift = mock!(Client::set_stack_policy)
         .match_requests(|r| {
             r.stack_policy_body()
@@ -478,7 +484,7 @@ async fn a_failed_update_streams_events_once_and_names_the_root_cause() {
         })
         .then_output(|| SetStackPolicyOutput::builder().build());
     let cloud = cloud(&[
-        &states, &template, &create, &ready, &execute, &feed, &lift, &restore,
+        &states, &template, &create, &ready, &execute, &feed, &current, &lift, &restore,
     ]);
     let ui = Recorder::new(true);
     let options = DeployOptions {
@@ -1575,6 +1581,52 @@ mod guards {
             .await;
         assert!(matches!(reports[0].outcome, DeployOutcome::Unchanged));
         assert_eq!((set.num_calls(), protect.num_calls()), (0, 0));
+    }
+
+    /// A stack whose code opts out of the guards keeps no deny policy from
+    /// an earlier deploy: it is set to allow all, or the opt-out would
+    /// never take effect.
+    #[tokio::test]
+    async fn an_opted_out_stack_gets_its_old_deny_policy_lifted() {
+        let guarded = assembly();
+        let old = store(&guarded).protection.stack_policy().unwrap();
+        let mut s = pipewright::Stack::new("artifact-store")
+            .unprotected("scratch artifacts, rebuilt by any pipeline run");
+        s.add(pipewright::s3::Bucket::new("ArtifactBucket"));
+        let a = pipewright::App::new().stack(s).synth().unwrap();
+        let art = store(&a);
+        assert_eq!(art.protection.stack_policy(), None);
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        });
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+        let current = mock!(Client::get_stack_policy).then_output(move || {
+            GetStackPolicyOutput::builder()
+                .stack_policy_body(old.clone())
+                .build()
+        });
+        let allow_all = mock!(Client::set_stack_policy)
+            .match_requests(|r| r.stack_policy_body() == Some(pipewright::app::ALLOW_ALL))
+            .then_output(|| SetStackPolicyOutput::builder().build());
+        let cloud = cloud(&[&states, &template, &current, &allow_all]);
+        let ui = Recorder::new(true);
+        let reports = Deployer::new(&cloud, &ui, yes()).deploy(&[plan(art)]).await;
+        assert!(
+            matches!(reports[0].outcome, DeployOutcome::Unchanged),
+            "{reports:?}"
+        );
+        assert_eq!(allow_all.num_calls(), 1);
+        assert!(
+            ui.lines().contains(
+                &"artifact-store: note stack policy lifted: the code guards no resource of this stack"
+                    .to_owned()
+            ),
+            "{:?}",
+            ui.lines()
+        );
     }
 
     #[tokio::test]

@@ -842,21 +842,26 @@ impl<'a> Deployer<'a> {
                 .protection
                 .policy_without(&lifted)
                 .unwrap_or_else(|| crate::app::ALLOW_ALL.to_owned());
-            let base = art
-                .protection
-                .stack_policy()
+            // Set back to what is deployed, which guards what a rollback
+            // brings back; a successful update then gets the code's
+            // policy (`protect`).
+            let base = target
+                .stack_policy(name)
+                .await?
                 .unwrap_or_else(|| crate::app::ALLOW_ALL.to_owned());
-            target.set_stack_policy(name, &during).await?;
+            // Recorded before the call: an interrupt during it still sets
+            // the policy back.
             self.inflight()
                 .lifted
                 .push((name.to_owned(), target.clone(), base.clone()));
+            target.set_stack_policy(name, &during).await?;
             Some(base)
         };
         self.inflight().executing.push(name.to_owned());
         if let Err(e) = target.execute_change_set(name, &cs_id).await {
             // Still pending: the caller deletes it.
             self.inflight().executing.retain(|s| s != name);
-            self.restore_policy(target, name, restore.as_deref())
+            self.restore_policy(target, name, restore.as_deref(), Some(&e))
                 .await?;
             return Err(e);
         }
@@ -870,7 +875,9 @@ impl<'a> Deployer<'a> {
         );
         let followed = follow(self.ui, target, name, &stack_id, &mut log).await;
         self.inflight().executing.retain(|s| s != name);
-        let restored = self.restore_policy(target, name, restore.as_deref()).await;
+        let restored = self
+            .restore_policy(target, name, restore.as_deref(), None)
+            .await;
         let (last, events) = followed?;
         restored?;
         let Some(last) = last else {
@@ -908,9 +915,9 @@ impl<'a> Deployer<'a> {
         if target.read_only.is_some() {
             return Ok(());
         }
-        if let Some(policy) = art.protection.stack_policy() {
-            let current = target.stack_policy(name).await?;
-            if !same_policy(current.as_deref(), &policy) {
+        let current = target.stack_policy(name).await?;
+        match art.protection.stack_policy() {
+            Some(policy) if !same_policy(current.as_deref(), &policy) => {
                 target.set_stack_policy(name, &policy).await?;
                 self.ui.progress(
                     name,
@@ -920,6 +927,22 @@ impl<'a> Deployer<'a> {
                     )),
                 );
             }
+            // The code guards nothing (opted out, or the guarded resources
+            // are gone): a policy left from an earlier deploy would still
+            // deny their replacement, so it allows all.
+            None if current
+                .as_deref()
+                .is_some_and(|c| !same_policy(Some(c), crate::app::ALLOW_ALL)) =>
+            {
+                target.set_stack_policy(name, crate::app::ALLOW_ALL).await?;
+                self.ui.progress(
+                    name,
+                    Progress::Note(
+                        "stack policy lifted: the code guards no resource of this stack",
+                    ),
+                );
+            }
+            _ => {}
         }
         if art.termination_protection && !deployed.termination_protection {
             match target.protect(name).await {
@@ -948,21 +971,31 @@ impl<'a> Deployer<'a> {
     }
 
     /// Sets the stack policy back to `base` after an update that lifted
-    /// it; a no-op when nothing was lifted.
+    /// it; a no-op when nothing was lifted. A failure to set it is
+    /// [`CloudError::PolicyLeftLifted`], carrying the update's own error
+    /// `update` when it failed too.
     async fn restore_policy(
         &self,
         target: &Target,
         name: &str,
         base: Option<&str>,
+        update: Option<&CloudError>,
     ) -> Result<(), CloudError> {
         let Some(base) = base else {
             return Ok(());
         };
-        let restored = target.set_stack_policy(name, base).await;
-        if restored.is_ok() {
-            self.inflight().lifted.retain(|(s, _, _)| s != name);
+        match target.set_stack_policy(name, base).await {
+            Ok(()) => {
+                self.inflight().lifted.retain(|(s, _, _)| s != name);
+                Ok(())
+            }
+            Err(e) => Err(CloudError::PolicyLeftLifted {
+                stack: name.to_owned(),
+                policy: base.to_owned(),
+                source: Box::new(e),
+                update: update.map(|u| Box::new(u.clone())),
+            }),
         }
-        restored
     }
 
     fn failed(&self, name: &str, last: &StackInfo, events: &[StackEvent]) -> DeployReport {

@@ -256,6 +256,21 @@ pub enum CloudError {
         /// The changes that are not allowed.
         changes: Vec<super::protection::AtRisk>,
     },
+    /// An update lifted the stack policy and could not set it back: the
+    /// stack's data is not guarded until it is.
+    #[error(
+        "stack `{stack}`: the stack policy lifted for the update could not be set back ({source}); replacing or deleting its data is not denied until it is"
+    )]
+    PolicyLeftLifted {
+        /// The stack.
+        stack: String,
+        /// The policy to set back.
+        policy: String,
+        /// Why setting it failed.
+        source: Box<CloudError>,
+        /// What the update itself ended with, when it failed too.
+        update: Option<Box<CloudError>>,
+    },
     /// A resource to adopt that another stack already has.
     #[error(
         "stack `{stack}` cannot adopt `{}` ({} `{}`): it belongs to stack `{}` as `{}`; nothing was changed",
@@ -354,6 +369,10 @@ impl CloudError {
                     .map(|c| format!("--allow-replace {stack}:{}", c.logical_id))
                     .collect::<Vec<_>>()
                     .join(" ")
+            ),
+            CloudError::PolicyLeftLifted { stack, policy, update, .. } => format!(
+                "set it back: `aws cloudformation set-stack-policy --stack-name {stack} --stack-policy-body '{policy}'`{}",
+                update.as_ref().map(|u| format!("; the update itself failed: {u}")).unwrap_or_default()
             ),
             CloudError::AdoptOwned { claimed, .. } => format!("remove it from stack `{}` first (with `DeletionPolicy: Retain`, so that it is kept), or drop `.adopt()` and give the resource another name", claimed.owner),
             CloudError::AdoptFailed { .. } => "check that the resource exists with that name in the stack's account and region; create it, or drop `.adopt()` to have the stack create it".into(),
