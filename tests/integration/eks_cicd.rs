@@ -338,12 +338,21 @@ fn image_project_variables() {
             "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"],
         "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/acme/web-cache"}]
     })));
-    // Typed inline, unprivileged, with the webhook on by default.
+    // The pull-request webhook is off by default: the image role pushes,
+    // and a pull request runs its own buildspec.
+    assert!(r["Image"]["Properties"].get("Triggers").is_none());
+    // Typed inline, unprivileged, with the webhook on for trusted authors.
     let spec = pipewright::buildspec::BuildSpec::new().build(["make image"]);
     let (t, _) = synth(system(
         common(),
-        Application::new("acme/app", "acme/app-manifests")
-            .image(Build::image().inline().buildspec(spec).privileged(false)),
+        Application::new("acme/app", "acme/app-manifests").image(
+            Build::image()
+                .inline()
+                .buildspec(spec)
+                .privileged(false)
+                .webhook(true)
+                .pull_request_actors("^(1234567|7654321)$"),
+        ),
     ));
     let p = &t["app-ci"]["Resources"]["Image"]["Properties"];
     assert!(
@@ -356,7 +365,10 @@ fn image_project_variables() {
     assert_eq!(p["TimeoutInMinutes"], 20);
     assert_eq!(
         p["Triggers"]["FilterGroups"],
-        json!([[{"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"}]])
+        json!([[
+            {"Type": "EVENT", "Pattern": "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED"},
+            {"Type": "ACTOR_ACCOUNT_ID", "Pattern": "^(1234567|7654321)$"}
+        ]])
     );
 }
 

@@ -550,20 +550,24 @@ fn build_once_approval_by_an_identity_center_role() {
 
 #[test]
 fn an_approver_pattern_that_is_not_a_role_of_the_account_is_an_error() {
-    let found = problems(
-        build_once()
-            .approvers(Approvers::Role {
-                name: "approver".into(),
-                pattern: "arn:aws:iam::111111111111:role/*".into(),
-            })
-            .stacks(),
-    );
-    assert_eq!(
-        found,
-        [
-            "ship-pipeline/Approvers: role `Approvers` trusts `arn:aws:iam::111111111111:role/*`, which is not a pattern of role ARNs of its account: name the roles, e.g. `arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Approvers_*`"
-        ]
-    );
+    // Every pattern that matches all roles of the account, however spelled.
+    for every in ["role/*", "role/**", "role/*/*", "role/?*", "role/"] {
+        let pattern = format!("arn:aws:iam::111111111111:{every}");
+        let found = problems(
+            build_once()
+                .approvers(Approvers::Role {
+                    name: "approver".into(),
+                    pattern: pattern.clone(),
+                })
+                .stacks(),
+        );
+        assert_eq!(
+            found,
+            [format!(
+                "ship-pipeline/Approvers: role `Approvers` trusts `{pattern}`, which is not a pattern of role ARNs of its account: name the roles, e.g. `arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Approvers_*`"
+            )]
+        );
+    }
 }
 
 #[test]

@@ -93,8 +93,9 @@ impl Role {
     /// of an IAM Identity Center permission set are named, since their
     /// names carry a random suffix:
     /// `arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_<set>_*`.
-    /// A pattern that is not a role ARN of `account` (or that matches
-    /// every role, `role/*`) is a synth error.
+    /// A pattern that is not a role ARN of `account`, or that matches every
+    /// role (`role/*`, `role/*/*`, `role/?*`: only wildcards and `/` after
+    /// `role/`), is a synth error.
     pub fn assumed_by_arn_pattern(id: impl Into<String>, account: &str, pattern: &str) -> Self {
         let id = id.into();
         let prefix = format!(":iam::{account}:role/");
@@ -102,7 +103,9 @@ impl Role {
             && pattern
                 .split_once(&prefix)
                 .is_some_and(|(partition, rest)| {
-                    !partition.contains('*') && !rest.is_empty() && rest != "*"
+                    // `role/*`, `role/**`, `role/*/*`, `role/?*` match every
+                    // role: the rest must name something.
+                    !partition.contains('*') && rest.chars().any(|c| !"*?/".contains(c))
                 });
         let mut role = Self::assumed_by(id.clone(), Principal::account(account)).trust_condition(
             "ArnLike",

@@ -27,6 +27,7 @@ pub struct Build {
     variables: Vec<(String, String)>,
     policies: Vec<String>,
     webhook: bool,
+    actors: Option<String>,
 }
 
 impl Build {
@@ -40,14 +41,17 @@ impl Build {
             environment: EnvironmentType::default(),
             variables: Vec::new(),
             policies: Vec::new(),
-            webhook: true,
+            webhook: !privileged,
+            actors: None,
         }
     }
 
     /// The image project's defaults: the buildspec read from the
     /// application repository at [`DEFAULT_BUILDSPEC`], privileged (Docker),
     /// [`DEFAULT_TIMEOUT_MINUTES`], [`ComputeType::Small`], the pull-request
-    /// webhook on.
+    /// webhook off: its role pushes images, and a pull request (from a fork
+    /// too) runs the buildspec of its own branch with that role. Turn it on
+    /// with [`Build::webhook`] and [`Build::pull_request_actors`].
     pub fn image() -> Self {
         Self::with(Some(DEFAULT_BUILDSPEC), true)
     }
@@ -133,9 +137,20 @@ impl Build {
 
     /// Builds every pull request of the project's repository (a CodeBuild
     /// webhook, which the credential's token must be allowed to create).
-    /// Default: on.
+    /// A pull request runs the buildspec of its own branch with the
+    /// project's role: for a project that pushes images, limit it to
+    /// trusted authors with [`Build::pull_request_actors`]. Default: on for
+    /// the manifests project, off for the image project.
     pub fn webhook(mut self, on: bool) -> Self {
         self.webhook = on;
+        self
+    }
+
+    /// Builds only the pull requests of the GitHub users whose numeric IDs
+    /// match `pattern` (a CodeBuild `ACTOR_ACCOUNT_ID` filter, e.g.
+    /// `^(1234567|7654321)$`). Default: every author.
+    pub fn pull_request_actors(mut self, pattern: impl Into<String>) -> Self {
+        self.actors = Some(pattern.into());
         self
     }
 
@@ -180,10 +195,14 @@ impl Build {
     /// The pull-request webhook, if on.
     pub(crate) fn with_webhook(&self, project: Project) -> Project {
         if self.webhook {
-            project.webhook(vec![FilterGroup::in_event_of([
+            let mut group = FilterGroup::in_event_of([
                 EventAction::PullRequestCreated,
                 EventAction::PullRequestUpdated,
-            ])])
+            ]);
+            if let Some(actors) = &self.actors {
+                group = group.actor_account_id(actors.as_str());
+            }
+            project.webhook(vec![group])
         } else {
             project
         }
