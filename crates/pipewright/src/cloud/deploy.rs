@@ -461,8 +461,12 @@ impl<'a> Deployer<'a> {
     ) -> Result<Adopted, CloudError> {
         let art = plan.artifact;
         let name = art.name.as_str();
+        // As `try_deploy` decides: no stack, one under review, or a deleted
+        // one is created.
+        let create =
+            info.is_none_or(|i| matches!(i.status.phase(), Phase::Review | Phase::Deleted));
         let (base, have): (Template, Vec<String>) = match info {
-            Some(i) if i.status.phase() != Phase::Review => {
+            Some(_) if !create => {
                 let template = target.deployed_template(name).await?;
                 let have = template.resources.keys().map(|id| id.to_string()).collect();
                 (template, have)
@@ -487,20 +491,23 @@ impl<'a> Deployer<'a> {
             return Ok(Adopted::Nothing);
         }
         for a in &missing {
-            let identifier = a.identifier.values().next().cloned().unwrap_or_default();
-            if let Some((owner, owner_logical_id)) = target.owner_of(name, &identifier).await?
-                && owner != name
-            {
-                return Err(CloudError::AdoptOwned {
-                    stack: name.to_owned(),
-                    claimed: Box::new(super::error::Claimed {
-                        logical_id: a.logical_id.clone(),
-                        resource_type: a.resource_type.clone(),
-                        identifier,
-                        owner,
-                        owner_logical_id,
-                    }),
-                });
+            // Every identifier value: a type identified by several
+            // properties is another stack's when any of them is.
+            for identifier in a.identifier.values().cloned() {
+                if let Some((owner, owner_logical_id)) = target.owner_of(name, &identifier).await?
+                    && owner != name
+                {
+                    return Err(CloudError::AdoptOwned {
+                        stack: name.to_owned(),
+                        claimed: Box::new(super::error::Claimed {
+                            logical_id: a.logical_id.clone(),
+                            resource_type: a.resource_type.clone(),
+                            identifier,
+                            owner,
+                            owner_logical_id,
+                        }),
+                    });
+                }
             }
         }
         // The template the stack has, plus exactly the adopted resources.
@@ -511,7 +518,6 @@ impl<'a> Deployer<'a> {
             }
         }
         let body = crate::template::json::to_string(&import);
-        let create = info.is_none_or(|i| i.status.phase() == Phase::Review);
         // Nothing else changes: an existing stack keeps its values.
         let parameters: Vec<(&str, Option<&str>)> = match info {
             Some(i) if !create => i.parameters.keys().map(|k| (k.as_str(), None)).collect(),
