@@ -117,6 +117,14 @@ fn the_drift_role_and_the_read_roles_have_no_write_action() {
     let (_, drift) = role(&infra, "pipewright-drift");
     let granted = statements(drift);
     assert_eq!(writes(&granted), Vec::<String>::new());
+    // Drift detection reads each resource with the drift role's
+    // credentials: the reads of the operations stacks' resources are
+    // derived from them, e.g. the application's repository.
+    assert!(
+        granted.iter().any(|(a, r)| a == "ecr:DescribeRepositories"
+            && r.iter().any(|r| r.contains(":repository/acme/app\""))),
+        "{granted:?}"
+    );
     // The one publish is to its own topic, and its assumptions are exactly
     // the workload accounts' read roles.
     let publish: Vec<_> = granted.iter().filter(|(a, _)| a == "sns:Publish").collect();
@@ -141,12 +149,15 @@ fn the_drift_role_and_the_read_roles_have_no_write_action() {
         let (_, read) = role(&t, "pipewright-read");
         let granted = statements(read);
         assert_eq!(writes(&granted), Vec::<String>::new(), "{stack}");
-        assert!(
-            granted
-                .iter()
-                .all(|(a, _)| a.starts_with("cloudformation:")),
-            "{stack}: {granted:?}"
-        );
+        // CloudFormation's reads, and what drift detection reads of each
+        // managed resource (derived from the managed stacks: the deploy
+        // role stack's role and EKS access entry), all reads.
+        for read in ["iam:GetRole", "eks:DescribeAccessEntry"] {
+            assert!(
+                granted.iter().any(|(a, _)| a == read),
+                "{stack}: {read} in {granted:?}"
+            );
+        }
         // Trusted by exactly the drift role and the infra check.
         let trust = &read["AssumeRolePolicyDocument"]["Statement"][0];
         assert_eq!(

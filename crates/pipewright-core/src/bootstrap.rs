@@ -425,6 +425,14 @@ impl Bootstrap {
                 );
             },
         );
+        // Drift detection reads each resource with the caller's
+        // credentials: synth derives those reads from the managed stacks.
+        stack.derived_reads.push(execution::Derived {
+            path: path.to_owned(),
+            role: read.resource().clone(),
+            stacks: self.managed.clone(),
+            by_hand: false,
+        });
         read
     }
 

@@ -10,6 +10,10 @@
 
 use crate::construct::{Grant, Need, Stack, execution, render};
 
+/// CloudFormation's page on detecting drift, which reads each resource
+/// with the caller's permissions.
+pub const DRIFT_DOC: &str =
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/detect-drift-stack.html";
 /// The CloudFormation CLI's page on resource type schemas, whose
 /// `handlers` list the permissions CloudFormation needs per operation.
 pub const HANDLERS_DOC: &str =
@@ -20,7 +24,7 @@ use crate::error::{Problem, ProblemKind};
 /// finds are added to `problems`.
 pub(super) fn render(stacks: &mut [Stack], problems: &mut Vec<Problem>) {
     let (bootstraps, others): (Vec<usize>, Vec<usize>) =
-        (0..stacks.len()).partition(|&i| stacks[i].derived_execution.is_some());
+        (0..stacks.len()).partition(|&i| derives(&stacks[i]));
     for i in others {
         render_one(&mut stacks[i], problems);
     }
@@ -35,7 +39,7 @@ pub(super) fn render(stacks: &mut [Stack], problems: &mut Vec<Problem>) {
 /// once. `stacks` is a copy: the other stacks are rendered in it.
 pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
     let (bootstraps, others): (Vec<usize>, Vec<usize>) =
-        (0..stacks.len()).partition(|&i| stacks[i].derived_execution.is_some());
+        (0..stacks.len()).partition(|&i| derives(&stacks[i]));
     let mut problems = Vec::new();
     for i in others {
         render_one(&mut stacks[i], &mut problems);
@@ -50,8 +54,61 @@ pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
         .collect()
 }
 
-/// Grants bootstrap `i`'s execution role what its managed stacks need.
+/// Whether synth derives a role of `stack` from other stacks: it is
+/// rendered after them.
+fn derives(stack: &Stack) -> bool {
+    stack.derived_execution.is_some() || !stack.derived_reads.is_empty()
+}
+
+/// Grants the read roles of stack `i` what reading the resources of the
+/// stacks they read takes (drift detection reads each resource with the
+/// caller's credentials). A stack that is itself rendered later (another
+/// deriving stack, or this one) is read as built: its rendering adds only
+/// policies. Types without read facts are left out: drift detection
+/// reports them as not checked.
+fn derive_reads(stacks: &mut [Stack], i: usize) {
+    let reads = std::mem::take(&mut stacks[i].derived_reads);
+    let mut grants = Vec::new();
+    for derived in &reads {
+        for name in &derived.stacks {
+            let Some(read) = stacks.iter().find(|s| &s.name == name) else {
+                continue;
+            };
+            let mut kinds: Vec<&str> = read
+                .resources
+                .iter()
+                .map(|item| item.value.kind.as_str())
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            for kind in kinds {
+                let resources = read
+                    .resources
+                    .iter()
+                    .map(|item| &item.value)
+                    .filter(|r| r.kind == kind);
+                let (found, _) = execution::read_statements(resources, read.env.region.as_deref());
+                let need = Need::feature(
+                    format!("drift detection reads the `{kind}` resources of stack `{name}`"),
+                    DRIFT_DOC,
+                );
+                grants.extend(
+                    found
+                        .into_iter()
+                        .map(|s| (derived.role.clone(), need.clone(), s)),
+                );
+            }
+        }
+    }
+    for (role, need, statement) in grants {
+        stacks[i].for_need(need, |stack| stack.grant(&role, statement));
+    }
+}
+
+/// Grants bootstrap `i`'s execution role what its managed stacks need,
+/// and its read roles what reading them takes.
 fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
+    derive_reads(stacks, i);
     let Some(derived) = stacks[i].derived_execution.take() else {
         return;
     };

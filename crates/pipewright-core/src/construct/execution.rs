@@ -24,8 +24,9 @@ use crate::template::{Expr, Resource};
 /// stack's bootstrap by it ([`crate::app::managing_bootstrap`]).
 pub const METADATA_KEY: &str = "pipewright:bootstrap";
 
-/// A bootstrap's execution role whose policy synth derives, and the stacks
-/// it is derived from.
+/// A role whose policy synth derives from stacks of the app (a bootstrap's
+/// execution role from what it manages; a read role from what it reads),
+/// and the stacks it is derived from.
 #[derive(Clone, Debug)]
 pub(crate) struct Derived {
     /// The construct path of the role, for problems.
@@ -47,6 +48,27 @@ pub fn statements<'a>(
     resources: impl IntoIterator<Item = &'a Resource>,
     region: Option<&str>,
 ) -> (Vec<Statement>, Vec<String>) {
+    statements_of(resources, region, iam::Handlers::actions)
+}
+
+/// What reading `resources` takes (their types' read handlers): what drift
+/// detection needs of the caller for each resource it checks, since
+/// CloudFormation reads them with the caller's credentials. Types the
+/// registry has no handlers for are returned as by [`statements`].
+pub fn read_statements<'a>(
+    resources: impl IntoIterator<Item = &'a Resource>,
+    region: Option<&str>,
+) -> (Vec<Statement>, Vec<String>) {
+    statements_of(resources, region, |h| {
+        h.read.iter().map(String::as_str).collect()
+    })
+}
+
+fn statements_of<'a>(
+    resources: impl IntoIterator<Item = &'a Resource>,
+    region: Option<&str>,
+    actions: impl Fn(&'static iam::Handlers) -> Vec<&'static str>,
+) -> (Vec<Statement>, Vec<String>) {
     let mut out = Vec::new();
     let mut unknown = Vec::new();
     for r in resources {
@@ -56,7 +78,7 @@ pub fn statements<'a>(
             }
             continue;
         };
-        for name in handlers.actions() {
+        for name in actions(handlers) {
             // The data script keeps only actions the reference defines.
             let Some(action) = iam::action(name) else {
                 continue;

@@ -66,6 +66,10 @@ pub struct Stack {
     /// A bootstrap's execution role, whose policy synth derives from the
     /// stacks it manages (see [`super::execution`]).
     pub(crate) derived_execution: Option<super::execution::Derived>,
+    /// Roles of this stack that read other stacks' resources (drift
+    /// detection reads each with the caller's credentials), whose read
+    /// permissions synth derives from those stacks.
+    pub(crate) derived_reads: Vec<super::execution::Derived>,
 }
 
 impl Stack {
@@ -97,6 +101,7 @@ impl Stack {
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),
             derived_execution: None,
+            derived_reads: Vec::new(),
         }
     }
 

@@ -176,6 +176,16 @@ impl Construct for DriftCheck {
             &self.stacks,
             "the drift check reads the operations account's stacks and detects their drift",
         );
+        // Drift detection reads each resource with the caller's
+        // credentials: synth derives those reads from the stacks.
+        stack
+            .derived_reads
+            .push(crate::construct::execution::Derived {
+                path: stack.path(&format!("{id}Project")),
+                role: role.resource().clone(),
+                stacks: self.stacks.clone(),
+                by_hand: false,
+            });
         grant_assume(
             stack,
             &role,
