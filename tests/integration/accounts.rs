@@ -11,6 +11,7 @@ use super::moto::{OPERATIONS, session};
 use super::support::text;
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{Stack, StackStatus};
@@ -340,7 +341,14 @@ async fn an_account_whose_role_cannot_be_assumed_stops_only_its_stacks() {
                 .then_output(move || GetTemplateOutput::builder().template_body(&body).build()),
         );
     }
-    let rules: Vec<&Rule> = describes.iter().chain(&templates).collect();
+    // No stack has a stack policy.
+    let policies =
+        mock!(Client::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build());
+    let rules: Vec<&Rule> = describes
+        .iter()
+        .chain(&templates)
+        .chain([&policies])
+        .collect();
     let cfn = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules);
 
     let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {

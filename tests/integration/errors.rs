@@ -266,17 +266,3 @@ fn raw_resources_and_overrides() {
         "    Properties:\n      DisplayName: !Sub ${AWS::StackName}-alerts\n      FifoTopic: true\n"
     ), "{}", a.stacks[0].body);
 }
-
-/// An allowance to replace a resource the stack does not have would allow
-/// nothing (a typo) or linger after the change (stale): both are refused.
-#[test]
-fn an_allowance_names_a_resource_of_the_stack() {
-    let mut s = Stack::new("store").allow_replace("ArtifactBuckt", "artifacts are rebuilt");
-    s.add(s3::Bucket::new("ArtifactBucket"));
-    assert_eq!(
-        problems(App::new().stack(s)),
-        [
-            "store: `allow_replace` names `ArtifactBuckt`, which is not a resource in this stack (did you mean `ArtifactBucket`?)"
-        ]
-    );
-}

@@ -397,19 +397,8 @@ fn protection(
                 },
             });
         }
-        // A typo would allow nothing, and a stale allowance would linger.
-        if !template.resources.contains_key(id.as_str()) {
-            let ids = template.resources.keys().map(|k| k.as_str());
-            problems.push(Problem {
-                path: stack.name.clone(),
-                kind: ProblemKind::Dangling {
-                    function: "`allow_replace`",
-                    target: id.clone(),
-                    expected: "a resource",
-                    suggestion: crate::suggest::closest(id, ids).map(str::to_owned),
-                },
-            });
-        }
+        // An allowance may name a resource the code no longer has: it
+        // allows the deletion of one that is deployed.
     }
     if !allowed.is_empty() {
         template.metadata.insert(

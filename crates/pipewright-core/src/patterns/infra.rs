@@ -158,8 +158,9 @@ impl InfraPipeline {
             .build([
                 pipewright(CHECK_COMMANDS[0]),
                 format!("{} > {DIFF_FILE}", pipewright(CHECK_COMMANDS[1])),
+                // The summary line `diff --format markdown` writes first.
                 format!(
-                    r#"{SUMMARY_VARIABLE}="$(grep -c '^| [-+~] |' {DIFF_FILE} || true) resource changes in $(grep -c '^### ' {DIFF_FILE} || true) stacks, $(grep -c '^No differences' {DIFF_FILE} || true) unchanged""#
+                    r#"{SUMMARY_VARIABLE}="$(sed -n 's/^\*\*Summary:\*\* //p' {DIFF_FILE} | head -n 1)""#
                 ),
             ])
             .artifact_files([DIFF_FILE])

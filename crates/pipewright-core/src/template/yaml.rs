@@ -844,6 +844,16 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
     if first.is_ascii_digit() || first == b'.' || first == b'+' {
         return false;
     }
+    // Digits with underscores (`_0`, `_1_000`): a YAML 1.1 reader that
+    // drops a number's underscores reads them as a number.
+    if first == b'_'
+        && bytes.iter().any(u8::is_ascii_digit)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"_.".contains(b))
+    {
+        return false;
+    }
     if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) || last == b':' {
         return false;
     }
@@ -910,6 +920,8 @@ mod tests {
             " a",
             "a ",
             "1_000",
+            "_0",
+            "_1_000",
             ".5",
             "+1",
             ".inf",

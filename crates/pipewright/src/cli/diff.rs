@@ -353,9 +353,26 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
+/// How the markdown form's summary line starts (the infra pipeline's
+/// check build reads it: `patterns::infra`): `**Summary:** 2 resource
+/// changes and 1 IAM statement change in 1 stack, 3 unchanged`.
+const SUMMARY_PREFIX: &str = "**Summary:** ";
+
 /// The markdown form, for a pull-request comment.
 pub(super) fn markdown(diffs: &[StackDiff]) -> String {
     let mut md = String::from("## pipewright diff\n\n");
+    // One line a reader (or an approval message) can take whole.
+    let changed = diffs.iter().filter(|d| !d.diff.is_empty()).count();
+    let resources: usize = diffs.iter().map(|d| d.diff.resources.len()).sum();
+    let iam: usize = diffs.iter().map(|d| d.diff.iam.len()).sum();
+    let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    md.push_str(&format!(
+        "{SUMMARY_PREFIX}{} and {} in {}, {} unchanged\n\n",
+        count(resources, "resource change"),
+        count(iam, "IAM statement change"),
+        count(changed, "stack"),
+        diffs.len() - changed
+    ));
     for d in diffs {
         md.push_str(&format!("### `{}`\n\n_{}_\n\n", d.stack, source_line(d)));
         let t = &d.diff;
