@@ -2018,6 +2018,43 @@ mod adopt {
         assert_eq!(create.num_calls(), 0, "no change set");
     }
 
+    /// An IMPORT change set takes only what it imports: a repository to
+    /// adopt encrypted with a key the stack has not deployed yet is
+    /// refused before any change, naming the reference.
+    #[tokio::test]
+    async fn a_repository_referencing_what_is_not_deployed_is_refused_before_any_change() {
+        let mut s = pipewright::Stack::new("artifact-store");
+        let key = s.add(pipewright::kms::Key::new("ImagesKey", "images"));
+        s.add(
+            pipewright::ecr::Repository::new("Repository")
+                .name("acme/adopted")
+                .kms_key(key.arn())
+                .adopt(),
+        );
+        let a = pipewright::App::new().stack(s).synth().unwrap();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_error(missing);
+        let create = created_change_set();
+        let cloud = cloud(&[&states, &nobody_has_it(), &create]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        match &reports[0].outcome {
+            DeployOutcome::Error(e @ CloudError::AdoptReferences { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    "stack `artifact-store` cannot adopt `Repository` yet: Fn::GetAtt names `ImagesKey`, which is not a resource in this stack; nothing was changed"
+                );
+                assert_eq!(
+                    e.hint().unwrap(),
+                    "deploy what it references first (without `.adopt()` on this resource), then deploy again with it; or adopt what it references too"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(create.num_calls(), 0, "no change set");
+    }
+
     #[tokio::test]
     async fn a_repository_that_does_not_exist_is_refused_and_nothing_is_left() {
         let a = adopting();

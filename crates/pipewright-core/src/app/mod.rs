@@ -18,7 +18,7 @@ pub use assembly::{
 pub use bootstraps::{is_current, managing_bootstrap};
 pub use protection::{ALLOW_ALL, Adoption, Protection};
 use std::borrow::Cow;
-pub use validate::stack_name_ok;
+pub use validate::{stack_name_ok, unresolved_references};
 
 /// An app: every stack this repository deploys.
 #[derive(Clone, Debug, Default)]

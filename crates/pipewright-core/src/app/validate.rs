@@ -247,6 +247,28 @@ pub(super) fn template(t: &Template, paths: &Paths, s: &Stack, problems: &mut Ve
     }
 }
 
+/// The references of `resource` that `t` cannot resolve (`Ref`,
+/// `Fn::GetAtt`, `Fn::Sub` names and `DependsOn` of a resource or parameter
+/// `t` lacks), as problems: what a resource import must not leave, since
+/// an IMPORT change set takes only the resources it imports.
+pub fn unresolved_references(
+    t: &Template,
+    resource: &crate::template::Resource,
+) -> Vec<ProblemKind> {
+    let refs = Refs { t };
+    let mut found = Vec::new();
+    for v in resource.properties.values() {
+        refs.check(v, &mut found);
+    }
+    for d in &resource.depends_on {
+        if !t.resources.contains_key(d.as_str()) {
+            found.push(refs.dangling("DependsOn", d, "a resource", Names::Resources));
+        }
+    }
+    found.dedup();
+    found
+}
+
 fn report(path: &str, found: Vec<ProblemKind>, problems: &mut Vec<Problem>) {
     for kind in found {
         let problem = Problem {

@@ -517,6 +517,19 @@ impl<'a> Deployer<'a> {
                 import.resources.insert(id.clone(), r.clone());
             }
         }
+        for a in &missing {
+            let Some(r) = import.resources.get(a.logical_id.as_str()) else {
+                continue;
+            };
+            let problems = crate::app::unresolved_references(&import, r);
+            if !problems.is_empty() {
+                return Err(CloudError::AdoptReferences {
+                    stack: name.to_owned(),
+                    logical_id: a.logical_id.clone(),
+                    problems,
+                });
+            }
+        }
         let body = crate::template::json::to_string(&import);
         // Nothing else changes: an existing stack keeps its values.
         let parameters: Vec<(&str, Option<&str>)> = match info {

@@ -256,6 +256,21 @@ pub enum CloudError {
         /// The changes that are not allowed.
         changes: Vec<super::protection::AtRisk>,
     },
+    /// A resource to adopt whose properties name what the import cannot
+    /// have: an IMPORT change set takes only the resources it imports, so
+    /// what they reference must be deployed already.
+    #[error(
+        "stack `{stack}` cannot adopt `{logical_id}` yet: {}; nothing was changed",
+        .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    AdoptReferences {
+        /// The adopting stack.
+        stack: String,
+        /// The resource to adopt.
+        logical_id: String,
+        /// Each reference the import cannot resolve.
+        problems: Vec<crate::ProblemKind>,
+    },
     /// An update lifted the stack policy and could not set it back: the
     /// stack's data is not guarded until it is.
     #[error(
@@ -370,6 +385,7 @@ impl CloudError {
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
+            CloudError::AdoptReferences { .. } => "deploy what it references first (without `.adopt()` on this resource), then deploy again with it; or adopt what it references too".into(),
             CloudError::PolicyLeftLifted { stack, policy, update, .. } => format!(
                 "set it back: `aws cloudformation set-stack-policy --stack-name {stack} --stack-policy-body '{policy}'`{}",
                 update.as_ref().map(|u| format!("; the update itself failed: {u}")).unwrap_or_default()
