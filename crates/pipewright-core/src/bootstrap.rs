@@ -243,23 +243,13 @@ impl Bootstrap {
         }
         let path = stack.path("DeployRole");
         if self.managed.is_empty() {
-            stack.problem(
-                &path,
-                ProblemKind::Custom {
-                    message:
-                        "the deploy role manages no stack: name them with `Bootstrap::manages`"
-                            .into(),
-                },
-            );
+            stack.problem(&path, ProblemKind::ManagesNothing);
         }
         if self.managed.contains(&self.stack) {
             stack.problem(
                 &path,
-                ProblemKind::Custom {
-                    message: format!(
-                        "the deploy role may not manage its own bootstrap stack `{}`: deploy it with the account's own credentials (`--account-profile`)",
-                        self.stack
-                    ),
+                ProblemKind::ManagesItself {
+                    stack: self.stack.clone(),
                 },
             );
         }
@@ -384,13 +374,11 @@ impl Bootstrap {
             if reader.account() != account {
                 stack.problem(
                     path,
-                    ProblemKind::Custom {
-                        message: format!(
-                            "the read role's readers are in one account: `{}` is in {}, `{}` in {account}",
-                            reader.name(),
-                            reader.account(),
-                            self.readers[0].name()
-                        ),
+                    ProblemKind::ReadersInSeveralAccounts {
+                        reader: reader.name().to_owned(),
+                        account: reader.account().to_owned(),
+                        first: self.readers[0].name().to_owned(),
+                        first_account: account.to_owned(),
                     },
                 );
             }

@@ -702,6 +702,36 @@ pub enum ProblemKind {
         /// The pattern given.
         pattern: String,
     },
+    /// A bootstrap whose deploy role manages no stack.
+    #[error("the deploy role manages no stack: name them with `Bootstrap::manages`")]
+    ManagesNothing,
+    /// A bootstrap that would manage its own stack.
+    #[error(
+        "the deploy role may not manage its own bootstrap stack `{stack}`: deploy it with the account's own credentials (`--account-profile`)"
+    )]
+    ManagesItself {
+        /// The bootstrap stack.
+        stack: String,
+    },
+    /// Readers of a bootstrap's read role in several accounts.
+    #[error(
+        "the read role's readers are in one account: `{reader}` is in {account}, `{first}` in {first_account}"
+    )]
+    ReadersInSeveralAccounts {
+        /// The reader of another account.
+        reader: String,
+        /// Its account.
+        account: String,
+        /// The first reader.
+        first: String,
+        /// The first reader's account.
+        first_account: String,
+    },
+    /// A derived execution role with nothing to derive.
+    #[error(
+        "the execution role has no permissions: the managed stacks hold no resources; grant what they need with `Bootstrap::execution_grant`, or `administrator_access` with a reason"
+    )]
+    EmptyExecutionRole,
     /// Two settings of one construct that cannot both hold.
     #[error("`{first}` and `{second}` cannot both be set: {reason}")]
     Conflicting {

@@ -162,9 +162,7 @@ fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
     if statements.is_empty() && !derived.by_hand {
         problems.push(Problem {
             path: derived.path.clone(),
-            kind: ProblemKind::Custom {
-                message: "the execution role has no permissions: the managed stacks hold no resources; grant what they need with `Bootstrap::execution_grant`, or `administrator_access` with a reason".into(),
-            },
+            kind: ProblemKind::EmptyExecutionRole,
         });
     }
     for (need, statement) in statements {
