@@ -57,6 +57,9 @@ pub enum ProblemKind {
     /// A logical ID is invalid.
     #[error(transparent)]
     LogicalId(#[from] InvalidLogicalId),
+    /// A stack set's targets, regions or preferences are invalid.
+    #[error(transparent)]
+    StackSet(#[from] crate::stack_set::Invalid),
     /// A stack name is invalid.
     #[error(
         "stack name `{name}` is invalid: start with a letter, then use letters, digits and hyphens, at most 128 characters"

@@ -9,7 +9,7 @@ mod execution;
 pub mod files;
 mod protection;
 mod synth;
-mod validate;
+pub(crate) mod validate;
 
 pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{
@@ -41,6 +41,19 @@ impl App {
     /// Adds a stack.
     pub fn add(&mut self, stack: Stack) {
         self.stacks.push(stack);
+    }
+
+    /// Adds a stack set (chained): its stack is synthesized like any other
+    /// and listed among [`App::stacks`]; deploy hands it to CloudFormation
+    /// StackSets.
+    pub fn stack_set(mut self, set: crate::stack_set::StackSet) -> Self {
+        self.stacks.push(set.into_stack());
+        self
+    }
+
+    /// Adds a stack set.
+    pub fn add_stack_set(&mut self, set: crate::stack_set::StackSet) {
+        self.stacks.push(set.into_stack());
     }
 
     /// The stacks, in the order they were added.

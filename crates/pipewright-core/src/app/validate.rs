@@ -40,7 +40,7 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         });
     }
     if let Some(a) = &s.env.account
-        && !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+        && !account_ok(a)
     {
         problems.push(Problem {
             path: s.name.clone(),
@@ -52,17 +52,7 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         });
     }
     if let Some(r) = &s.env.region {
-        let parts: Vec<&str> = r.split('-').collect();
-        let ok = parts.len() >= 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            })
-            && parts
-                .last()
-                .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-        if !ok {
+        if !region_ok(r) {
             problems.push(Problem {
                 path: s.name.clone(),
                 kind: ProblemKind::Environment {
@@ -74,7 +64,29 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         }
     }
     roles(s, problems);
+    if let Some(spec) = &s.stack_set {
+        crate::stack_set::validate(s, spec, problems);
+    }
     problems.extend(s.problems.iter().cloned());
+}
+
+/// Whether `a` is an AWS account ID: 12 digits.
+pub(crate) fn account_ok(a: &str) -> bool {
+    a.len() == 12 && a.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether `r` looks like a region name: `eu-west-1`, `us-gov-east-1`.
+pub(crate) fn region_ok(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Checks how deploy reaches the stack: a deploy or execution role needs

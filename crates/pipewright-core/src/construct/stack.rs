@@ -66,6 +66,9 @@ pub struct Stack {
     /// A bootstrap's execution role, whose policy synth derives from the
     /// stacks it manages (see [`super::execution`]).
     pub(crate) derived_execution: Option<super::execution::Derived>,
+    /// Where StackSets deploys the stack, when it is a stack set's (see
+    /// [`crate::stack_set`]).
+    pub(crate) stack_set: Option<Box<crate::stack_set::StackSetSpec>>,
 }
 
 impl Stack {
@@ -97,6 +100,7 @@ impl Stack {
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),
             derived_execution: None,
+            stack_set: None,
         }
     }
 
