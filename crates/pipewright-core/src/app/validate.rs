@@ -51,17 +51,17 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
             },
         });
     }
-    if let Some(r) = &s.env.region {
-        if !region_ok(r) {
-            problems.push(Problem {
-                path: s.name.clone(),
-                kind: ProblemKind::Environment {
-                    what: "region",
-                    value: r.clone(),
-                    expected: "a region looks like `eu-west-1`",
-                },
-            });
-        }
+    if let Some(r) = &s.env.region
+        && !region_ok(r)
+    {
+        problems.push(Problem {
+            path: s.name.clone(),
+            kind: ProblemKind::Environment {
+                what: "region",
+                value: r.clone(),
+                expected: "a region looks like `eu-west-1`",
+            },
+        });
     }
     roles(s, problems);
     if let Some(spec) = &s.stack_set {
