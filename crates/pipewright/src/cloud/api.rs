@@ -79,7 +79,7 @@ impl Target {
 
     /// Refuses a write call through a read-only client (see
     /// `accounts::read_only`).
-    fn writable(&self, stack: &str) -> Result<(), CloudError> {
+    pub(super) fn writable(&self, stack: &str) -> Result<(), CloudError> {
         match &self.read_only {
             Some(account) => Err(CloudError::ReadOnly {
                 stack: stack.to_owned(),
@@ -89,7 +89,7 @@ impl Target {
         }
     }
 
-    fn fail<E>(
+    pub(super) fn fail<E>(
         &self,
         operation: &'static str,
         stack: &str,

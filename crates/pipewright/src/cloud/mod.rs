@@ -35,6 +35,8 @@ pub mod plan;
 pub mod preview;
 pub mod protection;
 pub mod recover;
+pub mod stack_set;
+mod stack_set_api;
 pub mod stack_events;
 pub mod staging;
 pub mod state;
