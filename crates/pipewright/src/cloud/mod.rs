@@ -37,6 +37,7 @@ pub mod protection;
 pub mod recover;
 pub mod stack_set;
 mod stack_set_api;
+pub mod stack_set_flow;
 pub mod stack_events;
 pub mod staging;
 pub mod state;
