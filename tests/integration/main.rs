@@ -33,6 +33,7 @@ mod reader;
 mod roundtrip;
 mod s3;
 mod stack_events;
+mod stack_set_deploy;
 mod stack_sets;
 mod staging;
 mod support;

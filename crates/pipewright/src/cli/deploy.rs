@@ -295,11 +295,16 @@ fn summarize(
 /// region, with its status and reason.
 fn stack_set_table(printer: &Printer, stack: &str, o: &SetOutcome) {
     if !o.executed {
-        printer.status(&format!("{stack}: planned; nothing was changed (--no-execute)"));
+        printer.status(&format!(
+            "{stack}: planned; nothing was changed (--no-execute)"
+        ));
         return;
     }
     printer.status(&format!("{stack}: stack set instances"));
-    printer.status(&format!("  {:<14} {:<16} {:<10} REASON", "ACCOUNT", "REGION", "STATUS"));
+    printer.status(&format!(
+        "  {:<14} {:<16} {:<10} REASON",
+        "ACCOUNT", "REGION", "STATUS"
+    ));
     for r in &o.results {
         let status = if r.status.is_failure() {
             printer.paint(style::REMOVE, &format!("{:<10}", r.status.as_str()))

@@ -149,7 +149,10 @@ impl Ui for TerminalUi<'_> {
                     r.account,
                     r.region,
                     r.status,
-                    r.reason.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
+                    r.reason
+                        .as_deref()
+                        .map(|w| format!(": {w}"))
+                        .unwrap_or_default()
                 );
                 let painted = if r.status.is_failure() {
                     self.printer.paint(style::REMOVE, &line)

@@ -220,7 +220,12 @@ mod tests {
         assert_eq!(p.remove, [slot("b", "r1")]);
         assert!(p.update_instances.is_empty());
         // Unchanged and the same targets: nothing to do.
-        let same = plan(&d, Some(&info), true, &[instance("a", "r1", None), instance("c", "r1", None)]);
+        let same = plan(
+            &d,
+            Some(&info),
+            true,
+            &[instance("a", "r1", None), instance("c", "r1", None)],
+        );
         assert!(same.is_empty());
         // A changed set updates the instances it keeps.
         let changed = plan(&d, Some(&info), false, &have);
@@ -260,7 +265,10 @@ mod tests {
         assert_eq!(
             groups(&slots),
             [
-                (vec!["a".to_owned(), "b".to_owned()], vec!["r1".to_owned(), "r2".to_owned()]),
+                (
+                    vec!["a".to_owned(), "b".to_owned()],
+                    vec!["r1".to_owned(), "r2".to_owned()]
+                ),
                 (vec!["c".to_owned()], vec!["r2".to_owned()]),
             ]
         );

@@ -10,8 +10,8 @@ use super::values::{
 };
 use crate::stack_set::{CallAs, Count, Deployment, Preferences, Targets};
 use aws_sdk_cloudformation::types::{
-    AutoDeployment, CallAs as SdkCallAs, Capability, DeploymentTargets, Parameter, PermissionModels,
-    RegionConcurrencyType, StackSetOperationPreferences, Tag,
+    AutoDeployment, CallAs as SdkCallAs, Capability, DeploymentTargets, Parameter,
+    PermissionModels, RegionConcurrencyType, StackSetOperationPreferences, Tag,
 };
 use indexmap::IndexMap;
 
@@ -38,9 +38,8 @@ fn call_as(d: &Deployment) -> SdkCallAs {
 
 /// The operation preferences as the API takes them.
 pub(crate) fn preferences(p: &Preferences) -> StackSetOperationPreferences {
-    let mut b = StackSetOperationPreferences::builder().region_concurrency_type(
-        RegionConcurrencyType::from(p.region_concurrency.as_str()),
-    );
+    let mut b = StackSetOperationPreferences::builder()
+        .region_concurrency_type(RegionConcurrencyType::from(p.region_concurrency.as_str()));
     b = match p.max_concurrent {
         Count::Accounts(n) => b.max_concurrent_count(n as i32),
         Count::Percent(n) => b.max_concurrent_percentage(i32::from(n)),
@@ -144,13 +143,20 @@ impl Target {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default(),
             auto_deployment: s.auto_deployment().and_then(|a| {
-                Some((a.enabled()?, a.retain_stacks_on_account_removal().unwrap_or(false)))
+                Some((
+                    a.enabled()?,
+                    a.retain_stacks_on_account_removal().unwrap_or(false),
+                ))
             }),
         }))
     }
 
     /// Creates the stack set (no instances yet).
-    pub async fn create_stack_set(&self, name: &str, req: &SetRequest<'_>) -> Result<(), CloudError> {
+    pub async fn create_stack_set(
+        &self,
+        name: &str,
+        req: &SetRequest<'_>,
+    ) -> Result<(), CloudError> {
         self.writable(name)?;
         let d = req.deployment;
         let mut call = self
