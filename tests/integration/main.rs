@@ -34,6 +34,7 @@ mod roundtrip;
 mod s3;
 mod stack_events;
 mod stack_set_deploy;
+mod stack_set_mocks;
 mod stack_sets;
 mod staging;
 mod support;

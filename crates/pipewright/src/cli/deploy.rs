@@ -357,6 +357,46 @@ mod tests {
     }
 
     #[test]
+    fn a_stack_set_with_a_failed_instance_exits_4() {
+        use crate::cloud::values::{InstanceResult, InstanceResultStatus};
+        let outcome = |status| {
+            DeployOutcome::StackSet(SetOutcome {
+                executed: true,
+                results: vec![InstanceResult {
+                    account: "222222222222".into(),
+                    region: "eu-west-1".into(),
+                    status,
+                    reason: Some("no execution role".into()),
+                }],
+                ..SetOutcome::default()
+            })
+        };
+        assert_eq!(
+            outcome_exit(vec![outcome(InstanceResultStatus::Succeeded)]),
+            Exit::Success
+        );
+        assert_eq!(
+            outcome_exit(vec![outcome(InstanceResultStatus::Failed)]),
+            Exit::StackFailed
+        );
+        let o = SetOutcome {
+            executed: true,
+            results: vec![InstanceResult {
+                account: "a".into(),
+                region: "r".into(),
+                status: InstanceResultStatus::Cancelled,
+                reason: None,
+            }],
+            failed_operations: vec![("update".into(), "FAILED".into())],
+            ..SetOutcome::default()
+        };
+        assert_eq!(
+            stack_set_failures(&o),
+            "1 instance failed; the update operation ended FAILED"
+        );
+    }
+
+    #[test]
     fn allow_replace_names_a_selected_stack_or_none() {
         let chosen = vec!["app".to_owned(), "web".to_owned()];
         let ok = allowances(&["Repository".into(), "web:Bucket".into()], &chosen).unwrap();

@@ -242,6 +242,26 @@ impl Drop for TerminalUi<'_> {
     }
 }
 
+/// The preview of a stack set deploy, one line each: the set, then the
+/// instances to add (`+`), update (`~`) and remove (`-`).
+pub(crate) fn stack_set_plan_lines(plan: &crate::cloud::stack_set::SetPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    if plan.create {
+        out.push("+ stack set (created)".to_owned());
+    } else if plan.update {
+        out.push("~ stack set (template, parameters, tags or auto-deployment changed)".to_owned());
+    }
+    let mut each = |sign: char, what: &str, slots: &[crate::cloud::stack_set::Slot]| {
+        for s in slots {
+            out.push(format!("{sign} {} {} ({what})", s.target, s.region));
+        }
+    };
+    each('+', "add", &plan.add);
+    each('~', "update", &plan.update_instances);
+    each('-', "remove", &plan.remove);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,24 +339,4 @@ mod tests {
         );
         assert!(preview_lines(&printer, &Preview::default()).is_empty());
     }
-}
-
-/// The preview of a stack set deploy, one line each: the set, then the
-/// instances to add (`+`), update (`~`) and remove (`-`).
-pub(crate) fn stack_set_plan_lines(plan: &crate::cloud::stack_set::SetPlan) -> Vec<String> {
-    let mut out = Vec::new();
-    if plan.create {
-        out.push("+ stack set (created)".to_owned());
-    } else if plan.update {
-        out.push("~ stack set (template, parameters, tags or auto-deployment changed)".to_owned());
-    }
-    let mut each = |sign: char, what: &str, slots: &[crate::cloud::stack_set::Slot]| {
-        for s in slots {
-            out.push(format!("{sign} {} {} ({what})", s.target, s.region));
-        }
-    };
-    each('+', "add", &plan.add);
-    each('~', "update", &plan.update_instances);
-    each('-', "remove", &plan.remove);
-    out
 }
