@@ -15,6 +15,8 @@ use pipewright::app::{Artifact, Assembly};
 use pipewright::cloud::client::https_client;
 use pipewright::cloud::deploy::{DeployOptions, DeployOutcome, Deployer, StackPlan};
 use pipewright::cloud::destroy::{DestroyOutcome, destroy};
+use pipewright::cloud::diff::diff_stack;
+use pipewright::cloud::status::status;
 use pipewright::cloud::values::InstanceResultStatus;
 use pipewright::cloud::{Cloud, Progress, Ui};
 use pipewright::parameters::StackParameters;
@@ -188,8 +190,24 @@ async fn self_managed_create_noop_update_retarget_and_destroy() {
     ));
     assert_eq!(operations(&c).await, ops);
 
-    // A template update reaches every instance the set keeps.
+    // Status: the set and each instance.
+    let art = first.get("roles").unwrap();
+    let reports = status(&cloud, &[art], 1).await;
+    let set = reports[0].stack_set.as_ref().expect("the set is deployed");
+    assert_eq!(set.info.permission_model, "SELF_MANAGED");
+    assert_eq!(set.instances.len(), 4);
+    assert!(matches!(reports[0].info, Ok(None)));
+
+    // Diff: the set's template against the code's.
     let second = accounts_app(&[a, b], "v2");
+    let d = diff_stack(&cloud, second.get("roles").unwrap(), None, None)
+        .await
+        .unwrap();
+    assert!(d.deployed);
+    let changed: Vec<&str> = d.diff.resources.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(changed, ["Marker"]);
+
+    // A template update reaches every instance the set keeps.
     match deploy(&cloud, &Recorder::default(), second.get("roles").unwrap()).await {
         DeployOutcome::StackSet(o) => {
             assert!(o.plan.update && !o.plan.create && o.is_ok(), "{o:?}");
