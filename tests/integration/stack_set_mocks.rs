@@ -158,3 +158,81 @@ fn op(status: StackSetOperationStatus) -> DescribeStackSetOperationOutput {
         )
         .build()
 }
+
+/// moto does not implement DetectStackSetDrift: the detection, followed to
+/// its end, and each instance's drift status, on the mock layer.
+#[tokio::test]
+async fn stack_set_drift_reports_each_instance() {
+    use aws_sdk_cloudformation::operation::describe_stack_set::DescribeStackSetOutput;
+    use aws_sdk_cloudformation::operation::detect_stack_set_drift::DetectStackSetDriftOutput;
+    use aws_sdk_cloudformation::operation::list_stack_instances::ListStackInstancesOutput;
+    use aws_sdk_cloudformation::types::{
+        StackDriftStatus, StackInstanceStatus, StackInstanceSummary, StackSet as SdkStackSet,
+        StackSetStatus,
+    };
+    use pipewright::cloud::drift::{Committed, ResourcesStatus, TemplateStatus, check};
+
+    let mut s = Stack::new("roles");
+    s.add_resource("Topic", Resource::new("AWS::SNS::Topic"));
+    let assembly = App::new()
+        .stack_set(StackSet::accounts(s, ["111111111111", "222222222222"]).region("eu-west-1"))
+        .synth()
+        .unwrap();
+    let art = assembly.get("roles").unwrap().clone();
+    let body = art.body.clone();
+    let set = mock!(Client::describe_stack_set).then_output(move || {
+        DescribeStackSetOutput::builder()
+            .stack_set(
+                SdkStackSet::builder()
+                    .stack_set_name("roles")
+                    .status(StackSetStatus::Active)
+                    .template_body(body.clone())
+                    .build(),
+            )
+            .build()
+    });
+    let detect = mock!(Client::detect_stack_set_drift).then_output(|| {
+        DetectStackSetDriftOutput::builder()
+            .operation_id("op-2")
+            .build()
+    });
+    let operation = mock!(Client::describe_stack_set_operation)
+        .sequence()
+        .output(|| op(StackSetOperationStatus::Running))
+        .output(|| op(StackSetOperationStatus::Succeeded))
+        .build();
+    let instance = |account: &str, drift| {
+        StackInstanceSummary::builder()
+            .account(account)
+            .region("eu-west-1")
+            .status(StackInstanceStatus::Current)
+            .drift_status(drift)
+            .build()
+    };
+    let instances = mock!(Client::list_stack_instances).then_output(move || {
+        ListStackInstancesOutput::builder()
+            .summaries(instance("111111111111", StackDriftStatus::InSync))
+            .summaries(instance("222222222222", StackDriftStatus::Drifted))
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        &[&set, &detect, &operation, &instances]
+    );
+    let cloud = Cloud::from_clients(client, None).with_poll_interval(Duration::from_millis(1));
+    let report = check(&cloud, &art, Committed::default(), false).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.template.status, TemplateStatus::InSync);
+    assert_eq!(report.resources.status, ResourcesStatus::Drifted);
+    assert!(report.drifted());
+    let drifted: Vec<&str> = report
+        .instances
+        .iter()
+        .filter(|i| i.drift_status.as_ref().map(|d| d.as_str()) == Some("DRIFTED"))
+        .map(|i| i.account.as_str())
+        .collect();
+    assert_eq!(drifted, ["222222222222"]);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["instances"][1]["drift_status"], "DRIFTED");
+}

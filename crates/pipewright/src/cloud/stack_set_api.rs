@@ -388,6 +388,24 @@ impl Target {
         }
     }
 
+    /// Starts a stack set drift detection; returns the operation ID.
+    pub async fn detect_stack_set_drift(
+        &self,
+        name: &str,
+        d: &Deployment,
+    ) -> Result<String, CloudError> {
+        let out = self
+            .client
+            .detect_stack_set_drift()
+            .stack_set_name(name)
+            .operation_preferences(preferences(&d.preferences))
+            .call_as(call_as(d))
+            .send()
+            .await
+            .map_err(|e| self.fail("DetectStackSetDrift", name, e))?;
+        Ok(out.operation_id().unwrap_or_default().to_owned())
+    }
+
     /// Deletes the (empty) stack set.
     pub async fn delete_stack_set(&self, name: &str, d: &Deployment) -> Result<(), CloudError> {
         self.writable(name)?;
