@@ -175,3 +175,95 @@ fn operation_preferences_are_checked() {
         ["roles: stack set max concurrent `0` is out of range: use at least 1 account"]
     );
 }
+
+/// Self-managed permissions: the bootstrap of a target account holds the
+/// StackSets execution role, trusted by exactly the administration role of
+/// the administrator account, with a policy derived from the stack set's
+/// template in each of its regions; the administrator's bootstrap holds the
+/// administration role, which may assume exactly the targets' execution
+/// roles. Both templates pass cfn-lint.
+#[test]
+fn the_bootstrap_provides_the_stack_set_roles_derived_from_the_set() {
+    use pipewright::bootstrap::{Bootstrap, Trust};
+    use pipewright::iam::RoleArn;
+    use pipewright::template::json;
+
+    let mut s = Stack::new("roles")
+        .account("111111111111")
+        .region("us-east-1");
+    s.add_resource(
+        "Marker",
+        Resource::new("AWS::SSM::Parameter")
+            .property("Name", "/pipewright/roles")
+            .property("Type", "String")
+            .property("Value", "v1"),
+    );
+    let set = StackSet::accounts(s, [B])
+        .region("eu-west-1")
+        .region("us-east-1");
+    let trust = || Trust::Role(RoleArn::new("111111111111", "ci"));
+    let target = Bootstrap::new("bootstrap-b", B, trust())
+        .region("us-east-1")
+        .manages(["other"])
+        .execution_grant(pipewright::iam::Statement::allow(["sns:ListTopics"]).resource("*"))
+        .stack_set_execution("111111111111", ["roles"])
+        .stack();
+    let admin = Bootstrap::new("bootstrap-ops", "111111111111", trust())
+        .region("us-east-1")
+        .manages(["other-ops"])
+        .execution_grant(pipewright::iam::Statement::allow(["sns:ListTopics"]).resource("*"))
+        .stack_set_administration([B])
+        .stack();
+    let assembly = App::new()
+        .stack_set(set)
+        .stack(target)
+        .stack(admin)
+        .synth()
+        .unwrap();
+    let t = json::to_value(&assembly.get("bootstrap-b").unwrap().template);
+    let role = &t["Resources"]["StackSetExecutionRole"];
+    assert_eq!(
+        role["Properties"]["RoleName"],
+        "AWSCloudFormationStackSetExecutionRole"
+    );
+    let trust_doc = role["Properties"]["AssumeRolePolicyDocument"].to_string();
+    assert!(
+        trust_doc.contains("AWSCloudFormationStackSetAdministrationRole")
+            && trust_doc.contains("111111111111"),
+        "{trust_doc}"
+    );
+    let policy = role["Properties"]["Policies"].to_string();
+    for needed in [
+        "ssm:PutParameter",
+        "cloudformation:CreateStack",
+        "stack/StackSet-roles-*",
+        "eu-west-1",
+        "us-east-1",
+    ] {
+        assert!(policy.contains(needed), "{needed} missing from {policy}");
+    }
+    assert!(!policy.contains("\"*\""), "{policy}");
+    let a = json::to_value(&assembly.get("bootstrap-ops").unwrap().template);
+    let admin_role = &a["Resources"]["StackSetAdministrationRole"];
+    assert_eq!(
+        admin_role["Properties"]["RoleName"],
+        "AWSCloudFormationStackSetAdministrationRole"
+    );
+    let admin_policy = admin_role["Properties"]["Policies"].to_string();
+    assert!(admin_policy.contains("sts:AssumeRole"), "{admin_policy}");
+    assert!(
+        admin_policy.contains(&format!(
+            "arn:${{AWS::Partition}}:iam::{B}:role/AWSCloudFormationStackSetExecutionRole"
+        )),
+        "{admin_policy}"
+    );
+    // cfn-lint on both.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["bootstrap-b", "bootstrap-ops", "roles"] {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, &assembly.get(name).unwrap().body).unwrap();
+        let out = super::support::tool("cfn-lint", &[path.to_str().unwrap()]);
+        let (stdout, stderr) = super::support::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stdout}{stderr}");
+    }
+}

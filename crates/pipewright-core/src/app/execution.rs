@@ -20,7 +20,7 @@ use crate::error::{Problem, ProblemKind};
 /// finds are added to `problems`.
 pub(super) fn render(stacks: &mut [Stack], problems: &mut Vec<Problem>) {
     let (bootstraps, others): (Vec<usize>, Vec<usize>) =
-        (0..stacks.len()).partition(|&i| stacks[i].derived_execution.is_some());
+        (0..stacks.len()).partition(|&i| !stacks[i].derived_execution.is_empty());
     for i in others {
         render_one(&mut stacks[i], problems);
     }
@@ -35,7 +35,7 @@ pub(super) fn render(stacks: &mut [Stack], problems: &mut Vec<Problem>) {
 /// once. `stacks` is a copy: the other stacks are rendered in it.
 pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
     let (bootstraps, others): (Vec<usize>, Vec<usize>) =
-        (0..stacks.len()).partition(|&i| stacks[i].derived_execution.is_some());
+        (0..stacks.len()).partition(|&i| !stacks[i].derived_execution.is_empty());
     let mut problems = Vec::new();
     for i in others {
         render_one(&mut stacks[i], &mut problems);
@@ -50,11 +50,21 @@ pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
         .collect()
 }
 
-/// Grants bootstrap `i`'s execution role what its managed stacks need.
+/// Grants each of bootstrap `i`'s execution roles what its managed stacks
+/// need.
 fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
-    let Some(derived) = stacks[i].derived_execution.take() else {
-        return;
-    };
+    for derived in std::mem::take(&mut stacks[i].derived_execution) {
+        derive_one(stacks, i, derived, problems);
+    }
+}
+
+/// Grants one execution role what its managed stacks need.
+fn derive_one(
+    stacks: &mut [Stack],
+    i: usize,
+    derived: execution::Derived,
+    problems: &mut Vec<Problem>,
+) {
     let mut statements = Vec::new();
     let bootstrap = stacks[i].name.clone();
     for name in &derived.stacks {
@@ -74,20 +84,35 @@ fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
         kinds.sort_unstable();
         kinds.dedup();
         let mut unknown = Vec::new();
-        for kind in kinds {
-            let resources = managed
-                .resources
+        // A stack set's instances live in each of its regions; a stack in
+        // its own.
+        let regions: Vec<Option<&str>> = match &managed.stack_set {
+            Some(spec) => spec
+                .deployment
+                .regions
                 .iter()
-                .map(|item| &item.value)
-                .filter(|r| r.kind == kind);
-            let (found, missing) = execution::statements(resources, managed.env.region.as_deref());
-            unknown.extend(missing);
-            let need = Need::feature(
-                format!("CloudFormation manages the `{kind}` resources of stack `{name}`"),
-                HANDLERS_DOC,
-            );
-            statements.extend(found.into_iter().map(|s| (need.clone(), s)));
+                .map(|r| Some(r.as_str()))
+                .collect(),
+            None => vec![managed.env.region.as_deref()],
+        };
+        for kind in kinds {
+            for region in &regions {
+                let resources = managed
+                    .resources
+                    .iter()
+                    .map(|item| &item.value)
+                    .filter(|r| r.kind == kind);
+                let (found, missing) = execution::statements(resources, *region);
+                unknown.extend(missing);
+                let need = Need::feature(
+                    format!("CloudFormation manages the `{kind}` resources of stack `{name}`"),
+                    HANDLERS_DOC,
+                );
+                statements.extend(found.into_iter().map(|s| (need.clone(), s)));
+            }
         }
+        unknown.sort();
+        unknown.dedup();
         if derived.by_hand {
             continue;
         }

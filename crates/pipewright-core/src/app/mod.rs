@@ -74,7 +74,7 @@ impl App {
             .iter()
             .map(|s| (s.name(), crate::construct::render::permissions(s)))
             .collect();
-        if self.stacks.iter().any(|s| s.derived_execution.is_some()) {
+        if self.stacks.iter().any(|s| !s.derived_execution.is_empty()) {
             let mut copy = self.stacks.clone();
             for (i, grants) in execution::derived_grants(&mut copy) {
                 out[i]
