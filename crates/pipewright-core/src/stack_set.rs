@@ -21,195 +21,23 @@
 //! by account and region instead. See
 //! <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html#stackset-ops-options>.
 
+pub use crate::construct::stack_set::{
+    CallAs, Count, Deployment, Override, PermissionModel, Preferences, RegionConcurrency, Targets,
+};
+pub use crate::error::InvalidStackSet as Invalid;
+
 use crate::construct::Stack;
+use crate::construct::stack_set::StackSetSpec;
 use crate::error::{Problem, ProblemKind};
-use indexmap::IndexMap;
-use std::fmt;
 
 /// A stack deployed into many accounts and regions by CloudFormation
-/// StackSets. Add it to the app with [`crate::App::stack_set`].
+/// StackSets. Add it to the app with `App::stack_set`.
 #[derive(Clone, Debug)]
 pub struct StackSet {
     pub(crate) stack: Stack,
     pub(crate) deployment: Deployment,
     /// Options set that do not apply to the chosen targets, by setter name.
     pub(crate) misplaced: Vec<&'static str>,
-}
-
-/// Where and how a stack set deploys: what synth checked and hands to the
-/// cloud layer ([`crate::app::Artifact::stack_set`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deployment {
-    /// The accounts or organizational units.
-    pub targets: Targets,
-    /// The regions, in the order given. No default: at least one is
-    /// required.
-    pub regions: Vec<String>,
-    /// Parameter values that differ per target. Default: none.
-    pub overrides: Vec<Override>,
-    /// How an operation rolls out. Default: [`Preferences::default`].
-    pub preferences: Preferences,
-    /// Whether the caller is the organization's management account or a
-    /// delegated administrator. Default: [`CallAs::SelfAccount`].
-    pub call_as: CallAs,
-}
-
-/// The accounts a stack set deploys to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Targets {
-    /// These accounts, with self-managed permissions: the administrator
-    /// account's administration role assumes each account's execution
-    /// role.
-    Accounts(Vec<String>),
-    /// Every account of these organizational units (or roots), with
-    /// service-managed permissions through AWS Organizations.
-    OrganizationalUnits {
-        /// OU IDs (`ou-xxxx-xxxxxxxx`) or root IDs (`r-xxxx`).
-        ids: Vec<String>,
-        /// Whether CloudFormation deploys to accounts that join a unit
-        /// later. Default: true.
-        auto_deployment: bool,
-        /// Whether an account's stacks are kept when it leaves a unit
-        /// (only with auto-deployment). Default: false (they are deleted).
-        retain_on_account_removal: bool,
-    },
-}
-
-impl Targets {
-    /// The permission model these targets need.
-    pub fn permission_model(&self) -> PermissionModel {
-        match self {
-            Targets::Accounts(_) => PermissionModel::SelfManaged,
-            Targets::OrganizationalUnits { .. } => PermissionModel::ServiceManaged,
-        }
-    }
-
-    /// The account or OU IDs.
-    pub fn ids(&self) -> &[String] {
-        match self {
-            Targets::Accounts(ids) | Targets::OrganizationalUnits { ids, .. } => ids,
-        }
-    }
-}
-
-/// Who holds the permissions to deploy the instances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PermissionModel {
-    /// Roles the user provides (`SELF_MANAGED`).
-    SelfManaged,
-    /// Roles AWS Organizations provides (`SERVICE_MANAGED`).
-    ServiceManaged,
-}
-
-impl PermissionModel {
-    /// The CloudFormation name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PermissionModel::SelfManaged => "SELF_MANAGED",
-            PermissionModel::ServiceManaged => "SERVICE_MANAGED",
-        }
-    }
-}
-
-/// Parameter values for the instances of one target.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Override {
-    /// The account or OU ID, one of the stack set's targets.
-    pub target: String,
-    /// The regions it applies to, each one of the stack set's. Empty: all.
-    pub regions: Vec<String>,
-    /// Parameter key to value, each a parameter of the template.
-    pub parameters: IndexMap<String, String>,
-}
-
-/// A number of accounts per region, or a percentage of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Count {
-    /// A number of accounts.
-    Accounts(u32),
-    /// A percentage of the accounts, 0 to 100 (CloudFormation rounds
-    /// down; for concurrency, to at least one).
-    Percent(u8),
-}
-
-impl fmt::Display for Count {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Count::Accounts(n) => write!(f, "{n}"),
-            Count::Percent(p) => write!(f, "{p}%"),
-        }
-    }
-}
-
-/// The order in which regions are deployed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RegionConcurrency {
-    /// One region after the other, in [`Preferences::region_order`].
-    Sequential,
-    /// Every region at once.
-    Parallel,
-}
-
-impl RegionConcurrency {
-    /// The CloudFormation name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RegionConcurrency::Sequential => "SEQUENTIAL",
-            RegionConcurrency::Parallel => "PARALLEL",
-        }
-    }
-}
-
-/// How a stack set operation rolls out (`StackSetOperationPreferences`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Preferences {
-    /// How many accounts of a region are deployed at once. Default: 25
-    /// percent (at least one account).
-    pub max_concurrent: Count,
-    /// How many accounts of a region may fail before CloudFormation stops
-    /// the operation in that region and the following ones. Default: 100
-    /// percent: no failure cancels the rollout; every instance is tried
-    /// and `deploy` reports each failed one and exits 4.
-    pub failure_tolerance: Count,
-    /// Regions one after the other or all at once. Default:
-    /// [`RegionConcurrency::Parallel`].
-    pub region_concurrency: RegionConcurrency,
-    /// The order of the regions (sequential rollouts). Default: empty,
-    /// the order of [`Deployment::regions`].
-    pub region_order: Vec<String>,
-}
-
-impl Default for Preferences {
-    fn default() -> Self {
-        Self {
-            max_concurrent: Count::Percent(25),
-            failure_tolerance: Count::Percent(100),
-            region_concurrency: RegionConcurrency::Parallel,
-            region_order: Vec::new(),
-        }
-    }
-}
-
-/// Whom the caller acts as (`CallAs`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CallAs {
-    /// The account that owns the stack set (`SELF`). The default.
-    #[default]
-    SelfAccount,
-    /// A delegated administrator of the organization (`DELEGATED_ADMIN`);
-    /// service-managed permissions only.
-    DelegatedAdmin,
-}
-
-impl CallAs {
-    /// The CloudFormation name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallAs::SelfAccount => "SELF",
-            CallAs::DelegatedAdmin => "DELEGATED_ADMIN",
-        }
-    }
 }
 
 impl StackSet {
@@ -345,128 +173,6 @@ impl StackSet {
     }
 }
 
-/// What a stack of the app carries when it is a stack set's.
-#[derive(Clone, Debug)]
-pub(crate) struct StackSetSpec {
-    pub deployment: Deployment,
-    pub misplaced: Vec<&'static str>,
-}
-
-/// What is wrong with a stack set.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Invalid {
-    /// No region.
-    #[error("stack set `{name}` has no region: add one with `.region(..)`")]
-    NoRegion {
-        /// The stack set.
-        name: String,
-    },
-    /// No account or unit.
-    #[error("stack set `{name}` has no target: list at least one account or organizational unit")]
-    NoTarget {
-        /// The stack set.
-        name: String,
-    },
-    /// An account ID that is not 12 digits.
-    #[error("stack set target `{id}` is not a 12-digit account ID")]
-    Account {
-        /// The ID.
-        id: String,
-    },
-    /// An OU or root ID of the wrong shape.
-    #[error(
-        "stack set target `{id}` is not an organizational unit ID (`ou-` then two groups of lowercase letters and digits, such as `ou-ab12-cd34ef56`) or a root ID (`r-ab12`)"
-    )]
-    OrganizationalUnit {
-        /// The ID.
-        id: String,
-    },
-    /// A region name of the wrong shape.
-    #[error("stack set region `{region}` is not a region name such as `eu-west-1`")]
-    Region {
-        /// The name.
-        region: String,
-    },
-    /// A target or region listed twice.
-    #[error("stack set {what} `{value}` is listed twice")]
-    Duplicate {
-        /// `target` or `region`.
-        what: &'static str,
-        /// The value.
-        value: String,
-    },
-    /// An option of organizational units set on a list of accounts.
-    #[error(
-        "stack set `{name}` sets `{option}`, which applies to organizational units (service-managed permissions), not to a list of accounts"
-    )]
-    NotForAccounts {
-        /// The stack set.
-        name: String,
-        /// The setter.
-        option: &'static str,
-    },
-    /// Retaining stacks without auto-deployment.
-    #[error(
-        "stack set `{name}` retains stacks on account removal without auto-deployment: CloudFormation only retains them when auto-deployment is on"
-    )]
-    RetainWithoutAutoDeployment {
-        /// The stack set.
-        name: String,
-    },
-    /// A percentage above 100, or a concurrency of 0.
-    #[error("stack set {setting} `{value}` is out of range: use {range}")]
-    Range {
-        /// `max concurrent` or `failure tolerance`.
-        setting: &'static str,
-        /// The value given.
-        value: String,
-        /// What is allowed.
-        range: &'static str,
-    },
-    /// A concurrency CloudFormation refuses against the tolerance.
-    #[error(
-        "stack set max concurrent count {max} is more than one above its failure tolerance count {tolerance}: raise the tolerance to at least {} or lower the concurrency",
-        .max - 1
-    )]
-    ConcurrencyAboveTolerance {
-        /// The max concurrent count.
-        max: u32,
-        /// The failure tolerance count.
-        tolerance: u32,
-    },
-    /// A region of the order or an override that is not the set's.
-    #[error("stack set {place} names region `{region}`, which is not one of its regions")]
-    UnknownRegion {
-        /// `region order` or `override for <target>`.
-        place: String,
-        /// The region.
-        region: String,
-    },
-    /// An override for a target that is not the set's.
-    #[error("stack set override names `{target}`, which is not one of its targets")]
-    UnknownTarget {
-        /// The account or OU.
-        target: String,
-    },
-    /// An override of a parameter the template does not declare.
-    #[error("stack set override for `{target}` sets `{key}`, which the template does not declare")]
-    UnknownParameter {
-        /// The account or OU.
-        target: String,
-        /// The parameter key.
-        key: String,
-    },
-    /// Delegated administration with self-managed permissions.
-    #[error(
-        "stack set `{name}` calls as a delegated administrator, which needs organizational units (service-managed permissions)"
-    )]
-    DelegatedAdminWithAccounts {
-        /// The stack set.
-        name: String,
-    },
-}
-
 /// Checks a stack set's deployment against its stack's parameters.
 pub(crate) fn validate(stack: &Stack, spec: &StackSetSpec, problems: &mut Vec<Problem>) {
     let mut push = |kind: Invalid| {
@@ -491,7 +197,7 @@ pub(crate) fn validate(stack: &Stack, spec: &StackSetSpec, problems: &mut Vec<Pr
     }
     for (i, id) in d.targets.ids().iter().enumerate() {
         let ok = match d.targets {
-            Targets::Accounts(_) => crate::app::validate::account_ok(id),
+            Targets::Accounts(_) => crate::construct::account_ok(id),
             Targets::OrganizationalUnits { .. } => is_ou(id),
         };
         if !ok {
@@ -510,7 +216,7 @@ pub(crate) fn validate(stack: &Stack, spec: &StackSetSpec, problems: &mut Vec<Pr
         }
     }
     for (i, region) in d.regions.iter().enumerate() {
-        if !crate::app::validate::region_ok(region) {
+        if !crate::construct::region_ok(region) {
             push(Invalid::Region {
                 region: region.clone(),
             });

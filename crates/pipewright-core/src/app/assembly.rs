@@ -63,8 +63,8 @@ pub struct Artifact {
     /// A SHA-256 of the body and the files, hex.
     pub hash: String,
     /// Where CloudFormation StackSets deploys the template, when the stack
-    /// is a stack set's ([`crate::App::stack_set`]); `None` for a stack.
-    pub stack_set: Option<crate::stack_set::Deployment>,
+    /// is a stack set's (`App::stack_set`); `None` for a stack.
+    pub stack_set: Option<crate::construct::stack_set::Deployment>,
 }
 
 impl Artifact {

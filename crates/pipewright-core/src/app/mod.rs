@@ -9,7 +9,7 @@ mod execution;
 pub mod files;
 mod protection;
 mod synth;
-pub(crate) mod validate;
+mod validate;
 
 pub use crate::construct::{Construct, Env, File, ResourceRef, Stack};
 pub use assembly::{

@@ -40,7 +40,7 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         });
     }
     if let Some(a) = &s.env.account
-        && !account_ok(a)
+        && !crate::construct::account_ok(a)
     {
         problems.push(Problem {
             path: s.name.clone(),
@@ -52,7 +52,7 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         });
     }
     if let Some(r) = &s.env.region
-        && !region_ok(r)
+        && !crate::construct::region_ok(r)
     {
         problems.push(Problem {
             path: s.name.clone(),
@@ -68,25 +68,6 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         crate::stack_set::validate(s, spec, problems);
     }
     problems.extend(s.problems.iter().cloned());
-}
-
-/// Whether `a` is an AWS account ID: 12 digits.
-pub(crate) fn account_ok(a: &str) -> bool {
-    a.len() == 12 && a.chars().all(|c| c.is_ascii_digit())
-}
-
-/// Whether `r` looks like a region name: `eu-west-1`, `us-gov-east-1`.
-pub(crate) fn region_ok(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Checks how deploy reaches the stack: a deploy or execution role needs

@@ -68,8 +68,8 @@ pub struct Stack {
     /// manage (see [`super::execution`]).
     pub(crate) derived_execution: Vec<super::execution::Derived>,
     /// Where StackSets deploys the stack, when it is a stack set's (see
-    /// [`crate::stack_set`]).
-    pub(crate) stack_set: Option<Box<crate::stack_set::StackSetSpec>>,
+    /// [`super::stack_set`]).
+    pub(crate) stack_set: Option<Box<super::stack_set::StackSetSpec>>,
 }
 
 impl Stack {
