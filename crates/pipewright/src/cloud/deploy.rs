@@ -3,6 +3,7 @@
 //! events to a clear end state.
 
 pub use super::preview::{MASK, ParameterChange, Preview, preview, wanted_tags};
+use super::preview::{same_template, same_values};
 
 use super::api::Target;
 use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, means_no_changes};
@@ -234,29 +235,8 @@ pub fn unchanged(
     artifact: &Artifact,
     parameters: &StackParameters,
 ) -> bool {
-    let same_template = deployed_body == artifact.body
-        || reader::parse(deployed_body)
-            .is_ok_and(|t| crate::diff::diff(&t, &artifact.template).is_empty());
-    if !same_template {
-        return false;
-    }
-    let effective = parameters.effective();
-    let params_match = effective.len() == deployed.parameters.len()
-        && effective.iter().all(|(k, v)| {
-            let no_echo = parameters.no_echo.iter().any(|n| n == k);
-            match (v, deployed.parameters.get(*k)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(_), Some(_)) if no_echo => true,
-                (Some(want), Some(have)) => want == have,
-            }
-        });
-    let mut want_tags: Vec<(String, String)> =
-        wanted_tags(artifact, parameters).into_iter().collect();
-    let mut have_tags: Vec<(String, String)> = deployed.tags.clone().into_iter().collect();
-    want_tags.sort();
-    have_tags.sort();
-    params_match && want_tags == have_tags
+    same_template(deployed_body, artifact)
+        && same_values(&deployed.parameters, &deployed.tags, artifact, parameters)
 }
 
 fn report(stack: &str, outcome: DeployOutcome, info: Option<&StackInfo>) -> DeployReport {

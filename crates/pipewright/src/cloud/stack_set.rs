@@ -87,26 +87,8 @@ pub fn existing(d: &Deployment, instances: &[InstanceSummary]) -> Vec<Slot> {
 /// auto-deployment. Operation preferences are not kept by CloudFormation
 /// and so are not compared: they apply to the next operation.
 pub fn set_unchanged(info: &StackSetInfo, art: &Artifact, parameters: &StackParameters) -> bool {
-    let same_template = info.template_body == art.body
-        || crate::template::reader::parse(&info.template_body)
-            .is_ok_and(|t| crate::diff::diff(&t, &art.template).is_empty());
-    let effective = parameters.effective();
-    let same_parameters = effective.len() == info.parameters.len()
-        && effective.iter().all(|(k, v)| {
-            let no_echo = parameters.no_echo.iter().any(|n| n == k);
-            match (v, info.parameters.get(*k)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(_), Some(_)) if no_echo => true,
-                (Some(want), Some(have)) => want == have,
-            }
-        });
-    let mut want_tags: Vec<(String, String)> = super::preview::wanted_tags(art, parameters)
-        .into_iter()
-        .collect();
-    let mut have_tags: Vec<(String, String)> = info.tags.clone().into_iter().collect();
-    want_tags.sort();
-    have_tags.sort();
+    let same_template = super::preview::same_template(&info.template_body, art);
+    let same_values = super::preview::same_values(&info.parameters, &info.tags, art, parameters);
     let same_auto = match &art.stack_set.as_ref().map(|d| &d.targets) {
         Some(Targets::OrganizationalUnits {
             auto_deployment,
@@ -121,7 +103,7 @@ pub fn set_unchanged(info: &StackSetInfo, art: &Artifact, parameters: &StackPara
         }
         _ => true,
     };
-    same_template && same_parameters && want_tags == have_tags && same_auto
+    same_template && same_values && same_auto
 }
 
 /// Plans a deploy: the set is created when `info` is `None`, updated when
