@@ -2,7 +2,7 @@
 //! and region where the stack set lives; each reads every page and turns
 //! SDK shapes into the plain values of [`super::values`].
 
-use super::api::Target;
+use super::api::{Target, parameters};
 use super::error::CloudError;
 use super::values::{
     ErrorCode, InstanceResult, InstanceResultStatus, InstanceSummary, StackDriftStatus,
@@ -10,8 +10,8 @@ use super::values::{
 };
 use crate::stack_set::{CallAs, Count, Deployment, Preferences, Targets};
 use aws_sdk_cloudformation::types::{
-    AutoDeployment, CallAs as SdkCallAs, Capability, DeploymentTargets, Parameter,
-    PermissionModels, RegionConcurrencyType, StackSetOperationPreferences, Tag,
+    AutoDeployment, CallAs as SdkCallAs, Capability, DeploymentTargets, PermissionModels,
+    RegionConcurrencyType, StackSetOperationPreferences, Tag,
 };
 use indexmap::IndexMap;
 
@@ -50,22 +50,6 @@ pub(crate) fn preferences(p: &Preferences) -> StackSetOperationPreferences {
     };
     b.set_region_order((!p.region_order.is_empty()).then(|| p.region_order.clone()))
         .build()
-}
-
-fn parameters(values: &[(&str, Option<&str>)]) -> Vec<Parameter> {
-    values
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => Parameter::builder()
-                .parameter_key(*k)
-                .parameter_value(*v)
-                .build(),
-            None => Parameter::builder()
-                .parameter_key(*k)
-                .use_previous_value(true)
-                .build(),
-        })
-        .collect()
 }
 
 /// The accounts or units of `targets` as the instance calls take them:
