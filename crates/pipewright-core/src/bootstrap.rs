@@ -50,6 +50,27 @@ use crate::iam::{Principal, Role, RoleArn, RoleRef, Statement};
 use crate::s3::Bucket;
 use crate::template::{Expr, Output};
 
+/// The administration role StackSets uses in the administrator account
+/// with self-managed permissions (the name CloudFormation looks for when a
+/// stack set names none).
+pub const STACK_SET_ADMINISTRATION_ROLE: &str = "AWSCloudFormationStackSetAdministrationRole";
+/// The execution role StackSets assumes in each target account with
+/// self-managed permissions (the name CloudFormation looks for when a stack
+/// set names none).
+pub const STACK_SET_EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
+/// Granting self-managed permissions for StackSets.
+pub const STACK_SET_ROLES_DOC: &str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html";
+/// What StackSets does with an instance's stack through the execution
+/// role ([`STACK_SET_ROLES_DOC`]).
+pub const STACK_SET_INSTANCE_ACTIONS: &[&str] = &[
+    "cloudformation:CreateStack",
+    "cloudformation:DeleteStack",
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DescribeStacks",
+    "cloudformation:GetTemplate",
+    "cloudformation:UpdateStack",
+];
+
 /// Days after which a staged template (and a replaced version of one)
 /// expires from the template bucket: it is read once, when its change set
 /// is made.
@@ -157,6 +178,8 @@ pub struct Bootstrap {
     execution: Vec<Statement>,
     administrator: Option<String>,
     readers: Vec<RoleArn>,
+    stack_set_execution: Option<(String, Vec<String>)>,
+    stack_set_targets: Vec<String>,
 }
 
 impl Bootstrap {
@@ -173,7 +196,43 @@ impl Bootstrap {
             execution: Vec::new(),
             administrator: None,
             readers: Vec::new(),
+            stack_set_execution: None,
+            stack_set_targets: Vec::new(),
         }
+    }
+
+    /// Adds the StackSets execution role [`STACK_SET_EXECUTION_ROLE`] to
+    /// this (target) account: exactly the administration role
+    /// [`STACK_SET_ADMINISTRATION_ROLE`] of `administrator` may assume it,
+    /// and its policy is derived at synth from the templates of
+    /// `stack_sets` (self-managed stack sets of the app), in each of their
+    /// regions, like the execution role's, plus what StackSets does with
+    /// the instance stacks ([`STACK_SET_INSTANCE_ACTIONS`] on
+    /// `StackSet-<name>-*`). Default: no such role.
+    pub fn stack_set_execution<S: Into<String>>(
+        mut self,
+        administrator: impl Into<String>,
+        stack_sets: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.stack_set_execution = Some((
+            administrator.into(),
+            stack_sets.into_iter().map(Into::into).collect(),
+        ));
+        self
+    }
+
+    /// Adds the StackSets administration role
+    /// [`STACK_SET_ADMINISTRATION_ROLE`] to this (administrator) account:
+    /// CloudFormation may assume it, and it may assume exactly the
+    /// execution role [`STACK_SET_EXECUTION_ROLE`] of each of `accounts`.
+    /// Default: no such role.
+    pub fn stack_set_administration<S: Into<String>>(
+        mut self,
+        accounts: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.stack_set_targets
+            .extend(accounts.into_iter().map(Into::into));
+        self
     }
 
     /// Adds the read role [`DEFAULT_READ_ROLE`], which exactly `reader` (a
@@ -316,7 +375,7 @@ impl Bootstrap {
             |stack| bucket.grant_read_write(stack, &deploy),
         );
         if self.administrator.is_none() {
-            stack.derived_execution = Some(execution::Derived {
+            stack.derived_execution.push(execution::Derived {
                 path: stack.path("ExecutionRole"),
                 role: execution.resource().clone(),
                 stacks: self.managed.clone(),
@@ -339,6 +398,7 @@ impl Bootstrap {
                 .insert("pipewright:administrator-access".into(), Expr::from(reason));
         }
 
+        self.add_stack_set_roles(&mut stack);
         if !self.readers.is_empty() {
             let read = self.add_read_role(&mut stack, &path);
             stack.add_output(
@@ -361,6 +421,71 @@ impl Bootstrap {
                 .description("Where pipewright deploy stages templates over 51,200 bytes"),
         );
         stack
+    }
+
+    /// The StackSets roles asked for: the execution role of a target
+    /// account (derived from its stack sets) and the administration role
+    /// of the administrator account.
+    fn add_stack_set_roles(&self, stack: &mut Stack) {
+        if let Some((administrator, sets)) = &self.stack_set_execution {
+            let admin = RoleArn::new(administrator, STACK_SET_ADMINISTRATION_ROLE);
+            let role = stack.add(
+                Role::assumed_by_role("StackSetExecutionRole", &admin)
+                    .name(STACK_SET_EXECUTION_ROLE)
+                    .description(
+                        "CloudFormation StackSets acts as this role for the stack set instances of this account",
+                    ),
+            );
+            let mut instances = Statement::allow(STACK_SET_INSTANCE_ACTIONS.iter().copied());
+            for name in sets {
+                instances = instances.resource(Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:cloudformation:*:${{AWS::AccountId}}:stack/StackSet-{name}-*"
+                )));
+            }
+            stack.for_need(
+                Need::feature(
+                    "StackSets creates, updates and deletes the instance stacks",
+                    STACK_SET_ROLES_DOC,
+                ),
+                |stack| stack.grant(&role, instances),
+            );
+            stack.derived_execution.push(execution::Derived {
+                path: stack.path("StackSetExecutionRole"),
+                role: role.resource().clone(),
+                stacks: sets.clone(),
+                by_hand: false,
+            });
+            stack.add_output(
+                "StackSetExecutionRoleArn",
+                Output::new(role.arn()).description("The role StackSets acts as in this account"),
+            );
+        }
+        if !self.stack_set_targets.is_empty() {
+            let role = stack.add(
+                Role::new("StackSetAdministrationRole", "cloudformation.amazonaws.com")
+                    .name(STACK_SET_ADMINISTRATION_ROLE)
+                    .description(
+                        "CloudFormation StackSets assumes this role to reach the target accounts' execution roles",
+                    ),
+            );
+            let mut assume = Statement::allow(["sts:AssumeRole"]);
+            for account in &self.stack_set_targets {
+                assume = assume.resource(Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:iam::{account}:role/{STACK_SET_EXECUTION_ROLE}"
+                )));
+            }
+            stack.for_need(
+                Need::feature(
+                    "StackSets reaches each target account through its execution role",
+                    STACK_SET_ROLES_DOC,
+                ),
+                |stack| stack.grant(&role, assume),
+            );
+            stack.add_output(
+                "StackSetAdministrationRoleArn",
+                Output::new(role.arn()).description("The role StackSets assumes in this account"),
+            );
+        }
     }
 
     /// The read role, trusting exactly the readers, with [`READ_ACTIONS`]

@@ -57,6 +57,9 @@ pub enum ProblemKind {
     /// A logical ID is invalid.
     #[error(transparent)]
     LogicalId(#[from] InvalidLogicalId),
+    /// A stack set's targets, regions or preferences are invalid.
+    #[error(transparent)]
+    StackSet(#[from] InvalidStackSet),
     /// A stack name is invalid.
     #[error(
         "stack name `{name}` is invalid: start with a letter, then use letters, digits and hyphens, at most 128 characters"
@@ -817,4 +820,119 @@ fn choices(groups: &[String]) -> String {
                 .join(", ")
         )
     }
+}
+
+/// What is wrong with a stack set.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidStackSet {
+    /// No region.
+    #[error("stack set `{name}` has no region: add one with `.region(..)`")]
+    NoRegion {
+        /// The stack set.
+        name: String,
+    },
+    /// No account or unit.
+    #[error("stack set `{name}` has no target: list at least one account or organizational unit")]
+    NoTarget {
+        /// The stack set.
+        name: String,
+    },
+    /// An account ID that is not 12 digits.
+    #[error("stack set target `{id}` is not a 12-digit account ID")]
+    Account {
+        /// The ID.
+        id: String,
+    },
+    /// An OU or root ID of the wrong shape.
+    #[error(
+        "stack set target `{id}` is not an organizational unit ID (`ou-` then two groups of lowercase letters and digits, such as `ou-ab12-cd34ef56`) or a root ID (`r-ab12`)"
+    )]
+    OrganizationalUnit {
+        /// The ID.
+        id: String,
+    },
+    /// A region name of the wrong shape.
+    #[error("stack set region `{region}` is not a region name such as `eu-west-1`")]
+    Region {
+        /// The name.
+        region: String,
+    },
+    /// A target or region listed twice.
+    #[error("stack set {what} `{value}` is listed twice")]
+    Duplicate {
+        /// `target` or `region`.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// An option of organizational units set on a list of accounts.
+    #[error(
+        "stack set `{name}` sets `{option}`, which applies to organizational units (service-managed permissions), not to a list of accounts"
+    )]
+    NotForAccounts {
+        /// The stack set.
+        name: String,
+        /// The setter.
+        option: &'static str,
+    },
+    /// Retaining stacks without auto-deployment.
+    #[error(
+        "stack set `{name}` retains stacks on account removal without auto-deployment: CloudFormation only retains them when auto-deployment is on"
+    )]
+    RetainWithoutAutoDeployment {
+        /// The stack set.
+        name: String,
+    },
+    /// A percentage above 100, or a concurrency of 0.
+    #[error("stack set {setting} `{value}` is out of range: use {range}")]
+    Range {
+        /// `max concurrent` or `failure tolerance`.
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// What is allowed.
+        range: &'static str,
+    },
+    /// A concurrency CloudFormation refuses against the tolerance.
+    #[error(
+        "stack set max concurrent count {max} is more than one above its failure tolerance count {tolerance}: raise the tolerance to at least {} or lower the concurrency",
+        .max - 1
+    )]
+    ConcurrencyAboveTolerance {
+        /// The max concurrent count.
+        max: u32,
+        /// The failure tolerance count.
+        tolerance: u32,
+    },
+    /// A region of the order or an override that is not the set's.
+    #[error("stack set {place} names region `{region}`, which is not one of its regions")]
+    UnknownRegion {
+        /// `region order` or `override for <target>`.
+        place: String,
+        /// The region.
+        region: String,
+    },
+    /// An override for a target that is not the set's.
+    #[error("stack set override names `{target}`, which is not one of its targets")]
+    UnknownTarget {
+        /// The account or OU.
+        target: String,
+    },
+    /// An override of a parameter the template does not declare.
+    #[error("stack set override for `{target}` sets `{key}`, which the template does not declare")]
+    UnknownParameter {
+        /// The account or OU.
+        target: String,
+        /// The parameter key.
+        key: String,
+    },
+    /// Delegated administration with self-managed permissions.
+    #[error(
+        "stack set `{name}` calls as a delegated administrator, which needs organizational units (service-managed permissions)"
+    )]
+    DelegatedAdminWithAccounts {
+        /// The stack set.
+        name: String,
+    },
 }

@@ -37,3 +37,4 @@ pub mod s3;
 pub mod scheduler;
 pub mod sns;
 pub mod ssm;
+pub mod stack_set;

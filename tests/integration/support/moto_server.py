@@ -20,6 +20,16 @@ ARN for the types whose `Ref` CloudFormation documents as the ARN, such as
 a connection), and whose attributes are ARN-shaped strings. Nothing is
 created behind it.
 
+3. Stack sets deployed to organizational units (service-managed). moto
+5.2.1 creates an instance for every account of a unit, but does not say
+which unit an instance came through (`OrganizationalUnitId` of
+ListStackInstances, which CloudFormation returns), its CreateStackInstances
+operation lists no account (so ListStackSetOperationResults is empty), and
+DeleteStackInstances ignores `DeploymentTargets` (so nothing is deleted).
+Each instance keeps the unit it came through and returns it; the
+operation lists the accounts and regions it reached; a delete by unit
+deletes that unit's instances.
+
 Nothing else of moto is changed.
 
 Arguments are moto_server's own (`-H 127.0.0.1 -p PORT`).
@@ -27,9 +37,12 @@ Arguments are moto_server's own (`-H 127.0.0.1 -p PORT`).
 
 import sys
 
+from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
+from moto.core.responses import ActionResult
 from moto.server import main
 
 _execute_change_set = CloudFormationBackend.execute_change_set
@@ -137,6 +150,76 @@ def resource_class_from_type(resource_type):
 
 
 parsing.resource_class_from_type = resource_class_from_type
+
+
+_create_instances = cfn_models.StackInstances.create_instances
+
+
+def create_instances(self, accounts, regions, parameters, deployment_targets, permission_model):
+    before = len(self.stack_instances)
+    created = _create_instances(self, accounts, regions, parameters, deployment_targets, permission_model)
+    units = deployment_targets.get("OrganizationalUnitIds", [])
+    if units:
+        parents = {a.id: a.parent_id for a in self.org_backend.accounts}
+        ou_parents = {ou.id: ou.parent_id for ou in self.org_backend.ou}
+        for instance in self.stack_instances[before:]:
+            parent = parents.get(instance.account_id)
+            # The unit named in the call: the account's own, or the one
+            # above it.
+            instance.organizational_unit_id = parent if parent in units else ou_parents.get(parent)
+    return created
+
+
+cfn_models.StackInstances.create_instances = create_instances
+
+_instance_to_dict = cfn_models.StackInstance.to_dict
+
+
+def instance_to_dict(self):
+    out = _instance_to_dict(self)
+    unit = getattr(self, "organizational_unit_id", None)
+    if unit:
+        out["OrganizationalUnitId"] = unit
+    return out
+
+
+cfn_models.StackInstance.to_dict = instance_to_dict
+
+_set_create_stack_instances = cfn_models.StackSet.create_stack_instances
+
+
+def set_create_stack_instances(self, accounts, regions, deployment_targets, parameters):
+    before = len(self.stack_instances)
+    operation_id = _set_create_stack_instances(self, accounts, regions, deployment_targets, parameters)
+    operation = self.get_operation(operation_id)
+    operation["Instances"] = [{i.account_id: i.region_name} for i in self.stack_instances[before:]]
+    return operation_id
+
+
+cfn_models.StackSet.create_stack_instances = set_create_stack_instances
+
+_response_delete_stack_instances = CloudFormationResponse.delete_stack_instances
+
+
+def response_delete_stack_instances(self):
+    targets = self._get_params().get("DeploymentTargets") or {}
+    units = targets.get("OrganizationalUnitIds") or []
+    if not units:
+        return _response_delete_stack_instances(self)
+    stackset = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
+    regions = self._get_param("Regions", [])
+    accounts = sorted(
+        {
+            i.account_id
+            for i in stackset.stack_instances
+            if getattr(i, "organizational_unit_id", None) in units and i.region_name in regions
+        }
+    )
+    stackset.delete_stack_instances(accounts, regions)
+    return ActionResult({"OperationId": stackset.operations[-1]["OperationId"]})
+
+
+CloudFormationResponse.delete_stack_instances = response_delete_stack_instances
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

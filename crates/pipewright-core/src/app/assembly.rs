@@ -62,6 +62,9 @@ pub struct Artifact {
     pub capabilities: Vec<Capability>,
     /// A SHA-256 of the body and the files, hex.
     pub hash: String,
+    /// Where CloudFormation StackSets deploys the template, when the stack
+    /// is a stack set's (`App::stack_set`); `None` for a stack.
+    pub stack_set: Option<crate::construct::stack_set::Deployment>,
 }
 
 impl Artifact {

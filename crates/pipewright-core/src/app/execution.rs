@@ -57,7 +57,7 @@ pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
 /// Whether synth derives a role of `stack` from other stacks: it is
 /// rendered after them.
 fn derives(stack: &Stack) -> bool {
-    stack.derived_execution.is_some() || !stack.derived_reads.is_empty()
+    !stack.derived_execution.is_empty() || !stack.derived_reads.is_empty()
 }
 
 /// Grants the read roles of stack `i` what reading the resources of the
@@ -105,13 +105,22 @@ fn derive_reads(stacks: &mut [Stack], i: usize) {
     }
 }
 
-/// Grants bootstrap `i`'s execution role what its managed stacks need,
-/// and its read roles what reading them takes.
+/// Grants each of bootstrap `i`'s execution roles what its managed stacks
+/// need, and its read roles what reading them takes.
 fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
     derive_reads(stacks, i);
-    let Some(derived) = stacks[i].derived_execution.take() else {
-        return;
-    };
+    for derived in std::mem::take(&mut stacks[i].derived_execution) {
+        derive_one(stacks, i, derived, problems);
+    }
+}
+
+/// Grants one execution role what its managed stacks need.
+fn derive_one(
+    stacks: &mut [Stack],
+    i: usize,
+    derived: execution::Derived,
+    problems: &mut Vec<Problem>,
+) {
     let mut statements = Vec::new();
     let bootstrap = stacks[i].name.clone();
     for name in &derived.stacks {
@@ -131,20 +140,35 @@ fn derive(stacks: &mut [Stack], i: usize, problems: &mut Vec<Problem>) {
         kinds.sort_unstable();
         kinds.dedup();
         let mut unknown = Vec::new();
-        for kind in kinds {
-            let resources = managed
-                .resources
+        // A stack set's instances live in each of its regions; a stack in
+        // its own.
+        let regions: Vec<Option<&str>> = match &managed.stack_set {
+            Some(spec) => spec
+                .deployment
+                .regions
                 .iter()
-                .map(|item| &item.value)
-                .filter(|r| r.kind == kind);
-            let (found, missing) = execution::statements(resources, managed.env.region.as_deref());
-            unknown.extend(missing);
-            let need = Need::feature(
-                format!("CloudFormation manages the `{kind}` resources of stack `{name}`"),
-                HANDLERS_DOC,
-            );
-            statements.extend(found.into_iter().map(|s| (need.clone(), s)));
+                .map(|r| Some(r.as_str()))
+                .collect(),
+            None => vec![managed.env.region.as_deref()],
+        };
+        for kind in kinds {
+            for region in &regions {
+                let resources = managed
+                    .resources
+                    .iter()
+                    .map(|item| &item.value)
+                    .filter(|r| r.kind == kind);
+                let (found, missing) = execution::statements(resources, *region);
+                unknown.extend(missing);
+                let need = Need::feature(
+                    format!("CloudFormation manages the `{kind}` resources of stack `{name}`"),
+                    HANDLERS_DOC,
+                );
+                statements.extend(found.into_iter().map(|s| (need.clone(), s)));
+            }
         }
+        unknown.sort();
+        unknown.dedup();
         if derived.by_hand {
             continue;
         }

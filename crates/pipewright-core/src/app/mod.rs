@@ -43,6 +43,19 @@ impl App {
         self.stacks.push(stack);
     }
 
+    /// Adds a stack set (chained): its stack is synthesized like any other
+    /// and listed among [`App::stacks`]; deploy hands it to CloudFormation
+    /// StackSets.
+    pub fn stack_set(mut self, set: crate::stack_set::StackSet) -> Self {
+        self.stacks.push(set.into_stack());
+        self
+    }
+
+    /// Adds a stack set.
+    pub fn add_stack_set(&mut self, set: crate::stack_set::StackSet) {
+        self.stacks.push(set.into_stack());
+    }
+
     /// The stacks, in the order they were added.
     pub fn stacks(&self) -> &[Stack] {
         &self.stacks
@@ -64,7 +77,7 @@ impl App {
         if self
             .stacks
             .iter()
-            .any(|s| s.derived_execution.is_some() || !s.derived_reads.is_empty())
+            .any(|s| !s.derived_execution.is_empty() || !s.derived_reads.is_empty())
         {
             let mut copy = self.stacks.clone();
             for (i, grants) in execution::derived_grants(&mut copy) {

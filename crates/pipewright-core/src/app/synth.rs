@@ -311,6 +311,7 @@ fn emit(
             files: stack.files,
             dependencies: deps[i].iter().map(|&d| names[d].clone()).collect(),
             hash,
+            stack_set: stack.stack_set.map(|s| s.deployment),
         })?;
     }
     Ok(())

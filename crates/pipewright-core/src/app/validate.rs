@@ -40,7 +40,7 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
         });
     }
     if let Some(a) = &s.env.account
-        && !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+        && !crate::construct::account_ok(a)
     {
         problems.push(Problem {
             path: s.name.clone(),
@@ -51,29 +51,22 @@ pub(super) fn stack(s: &Stack, problems: &mut Vec<Problem>) {
             },
         });
     }
-    if let Some(r) = &s.env.region {
-        let parts: Vec<&str> = r.split('-').collect();
-        let ok = parts.len() >= 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            })
-            && parts
-                .last()
-                .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-        if !ok {
-            problems.push(Problem {
-                path: s.name.clone(),
-                kind: ProblemKind::Environment {
-                    what: "region",
-                    value: r.clone(),
-                    expected: "a region looks like `eu-west-1`",
-                },
-            });
-        }
+    if let Some(r) = &s.env.region
+        && !crate::construct::region_ok(r)
+    {
+        problems.push(Problem {
+            path: s.name.clone(),
+            kind: ProblemKind::Environment {
+                what: "region",
+                value: r.clone(),
+                expected: "a region looks like `eu-west-1`",
+            },
+        });
     }
     roles(s, problems);
+    if let Some(spec) = &s.stack_set {
+        crate::stack_set::validate(s, spec, problems);
+    }
     problems.extend(s.problems.iter().cloned());
 }
 

@@ -10,6 +10,7 @@ pub mod execution;
 pub mod grant;
 pub(crate) mod render;
 mod stack;
+pub mod stack_set;
 
 pub use grant::{Grant, GrantTarget, Need, ResourcePolicy};
 pub(crate) use stack::Item;
@@ -154,4 +155,23 @@ impl AsRef<ResourceRef> for ResourceRef {
     fn as_ref(&self) -> &ResourceRef {
         self
     }
+}
+
+/// Whether `a` is an AWS account ID: 12 digits.
+pub(crate) fn account_ok(a: &str) -> bool {
+    a.len() == 12 && a.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether `r` looks like a region name: `eu-west-1`, `us-gov-east-1`.
+pub(crate) fn region_ok(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }

@@ -63,13 +63,17 @@ pub struct Stack {
     /// What the model does not type, written as given (see
     /// [`Stack::add_verbatim`]).
     pub(crate) verbatim: IndexMap<String, Expr>,
-    /// A bootstrap's execution role, whose policy synth derives from the
-    /// stacks it manages (see [`super::execution`]).
-    pub(crate) derived_execution: Option<super::execution::Derived>,
+    /// A bootstrap's execution roles (CloudFormation's, and StackSets'
+    /// when asked for), whose policies synth derives from the stacks they
+    /// manage (see [`super::execution`]).
+    pub(crate) derived_execution: Vec<super::execution::Derived>,
     /// Roles of this stack that read other stacks' resources (drift
     /// detection reads each with the caller's credentials), whose read
     /// permissions synth derives from those stacks.
     pub(crate) derived_reads: Vec<super::execution::Derived>,
+    /// Where StackSets deploys the stack, when it is a stack set's (see
+    /// [`super::stack_set`]).
+    pub(crate) stack_set: Option<Box<super::stack_set::StackSetSpec>>,
 }
 
 impl Stack {
@@ -100,8 +104,9 @@ impl Stack {
             overrides: Vec::new(),
             depends_on: Vec::new(),
             verbatim: IndexMap::new(),
-            derived_execution: None,
+            derived_execution: Vec::new(),
             derived_reads: Vec::new(),
+            stack_set: None,
         }
     }
 

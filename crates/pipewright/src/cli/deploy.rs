@@ -8,6 +8,7 @@ use super::{Exit, Printer};
 use crate::App;
 use crate::cloud::deploy::{DeployOptions, DeployOutcome, DeployReport, Deployer};
 use crate::cloud::protection::{AllowReplace, AtRisk, Holds, Loss};
+use crate::cloud::stack_set_flow::SetOutcome;
 use crate::cloud::{CloudError, Connect};
 use crate::parameters::Override;
 use serde_json::json;
@@ -145,6 +146,9 @@ fn outcome_name(o: &DeployOutcome) -> &'static str {
         DeployOutcome::Declined => "declined",
         DeployOutcome::Failed { .. } => "failed",
         DeployOutcome::Skipped { .. } => "skipped",
+        DeployOutcome::StackSet(o) if !o.executed => "planned",
+        DeployOutcome::StackSet(o) if o.is_ok() => "deployed",
+        DeployOutcome::StackSet(_) => "failed",
         DeployOutcome::Error(_) => "error",
     }
 }
@@ -163,6 +167,15 @@ fn to_json(r: &DeployReport) -> serde_json::Value {
             v["remedy"] = json!(remedy);
         }
         DeployOutcome::Skipped { because } => v["because"] = json!(because),
+        DeployOutcome::StackSet(o) => {
+            v["stack_set"] = json!({
+                "plan": o.plan,
+                "instances": o.results,
+                "failed_operations": o.failed_operations.iter()
+                    .map(|(op, status)| json!({"operation": op, "status": status}))
+                    .collect::<Vec<_>>(),
+            });
+        }
         DeployOutcome::Error(e) => {
             v["error"] = json!(e.to_string());
             if let CloudError::DataAtRisk { changes, .. } = e {
@@ -251,6 +264,19 @@ fn summarize(
             ));
             worse(exit, Exit::Failure);
         }
+        DeployOutcome::StackSet(o) => {
+            stack_set_table(printer, stack, o);
+            if !o.is_ok() {
+                let failed = stack_set_failures(o);
+                printer.error(
+                    &format!("stack set `{stack}`: {failed}"),
+                    &[],
+                    &[],
+                    Some("fix the cause in each failed account and region, then deploy again: the instances that succeeded are left as they are"),
+                );
+                worse(exit, Exit::StackFailed);
+            }
+        }
         DeployOutcome::Error(e) => {
             errors.report(printer, stack, e);
             worse(
@@ -263,6 +289,51 @@ fn summarize(
             );
         }
     }
+}
+
+/// The end table of a stack set deploy: one line per account and
+/// region, with its status and reason.
+fn stack_set_table(printer: &Printer, stack: &str, o: &SetOutcome) {
+    if !o.executed {
+        printer.status(&format!(
+            "{stack}: planned; nothing was changed (--no-execute)"
+        ));
+        return;
+    }
+    printer.status(&format!("{stack}: stack set instances"));
+    printer.status(&format!(
+        "  {:<14} {:<16} {:<10} REASON",
+        "ACCOUNT", "REGION", "STATUS"
+    ));
+    for r in &o.results {
+        let status = if r.status.is_failure() {
+            printer.paint(style::REMOVE, &format!("{:<10}", r.status.as_str()))
+        } else {
+            format!("{:<10}", r.status.as_str())
+        };
+        printer.status(&format!(
+            "  {:<14} {:<16} {status} {}",
+            r.account,
+            r.region,
+            r.reason.as_deref().unwrap_or("")
+        ));
+    }
+}
+
+/// How many instances and operations failed, in words.
+fn stack_set_failures(o: &SetOutcome) -> String {
+    let failed = crate::cloud::stack_set::failures(&o.results).len();
+    let mut parts = Vec::new();
+    if failed > 0 {
+        parts.push(format!(
+            "{failed} {} failed",
+            if failed == 1 { "instance" } else { "instances" }
+        ));
+    }
+    for (op, status) in &o.failed_operations {
+        parts.push(format!("the {op} operation ended {status}"));
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]
@@ -283,6 +354,46 @@ mod tests {
             summarize(&printer, &r, &mut exit, &mut Default::default());
         }
         exit
+    }
+
+    #[test]
+    fn a_stack_set_with_a_failed_instance_exits_4() {
+        use crate::cloud::values::{InstanceResult, InstanceResultStatus};
+        let outcome = |status| {
+            DeployOutcome::StackSet(SetOutcome {
+                executed: true,
+                results: vec![InstanceResult {
+                    account: "222222222222".into(),
+                    region: "eu-west-1".into(),
+                    status,
+                    reason: Some("no execution role".into()),
+                }],
+                ..SetOutcome::default()
+            })
+        };
+        assert_eq!(
+            outcome_exit(vec![outcome(InstanceResultStatus::Succeeded)]),
+            Exit::Success
+        );
+        assert_eq!(
+            outcome_exit(vec![outcome(InstanceResultStatus::Failed)]),
+            Exit::StackFailed
+        );
+        let o = SetOutcome {
+            executed: true,
+            results: vec![InstanceResult {
+                account: "a".into(),
+                region: "r".into(),
+                status: InstanceResultStatus::Cancelled,
+                reason: None,
+            }],
+            failed_operations: vec![("update".into(), "FAILED".into())],
+            ..SetOutcome::default()
+        };
+        assert_eq!(
+            stack_set_failures(&o),
+            "1 instance failed; the update operation ended FAILED"
+        );
     }
 
     #[test]

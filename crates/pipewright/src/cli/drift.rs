@@ -151,6 +151,17 @@ fn text(printer: &Printer, r: &StackDrift) -> Vec<String> {
             ));
         }
     }
+    for i in &r.instances {
+        out.push(format!(
+            "    instance {} {}: {}",
+            i.account,
+            i.region,
+            i.drift_status
+                .as_ref()
+                .map(|d| d.as_str())
+                .unwrap_or("NOT_CHECKED")
+        ));
+    }
     if !r.resources.not_checked.is_empty() {
         out.push(format!(
             "    not checked: {}",

@@ -27,6 +27,10 @@ pub(super) fn run(
     let mut errors = prepare::StackErrors::default();
     let mut rows = Vec::new();
     for r in &reports {
+        if let Some(set) = &r.stack_set {
+            rows.push(stack_set_row(printer, &r.stack, set, as_json)?);
+            continue;
+        }
         match &r.info {
             Err(e) => {
                 errors.report(printer, &r.stack, e);
@@ -104,4 +108,53 @@ pub(super) fn run(
         )?)?;
     }
     Ok(exit)
+}
+
+/// A deployed stack set: one line for the set, one per instance (text),
+/// or its JSON row.
+fn stack_set_row(
+    printer: &Printer,
+    stack: &str,
+    set: &crate::cloud::status::SetStatus,
+    as_json: bool,
+) -> anyhow::Result<serde_json::Value> {
+    if !as_json {
+        let current = set
+            .instances
+            .iter()
+            .filter(|i| i.status == crate::cloud::values::StackInstanceStatus::Current)
+            .count();
+        printer.data(&format!(
+            "{stack}\tstack set {}\t{}\t{} instances, {current} current",
+            set.info.status,
+            set.info.permission_model,
+            set.instances.len()
+        ))?;
+        for i in &set.instances {
+            printer.data(&format!(
+                "{stack}\tinstance\t{}\t{}\t{}\tdrift {}{}",
+                i.account,
+                i.region,
+                i.status,
+                i.drift_status
+                    .as_ref()
+                    .map(|d| d.as_str())
+                    .unwrap_or("NOT_CHECKED"),
+                i.reason
+                    .as_deref()
+                    .map(|r| format!("\t{r}"))
+                    .unwrap_or_default()
+            ))?;
+        }
+    }
+    Ok(json!({
+        "stack": stack,
+        "deployed": true,
+        "stack_set": {
+            "status": set.info.status,
+            "permission_model": set.info.permission_model,
+            "parameters": set.info.parameters,
+            "instances": set.instances,
+        },
+    }))
 }

@@ -133,6 +133,34 @@ impl Ui for TerminalUi<'_> {
                 }
             }
             Progress::Note(n) => self.line(&format!("{p}  {n}")),
+            Progress::StackSetPlan(plan) => {
+                for l in stack_set_plan_lines(plan) {
+                    let s = match l.chars().next() {
+                        Some('+') => style::ADD,
+                        Some('-') => style::REMOVE,
+                        _ => style::CHANGE,
+                    };
+                    self.line(&format!("{p}    {}", self.printer.paint(s, &l)));
+                }
+            }
+            Progress::Instance(r) => {
+                let line = format!(
+                    "{} {} {}{}",
+                    r.account,
+                    r.region,
+                    r.status,
+                    r.reason
+                        .as_deref()
+                        .map(|w| format!(": {w}"))
+                        .unwrap_or_default()
+                );
+                let painted = if r.status.is_failure() {
+                    self.printer.paint(style::REMOVE, &line)
+                } else {
+                    line
+                };
+                self.line(&format!("{p}  {painted}"));
+            }
         }
     }
 
@@ -212,6 +240,26 @@ impl Drop for TerminalUi<'_> {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The preview of a stack set deploy, one line each: the set, then the
+/// instances to add (`+`), update (`~`) and remove (`-`).
+pub(crate) fn stack_set_plan_lines(plan: &crate::cloud::stack_set::SetPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    if plan.create {
+        out.push("+ stack set (created)".to_owned());
+    } else if plan.update {
+        out.push("~ stack set (template, parameters, tags or auto-deployment changed)".to_owned());
+    }
+    let mut each = |sign: char, what: &str, slots: &[crate::cloud::stack_set::Slot]| {
+        for s in slots {
+            out.push(format!("{sign} {} {} ({what})", s.target, s.region));
+        }
+    };
+    each('+', "add", &plan.add);
+    each('~', "update", &plan.update_instances);
+    each('-', "remove", &plan.remove);
+    out
 }
 
 #[cfg(test)]

@@ -37,6 +37,24 @@ pub(crate) struct Target {
     pub(crate) read_only: Option<String>,
 }
 
+/// Parameter values as the API takes them; `None` keeps the previous
+/// value.
+pub(super) fn parameters(values: &[(&str, Option<&str>)]) -> Vec<Parameter> {
+    values
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => Parameter::builder()
+                .parameter_key(*k)
+                .parameter_value(*v)
+                .build(),
+            None => Parameter::builder()
+                .parameter_key(*k)
+                .use_previous_value(true)
+                .build(),
+        })
+        .collect()
+}
+
 pub(crate) fn time(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
 }
@@ -79,7 +97,7 @@ impl Target {
 
     /// Refuses a write call through a read-only client (see
     /// `accounts::read_only`).
-    fn writable(&self, stack: &str) -> Result<(), CloudError> {
+    pub(super) fn writable(&self, stack: &str) -> Result<(), CloudError> {
         match &self.read_only {
             Some(account) => Err(CloudError::ReadOnly {
                 stack: stack.to_owned(),
@@ -89,7 +107,7 @@ impl Target {
         }
     }
 
-    fn fail<E>(
+    pub(super) fn fail<E>(
         &self,
         operation: &'static str,
         stack: &str,
@@ -186,20 +204,7 @@ impl Target {
         req: &ChangeSetRequest<'_>,
     ) -> Result<(String, String), CloudError> {
         self.writable(req.stack)?;
-        let parameters = req
-            .parameters
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => Parameter::builder()
-                    .parameter_key(*k)
-                    .parameter_value(*v)
-                    .build(),
-                None => Parameter::builder()
-                    .parameter_key(*k)
-                    .use_previous_value(true)
-                    .build(),
-            })
-            .collect();
+        let parameters = parameters(&req.parameters);
         let out = self
             .client
             .create_change_set()

@@ -3,6 +3,7 @@
 //! events to a clear end state.
 
 pub use super::preview::{MASK, ParameterChange, Preview, preview, wanted_tags};
+use super::preview::{same_template, same_values};
 
 use super::api::Target;
 use super::change_set::{self, ChangeSetRequest, ChangeSetStatus, means_no_changes};
@@ -103,6 +104,8 @@ pub enum DeployOutcome {
         /// That stack.
         because: String,
     },
+    /// A stack set: what was planned and each instance's result.
+    StackSet(super::stack_set_flow::SetOutcome),
     /// An error talking to AWS.
     Error(CloudError),
 }
@@ -118,7 +121,7 @@ impl DeployOutcome {
                 | DeployOutcome::Created
                 | DeployOutcome::Updated
                 | DeployOutcome::ChangeSetLeft { .. }
-        )
+        ) || matches!(self, DeployOutcome::StackSet(o) if o.is_ok())
     }
 }
 
@@ -232,29 +235,8 @@ pub fn unchanged(
     artifact: &Artifact,
     parameters: &StackParameters,
 ) -> bool {
-    let same_template = deployed_body == artifact.body
-        || reader::parse(deployed_body)
-            .is_ok_and(|t| crate::diff::diff(&t, &artifact.template).is_empty());
-    if !same_template {
-        return false;
-    }
-    let effective = parameters.effective();
-    let params_match = effective.len() == deployed.parameters.len()
-        && effective.iter().all(|(k, v)| {
-            let no_echo = parameters.no_echo.iter().any(|n| n == k);
-            match (v, deployed.parameters.get(*k)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(_), Some(_)) if no_echo => true,
-                (Some(want), Some(have)) => want == have,
-            }
-        });
-    let mut want_tags: Vec<(String, String)> =
-        wanted_tags(artifact, parameters).into_iter().collect();
-    let mut have_tags: Vec<(String, String)> = deployed.tags.clone().into_iter().collect();
-    want_tags.sort();
-    have_tags.sort();
-    params_match && want_tags == have_tags
+    same_template(deployed_body, artifact)
+        && same_values(&deployed.parameters, &deployed.tags, artifact, parameters)
 }
 
 fn report(stack: &str, outcome: DeployOutcome, info: Option<&StackInfo>) -> DeployReport {
@@ -348,6 +330,9 @@ impl<'a> Deployer<'a> {
 
     async fn try_deploy(&self, plan: &StackPlan<'_>) -> Result<DeployReport, CloudError> {
         let art = plan.artifact;
+        if let Some(d) = &art.stack_set {
+            return self.deploy_set(plan, d).await;
+        }
         let name = art.name.as_str();
         let Opened { target, mut info } = self.cloud.open(art).await?;
         self.check_bootstrap(plan, &target).await?;
@@ -446,6 +431,44 @@ impl<'a> Deployer<'a> {
             &preview,
         )
         .await
+    }
+
+    /// Deploys a stack set: plan, show the plan, confirm, carry it out
+    /// (see [`super::stack_set_flow`]). No write when nothing changed.
+    async fn deploy_set(
+        &self,
+        plan: &StackPlan<'_>,
+        d: &crate::stack_set::Deployment,
+    ) -> Result<DeployReport, CloudError> {
+        let art = plan.artifact;
+        let name = art.name.as_str();
+        let target = self.cloud.target(art).await?;
+        let run = super::stack_set_flow::SetDeploy {
+            ui: self.ui,
+            target: &target,
+            art,
+            deployment: d,
+            parameters: &plan.parameters,
+        };
+        let set_plan = run.plan(self.options.force).await?;
+        if set_plan.is_empty() {
+            self.ui.progress(name, Progress::Unchanged);
+            return Ok(report(name, DeployOutcome::Unchanged, None));
+        }
+        self.ui.progress(name, Progress::StackSetPlan(&set_plan));
+        if self.options.no_execute {
+            let outcome = super::stack_set_flow::SetOutcome {
+                plan: set_plan,
+                ..Default::default()
+            };
+            return Ok(report(name, DeployOutcome::StackSet(outcome), None));
+        }
+        let question = format!("deploy stack set `{name}` as shown?");
+        if !self.options.yes && !self.ui.confirm(name, &question) {
+            return Ok(report(name, DeployOutcome::Declined, None));
+        }
+        let outcome = run.execute(&set_plan).await?;
+        Ok(report(name, DeployOutcome::StackSet(outcome), None))
     }
 
     /// Brings the resources the stack adopts and does not have yet into it

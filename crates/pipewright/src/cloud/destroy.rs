@@ -148,6 +148,11 @@ pub async fn retained_before(
     use futures_util::StreamExt;
     futures_util::stream::iter(stacks.iter().map(|art| async move {
         let kept = async {
+            // A stack set's instances keep what their template retains in
+            // each account; its own admin account holds no stack to read.
+            if art.stack_set.is_some() {
+                return Ok(None);
+            }
             let Opened { target, info } = cloud.open(art).await?;
             match info {
                 None => Ok(None),
@@ -181,6 +186,9 @@ async fn destroy_one(
     art: &Artifact,
 ) -> Result<DestroyOutcome, CloudError> {
     let name = art.name.as_str();
+    if let Some(d) = &art.stack_set {
+        return destroy_set(cloud, ui, art, d).await;
+    }
     let Opened { target, info } = cloud.open(art).await?;
     let Some(mut info) = info else {
         return Ok(DestroyOutcome::AlreadyGone);
@@ -250,6 +258,40 @@ async fn destroy_one(
             })
         }
     }
+}
+
+/// Destroys a stack set: its instances, then the set. Instances that fail
+/// to delete are named by account and region, and the set is kept.
+async fn destroy_set(
+    cloud: &Cloud,
+    ui: &dyn Ui,
+    art: &Artifact,
+    d: &crate::stack_set::Deployment,
+) -> Result<DestroyOutcome, CloudError> {
+    let target = cloud.target(art).await?;
+    let Some(out) = super::stack_set_flow::destroy(ui, &target, art, d).await? else {
+        return Ok(DestroyOutcome::AlreadyGone);
+    };
+    if out.is_ok() {
+        return Ok(DestroyOutcome::Deleted {
+            retained: Vec::new(),
+        });
+    }
+    Ok(DestroyOutcome::Failed {
+        status: StackStatus::DeleteFailed,
+        resources: super::stack_set::failures(&out.results)
+            .into_iter()
+            .map(|r| {
+                format!(
+                    "instance {} {} ({}): {}",
+                    r.account,
+                    r.region,
+                    r.status,
+                    r.reason.as_deref().unwrap_or("no reason given")
+                )
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ pub async fn diff_stack(
     parameters: Option<&StackParameters>,
     template_bucket: Option<&str>,
 ) -> Result<StackDiff, CloudError> {
+    if let Some(d) = &art.stack_set {
+        return diff_set(cloud, art, d).await;
+    }
     let Opened { target, info } = cloud.open(art).await?;
     let Some(info) = info else {
         return Ok(StackDiff {
@@ -100,6 +103,36 @@ pub async fn diff_stack(
         stack: art.name.clone(),
         deployed: true,
         replacements,
+        diff: d,
+    })
+}
+
+/// Diffs a stack set: its template (DescribeStackSet) against the
+/// synthesized one. A set has no change sets, so replacements come from
+/// the template alone (create-only properties).
+async fn diff_set(
+    cloud: &Cloud,
+    art: &Artifact,
+    d: &crate::stack_set::Deployment,
+) -> Result<StackDiff, CloudError> {
+    let target = cloud.target(art).await?;
+    let Some(info) = target.describe_stack_set(&art.name, d).await? else {
+        return Ok(StackDiff {
+            stack: art.name.clone(),
+            deployed: false,
+            replacements: ReplacementSource::NotDeployed,
+            diff: diff(&Template::default(), &art.template),
+        });
+    };
+    let deployed = crate::template::reader::parse(&info.template_body).unwrap_or_default();
+    let mut d = diff(&deployed, &art.template);
+    mark_create_only(&mut d);
+    Ok(StackDiff {
+        stack: art.name.clone(),
+        deployed: true,
+        replacements: ReplacementSource::TemplateOnly(
+            "a stack set has no change sets: replacements are read from the template's create-only properties".into(),
+        ),
         diff: d,
     })
 }

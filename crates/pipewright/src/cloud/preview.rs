@@ -142,3 +142,40 @@ pub fn wanted_tags(artifact: &Artifact, parameters: &StackParameters) -> IndexMa
     }
     tags
 }
+
+/// Whether deployed parameter values and tags are what `artifact` and
+/// `parameters` want (`NoEcho` and previous values cannot be compared and
+/// count as equal): for a stack, and for a stack set.
+pub(crate) fn same_values(
+    deployed_parameters: &IndexMap<String, String>,
+    deployed_tags: &IndexMap<String, String>,
+    artifact: &Artifact,
+    parameters: &StackParameters,
+) -> bool {
+    let effective = parameters.effective();
+    let params_match = effective.len() == deployed_parameters.len()
+        && effective.iter().all(|(k, v)| {
+            let no_echo = parameters.no_echo.iter().any(|n| n == k);
+            match (v, deployed_parameters.get(*k)) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(_), Some(_)) if no_echo => true,
+                (Some(want), Some(have)) => want == have,
+            }
+        });
+    let mut want_tags: Vec<(String, String)> =
+        wanted_tags(artifact, parameters).into_iter().collect();
+    let mut have_tags: Vec<(String, String)> = deployed_tags.clone().into_iter().collect();
+    want_tags.sort();
+    have_tags.sort();
+    params_match && want_tags == have_tags
+}
+
+/// Whether a deployed template body is the artifact's: the same bytes, or
+/// the same meaning (a template written by hand and adopted reads
+/// differently but changes nothing).
+pub(crate) fn same_template(deployed_body: &str, artifact: &Artifact) -> bool {
+    deployed_body == artifact.body
+        || crate::template::reader::parse(deployed_body)
+            .is_ok_and(|t| crate::diff::diff(&t, &artifact.template).is_empty())
+}

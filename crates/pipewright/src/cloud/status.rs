@@ -2,7 +2,7 @@
 
 use super::client::Cloud;
 use super::error::CloudError;
-use super::values::StackInfo;
+use super::values::{InstanceSummary, StackInfo, StackSetInfo};
 use crate::app::Artifact;
 use futures_util::StreamExt;
 use futures_util::stream;
@@ -19,6 +19,32 @@ pub struct StackStatusReport {
     /// deleting (`None`: no stack policy, or the stack is not deployed or
     /// could not be read).
     pub protected: Option<Vec<String>>,
+    /// For a stack set that is deployed: the set and its instances (then
+    /// `info` is `Ok(None)`: a set has no stack of its own).
+    pub stack_set: Option<SetStatus>,
+}
+
+/// A deployed stack set's state.
+#[derive(Clone, Debug)]
+pub struct SetStatus {
+    /// The set.
+    pub info: StackSetInfo,
+    /// Every instance, with its status and drift status.
+    pub instances: Vec<InstanceSummary>,
+}
+
+/// Reads a stack set's state: `None` when it is not deployed.
+async fn set_status(
+    cloud: &Cloud,
+    art: &Artifact,
+    d: &crate::stack_set::Deployment,
+) -> Result<Option<SetStatus>, CloudError> {
+    let target = cloud.target(art).await?;
+    let Some(info) = target.describe_stack_set(&art.name, d).await? else {
+        return Ok(None);
+    };
+    let instances = target.stack_instances(&art.name, d).await?;
+    Ok(Some(SetStatus { info, instances }))
 }
 
 /// The logical IDs a stack policy denies `Update:Replace` or
@@ -69,6 +95,18 @@ pub async fn status(
     concurrency: usize,
 ) -> Vec<StackStatusReport> {
     stream::iter(stacks.iter().map(|art| async move {
+        if let Some(d) = &art.stack_set {
+            let (info, stack_set) = match set_status(cloud, art, d).await {
+                Ok(set) => (Ok(None), set),
+                Err(e) => (Err(e), None),
+            };
+            return StackStatusReport {
+                stack: art.name.clone(),
+                info,
+                protected: None,
+                stack_set,
+            };
+        }
         // The same opening as every other flow: a stack of the same name
         // in another account than the one declared is an error, not a
         // status.
@@ -92,6 +130,7 @@ pub async fn status(
             stack: art.name.clone(),
             info,
             protected,
+            stack_set: None,
         }
     }))
     .buffered(concurrency.max(1))

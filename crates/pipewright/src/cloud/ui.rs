@@ -49,4 +49,9 @@ pub enum Progress<'a> {
     Event(&'a StackEvent),
     /// A note for the operator.
     Note(&'a str),
+    /// What a stack set deploy will do: the set created or updated, the
+    /// instances added, updated and removed.
+    StackSetPlan(&'a super::stack_set::SetPlan),
+    /// An instance of a stack set operation reached a status.
+    Instance(&'a super::values::InstanceResult),
 }

@@ -301,6 +301,12 @@ statuses! {
         UnknownOperation = "UnknownOperation",
         /// S3: the bucket does not exist.
         NoSuchBucket = "NoSuchBucket",
+        /// The stack set named in the call does not exist.
+        StackSetNotFound = "StackSetNotFoundException",
+        /// Another operation of the stack set is running.
+        OperationInProgress = "OperationInProgressException",
+        /// The stack set still has instances.
+        StackSetNotEmpty = "StackSetNotEmptyException",
     }
 }
 
@@ -451,4 +457,116 @@ mod tests {
             ChangeSetStatus::Unknown(String::new())
         );
     }
+}
+
+statuses! {
+    /// A stack set operation's status (`DescribeStackSetOperation`).
+    StackSetOperationStatus {
+        Queued = "QUEUED",
+        Running = "RUNNING",
+        Succeeded = "SUCCEEDED",
+        /// More instances failed than the failure tolerance allows.
+        Failed = "FAILED",
+        Stopping = "STOPPING",
+        Stopped = "STOPPED",
+    }
+}
+
+impl StackSetOperationStatus {
+    /// Whether the operation has ended (anything but queued, running or
+    /// stopping; an unknown status counts as ended so no wait is endless).
+    pub fn is_settled(&self) -> bool {
+        !matches!(
+            self,
+            StackSetOperationStatus::Queued
+                | StackSetOperationStatus::Running
+                | StackSetOperationStatus::Stopping
+        )
+    }
+}
+
+statuses! {
+    /// The result of one account and region in a stack set operation
+    /// (`ListStackSetOperationResults`).
+    InstanceResultStatus {
+        Pending = "PENDING",
+        Running = "RUNNING",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        /// Not attempted: the operation stopped (failure tolerance).
+        Cancelled = "CANCELLED",
+    }
+}
+
+impl InstanceResultStatus {
+    /// Whether the instance ended badly (failed or not attempted).
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            InstanceResultStatus::Failed | InstanceResultStatus::Cancelled
+        )
+    }
+}
+
+statuses! {
+    /// A stack instance's status (`ListStackInstances`).
+    StackInstanceStatus {
+        /// Matches the stack set.
+        Current = "CURRENT",
+        /// An operation on it failed or has not reached it.
+        Outdated = "OUTDATED",
+        /// Its stack could not be deleted; the instance is kept.
+        Inoperable = "INOPERABLE",
+    }
+}
+
+/// A stack set as `DescribeStackSet` returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StackSetInfo {
+    /// The name.
+    pub name: String,
+    /// `ACTIVE` or `DELETED`.
+    pub status: String,
+    /// The template body.
+    #[serde(skip)]
+    pub template_body: String,
+    /// Parameter values.
+    pub parameters: IndexMap<String, String>,
+    /// Tags.
+    pub tags: IndexMap<String, String>,
+    /// `SELF_MANAGED` or `SERVICE_MANAGED`.
+    pub permission_model: String,
+    /// Auto-deployment as (enabled, retain stacks on account removal),
+    /// when the set has it.
+    pub auto_deployment: Option<(bool, bool)>,
+}
+
+/// One stack instance as `ListStackInstances` returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstanceSummary {
+    /// The account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// The organizational unit it was deployed through (service-managed).
+    pub organizational_unit: Option<String>,
+    /// Its status.
+    pub status: StackInstanceStatus,
+    /// Why, when it is not current.
+    pub reason: Option<String>,
+    /// Its drift status from the last stack set drift detection.
+    pub drift_status: Option<StackDriftStatus>,
+}
+
+/// One account and region of a stack set operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstanceResult {
+    /// The account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// How it ended.
+    pub status: InstanceResultStatus,
+    /// Why, as CloudFormation says (the failure's reason).
+    pub reason: Option<String>,
 }
