@@ -43,6 +43,7 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
     managing(app, name, account)
         .read_role(RoleArn::new(OPERATIONS, DRIFT_ROLE))
         .read_role(RoleArn::new(OPERATIONS, CHECK_ROLE))
+        .stack_set_execution(OPERATIONS, [crate::alerts::NAME])
         .stack()
 }
 
@@ -52,7 +53,13 @@ pub fn bootstrap(app: &App, name: &str, account: &str) -> Stack {
 /// operator in the operations account still deploys those stacks with
 /// their own credentials.
 pub fn operations_bootstrap(app: &App) -> Stack {
-    managing(app, "operations", OPERATIONS).stack()
+    managing(app, "operations", OPERATIONS)
+        .stack_set_administration(
+            crate::eks_cicd::WORKLOADS
+                .iter()
+                .map(|(_, account)| *account),
+        )
+        .stack()
 }
 
 /// The bootstrap of `account` (called `name`), managing the stacks of
@@ -64,6 +71,8 @@ fn managing(app: &App, name: &str, account: &str) -> Bootstrap {
         .stacks()
         .iter()
         .filter(|s| s.env().account.as_deref() == Some(account) && s.name() != own)
+        // A stack set is deployed by StackSets, through the roles below.
+        .filter(|s| !s.is_stack_set())
         .collect();
     let managed: Vec<&str> = stacks.iter().map(|s| s.name()).collect();
     let mut regions: Vec<&str> = Vec::new();

@@ -6,6 +6,7 @@
 //! this small crate only.
 
 pub mod accounts;
+pub mod alerts;
 pub mod artifact_store;
 pub mod build_once_push_many;
 pub mod dockerhub;
@@ -38,6 +39,7 @@ pub fn app() -> App {
         app.add(stack);
     }
     app.add(infra::stack(&app, &infra::CONFIG));
+    app.add_stack_set(alerts::stack_set());
     // Last: each account's bootstrap (the operations account's too)
     // manages the stacks above that live there; synth derives its
     // execution role from their templates.

@@ -111,9 +111,16 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
             "make-pipeline"
         ])
     );
+    // The stack set `workload-alerts` (of the operations account) has an
+    // instance in each workload account (moto names its stack
+    // `StackSet:<set>`; CloudFormation `StackSet-<set>-<id>`).
     assert_eq!(
         names(&staging),
-        set(&["bootstrap-staging", "deploy-role-staging"])
+        set(&[
+            "StackSet:workload-alerts",
+            "bootstrap-staging",
+            "deploy-role-staging"
+        ])
     );
     // The production registry lives in another region than its account's
     // bootstrap, which manages it there, beside production's eu-west-1
@@ -129,7 +136,11 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     );
     assert_eq!(
         names(&production),
-        set(&["bootstrap-production", "deploy-role-production"])
+        set(&[
+            "StackSet:workload-alerts",
+            "bootstrap-production",
+            "deploy-role-production"
+        ])
     );
     assert_eq!(
         staging["stacks"]["deploy-role-staging"]["role"],
@@ -157,7 +168,7 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     let out = s.run_as_operations(&["deploy", "--all", "--yes", "--through-bootstrap"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches(": no changes").count(), 19, "{stderr}");
+    assert_eq!(stderr.matches(": no changes").count(), 20, "{stderr}");
     assert!(!stderr.contains("change set"), "{stderr}");
     assert_eq!(s.state(), caller);
     assert_eq!(s.state_of(Some(STAGING)), staging);
@@ -168,16 +179,47 @@ fn one_deploy_reaches_every_account_and_a_second_changes_nothing() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let status: Value = serde_json::from_str(&stdout).unwrap();
+    // Every stack created; the stack set active, with its two instances
+    // current.
     let statuses: Vec<(&str, &str)> = status["stacks"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["stack"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .map(|s| {
+            let status = s["status"]
+                .as_str()
+                .or_else(|| s["stack_set"]["status"].as_str())
+                .unwrap();
+            (s["stack"].as_str().unwrap(), status)
+        })
         .collect();
-    assert_eq!(statuses.len(), 19, "{stdout}");
+    assert_eq!(statuses.len(), 20, "{stdout}");
     assert!(
-        statuses.iter().all(|(_, st)| *st == "CREATE_COMPLETE"),
+        statuses.iter().all(|(name, st)| *st == "CREATE_COMPLETE"
+            || (*name == "workload-alerts" && *st == "ACTIVE")),
         "{stdout}"
+    );
+    let set = status["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stack"] == "workload-alerts")
+        .unwrap();
+    let instances: Vec<(&str, &str)> = set["stack_set"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["account"].as_str().unwrap(),
+                i["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        instances,
+        [("222222222222", "CURRENT"), ("333333333333", "CURRENT")],
+        "{set}"
     );
     let out = s.run_as_operations(&["diff", "--exit-code"]);
     let (stdout, stderr) = text(&out);

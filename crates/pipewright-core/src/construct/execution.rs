@@ -175,6 +175,9 @@ fn name(var: &str, names: &[(&str, &str)], r: &Resource) -> Option<String> {
             Some(_) => return None,
         },
         "ParameterNameWithoutLeadingSlash" => value.trim_start_matches('/').to_owned(),
+        // `AliasName` is `alias/<name>`, and the ARN pattern already says
+        // `alias/${Alias}`.
+        "Alias" => value.strip_prefix("alias/").unwrap_or(value).to_owned(),
         _ => value.to_owned(),
     })
 }

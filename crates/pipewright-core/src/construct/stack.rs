@@ -433,6 +433,12 @@ impl Stack {
         });
     }
 
+    /// Whether the stack is a stack set's ([`crate::stack_set::StackSet`]):
+    /// CloudFormation StackSets deploys it, not a bootstrap's deploy role.
+    pub fn is_stack_set(&self) -> bool {
+        self.stack_set.is_some()
+    }
+
     /// Records a problem that a construct outside this library found in its
     /// own configuration, reported at synth with all the others. `message`
     /// follows the library's grammar: the subject first, then what to do.
