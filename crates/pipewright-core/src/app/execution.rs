@@ -54,6 +54,18 @@ pub(super) fn derived_grants(stacks: &mut [Stack]) -> Vec<(usize, Vec<Grant>)> {
         .collect()
 }
 
+/// The resource types of `stack`, sorted and unique.
+fn kinds(stack: &Stack) -> Vec<&str> {
+    let mut kinds: Vec<&str> = stack
+        .resources
+        .iter()
+        .map(|item| item.value.kind.as_str())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
 /// Whether synth derives a role of `stack` from other stacks: it is
 /// rendered after them.
 fn derives(stack: &Stack) -> bool {
@@ -74,14 +86,7 @@ fn derive_reads(stacks: &mut [Stack], i: usize) {
             let Some(read) = stacks.iter().find(|s| &s.name == name) else {
                 continue;
             };
-            let mut kinds: Vec<&str> = read
-                .resources
-                .iter()
-                .map(|item| item.value.kind.as_str())
-                .collect();
-            kinds.sort_unstable();
-            kinds.dedup();
-            for kind in kinds {
+            for kind in kinds(read) {
                 let resources = read
                     .resources
                     .iter()
@@ -132,13 +137,6 @@ fn derive_one(
             managed.depends_on.push(bootstrap.clone());
         }
         let managed = &*managed;
-        let mut kinds: Vec<&str> = managed
-            .resources
-            .iter()
-            .map(|item| item.value.kind.as_str())
-            .collect();
-        kinds.sort_unstable();
-        kinds.dedup();
         let mut unknown = Vec::new();
         // A stack set's instances live in each of its regions; a stack in
         // its own.
@@ -151,7 +149,7 @@ fn derive_one(
                 .collect(),
             None => vec![managed.env.region.as_deref()],
         };
-        for kind in kinds {
+        for kind in kinds(managed) {
             for region in &regions {
                 let resources = managed
                     .resources
