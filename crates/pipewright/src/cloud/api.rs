@@ -26,6 +26,10 @@ pub(crate) struct Target {
     pub(crate) client: aws_sdk_cloudformation::Client,
     pub(crate) region: String,
     pub(crate) endpoint: String,
+    /// Whether the endpoint was given (`AWS_ENDPOINT_URL`, a local
+    /// emulator) rather than AWS's own: an answer no AWS endpoint gives (a
+    /// bare HTTP error for an operation) may then mean it lacks the call.
+    pub(crate) custom_endpoint: bool,
     pub(crate) poll: Duration,
     /// S3 in the same account and region, to stage large templates.
     pub(crate) s3: aws_sdk_s3::Client,
@@ -88,6 +92,7 @@ impl Target {
             client,
             region: region.to_owned(),
             endpoint,
+            custom_endpoint: self.custom_endpoint,
             poll: self.poll,
             s3: self.s3.clone(),
             execution_role: self.execution_role.clone(),

@@ -268,6 +268,7 @@ impl Cloud {
         };
         Target {
             endpoint: self.endpoint(region),
+            custom_endpoint: self.endpoint.is_some(),
             region: region.to_owned(),
             s3: s3_client(cfn, credentials, region, self.endpoint.as_deref()),
             client,

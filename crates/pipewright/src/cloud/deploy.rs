@@ -991,9 +991,17 @@ impl<'a> Deployer<'a> {
                 Ok(()) => self
                     .ui
                     .progress(name, Progress::Note("termination protection turned on")),
-                // A local emulator that lacks the call (moto answers it
-                // with a bare HTTP 500): said, and the deploy goes on.
-                Err(CloudError::NotSupported { .. } | CloudError::Http { .. }) => self.ui.progress(
+                // An endpoint that lacks the call: said, and the deploy
+                // goes on. A bare HTTP error counts only from a given
+                // endpoint (moto answers the call so); from AWS it is an
+                // error.
+                Err(CloudError::NotSupported { .. }) => self.ui.progress(
+                    name,
+                    Progress::Note(
+                        "termination protection is not on: the endpoint does not implement UpdateTerminationProtection",
+                    ),
+                ),
+                Err(CloudError::Http { .. }) if target.custom_endpoint => self.ui.progress(
                     name,
                     Progress::Note(
                         "termination protection is not on: the endpoint does not implement UpdateTerminationProtection",
