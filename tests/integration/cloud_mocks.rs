@@ -1583,6 +1583,42 @@ mod guards {
         assert_eq!((set.num_calls(), protect.num_calls()), (0, 0));
     }
 
+    /// From AWS's own endpoint, a bare HTTP error of UpdateTerminationProtection
+    /// is an error: the stack is not protected, and deploy says so
+    /// rather than going on (only a given endpoint, an emulator, may lack
+    /// the call).
+    #[tokio::test]
+    async fn a_bare_http_error_of_termination_protection_from_aws_is_an_error() {
+        let a = assembly();
+        let art = store(&a);
+        let states = mock!(Client::describe_stacks).then_output({
+            let s = stack(StackStatus::UpdateComplete, art);
+            move || describe(vec![s.clone()])
+        });
+        let body = art.body.clone();
+        let template = mock!(Client::get_template)
+            .then_output(move || GetTemplateOutput::builder().template_body(&body).build());
+        let protect = mock!(Client::update_termination_protection).then_http_response(|| {
+            aws_smithy_runtime_api::http::Response::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(404).unwrap(),
+                aws_smithy_types::body::SdkBody::empty(),
+            )
+        });
+        let [policy, set, _] = guards();
+        let cloud = cloud(&[&states, &template, &protect, &policy, &set]);
+        let reports = Deployer::new(&cloud, &Recorder::new(true), yes())
+            .deploy(&[plan(art)])
+            .await;
+        assert!(
+            matches!(
+                reports[0].outcome,
+                DeployOutcome::Error(CloudError::Http { .. })
+            ),
+            "{reports:?}"
+        );
+        assert!(protect.num_calls() >= 1);
+    }
+
     /// A stack whose code opts out of the guards keeps no deny policy from
     /// an earlier deploy: it is set to allow all, or the opt-out would
     /// never take effect.
