@@ -278,37 +278,32 @@ impl Target {
         name: &str,
         d: &Deployment,
     ) -> Result<Vec<InstanceSummary>, CloudError> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .client
-                .list_stack_instances()
-                .stack_set_name(name)
-                .set_next_token(token)
-                .call_as(call_as(d))
-                .send()
-                .await
-                .map_err(|e| self.fail("ListStackInstances", name, e))?;
-            for i in page.summaries() {
-                out.push(InstanceSummary {
-                    account: i.account().unwrap_or_default().to_owned(),
-                    region: i.region().unwrap_or_default().to_owned(),
-                    organizational_unit: i.organizational_unit_id().map(str::to_owned),
-                    status: StackInstanceStatus::parse(
-                        i.status().map(|s| s.as_str()).unwrap_or_default(),
-                    ),
-                    reason: i.status_reason().map(str::to_owned),
-                    drift_status: i
-                        .drift_status()
-                        .map(|s| StackDriftStatus::parse(s.as_str())),
-                });
-            }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+        let summaries: Vec<_> = self
+            .client
+            .list_stack_instances()
+            .stack_set_name(name)
+            .call_as(call_as(d))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.fail("ListStackInstances", name, e))?;
+        Ok(summaries
+            .iter()
+            .map(|i| InstanceSummary {
+                account: i.account().unwrap_or_default().to_owned(),
+                region: i.region().unwrap_or_default().to_owned(),
+                organizational_unit: i.organizational_unit_id().map(str::to_owned),
+                status: StackInstanceStatus::parse(
+                    i.status().map(|s| s.as_str()).unwrap_or_default(),
+                ),
+                reason: i.status_reason().map(str::to_owned),
+                drift_status: i
+                    .drift_status()
+                    .map(|s| StackDriftStatus::parse(s.as_str())),
+            })
+            .collect())
     }
 
     /// An operation's status.
@@ -342,34 +337,29 @@ impl Target {
         d: &Deployment,
         id: &str,
     ) -> Result<Vec<InstanceResult>, CloudError> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .client
-                .list_stack_set_operation_results()
-                .stack_set_name(name)
-                .operation_id(id)
-                .set_next_token(token)
-                .call_as(call_as(d))
-                .send()
-                .await
-                .map_err(|e| self.fail("ListStackSetOperationResults", name, e))?;
-            for r in page.summaries() {
-                out.push(InstanceResult {
-                    account: r.account().unwrap_or_default().to_owned(),
-                    region: r.region().unwrap_or_default().to_owned(),
-                    status: InstanceResultStatus::parse(
-                        r.status().map(|s| s.as_str()).unwrap_or_default(),
-                    ),
-                    reason: r.status_reason().map(str::to_owned),
-                });
-            }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+        let summaries: Vec<_> = self
+            .client
+            .list_stack_set_operation_results()
+            .stack_set_name(name)
+            .operation_id(id)
+            .call_as(call_as(d))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| self.fail("ListStackSetOperationResults", name, e))?;
+        Ok(summaries
+            .iter()
+            .map(|r| InstanceResult {
+                account: r.account().unwrap_or_default().to_owned(),
+                region: r.region().unwrap_or_default().to_owned(),
+                status: InstanceResultStatus::parse(
+                    r.status().map(|s| s.as_str()).unwrap_or_default(),
+                ),
+                reason: r.status_reason().map(str::to_owned),
+            })
+            .collect())
     }
 
     /// Starts a stack set drift detection; returns the operation ID.
