@@ -395,7 +395,7 @@ impl<'a> Deployer<'a> {
         }
 
         if !art.adoptions.is_empty() {
-            match self.adopt(plan, &target, info.as_ref()).await? {
+            match self.adopt(plan, &target, info.as_ref(), create).await? {
                 Adopted::Nothing => {}
                 Adopted::Done(last) => {
                     info = Some(last);
@@ -410,7 +410,7 @@ impl<'a> Deployer<'a> {
             let body = target.template_body(name).await?;
             if !self.options.force && unchanged(deployed, &body, art, &plan.parameters) {
                 self.ui.progress(name, Progress::Unchanged);
-                self.protect(&target, art, deployed).await?;
+                self.protect(&target, art, deployed, None).await?;
                 return Ok(report(name, DeployOutcome::Unchanged, info.as_ref()));
             }
             // A template another tool wrote may not read back: the preview
@@ -481,13 +481,10 @@ impl<'a> Deployer<'a> {
         plan: &StackPlan<'_>,
         target: &Target,
         info: Option<&StackInfo>,
+        create: bool,
     ) -> Result<Adopted, CloudError> {
         let art = plan.artifact;
         let name = art.name.as_str();
-        // As `try_deploy` decides: no stack, one under review, or a deleted
-        // one is created.
-        let create =
-            info.is_none_or(|i| matches!(i.status.phase(), Phase::Review | Phase::Deleted));
         let (base, have): (Template, Vec<String>) = match info {
             Some(_) if !create => {
                 let template = target.deployed_template(name).await?;
@@ -814,7 +811,7 @@ impl<'a> Deployer<'a> {
             if means_no_changes(&reason) {
                 self.ui.progress(name, Progress::Note("no changes"));
                 if let Some(deployed) = info {
-                    self.protect(target, art, deployed).await?;
+                    self.protect(target, art, deployed, None).await?;
                 }
                 return Ok(report(name, DeployOutcome::NoChanges, info));
             }
@@ -930,7 +927,8 @@ impl<'a> Deployer<'a> {
         if !last.status.succeeded() {
             return Ok(self.failed(name, &last, &events));
         }
-        self.protect(target, art, &last).await?;
+        // The policy just set back is the current one: not read again.
+        self.protect(target, art, &last, restore).await?;
         if let Some(note) = pending_connection_note(&state.summary) {
             self.ui.progress(name, Progress::Note(note));
         }
@@ -944,12 +942,15 @@ impl<'a> Deployer<'a> {
 
     /// Turns termination protection on when the code asks for it and the
     /// stack lacks it; notes when AWS has it on and the code does not
-    /// (pipewright never turns it off).
+    /// (pipewright never turns it off); and sets the code's stack policy.
+    /// `current` is the stack's policy when the caller knows it (it has
+    /// just set it); otherwise it is read.
     async fn protect(
         &self,
         target: &Target,
         art: &Artifact,
         deployed: &StackInfo,
+        current: Option<String>,
     ) -> Result<(), CloudError> {
         let name = art.name.as_str();
         // A stack read through another account's role (the bootstrap
@@ -957,7 +958,10 @@ impl<'a> Deployer<'a> {
         if target.read_only.is_some() {
             return Ok(());
         }
-        let current = target.stack_policy(name).await?;
+        let current = match current {
+            Some(known) => Some(known),
+            None => target.stack_policy(name).await?,
+        };
         match art.protection.stack_policy() {
             Some(policy) if !same_policy(current.as_deref(), &policy) => {
                 target.set_stack_policy(name, &policy).await?;
@@ -1238,7 +1242,7 @@ mod tests {
     }
 
     #[test]
-    fn unchanged_compares_body_parameters_tags_and_protection() {
+    fn unchanged_compares_body_parameters_and_tags_and_ignores_protection() {
         let mut art = artifact();
         let info = deployed(&art);
         assert!(unchanged(&info, &art.body, &art, &params("app")));
