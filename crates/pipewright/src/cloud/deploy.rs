@@ -220,6 +220,10 @@ pub struct Deployer<'a> {
     ui: &'a dyn Ui,
     options: DeployOptions,
     inflight: Mutex<InFlight>,
+    /// The bootstraps (name, account, region) found current by
+    /// [`Deployer::check_bootstrap`], so that the stacks a bootstrap
+    /// manages read its template once per deploy, not once each.
+    current_bootstraps: Mutex<Vec<(String, String, String)>>,
 }
 
 /// Whether a deployed stack already matches: the same template (the same
@@ -256,6 +260,7 @@ impl<'a> Deployer<'a> {
             ui,
             options,
             inflight: Mutex::new(InFlight::default()),
+            current_bootstraps: Mutex::new(Vec::new()),
         }
     }
 
@@ -711,8 +716,22 @@ impl<'a> Deployer<'a> {
             Some(region) => target.in_region(region),
             None => target.clone(),
         };
+        let key = (
+            b.name.clone(),
+            b.env.account.clone().unwrap_or_default(),
+            reader.region.clone(),
+        );
+        let known = || {
+            self.current_bootstraps
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if known().contains(&key) {
+            return Ok(());
+        }
         let deployed = reader.template_body(&b.name).await.ok();
         if crate::app::is_current(b, deployed.as_deref()) {
+            known().push(key);
             return Ok(());
         }
         Err(CloudError::StaleBootstrap {
